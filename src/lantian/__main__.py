@@ -1,0 +1,3 @@
+from lantian.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""Readers and writers of documents: files ⇄ neutral blocks (:mod:`lantian.domain.blocks`)."""
