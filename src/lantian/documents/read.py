@@ -35,8 +35,7 @@ def read_document(path: str | Path, *, name: str | None = None) -> Document:
     suffix = p.suffix.lower()
     if suffix not in SUFFIXES:
         raise UnsupportedFormatError(
-            f"unsupported file type {suffix or '(none)'}; lantian reads .txt, .docx and .xlsx "
-            "(不支持的文件类型)",
+            f"unsupported file type {suffix or '(none)'}; lantian reads .txt, .docx and .xlsx (不支持的文件类型)",
             file=shown,
         )
     if not data.strip():
@@ -56,9 +55,7 @@ def read_document(path: str | Path, *, name: str | None = None) -> Document:
 def decode_text(data: bytes, *, name: str) -> tuple[str, str]:
     """Decode text bytes → (text, encoding). UTF-8 (BOM stripped), else GB18030 (GBK)."""
     if b"\x00" in data[:4096]:
-        raise UnsupportedFormatError(
-            "this looks like a binary file, not text (二进制文件，不是文本)", file=name
-        )
+        raise UnsupportedFormatError("this looks like a binary file, not text (二进制文件，不是文本)", file=name)
     if data.startswith(b"\xef\xbb\xbf"):
         data, enc = data[3:], "utf-8-sig"
     else:
@@ -87,9 +84,7 @@ def read_text_bytes(data: bytes, *, name: str, sha256: str = "") -> Document:
     if not text.strip():
         raise EmptyInputError("the file is empty (文件为空)", file=name)
     if _looks_binary(text):
-        raise UnsupportedFormatError(
-            "this looks like a binary file, not text (二进制文件，不是文本)", file=name
-        )
+        raise UnsupportedFormatError("this looks like a binary file, not text (二进制文件，不是文本)", file=name)
     return Document(
         name=name,
         blocks=tuple(split_text_blocks(text)),
@@ -141,16 +136,12 @@ def split_text_blocks(text: str) -> list[Block]:
             close_row()
         elif (rows or cells) and not _ANNEX_LINE.match(line):
             # a line without a tab inside a table continues the cell above
-            if cells:
-                prev = cells[-1]
-                cells[-1] = Cell(text=prev.text + line.strip(), line=prev.line)
-            else:
-                last_row = rows[-1]
-                prev = last_row.cells[-1]
-                rows[-1] = Row(
-                    cells=(*last_row.cells[:-1], Cell(text=prev.text + line.strip(), line=prev.line)),
-                    line=last_row.line,
-                )
+            if not cells:
+                # a blank line inside a cell (源头替代“回头看” / (blank) / 企业数): the row goes on
+                reopened = rows.pop()
+                cells, row_line = list(reopened.cells), reopened.line
+            prev = cells[-1]
+            cells[-1] = Cell(text=prev.text + line.strip(), line=prev.line)
             last_content = number
         else:
             close_table(last_content)

@@ -29,7 +29,15 @@ import re
 from lantian.domain.plans.model import Deadline
 
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-_PERIODS = {"年": "yearly", "季度": "quarterly", "季": "quarterly", "月": "monthly", "周": "weekly", "日": "daily", "半年": "half-yearly"}
+_PERIODS = {
+    "年": "yearly",
+    "季度": "quarterly",
+    "季": "quarterly",
+    "月": "monthly",
+    "周": "weekly",
+    "日": "daily",
+    "半年": "half-yearly",
+}
 
 
 def month_end(year: int, month: int) -> dt.date:

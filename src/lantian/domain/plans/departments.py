@@ -86,9 +86,7 @@ class DepartmentDictionary:
         if not path.exists():
             return self
         try:
-            other = DepartmentDictionary.from_mapping(
-                tomllib.loads(path.read_text("utf-8-sig")), name=str(path)
-            )
+            other = DepartmentDictionary.from_mapping(tomllib.loads(path.read_text("utf-8-sig")), name=str(path))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
         except UnicodeDecodeError:
@@ -103,11 +101,7 @@ class DepartmentDictionary:
 
     # -- names ---------------------------------------------------------------------------------
     def is_unit(self, name: str) -> bool:
-        return (
-            name in self.units
-            or name.startswith(self.unit_starts)
-            or name.endswith(self.unit_ends)
-        )
+        return name in self.units or name.startswith(self.unit_starts) or name.endswith(self.unit_ends)
 
     def canonical_stem(self, stem: str) -> str:
         return self.aliases.get(stem, stem)
@@ -193,7 +187,7 @@ def parse_clause(
     m = _IMPLICIT.search(text)
     explicit_text = text
     if m:
-        explicit_text = (text[: m.start()] + text[m.end():]).strip("，,。 ")
+        explicit_text = (text[: m.start()] + text[m.end() :]).strip("，,。 ")
     departments: list[Department] = []
     unresolved: list[str] = []
     pending: list[str] = []
@@ -211,9 +205,7 @@ def parse_clause(
             idx = ROLE_WORDS.search(segment)
             assert idx is not None
             word = idx.group(0)
-            role = {"牵头": Role.LEAD, "配合": Role.COOPERATING, "参与": Role.COOPERATING}.get(
-                word, Role.RESPONSIBLE
-            )
+            role = {"牵头": Role.LEAD, "配合": Role.COOPERATING, "参与": Role.COOPERATING}.get(word, Role.RESPONSIBLE)
             names_text = re.sub(r"(等)?(按(照)?职责(分工)?)?$", "", segment[: idx.start()])
         names = [n for n in (_clean_name(x) for x in split_names(names_text)) if n]
         if role is None:

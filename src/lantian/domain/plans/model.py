@@ -163,7 +163,8 @@ class ParsedPlan:
         return [*self.flags, *(f for t in self.tasks for f in t.flags)]
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable(asdict(self))
+        data: dict[str, Any] = to_jsonable(asdict(self))
+        return data
 
 
 def to_jsonable(value: Any) -> Any:

@@ -114,13 +114,17 @@ def _comparator(verb: str, qual: str | None, indicator: str, label: str) -> str:
     if verb in ("增长", "提高", "提升"):
         return "increase_by"
     if not verb:  # a bare 力争 value takes the direction of the indicator
-        return _direction(indicator, label) if qual not in ("以上", "以下", "以内") else (
-            ">=" if qual == "以上" else "<=")
+        return (
+            _direction(indicator, label) if qual not in ("以上", "以下", "以内") else (">=" if qual == "以上" else "<=")
+        )
     if qual == "左右":
         return "~"
     if verb in ("不低于", "不少于", "不得低于") or qual == "以上":
         return ">="
-    if verb in ("不高于", "不超过", "不得高于", "不得超过", "控制在", "降至", "降到", "下降到") or qual in ("以下", "以内"):
+    if verb in ("不高于", "不超过", "不得高于", "不得超过", "控制在", "降至", "降到", "下降到") or qual in (
+        "以下",
+        "以内",
+    ):
         return "<="
     return _direction(indicator, label)
 
@@ -172,9 +176,16 @@ def find_targets(text: str, plan_year: int | None, *, line: int = 0) -> tuple[li
                 b = _BASE.search(piece)
                 targets.append(
                     Target(
-                        text=piece.strip(), indicator=canonical_indicator(label), comparator="multiply_by",
-                        value=2.0, unit="倍", year=year, baseline_year=int(b.group("b")) if b else None,
-                        indicator_label=label, source="text", line=line,
+                        text=piece.strip(),
+                        indicator=canonical_indicator(label),
+                        comparator="multiply_by",
+                        value=2.0,
+                        unit="倍",
+                        year=year,
+                        baseline_year=int(b.group("b")) if b else None,
+                        indicator_label=label,
+                        source="text",
+                        line=line,
                     )
                 )
                 continue
@@ -182,9 +193,15 @@ def find_targets(text: str, plan_year: int | None, *, line: int = 0) -> tuple[li
                 label = m.group("label").strip()
                 targets.append(
                     Target(
-                        text=piece.strip(), indicator=label, comparator=">=",
-                        value=float(m.group("num")), unit=_unit(m.group("unit"), m.group("mult")),
-                        year=year, indicator_label=label, source="text", line=line,
+                        text=piece.strip(),
+                        indicator=label,
+                        comparator=">=",
+                        value=float(m.group("num")),
+                        unit=_unit(m.group("unit"), m.group("mult")),
+                        year=year,
+                        indicator_label=label,
+                        source="text",
+                        line=line,
                     )
                 )
             if not found:
@@ -195,7 +212,7 @@ def find_targets(text: str, plan_year: int | None, *, line: int = 0) -> tuple[li
             many = "分别" in piece or bool(re.search(r"(?<!年)均", raw_label))
             values = [(v.group("num"), v.group("mult"), v.group("unit"), v.group("qual")) for v in found]
             if "分别" in piece:
-                tail = piece[m.start():]
+                tail = piece[m.start() :]
                 values = [
                     (v.group("num"), v.group("mult"), v.group("unit"), v.group("qual"))
                     for v in re.finditer(_NUM + r"\s*(?P<qual>以上|以下|以内|左右)?", tail)
@@ -223,7 +240,9 @@ def find_targets(text: str, plan_year: int | None, *, line: int = 0) -> tuple[li
                     labels = [label]
                 else:
                     issues.append(
-                        TargetIssue(piece.strip(), f"{len(labels)} indicators but {len(values)} values (指标与数值个数不符)")
+                        TargetIssue(
+                            piece.strip(), f"{len(labels)} indicators but {len(values)} values (指标与数值个数不符)"
+                        )
                     )
                     continue
             b = _BASE.search(piece)
@@ -239,8 +258,14 @@ def find_targets(text: str, plan_year: int | None, *, line: int = 0) -> tuple[li
                 unit_s = _unit(unit, mult)
                 if stretch_mode:
                     match = next(
-                        (t for t in reversed(targets) if t.indicator == indicator and t.stretch_value is None
-                         and t.value is not None and t.comparator == comparator),
+                        (
+                            t
+                            for t in reversed(targets)
+                            if t.indicator == indicator
+                            and t.stretch_value is None
+                            and t.value is not None
+                            and t.comparator == comparator
+                        ),
                         None,
                     )
                     if match is not None:
