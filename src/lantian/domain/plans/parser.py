@@ -788,6 +788,7 @@ _ANNEX_COLUMNS: tuple[tuple[re.Pattern[str], str, str, str], ...] = (
     (re.compile(r"氮氧化物.*减排"), "nox_reduction", "decrease_by", "%"),
     (re.compile(r"二氧化硫.*减排"), "so2_reduction", "decrease_by", "%"),
 )
+_PLACE_HEADER = re.compile(r"^(?:城市|设区市|地市|县（市、区）|县\(市、区\)|县市区|县区|地区|区域|市|县|区)(?:名称)?$")
 _NUMERIC = re.compile(r"^\s*\d+(?:\.\d+)?\s*%?\s*$")
 
 
@@ -881,9 +882,7 @@ def _annex_table(
         halves = [(0, half), (half, width)]
     for start, end in halves:
         cols = header[start:end]
-        place_cols = [
-            i for i, h in enumerate(cols) if re.search(r"城市|设区市|县|地区|区域", h) and not _indicator_column(h)
-        ]
+        place_cols = [i for i, h in enumerate(cols) if _PLACE_HEADER.match(re.sub(r"\s+", "", h))]
         if not place_cols:
             place_cols = [0]
         for r, line in whole:
