@@ -25,6 +25,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from typing import Protocol
 
 from lantian.domain.plans.model import Deadline
 
@@ -74,7 +75,11 @@ _RECURRING = re.compile(
 )
 
 
-def _year(m: re.Match[str], key: str = "y") -> int:
+class _Match(Protocol):
+    def group(self, name: str, /) -> str: ...
+
+
+def _year(m: _Match, key: str = "y") -> int:
     return int(m.group(key))
 
 
@@ -82,7 +87,7 @@ def _quarter(token: str) -> int:
     return int(token) if token.isdigit() else _CN_DIGITS[token]
 
 
-def resolve(kind: str, m: re.Match[str], plan_year: int | None) -> tuple[dt.date | None, dt.date | None]:
+def resolve(kind: str, m: _Match, plan_year: int | None) -> tuple[dt.date | None, dt.date | None]:
     py = plan_year
     if kind == "winter_range":
         return dt.date(_year(m), 10, 1), dt.date(_year(m, "y2"), 3, 31)
@@ -116,39 +121,61 @@ def resolve(kind: str, m: re.Match[str], plan_year: int | None) -> tuple[dt.date
     raise ValueError(kind)
 
 
+def _combined() -> re.Pattern[str]:
+    """All patterns as one alternation, scanned once; earlier (more specific) kinds win."""
+    parts = []
+    for i, (pattern, _kind) in enumerate(_PATTERNS):
+        body = re.sub(r"\(\?P<(\w+)>", lambda m, i=i: f"(?P<{m.group(1)}_{i}>", pattern.pattern)
+        parts.append(f"(?P<k{i}>{body})")
+    # a cheap first-character check lets the engine skip most positions at once
+    return re.compile("(?=[\\d到至截年上下一二三四秋，。；：全])(?:" + "|".join(parts) + ")")
+
+
+_ALL = _combined()
+
+
+class _Groups:
+    """A match seen through the names of one alternative (``y_3`` → ``y``)."""
+
+    def __init__(self, m: re.Match[str], index: int) -> None:
+        self._m, self._suffix = m, f"_{index}"
+
+    def group(self, name: str) -> str:
+        return self._m.group(name + self._suffix)
+
+
 def find_deadlines(text: str, plan_year: int | None, *, line: int = 0) -> tuple[list[Deadline], list[str]]:
     """All deadlines in ``text``; returns (deadlines, unresolved texts needing review)."""
     s = normalize_spaces(text)
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, Deadline]] = []
     unresolved: list[str] = []
-    for pattern, kind in _PATTERNS:
-        for m in pattern.finditer(s):
-            start, end = m.start(), m.end()
-            if any(a < end and start < b for a, b in taken):
-                continue
-            try:
-                begin, finish = resolve(kind, m, plan_year)
-            except ValueError:  # 2月30日 and the like
-                unresolved.append(m.group(0))
-                continue
-            written = s[start:end].strip("，,。；：")
-            if begin is None and finish is None:
-                unresolved.append(written)
-                continue
-            taken.append((start, end))
-            found.append((start, Deadline(text=written, start=begin, end=finish, line=line)))
-    for m in _RECURRING.finditer(s):
-        if not (m.group("n") or m.group("unit") or re.match(r"每(?:年|季度|季|月)(?:更新|开展|检查)", m.group(0))):
+    for m in _ALL.finditer(s):
+        index = int((m.lastgroup or "k0")[1:])  # the outer group k<i> closes last
+        kind = _PATTERNS[index][1]
+        start, end = m.start(), m.end()
+        try:
+            begin, finish = resolve(kind, _Groups(m, index), plan_year)
+        except ValueError:  # 2月30日 and the like
+            unresolved.append(m.group(0))
             continue
-        period = _PERIODS[m.group("p")]
-        token = m.group("n")
-        times = 1 if not token else int(token) if token.isdigit() else _CN_DIGITS[token]
-        if any(a <= m.start() < b for a, b in taken):
+        written = s[start:end].strip("，,。；：")
+        if begin is None and finish is None:
+            unresolved.append(written)
             continue
-        taken.append((m.start(), m.end()))
-        found.append(
-            (m.start(), Deadline(text=m.group(0), start=None, end=None, recurring=f"{period}:{times}", line=line))
-        )
+        taken.append((start, end))
+        found.append((start, Deadline(text=written, start=begin, end=finish, line=line)))
+    if "每" in s:
+        for m in _RECURRING.finditer(s):
+            if not (m.group("n") or m.group("unit") or re.match(r"每(?:年|季度|季|月)(?:更新|开展|检查)", m.group(0))):
+                continue
+            period = _PERIODS[m.group("p")]
+            token = m.group("n")
+            times = 1 if not token else int(token) if token.isdigit() else _CN_DIGITS[token]
+            if any(a <= m.start() < b for a, b in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            deadline = Deadline(text=m.group(0), start=None, end=None, recurring=f"{period}:{times}", line=line)
+            found.append((m.start(), deadline))
     found.sort(key=lambda pair: pair[0])
     return [d for _, d in found], unresolved

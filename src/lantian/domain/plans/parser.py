@@ -28,7 +28,13 @@ from dataclasses import dataclass, field, replace
 
 from lantian.domain.blocks import Document, Paragraph, Row, Table
 from lantian.domain.plans.deadlines import find_deadlines
-from lantian.domain.plans.departments import ROLE_WORDS, DepartmentDictionary, parse_clause, split_names
+from lantian.domain.plans.departments import (
+    ROLE_WORDS,
+    ClauseResult,
+    DepartmentDictionary,
+    parse_clause,
+    split_names,
+)
 from lantian.domain.plans.model import (
     AnnexTable,
     Deadline,
@@ -88,9 +94,26 @@ class _Context:
     default_prefix: str
     flags: list[ReviewFlag] = field(default_factory=list)
     implicit: list[Department] = field(default_factory=list)
+    _clauses: dict[str, ClauseResult] = field(default_factory=dict)
+
+    def clause(self, text: str, line: int) -> ClauseResult:
+        """Parse a clause once per plan (task tables repeat the same clauses many times)."""
+        result = self._clauses.get(text)
+        if result is None:
+            result = parse_clause(text, self.dictionary, default_prefix=self.default_prefix)
+            self._clauses[text] = result
+        return ClauseResult(
+            departments=[_at(d, line) for d in result.departments],
+            implicit=[_at(d, line) for d in result.implicit],
+            unresolved=list(result.unresolved),
+        )
 
     def flag(self, fld: str, message: str, line: int, text: str = "", task: str | None = None) -> None:
         self.flags.append(ReviewFlag(field=fld, message=message, line=line, text=text, task_number=task))
+
+
+def _at(d: Department, line: int) -> Department:
+    return Department(d.name, d.normalized, d.role, d.implicit, d.written, line)
 
 
 def parse_plan(
@@ -285,15 +308,17 @@ def _infer_from_table(doc: Document, table: Table, flags: list[ReviewFlag]) -> t
     return level, jurisdiction
 
 
+_DEADLINE_YEAR = re.compile(r"(?<![比较])(?:到|至)?(20\d{2})\s*年(?:底|末|前|内|[，,]|\d{1,2}月)")
+
+
 def _infer_year(doc: Document) -> int | None:
+    """The earliest year named in a deadline (``2024年，`` / ``2024年底前``), baselines excluded."""
     years: list[int] = []
     for block in doc.blocks:
         texts = [block.text] if isinstance(block, Paragraph) else [c.text for r in block.rows for c in r.cells]
         for t in texts:
-            for d in find_deadlines(t, None)[0]:
-                for value in (d.start, d.end):
-                    if value is not None:
-                        years.append(value.year)
+            if "年" in t:
+                years.extend(int(y) for y in _DEADLINE_YEAR.findall(t))
     return min(years) if years else None
 
 
@@ -682,6 +707,7 @@ def _build_task(unit: _Unit, ctx: _Context) -> Task:
             groups.append(current)
     clauses = [trailing_clause(g[-1][1]) for g in groups]
     if len(groups) >= 2 and sum(1 for c in clauses if c) >= 2:
+        task.departments = list(ctx.implicit)
         for i, (group, clause) in enumerate(zip(groups, clauses, strict=True), start=1):
             text = "\n".join(t for _, t in group)
             line, end = group[0][0].line, group[-1][0].end_line
@@ -689,8 +715,10 @@ def _build_task(unit: _Unit, ctx: _Context) -> Task:
             sub = SubTask(number=f"{task.number}{sep}{i}", text=text, source=Source(line, end, text))
             if clause:
                 sub.responsibility_text = clause[0]
-                result = _clause_departments(clause[0], group[-1][0].end_line, ctx, task.number)
-                sub.departments = result
+                result = _clause(clause[0], group[-1][0].end_line, ctx, task.number)
+                sub.departments = result.departments
+                if result.implicit:  # 以下均需…不再列出 inside a sub-task: for every later task
+                    ctx.implicit = result.implicit
             else:
                 ctx.flag(
                     "departments",
@@ -701,8 +729,6 @@ def _build_task(unit: _Unit, ctx: _Context) -> Task:
                 )
             sub.deadlines, sub.targets = _deadlines_targets(text, line, ctx, task.number)
             task.subtasks.append(sub)
-        task.departments = list(ctx.implicit)
-        _refresh_implicit(task, clauses, ctx)
     else:
         clause = next((c for c in reversed(clauses) if c), None)
         if clause:
@@ -720,17 +746,9 @@ def _build_task(unit: _Unit, ctx: _Context) -> Task:
     return task
 
 
-def _refresh_implicit(task: Task, clauses: list[tuple[str, int] | None], ctx: _Context) -> None:
-    """A ``以下均需…不再列出`` inside a sub-task's clause applies to every later task."""
-    for c in clauses:
-        if c:
-            result = parse_clause(c[0], ctx.dictionary, default_prefix=ctx.default_prefix)
-            if result.implicit:
-                ctx.implicit = [replace(d, line=task.source.line) for d in result.implicit]
-
-
-def _clause_departments(clause: str, line: int, ctx: _Context, task_number: str) -> list[Department]:
-    result = parse_clause(clause, ctx.dictionary, default_prefix=ctx.default_prefix, line=line)
+def _clause(clause: str, line: int, ctx: _Context, task_number: str) -> ClauseResult:
+    """Departments of a clause, with what is uncertain flagged for review."""
+    result = ctx.clause(clause, line)
     if result.unresolved:
         ctx.flag(
             "departments",
@@ -745,20 +763,23 @@ def _clause_departments(clause: str, line: int, ctx: _Context, task_number: str)
         )
     if not result.departments and not result.implicit:
         ctx.flag("departments", "no department found in the clause (未识别到责任单位)", line, clause, task_number)
-    return result.departments
+    return result
 
 
 def _assign_clause(task: Task, clause: str, line: int, ctx: _Context) -> None:
     """Task-level clause: explicit departments, then the implicit ones in force before it."""
-    explicit = _clause_departments(clause, line, ctx, task.number) if clause else []
-    if not clause:
+    explicit: list[Department] = []
+    implicit: list[Department] = []
+    if clause:
+        result = _clause(clause, line, ctx, task.number)
+        explicit, implicit = result.departments, result.implicit
+    else:
         ctx.flag("departments", "empty responsibility cell (责任分工为空)", line, "", task.number)
     have = {(d.normalized, d.role) for d in explicit}
     inherited = [d for d in ctx.implicit if (d.normalized, d.role) not in have]
     task.departments = [*explicit, *inherited]
-    result = parse_clause(clause, ctx.dictionary, default_prefix=ctx.default_prefix) if clause else None
-    if result and result.implicit:
-        ctx.implicit = [replace(d, line=line) for d in result.implicit]
+    if implicit:
+        ctx.implicit = implicit
 
 
 def _deadlines_targets(text: str, line: int, ctx: _Context, task_number: str) -> tuple[list[Deadline], list[Target]]:
