@@ -125,7 +125,7 @@ def _combined() -> re.Pattern[str]:
     """All patterns as one alternation, scanned once; earlier (more specific) kinds win."""
     parts = []
     for i, (pattern, _kind) in enumerate(_PATTERNS):
-        body = re.sub(r"\(\?P<(\w+)>", lambda m, i=i: f"(?P<{m.group(1)}_{i}>", pattern.pattern)
+        body = re.sub(r"\(\?P<(\w+)>", rf"(?P<\g<1>_{i}>", pattern.pattern)
         parts.append(f"(?P<k{i}>{body})")
     # a cheap first-character check lets the engine skip most positions at once
     return re.compile("(?=[\\d到至截年上下一二三四秋，。；：全])(?:" + "|".join(parts) + ")")
