@@ -64,3 +64,18 @@ def test_counts() -> None:
 
 def test_conditions_are_not_targets() -> None:
     assert summary("储油库和年销售汽油量大于5000吨的加油站安装油气回收自动监控设备。") == []
+
+
+def test_a_list_of_values_spreads_over_a_list_of_indicators() -> None:
+    got = summary("黄色、橙色、红色级别减排比例原则上不低于30%、40%、50%。", 2019)
+    assert [(g[0], g[1], g[2]) for g in got] == [
+        ("黄色级别减排比例", ">=", 30.0),
+        ("橙色级别减排比例", ">=", 40.0),
+        ("红色级别减排比例", ">=", 50.0),
+    ]
+
+
+def test_count_object_after_the_number() -> None:
+    found, issues = find_targets("年内吴中区完成2个集中涂装中心建设、虎丘区完成1个。", 2023)
+    assert [(t.indicator_label, t.value, t.unit) for t in found] == [("完成集中涂装中心建设", 2.0, "个")]
+    assert issues[0].message.startswith("count without what is counted")

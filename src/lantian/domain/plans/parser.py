@@ -523,6 +523,7 @@ class _Unit:
     paras: list[_Para]
     section_path: list[str]
     title: str | None
+    document_targets: bool = False  # its targets are the plan's (document-level), not the task's
 
 
 def _parse_prose(body: list[_Para], ctx: _Context, meta: PlanMeta) -> tuple[list[Task], list[Target]]:
@@ -543,7 +544,8 @@ def _parse_prose(body: list[_Para], ctx: _Context, meta: PlanMeta) -> tuple[list
                 assert m is not None
                 unit = _Unit(f"（{m.group('n')}）", sub, path, _title_of(m.group("rest"), sub_heading.bold))
                 if in_goals and not _has_clause(sub):
-                    target_paras.extend(sub)
+                    target_paras.extend(sub)  # 总体要求 › （二）目标指标: the plan's own targets
+                    unit.document_targets = True
                 units.append(unit)
     else:
         meta.style = "numbered" if any(p.bold for p in body) else "provincial"
@@ -743,6 +745,8 @@ def _build_task(unit: _Unit, ctx: _Context) -> Task:
                 task.number,
             )
         task.deadlines, task.targets = _deadlines_targets(full, first, ctx, task.number)
+        if unit.document_targets:
+            task.targets = []
     return task
 
 

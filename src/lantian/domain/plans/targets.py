@@ -73,8 +73,9 @@ _PIECE = re.compile(_VERBS + r"\s*(?:在|至|为)?\s*" + _NUM + r"\s*(?P<qual>�
 _BARE_STRETCH = re.compile(r"力争(?P<verb>)(?:在|为)?\s*" + _NUM + r"\s*(?P<qual>以上|以下|以内|左右)?")
 _DOUBLE = re.compile(r"翻一番")
 _COUNT = re.compile(
-    r"(?P<label>(?:推广应用|推广|淘汰|建成|新增|建设|完成|改造|替代|更新)[^，。；\d]{1,14}?)"
+    r"(?P<label>(?:推广应用|推广|淘汰|建成|新增|建设|完成|改造|替代|更新)[^，。；\d]{0,14}?)"
     r"(?P<num>\d+(?:\.\d+)?)\s*(?P<mult>万)?\s*(?P<unit>辆|台|家|个|座|艘|套|处|条|项)(?P<qual>以上)?"
+    r"(?P<object>[^，。；、\d]{0,16})"
 )
 _BASE = re.compile(r"(?:比|较|相比|与)\s*(?P<b>(?:19|20)\d{2})\s*年(?:相比)?")
 _YEAR = re.compile(r"(?:到|至|截至)?\s*(?P<y>20\d{2})\s*年(?:底|末)?(?:前)?")
@@ -135,7 +136,7 @@ def _clean_label(label: str) -> str:
     label = re.sub(r"(?:到|至)?\s*20\d{2}\s*年(?:底|末)?(?:前)?", "", label)
     label = _SCOPE.sub("", label)
     label = re.sub(r"(?:比|较)$", "", label)
-    label = re.sub(r"(?:分别|(?<!年)均|总体|力争|要)+$", "", label)
+    label = re.sub(r"(?:分别|(?<!年)均|总体|力争|要|原则上)+$", "", label)
     return label.strip("，,、 ")
 
 
@@ -191,6 +192,11 @@ def find_targets(text: str, plan_year: int | None, *, line: int = 0) -> tuple[li
                 continue
             for m in counts:
                 label = m.group("label").strip()
+                if len(label) <= 4:  # 完成2个 / 建成1个…: the object comes after the count
+                    label = (label + m.group("object").strip("的")).strip()
+                if len(label) <= 2:
+                    issues.append(TargetIssue(piece.strip(), "count without what is counted (数量目标缺少对象)"))
+                    continue
                 targets.append(
                     Target(
                         text=piece.strip(),
@@ -209,9 +215,10 @@ def find_targets(text: str, plan_year: int | None, *, line: int = 0) -> tuple[li
             m = found[0]
             raw_label = piece[: m.start()]
             label = _clean_label(raw_label)
-            many = "分别" in piece or bool(re.search(r"(?<!年)均", raw_label))
+            listed = bool(re.match(r"\s*[、和]", piece[m.end() :]))  # 不低于30%、40%、50%
+            many = "分别" in piece or listed or bool(re.search(r"(?<!年)均", raw_label))
             values = [(v.group("num"), v.group("mult"), v.group("unit"), v.group("qual")) for v in found]
-            if "分别" in piece:
+            if "分别" in piece or listed:
                 tail = piece[m.start() :]
                 values = [
                     (v.group("num"), v.group("mult"), v.group("unit"), v.group("qual"))
@@ -232,6 +239,9 @@ def find_targets(text: str, plan_year: int | None, *, line: int = 0) -> tuple[li
                     # shared suffix: 挥发性有机物、氮氧化物排放量 → …排放量 for each
                     suffix_m = re.search(r"(排放总量|排放量|货运量|浓度|比例|比重)$", parts[-1])
                     suffix = suffix_m.group(1) if suffix_m else ""
+                    short = {len(p) for p in parts[:-1]}
+                    if len(short) == 1 and len(parts[-1]) > (k := short.pop()) and k <= 4:
+                        suffix = parts[-1][k:]  # 黄色、橙色、红色级别减排比例 → …级别减排比例 each
                     labels = [p if (not suffix or p.endswith(suffix)) else p + suffix for p in parts]
             if len(labels) > 1 and len(values) == 1:
                 values = values * len(labels)
