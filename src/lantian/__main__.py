@@ -1,3 +1,3 @@
 from lantian.cli.main import main
 
-main()
+raise SystemExit(main())

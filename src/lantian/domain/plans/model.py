@@ -21,6 +21,23 @@ class Role(StrEnum):
 ROLE_LABELS = {Role.LEAD: "牵头", Role.COOPERATING: "配合", Role.RESPONSIBLE: "负责"}
 
 
+class TaskStatus(StrEnum):
+    """Progress status of a task (任务状态); reported through progress (调度), default 未启动."""
+
+    NOT_STARTED = "not_started"  # 未启动
+    IN_PROGRESS = "in_progress"  # 推进中
+    COMPLETED = "completed"  # 已完成
+    DELAYED = "delayed"  # 滞后
+
+
+STATUS_LABELS = {
+    TaskStatus.NOT_STARTED: "未启动",
+    TaskStatus.IN_PROGRESS: "推进中",
+    TaskStatus.COMPLETED: "已完成",
+    TaskStatus.DELAYED: "滞后",
+}
+
+
 class Level(StrEnum):
     PROVINCE = "province"  # 省
     CITY = "city"  # 设区市
@@ -165,6 +182,26 @@ class ParsedPlan:
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = to_jsonable(asdict(self))
         return data
+
+
+@dataclass
+class PlanTask:
+    """A stored task with the plan it belongs to (what ``tasks list`` and the exports work on)."""
+
+    plan_key: str  # the plan's key in the store (its 文号 where it has one)
+    plan_title: str
+    task: Task
+    status: TaskStatus = TaskStatus.NOT_STARTED
+
+    def last_deadline(self) -> dt.date | None:
+        """The latest end date among the task's deadlines (完成时限), None when it has none."""
+        ends = [d.end for d in self.task.all_deadlines() if d.end is not None]
+        return max(ends) if ends else None
+
+    def is_overdue(self, as_of: dt.date) -> bool:
+        """逾期: the last deadline has passed and the task is not completed."""
+        last = self.last_deadline()
+        return last is not None and last < as_of and self.status is not TaskStatus.COMPLETED
 
 
 def to_jsonable(value: Any) -> Any:

@@ -1,0 +1,41 @@
+"""The one place that wires settings to concrete adapters (装配).
+
+The CLI, the tests (and later the web app) build the same objects through :class:`App`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lantian.config import Settings
+from lantian.domain.plans.departments import DepartmentDictionary
+from lantian.services.plans import PlanService
+from lantian.storage.store import Store
+
+
+def load_dictionary(settings: Settings) -> DepartmentDictionary:
+    """The shipped department dictionary, extended by ``<data dir>/departments.toml`` when present."""
+    base = DepartmentDictionary.load_default()
+    return base.merged_with(settings.departments_file) if settings.departments_file.is_file() else base
+
+
+@dataclass
+class App:
+    settings: Settings
+    store: Store
+    plans: PlanService
+
+    @classmethod
+    def open(cls, settings: Settings, *, migrate: bool = True) -> App:
+        if settings.is_sqlite:
+            settings.ensure_dirs()
+        store = Store.open(settings.database_url, migrate=migrate)
+        return cls(settings=settings, store=store, plans=PlanService(store, load_dictionary(settings)))
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def dictionary_only(settings: Settings) -> DepartmentDictionary:
+    """For commands that parse without a store (``plans parse``)."""
+    return load_dictionary(settings)

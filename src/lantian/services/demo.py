@@ -1,0 +1,62 @@
+"""The demo (演示): load the seed plans into the store and summarise what lantian made of them.
+
+Later capabilities add their data (monitoring, targets, warnings) to the same demo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lantian.domain.plans.model import Role
+from lantian.domain.plans.records import PlanSummary, TaskFilter
+from lantian.errors import NotFoundError
+from lantian.services.plans import ImportReport, PlanService
+
+ENV_SEEDS_DIR = "LANTIAN_SEEDS_DIR"
+
+
+def find_seeds_dir(explicit: str | Path | None = None, *, start: Path | None = None) -> Path:
+    """The seed plans: ``--seeds``, else ``$LANTIAN_SEEDS_DIR``, else ``../shared/seeds`` from here up."""
+    if explicit:
+        path = Path(explicit)
+        if not path.is_dir():
+            raise NotFoundError(f"seed folder not found (未找到示例计划目录): {path}", field="seeds")
+        return path
+    if env := os.environ.get(ENV_SEEDS_DIR):
+        return find_seeds_dir(env)
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "shared" / "seeds"
+        if candidate.is_dir():
+            return candidate
+    raise NotFoundError(
+        "seed plans not found (未找到示例计划): give --seeds DIR or set LANTIAN_SEEDS_DIR", field="seeds"
+    )
+
+
+@dataclass
+class DemoSummary:
+    seeds_dir: Path
+    report: ImportReport
+    plans: list[PlanSummary]
+    counts: dict[str, int]
+    top_departments: list[tuple[str, int, int]] = field(default_factory=list)  # name, tasks, lead
+    overdue: int = 0
+    as_of: dt.date = field(default_factory=dt.date.today)
+
+
+def run_demo(plans: PlanService, seeds_dir: Path, *, as_of: dt.date | None = None) -> DemoSummary:
+    files = sorted(p for p in seeds_dir.iterdir() if p.suffix in {".txt", ".docx", ".xlsx"})
+    if not files:
+        raise NotFoundError(f"no plan files in {seeds_dir} (目录中没有计划文件)", field="seeds")
+    report = plans.import_files(files)
+    as_of = as_of or dt.date.today()
+    top = []
+    for name, n in plans.departments()[:8]:
+        lead = len(plans.list_tasks(TaskFilter(departments=[name], role=Role.LEAD)))
+        top.append((name, n, lead))
+    overdue = len(plans.list_tasks(TaskFilter(overdue_as_of=as_of)))
+    return DemoSummary(seeds_dir, report, plans.list_plans(), plans.counts(), top, overdue, as_of)

@@ -1,0 +1,225 @@
+"""Plan use cases (计划服务): parse, import (atomic, idempotent, revisioned), review, tasks, targets, links.
+
+Every file of an import is read and parsed before anything is written; the writes for all files
+then happen in one transaction. Importing bytes already stored changes nothing; a changed file
+with the same plan key becomes a new revision with its differences recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lantian.documents.read import read_document
+from lantian.domain.plans.departments import DepartmentDictionary
+from lantian.domain.plans.diff import PlanDiff, diff_plans
+from lantian.domain.plans.links import LinkReport, propose_links
+from lantian.domain.plans.model import ParsedPlan, PlanMeta, PlanTask, TaskStatus
+from lantian.domain.plans.records import (
+    FlagStatus,
+    PlanSummary,
+    RevisionInfo,
+    StoredFlag,
+    StoredTarget,
+    TaskFilter,
+)
+from lantian.errors import InputError
+from lantian.storage.store import Store
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class ImportOutcome:
+    file: str
+    key: str
+    status: str  # created | revised | unchanged
+    revision: int
+    tasks: int
+    targets: int
+    flags: int
+    changes: PlanDiff | None = None
+
+    STATUS_LABELS = {"created": "新建", "revised": "新修订", "unchanged": "无变化"}  # noqa: RUF012
+
+
+@dataclass
+class ImportReport:
+    outcomes: list[ImportOutcome] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(o.status != "unchanged" for o in self.outcomes)
+
+
+def default_key(meta: PlanMeta, file: str) -> str:
+    """The plan's key (计划键): its 文号, else jurisdiction · year · title, else the file name."""
+    if meta.doc_number:
+        return meta.doc_number
+    parts: list[str] = []
+    title = meta.title or ""
+    if meta.jurisdiction and meta.jurisdiction not in title:
+        parts.append(meta.jurisdiction)
+    if meta.year and str(meta.year) not in title:
+        parts.append(str(meta.year))
+    if title:
+        parts.append(title)
+    return "·".join(parts) if title else Path(file).stem
+
+
+class PlanService:
+    def __init__(self, store: Store, dictionary: DepartmentDictionary, *, clock: Clock = utc_now) -> None:
+        self.store = store
+        self.dictionary = dictionary
+        self.clock = clock
+
+    # ------------------------------------------------------------- parse and import
+    def parse_file(self, path: str | Path, overrides: Mapping[str, object] | None = None) -> ParsedPlan:
+        from lantian.domain.plans.parser import parse_plan
+
+        return parse_plan(read_document(path), dictionary=self.dictionary, overrides=overrides)
+
+    def import_files(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        key: str | None = None,
+        overrides: Mapping[str, object] | None = None,
+    ) -> ImportReport:
+        """Import plans; all-or-nothing. ``key`` and ``overrides`` apply to a single file only."""
+        if not paths:
+            raise InputError("no files given (未指定文件)", field="FILE")
+        if (key or overrides) and len(paths) > 1:
+            raise InputError("--key and metadata overrides apply to one file at a time (只能用于单个文件)", field="key")
+        parsed = [(str(p), self.parse_file(p, overrides)) for p in paths]  # any error: nothing written
+        keys: dict[str, str] = {}
+        for file, plan in parsed:
+            k = key or default_key(plan.meta, file)
+            if k in keys and keys[k] != plan.sha256:
+                raise InputError(
+                    f"two files in one import have the same plan key {k!r} (同一计划键): {keys[k]} and {file}; "
+                    "import them separately or give --key",
+                    file=file,
+                    field="key",
+                )
+            keys[k] = plan.sha256
+        report = ImportReport()
+        now = self.clock()
+        with self.store.transaction() as repo:
+            for file, plan in parsed:
+                k = key or default_key(plan.meta, file)
+                same = repo.revision_with_sha(plan.sha256) if not key else None
+                if same is None and key and repo.has_plan(key) and repo.latest_sha(key) == plan.sha256:
+                    same = (key, repo.summary(key).revision)
+                if same is not None:
+                    summary = repo.summary(same[0])
+                    report.outcomes.append(
+                        ImportOutcome(
+                            file,
+                            same[0],
+                            "unchanged",
+                            summary.revision,
+                            summary.task_count,
+                            summary.target_count,
+                            summary.open_flags,
+                        )
+                    )
+                    continue
+                changes = diff_plans(repo.load(k), plan) if repo.has_plan(k) else None
+                number = repo.add_revision(k, plan, file=file, now=now, changes=changes)
+                n_targets = len(plan.targets) + sum(len(t.all_targets()) for t in plan.tasks)
+                report.outcomes.append(
+                    ImportOutcome(
+                        file,
+                        k,
+                        "created" if changes is None else "revised",
+                        number,
+                        len(plan.tasks),
+                        n_targets,
+                        len(plan.all_flags()),
+                        changes,
+                    )
+                )
+        return report
+
+    # ------------------------------------------------------------- reading
+    def list_plans(self) -> list[PlanSummary]:
+        with self.store.reading() as repo:
+            return repo.summaries()
+
+    def get_plan(self, key: str, revision: int | None = None) -> tuple[PlanSummary, ParsedPlan, list[RevisionInfo]]:
+        with self.store.reading() as repo:
+            return repo.summary(key), repo.load(key, revision), repo.revisions(key)
+
+    def diff(self, key: str, old: int | None = None, new: int | None = None) -> tuple[int, int, PlanDiff]:
+        """Differences between two revisions (default: the previous and the current one)."""
+        with self.store.reading() as repo:
+            current = repo.summary(key).revision
+            new = new or current
+            old = old or max(new - 1, 1)
+            return old, new, diff_plans(repo.load(key, old), repo.load(key, new))
+
+    def review(self, plan: str | None = None, status: FlagStatus | None = FlagStatus.OPEN) -> list[StoredFlag]:
+        with self.store.reading() as repo:
+            if plan:
+                repo.plan_id(plan)
+            return repo.flags(plan=plan, status=status)
+
+    def resolve_flag(self, flag_id: int, status: FlagStatus, note: str | None = None) -> StoredFlag:
+        with self.store.transaction() as repo:
+            return repo.set_flag_status(flag_id, status, note, self.clock())
+
+    def resolve_departments(self, name: str) -> list[str]:
+        """A department as a user types it (发改委, 市发改委) → the stored names it may match."""
+        name = name.strip()
+        out = {name, self.dictionary.normalize(name)}
+        with self.store.reading() as repo:
+            stored = [n for n, _ in repo.department_names()]
+        for candidate in stored:
+            prefix, stem = self.dictionary.split_prefix(candidate)
+            if (
+                name in (stem, self.dictionary.canonical_stem(stem))
+                or self.dictionary.normalize(prefix + name) == candidate
+            ):
+                out.add(candidate)
+        return sorted(out)
+
+    def list_tasks(self, flt: TaskFilter | None = None) -> list[PlanTask]:
+        flt = flt or TaskFilter()
+        if flt.department and not flt.departments:
+            flt.departments = self.resolve_departments(flt.department)
+        with self.store.reading() as repo:
+            if flt.plan:
+                repo.plan_id(flt.plan)
+            return repo.tasks(flt)
+
+    def set_task_status(self, key: str, number: str, status: TaskStatus) -> None:
+        with self.store.transaction() as repo:
+            repo.set_task_status(key, number, status)
+
+    def list_targets(
+        self, *, plan: str | None = None, jurisdiction: str | None = None, indicator: str | None = None
+    ) -> list[StoredTarget]:
+        with self.store.reading() as repo:
+            return repo.targets(plan=plan, jurisdiction=jurisdiction, indicator=indicator)
+
+    def departments(self) -> list[tuple[str, int]]:
+        with self.store.reading() as repo:
+            return repo.department_names()
+
+    def counts(self) -> dict[str, int]:
+        with self.store.reading() as repo:
+            return repo.counts()
+
+    def links(self, parent: str, child: str, *, min_score: float | None = None) -> LinkReport:
+        """Cross-level link proposals (上下级任务对应) between two stored plans."""
+        with self.store.reading() as repo:
+            parent_plan, child_plan = repo.load(parent), repo.load(child)
+        kwargs = {} if min_score is None else {"min_score": min_score}
+        return propose_links(parent_plan.tasks, child_plan.tasks, **kwargs)

@@ -1,0 +1,484 @@
+"""Plan repository (计划存储): ParsedPlan ⇄ rows. Takes and returns domain dataclasses only.
+
+All methods run inside the caller's session; the service owns the transaction (one import of
+several files is one transaction: all of it lands or none).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from lantian.domain.plans.codec import plan_from_dict, task_from_dict, task_to_dict
+from lantian.domain.plans.diff import PlanDiff
+from lantian.domain.plans.model import (
+    Level,
+    ParsedPlan,
+    PlanTask,
+    ReviewFlag,
+    Target,
+    Task,
+    TaskStatus,
+)
+from lantian.domain.plans.records import (
+    FlagStatus,
+    PlanSummary,
+    RevisionInfo,
+    StoredFlag,
+    StoredTarget,
+    TaskFilter,
+)
+from lantian.errors import NotFoundError
+from lantian.storage import tables as t
+
+_BATCH = 5000
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+class PlanRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # ---------------------------------------------------------------- lookups
+    def plan_id(self, key: str) -> int:
+        pid = self.session.scalar(select(t.plans.c.id).where(t.plans.c.key == key))
+        if pid is None:
+            raise NotFoundError(f"no plan with key {key!r} (没有该计划); see `lantian plans list`", field="plan")
+        return int(pid)
+
+    def has_plan(self, key: str) -> bool:
+        return bool(self.session.scalar(select(exists().where(t.plans.c.key == key))))
+
+    def revision_with_sha(self, sha256: str) -> tuple[str, int] | None:
+        """(plan key, revision number) of a revision imported from identical bytes, if any."""
+        row = self.session.execute(
+            select(t.plans.c.key, t.plan_revisions.c.number)
+            .join(t.plans, t.plans.c.id == t.plan_revisions.c.plan_id)
+            .where(t.plan_revisions.c.sha256 == sha256)
+            .order_by(t.plan_revisions.c.number.desc())
+        ).first()
+        return (str(row[0]), int(row[1])) if row else None
+
+    def latest_sha(self, key: str) -> str | None:
+        return self.session.scalar(
+            select(t.plan_revisions.c.sha256)
+            .join(t.plans, t.plans.c.id == t.plan_revisions.c.plan_id)
+            .where(t.plans.c.key == key, t.plan_revisions.c.number == t.plans.c.current_revision)
+        )
+
+    # ---------------------------------------------------------------- writes
+    def add_revision(self, key: str, plan: ParsedPlan, *, file: str, now: dt.datetime, changes: PlanDiff | None) -> int:
+        """Store ``plan`` as the newest revision of ``key`` (creating the plan); returns its number."""
+        meta = plan.meta
+        values = {
+            "title": meta.title,
+            "issuer": meta.issuer,
+            "doc_number": meta.doc_number,
+            "issued_on": meta.issued_on,
+            "level": meta.level.value if meta.level else None,
+            "jurisdiction": meta.jurisdiction,
+            "year": meta.year,
+            "style": meta.style,
+            "updated_at": now,
+        }
+        pid = self.session.scalar(select(t.plans.c.id).where(t.plans.c.key == key))
+        if pid is None:
+            pid = self.session.execute(
+                insert(t.plans).values(key=key, current_revision=1, created_at=now, **values).returning(t.plans.c.id)
+            ).scalar_one()
+            number = 1
+        else:
+            number = (
+                int(
+                    self.session.scalar(
+                        select(func.max(t.plan_revisions.c.number)).where(t.plan_revisions.c.plan_id == pid)
+                    )
+                    or 0
+                )
+                + 1
+            )
+            self.session.execute(update(t.plans).where(t.plans.c.id == pid).values(current_revision=number, **values))
+        self.session.execute(
+            insert(t.plan_revisions).values(
+                plan_id=pid,
+                number=number,
+                file=file,
+                sha256=plan.sha256,
+                imported_at=now,
+                task_count=len(plan.tasks),
+                target_count=len(plan.targets) + sum(len(x.all_targets()) for x in plan.tasks),
+                flag_count=len(plan.all_flags()),
+                payload=plan.to_dict(),
+                changes=changes.to_dict() if changes is not None else None,
+            )
+        )
+        self._write_tasks(int(pid), number, plan)
+        self._write_flags(int(pid), number, plan)
+        return number
+
+    def _write_tasks(self, pid: int, number: int, plan: ParsedPlan) -> None:
+        existing = {
+            str(r.number): int(r.id)
+            for r in self.session.execute(select(t.tasks.c.id, t.tasks.c.number).where(t.tasks.c.plan_id == pid))
+        }
+        if existing:
+            ids = list(existing.values())
+            for chunk in _chunks(ids):
+                self.session.execute(delete(t.task_departments).where(t.task_departments.c.task_id.in_(chunk)))
+                self.session.execute(delete(t.task_deadlines).where(t.task_deadlines.c.task_id.in_(chunk)))
+            self.session.execute(delete(t.targets).where(t.targets.c.plan_id == pid))
+            kept = {task.number for task in plan.tasks}
+            gone = [tid for num, tid in existing.items() if num not in kept]
+            for chunk in _chunks(gone):
+                self.session.execute(
+                    update(t.tasks)
+                    .where(t.tasks.c.id.in_(chunk), t.tasks.c.removed_in.is_(None))
+                    .values(removed_in=number)
+                )
+        task_ids: dict[str, int] = {}
+        new_rows: list[dict[str, Any]] = []
+        for pos, task in enumerate(plan.tasks):
+            row = {
+                "position": pos,
+                "number": task.number,
+                "title": task.title,
+                "category": task.category,
+                "text": task.text,
+                "last_deadline": _last_deadline(task),
+                "revision": number,
+                "payload": task_to_dict(task),
+            }
+            if task.number in existing:
+                tid = existing[task.number]
+                self.session.execute(update(t.tasks).where(t.tasks.c.id == tid).values(removed_in=None, **row))
+                task_ids[task.number] = tid
+            else:
+                new_rows.append(
+                    {**row, "plan_id": pid, "status": TaskStatus.NOT_STARTED.value, "first_revision": number}
+                )
+        for chunk in _chunks(new_rows):
+            result = self.session.execute(
+                insert(t.tasks).returning(t.tasks.c.id, t.tasks.c.number, sort_by_parameter_order=True), chunk
+            )
+            task_ids.update({str(num): int(tid) for tid, num in result})
+        deps: list[dict[str, Any]] = []
+        dls: list[dict[str, Any]] = []
+        tgs: list[dict[str, Any]] = []
+        for task in plan.tasks:
+            tid = task_ids[task.number]
+            parts: list[tuple[str | None, Any]] = [(None, task), *((s.number, s) for s in task.subtasks)]
+            for sub, item in parts:
+                deps.extend(
+                    {
+                        "task_id": tid,
+                        "subtask": sub,
+                        "name": d.name,
+                        "normalized": d.normalized,
+                        "role": d.role.value,
+                        "implicit": d.implicit,
+                    }
+                    for d in item.departments
+                )
+                dls.extend(
+                    {
+                        "task_id": tid,
+                        "subtask": sub,
+                        "text": d.text,
+                        "start": d.start,
+                        "end": d.end,
+                        "recurring": d.recurring,
+                    }
+                    for d in item.deadlines
+                )
+                tgs.extend(_target_row(pid, tid, sub, x) for x in item.targets)
+        tgs.extend(_target_row(pid, None, None, x) for x in plan.targets)
+        for table, rows in ((t.task_departments, deps), (t.task_deadlines, dls), (t.targets, tgs)):
+            for chunk in _chunks(rows):
+                self.session.execute(insert(table), chunk)
+
+    def _write_flags(self, pid: int, number: int, plan: ParsedPlan) -> None:
+        # Flags of an earlier revision that the new one raises again keep their review status.
+        old = {
+            (r.task_number, r.field, r.message, r.text): (r.status, r.resolution, r.resolved_at)
+            for r in self.session.execute(select(t.review_flags).where(t.review_flags.c.plan_id == pid))
+        }
+        self.session.execute(delete(t.review_flags).where(t.review_flags.c.plan_id == pid))
+        rows = []
+        for f in plan.all_flags():
+            status, resolution, at = old.get((f.task_number, f.field, f.message, f.text), (FlagStatus.OPEN, None, None))
+            rows.append(
+                {
+                    "plan_id": pid,
+                    "revision": number,
+                    "task_number": f.task_number,
+                    "field": f.field,
+                    "message": f.message,
+                    "line": f.line,
+                    "text": f.text,
+                    "status": status,
+                    "resolution": resolution,
+                    "resolved_at": at,
+                }
+            )
+        for chunk in _chunks(rows):
+            self.session.execute(insert(t.review_flags), chunk)
+
+    def set_flag_status(self, flag_id: int, status: str, resolution: str | None, now: dt.datetime) -> StoredFlag:
+        found = self.session.scalar(select(t.review_flags.c.id).where(t.review_flags.c.id == flag_id))
+        if found is None:
+            raise NotFoundError(f"no review flag #{flag_id} (没有该复核项)", field="flag")
+        self.session.execute(
+            update(t.review_flags)
+            .where(t.review_flags.c.id == flag_id)
+            .values(status=status, resolution=resolution, resolved_at=now if status != FlagStatus.OPEN else None)
+        )
+        return self.flags(flag_id=flag_id, status=None)[0]
+
+    def set_task_status(self, key: str, number: str, status: TaskStatus) -> None:
+        pid = self.plan_id(key)
+        done = self.session.execute(
+            update(t.tasks).where(t.tasks.c.plan_id == pid, t.tasks.c.number == number).values(status=status.value)
+        )
+        if not done.rowcount:  # type: ignore[attr-defined]
+            raise NotFoundError(f"plan {key} has no task {number} (没有该任务)", field="task")
+
+    # ---------------------------------------------------------------- reads
+    def summaries(self) -> list[PlanSummary]:
+        p, r = t.plans, t.plan_revisions
+        open_flags = (
+            select(func.count())
+            .where(t.review_flags.c.plan_id == p.c.id, t.review_flags.c.status == FlagStatus.OPEN)
+            .scalar_subquery()
+        )
+        rows = self.session.execute(
+            select(p, r.c.file, r.c.imported_at, r.c.task_count, r.c.target_count, open_flags.label("open_flags"))
+            .join(r, and_(r.c.plan_id == p.c.id, r.c.number == p.c.current_revision))
+            .order_by(p.c.key)
+        ).mappings()
+        return [
+            PlanSummary(
+                key=m["key"],
+                title=m["title"],
+                doc_number=m["doc_number"],
+                issuer=m["issuer"],
+                issued_on=m["issued_on"],
+                level=Level(m["level"]) if m["level"] else None,
+                jurisdiction=m["jurisdiction"],
+                year=m["year"],
+                style=m["style"],
+                revision=m["current_revision"],
+                task_count=m["task_count"],
+                target_count=m["target_count"],
+                open_flags=m["open_flags"],
+                file=m["file"],
+                imported_at=_utc(m["imported_at"]),
+            )
+            for m in rows
+        ]
+
+    def summary(self, key: str) -> PlanSummary:
+        for s in self.summaries():
+            if s.key == key:
+                return s
+        raise NotFoundError(f"no plan with key {key!r} (没有该计划); see `lantian plans list`", field="plan")
+
+    def revisions(self, key: str) -> list[RevisionInfo]:
+        pid = self.plan_id(key)
+        r = t.plan_revisions
+        rows = self.session.execute(
+            select(
+                r.c.number,
+                r.c.file,
+                r.c.sha256,
+                r.c.imported_at,
+                r.c.task_count,
+                r.c.target_count,
+                r.c.flag_count,
+                r.c.changes,
+            )
+            .where(r.c.plan_id == pid)
+            .order_by(r.c.number)
+        )
+        return [
+            RevisionInfo(
+                number=row.number,
+                file=row.file,
+                sha256=row.sha256,
+                imported_at=_utc(row.imported_at),
+                task_count=row.task_count,
+                target_count=row.target_count,
+                flag_count=row.flag_count,
+                changes=PlanDiff.from_dict(row.changes) if row.changes is not None else None,
+            )
+            for row in rows
+        ]
+
+    def load(self, key: str, revision: int | None = None) -> ParsedPlan:
+        pid = self.plan_id(key)
+        r = t.plan_revisions
+        query = select(r.c.payload).where(r.c.plan_id == pid)
+        if revision is None:
+            query = query.where(
+                r.c.number == select(t.plans.c.current_revision).where(t.plans.c.id == pid).scalar_subquery()
+            )
+        else:
+            query = query.where(r.c.number == revision)
+        payload = self.session.scalar(query)
+        if payload is None:
+            raise NotFoundError(f"plan {key} has no revision {revision} (没有该修订)", field="revision")
+        return plan_from_dict(payload)
+
+    def tasks(self, flt: TaskFilter) -> list[PlanTask]:
+        tk, p = t.tasks, t.plans
+        query = (
+            select(p.c.key, p.c.title.label("plan_title"), tk.c.payload, tk.c.status)
+            .join(p, p.c.id == tk.c.plan_id)
+            .where(tk.c.removed_in.is_(None))
+        )
+        if flt.plan:
+            query = query.where(p.c.key == flt.plan)
+        if flt.status:
+            query = query.where(tk.c.status == flt.status.value)
+        if flt.text:
+            like = f"%{flt.text}%"
+            query = query.where(or_(tk.c.text.like(like), tk.c.title.like(like), tk.c.category.like(like)))
+        if flt.deadline_after:
+            query = query.where(tk.c.last_deadline >= flt.deadline_after)
+        if flt.deadline_before:
+            query = query.where(tk.c.last_deadline <= flt.deadline_before)
+        if flt.overdue_as_of:
+            query = query.where(tk.c.last_deadline < flt.overdue_as_of, tk.c.status != TaskStatus.COMPLETED.value)
+        if flt.departments or flt.role:
+            d = t.task_departments
+            conds = [d.c.task_id == tk.c.id]
+            if flt.departments:
+                conds.append(or_(d.c.normalized.in_(flt.departments), d.c.name.in_(flt.departments)))
+            if flt.role:
+                conds.append(d.c.role == flt.role.value)
+            if not flt.include_implicit:
+                conds.append(d.c.implicit.is_(False))
+            query = query.where(exists().where(*conds))
+        query = query.order_by(p.c.key, tk.c.position)
+        return [
+            PlanTask(
+                plan_key=row.key,
+                plan_title=row.plan_title,
+                task=task_from_dict(row.payload),
+                status=TaskStatus(row.status),
+            )
+            for row in self.session.execute(query)
+        ]
+
+    def department_names(self) -> list[tuple[str, int]]:
+        """Every normalised department with the number of (current) tasks naming it."""
+        d, tk = t.task_departments, t.tasks
+        rows = self.session.execute(
+            select(d.c.normalized, func.count(func.distinct(d.c.task_id)))
+            .join(tk, tk.c.id == d.c.task_id)
+            .where(tk.c.removed_in.is_(None))
+            .group_by(d.c.normalized)
+            .order_by(func.count(func.distinct(d.c.task_id)).desc(), d.c.normalized)
+        )
+        return [(str(n), int(c)) for n, c in rows]
+
+    def targets(
+        self, *, plan: str | None = None, jurisdiction: str | None = None, indicator: str | None = None
+    ) -> list[StoredTarget]:
+        g, p, tk = t.targets, t.plans, t.tasks
+        query = select(p.c.key, tk.c.number, g).join(p, p.c.id == g.c.plan_id).outerjoin(tk, tk.c.id == g.c.task_id)
+        if plan:
+            query = query.where(p.c.key == plan)
+        if jurisdiction:
+            query = query.where(g.c.jurisdiction == jurisdiction)
+        if indicator:
+            query = query.where(g.c.indicator == indicator)
+        query = query.order_by(p.c.key, g.c.id)
+        out = []
+        for m in self.session.execute(query).mappings():
+            target = Target(**{k: m[k] for k in Target.__dataclass_fields__})
+            out.append(StoredTarget(plan_key=m["key"], task_number=m["number"], target=target))
+        return out
+
+    def flags(
+        self, *, plan: str | None = None, status: str | None = FlagStatus.OPEN, flag_id: int | None = None
+    ) -> list[StoredFlag]:
+        f, p = t.review_flags, t.plans
+        query = select(p.c.key, f).join(p, p.c.id == f.c.plan_id)
+        if plan:
+            query = query.where(p.c.key == plan)
+        if status:
+            query = query.where(f.c.status == status)
+        if flag_id is not None:
+            query = query.where(f.c.id == flag_id)
+        query = query.order_by(p.c.key, f.c.line, f.c.id)
+        return [
+            StoredFlag(
+                id=m["id"],
+                plan_key=m["key"],
+                revision=m["revision"],
+                status=m["status"],
+                resolution=m["resolution"],
+                flag=ReviewFlag(
+                    field=m["field"], message=m["message"], line=m["line"], text=m["text"], task_number=m["task_number"]
+                ),
+            )
+            for m in self.session.execute(query).mappings()
+        ]
+
+    def counts(self) -> dict[str, int]:
+        def n(table: Any, *where: Any) -> int:
+            return int(self.session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+
+        return {
+            "plans": n(t.plans),
+            "tasks": n(t.tasks, t.tasks.c.removed_in.is_(None)),
+            "departments": int(
+                self.session.scalar(select(func.count(func.distinct(t.task_departments.c.normalized)))) or 0
+            ),
+            "deadlines": n(t.task_deadlines),
+            "targets": n(t.targets),
+            "open_flags": n(t.review_flags, t.review_flags.c.status == FlagStatus.OPEN),
+        }
+
+
+def _last_deadline(task: Task) -> dt.date | None:
+    ends = [d.end for d in task.all_deadlines() if d.end is not None]
+    return max(ends) if ends else None
+
+
+def _target_row(pid: int, tid: int | None, sub: str | None, x: Target) -> dict[str, Any]:
+    return {
+        "plan_id": pid,
+        "task_id": tid,
+        "subtask": sub,
+        "text": x.text,
+        "indicator": x.indicator,
+        "indicator_label": x.indicator_label,
+        "comparator": x.comparator,
+        "value": x.value,
+        "unit": x.unit,
+        "year": x.year,
+        "baseline_year": x.baseline_year,
+        "stretch_value": x.stretch_value,
+        "jurisdiction": x.jurisdiction,
+        "source": x.source,
+        "line": x.line,
+    }
+
+
+def _chunks(items: Sequence[Any] | Iterable[Any], size: int = _BATCH) -> Iterable[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,61 @@
+"""The store (存储): an engine plus transactions that hand out repositories.
+
+Services never see SQLAlchemy: they ask the store for a transaction and get a repository; the
+transaction commits when the block ends and rolls back on any error, so an import lands whole or
+not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from lantian.errors import ConfigError
+from lantian.storage.engine import current_revision, head_revision, make_engine, session_factory, upgrade
+from lantian.storage.repositories import PlanRepository
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = session_factory(engine)
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Open the database at ``url``, migrating it to the newest schema when ``migrate``."""
+        store = cls(make_engine(url))
+        if migrate:
+            upgrade(store.engine)
+        return store
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def schema_revision(self) -> tuple[str | None, str | None]:
+        """(current, newest) Alembic revisions."""
+        return current_revision(self.engine), head_revision(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[PlanRepository]:
+        """A read-write unit of work: commits at the end, rolls back on any exception."""
+        try:
+            with self._sessions.begin() as session:
+                yield PlanRepository(session)
+        except OperationalError as exc:
+            raise ConfigError(f"database error (数据库错误): {exc.orig}", field="database_url") from None
+
+    @contextmanager
+    def reading(self) -> Iterator[PlanRepository]:
+        """A read-only unit of work (rolled back at the end)."""
+        with self._sessions() as session:
+            try:
+                yield PlanRepository(session)
+            finally:
+                session.rollback()
+
+    def close(self) -> None:
+        self.engine.dispose()

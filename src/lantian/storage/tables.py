@@ -1,0 +1,152 @@
+"""The relational schema (数据表). Migrations in ``migrations/versions`` create exactly this.
+
+Plans keep every imported revision (修订) with its full parsed payload (JSON), so a revision can be
+shown and diffed later; tasks, sub-tasks, departments, deadlines, targets and review flags are rows for
+querying (filters by department, role, deadline, status). A task keeps its id across revisions when
+its number stays (progress reported against it survives a re-import); a task dropped by a newer
+revision is kept with ``removed_in`` set.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+plans = Table(
+    "plans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(200), nullable=False, unique=True),  # 计划键: 文号 where there is one
+    Column("title", Text, nullable=False),
+    Column("issuer", Text),  # 发文机关
+    Column("doc_number", String(200)),  # 文号
+    Column("issued_on", Date),
+    Column("level", String(20)),
+    Column("jurisdiction", String(200)),  # 辖区
+    Column("year", Integer),
+    Column("style", String(20), nullable=False, default=""),
+    Column("current_revision", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+plan_revisions = Table(
+    "plan_revisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("plans.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),  # 1, 2, … per plan
+    Column("file", Text, nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("task_count", Integer, nullable=False),
+    Column("target_count", Integer, nullable=False),
+    Column("flag_count", Integer, nullable=False),
+    Column("payload", JSON, nullable=False),  # ParsedPlan.to_dict()
+    Column("changes", JSON),  # PlanDiff against the previous revision
+    UniqueConstraint("plan_id", "number", name="uq_plan_revisions_plan_number"),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("plans.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),  # order in the plan
+    Column("number", String(50), nullable=False),  # 序号
+    Column("title", Text),
+    Column("category", Text),  # 重点工作任务
+    Column("text", Text, nullable=False),
+    Column("status", String(20), nullable=False),  # TaskStatus
+    Column("last_deadline", Date, index=True),  # latest resolved 完成时限
+    Column("first_revision", Integer, nullable=False),
+    Column("revision", Integer, nullable=False),  # revision this row was last written by
+    Column("removed_in", Integer),  # revision that dropped the task (kept for history)
+    Column("payload", JSON, nullable=False),  # the Task as JSON (what exports rebuild from)
+    UniqueConstraint("plan_id", "number", name="uq_tasks_plan_number"),
+)
+
+task_departments = Table(
+    "task_departments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("subtask", String(50)),  # sub-task number, NULL for the task itself
+    Column("name", String(200), nullable=False),  # as written (prefix restored)
+    Column("normalized", String(200), nullable=False, index=True),
+    Column("role", String(20), nullable=False),
+    Column("implicit", Boolean, nullable=False),
+)
+
+task_deadlines = Table(
+    "task_deadlines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("subtask", String(50)),
+    Column("text", Text, nullable=False),
+    Column("start", Date),
+    Column("end", Date, index=True),
+    Column("recurring", String(50)),
+)
+
+targets = Table(
+    "targets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("plans.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE")),
+    Column("subtask", String(50)),
+    Column("text", Text, nullable=False),
+    Column("indicator", String(100), nullable=False, index=True),
+    Column("indicator_label", String(200), nullable=False),
+    Column("comparator", String(20), nullable=False),
+    Column("value", Float),
+    Column("unit", String(30), nullable=False),
+    Column("year", Integer),
+    Column("baseline_year", Integer),
+    Column("stretch_value", Float),
+    Column("jurisdiction", String(200), index=True),
+    Column("source", String(50), nullable=False),  # "text" or 附件N
+    Column("line", Integer, nullable=False),
+)
+
+review_flags = Table(
+    "review_flags",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("plans.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("revision", Integer, nullable=False),
+    Column("task_number", String(50)),
+    Column("field", String(50), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(20), nullable=False),  # open | confirmed | corrected
+    Column("resolution", Text),
+    Column("resolved_at", DateTime(timezone=True)),
+)
+
+Index("ix_task_departments_norm_role", task_departments.c.normalized, task_departments.c.role)
