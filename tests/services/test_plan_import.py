@@ -1,4 +1,4 @@
-"""Importing plans into the store: all five seeds, idempotence, revisions, atomicity, filters (SQLite and PostgreSQL)."""
+"""Importing plans into the store: seeds, idempotence, revisions, atomicity, filters (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 

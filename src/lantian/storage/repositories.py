@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from lantian.domain.plans.codec import plan_from_dict, task_from_dict, task_to_dict
+from lantian.domain.plans.codec import plan_from_dict, plan_to_dict, task_from_dict, task_to_dict
 from lantian.domain.plans.diff import PlanDiff
 from lantian.domain.plans.model import (
     Level,
@@ -77,6 +77,7 @@ class PlanRepository:
     def add_revision(self, key: str, plan: ParsedPlan, *, file: str, now: dt.datetime, changes: PlanDiff | None) -> int:
         """Store ``plan`` as the newest revision of ``key`` (creating the plan); returns its number."""
         meta = plan.meta
+        task_dicts = [task_to_dict(task) for task in plan.tasks]
         values = {
             "title": meta.title,
             "issuer": meta.issuer,
@@ -115,15 +116,15 @@ class PlanRepository:
                 task_count=len(plan.tasks),
                 target_count=len(plan.targets) + sum(len(x.all_targets()) for x in plan.tasks),
                 flag_count=len(plan.all_flags()),
-                payload=plan.to_dict(),
+                payload=plan_to_dict(plan, task_dicts),
                 changes=changes.to_dict() if changes is not None else None,
             )
         )
-        self._write_tasks(int(pid), number, plan)
+        self._write_tasks(int(pid), number, plan, task_dicts)
         self._write_flags(int(pid), number, plan)
         return number
 
-    def _write_tasks(self, pid: int, number: int, plan: ParsedPlan) -> None:
+    def _write_tasks(self, pid: int, number: int, plan: ParsedPlan, task_dicts: list[dict[str, Any]]) -> None:
         existing = {
             str(r.number): int(r.id)
             for r in self.session.execute(select(t.tasks.c.id, t.tasks.c.number).where(t.tasks.c.plan_id == pid))
@@ -153,7 +154,7 @@ class PlanRepository:
                 "text": task.text,
                 "last_deadline": _last_deadline(task),
                 "revision": number,
-                "payload": task_to_dict(task),
+                "payload": task_dicts[pos],
             }
             if task.number in existing:
                 tid = existing[task.number]
@@ -164,10 +165,12 @@ class PlanRepository:
                     {**row, "plan_id": pid, "status": TaskStatus.NOT_STARTED.value, "first_revision": number}
                 )
         for chunk in _chunks(new_rows):
-            result = self.session.execute(
-                insert(t.tasks).returning(t.tasks.c.id, t.tasks.c.number, sort_by_parameter_order=True), chunk
-            )
-            task_ids.update({str(num): int(tid) for tid, num in result})
+            self.session.execute(insert(t.tasks), chunk)  # executemany; ids read back below (cheaper than RETURNING)
+        if new_rows:
+            fresh = {row["number"] for row in new_rows}
+            for tid, num in self.session.execute(select(t.tasks.c.id, t.tasks.c.number).where(t.tasks.c.plan_id == pid)):
+                if num in fresh:
+                    task_ids[str(num)] = int(tid)
         deps: list[dict[str, Any]] = []
         dls: list[dict[str, Any]] = []
         tgs: list[dict[str, Any]] = []

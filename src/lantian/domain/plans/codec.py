@@ -77,9 +77,17 @@ def subtask_from_dict(d: dict[str, Any]) -> SubTask:
 
 
 def task_to_dict(task: Task) -> dict[str, Any]:
-    from dataclasses import asdict
+    data: dict[str, Any] = to_jsonable(task)
+    return data
 
-    data: dict[str, Any] = to_jsonable(asdict(task))
+
+def plan_to_dict(plan: ParsedPlan, task_dicts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """:meth:`ParsedPlan.to_dict`, reusing task dicts already made (the store makes them once)."""
+    if task_dicts is None:
+        return plan.to_dict()
+    data: dict[str, Any] = {}
+    for name in plan.__dataclass_fields__:
+        data[name] = task_dicts if name == "tasks" else to_jsonable(getattr(plan, name))
     return data
 
 

@@ -7,7 +7,7 @@ These dataclasses are the contract between the parser, the store, the exports an
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -180,7 +180,7 @@ class ParsedPlan:
         return [*self.flags, *(f for t in self.tasks for f in t.flags)]
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = to_jsonable(asdict(self))
+        data: dict[str, Any] = to_jsonable(self)
         return data
 
 
@@ -204,13 +204,21 @@ class PlanTask:
         return last is not None and last < as_of and self.status is not TaskStatus.COMPLETED
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def to_jsonable(value: Any) -> Any:
+    """Dataclasses, lists, dates and enums → plain JSON values (a fast ``asdict``: no deep copies)."""
+    if isinstance(value, StrEnum):
+        return value.value
+    if type(value) in _SCALARS:
+        return value
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: to_jsonable(getattr(value, name)) for name in value.__dataclass_fields__}
     if isinstance(value, dict):
         return {k: to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_jsonable(v) for v in value]
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, StrEnum):
-        return value.value
     return value

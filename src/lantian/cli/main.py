@@ -1,0 +1,151 @@
+"""``lantian``: the command line. Every command takes ``--data-dir`` and ``--database-url``.
+
+Errors are printed as one line (``错误 error: file:line: field: message``) with a non-zero exit
+status — 2 for bad input, 3 for configuration, 4 for something not found — never a traceback
+(set ``LANTIAN_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.table import Table
+
+from lantian import __version__
+from lantian.cli import plans, tasks
+from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json
+from lantian.errors import LantianError
+from lantian.services.demo import find_seeds_dir, run_demo
+
+app = typer.Typer(
+    help="蓝天 lantian — 大气污染防治计划、任务、监测与考核 plans, tasks, monitoring and accountability.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(plans.app, name="plans")
+app.add_typer(tasks.app, name="tasks")
+app.add_typer(tasks.targets_app, name="targets")
+db_app = typer.Typer(help="数据库：迁移与状态 Database: migrations and status.")
+app.add_typer(db_app, name="db")
+
+
+@app.command("version")
+def version_cmd() -> None:
+    """版本 Print the version."""
+    out.print(f"lantian {__version__}")
+
+
+@app.command("demo")
+def demo_cmd(
+    seeds: Annotated[Path | None, typer.Option("--seeds", help="示例计划目录 seed plans folder")] = None,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """演示：导入五份示例计划并汇总 Demo: import the five seed plans and print a summary."""
+    folder = find_seeds_dir(seeds)
+    with open_app(data_dir, database_url) as lantian:
+        summary = run_demo(lantian.plans, folder)
+        where = lantian.store.url
+    if as_json:
+        print_json(
+            {
+                "seeds": str(summary.seeds_dir),
+                "database": where,
+                "counts": summary.counts,
+                "imports": [
+                    {"file": o.file, "key": o.key, "status": o.status, "revision": o.revision}
+                    for o in summary.report.outcomes
+                ],
+                "plans": [s.__dict__ for s in summary.plans],
+                "overdue": summary.overdue,
+                "as_of": summary.as_of.isoformat(),
+            }
+        )
+        return
+    out.print(f"[bold]蓝天 lantian 演示 demo[/bold] — 示例计划 seeds: {summary.seeds_dir}")
+    out.print(f"数据库 database: {where}")
+    for o in summary.report.outcomes:
+        out.print(f"  {o.status:9} {o.key}  ← {Path(o.file).name}")
+    table = Table("计划 plan", "辖区", "年度", "体例 style", "任务 tasks", "目标 targets", "待复核 flags")
+    for s in summary.plans:
+        table.add_row(
+            s.title if s.key == s.title else f"{s.key}\n{s.title}",
+            s.jurisdiction or "",
+            str(s.year or ""),
+            s.style,
+            str(s.task_count),
+            str(s.target_count),
+            str(s.open_flags),
+        )
+    out.print(table)
+    c = summary.counts
+    out.print(
+        f"合计 totals: {c['plans']} 份计划 plans · {c['tasks']} 项任务 tasks · {c['departments']} 个部门 departments · "
+        f"{c['deadlines']} 个时限 deadlines · {c['targets']} 项目标 targets · {c['open_flags']} 处待复核 flags"
+    )
+    if summary.top_departments:
+        out.print(
+            "任务最多的部门 busiest departments: "
+            + "；".join(f"{n} {k}项（牵头{lead}）" for n, k, lead in summary.top_departments[:6])
+        )
+    out.print(f"截至 {summary.as_of} 逾期任务 overdue tasks: {summary.overdue}")
+    out.print(
+        "下一步 next: lantian plans list · lantian tasks list --department 发改委 · "
+        "lantian tasks matrix -o 矩阵.xlsx · lantian plans review"
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade_cmd(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """迁移到最新结构 Migrate the database to the newest schema."""
+    with open_app(data_dir, database_url) as lantian:
+        current, head = lantian.store.schema_revision()
+        out.print(f"{lantian.store.url}: schema {current} (newest {head})")
+
+
+@db_app.command("status")
+def db_status_cmd(as_json: JsonFlag = False, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """数据库状态与记录数 Schema revision and record counts."""
+    with open_app(data_dir, database_url) as lantian:
+        current, head = lantian.store.schema_revision()
+        counts = lantian.plans.counts()
+        url = lantian.store.url
+    if as_json:
+        print_json({"database": url, "schema": current, "newest": head, **counts})
+        return
+    out.print(f"{url}: schema {current} (newest {head})")
+    out.print(" · ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (the console script exits with it)."""
+    try:
+        app(args=argv, prog_name="lantian", standalone_mode=False)
+    except LantianError as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code or 0)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        print("已取消 aborted", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("LANTIAN_DEBUG"):
+            raise
+        print(
+            f"内部错误 internal error: {type(exc).__name__}: {exc} (set LANTIAN_DEBUG=1 for details)", file=sys.stderr
+        )
+        return 70
+    return 0

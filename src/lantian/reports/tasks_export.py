@@ -1,0 +1,253 @@
+"""Task exports in the layouts offices use (任务清单导出): task table, responsibility matrix, deadline calendar.
+
+Every export is first built as :class:`TableData` (a title, column names, rows) by a pure function,
+then written as ``.xlsx`` (bold frozen header, sized columns), ``.csv`` (UTF-8 with BOM, which Excel
+on Chinese Windows opens correctly) or ``.json`` (a list of objects keyed by the column names).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, PlanTask, Role, Target, TaskStatus, to_jsonable
+from lantian.errors import InputError
+
+FORMATS = ("xlsx", "csv", "json")
+Value = str | int | float | None
+
+TASK_COLUMNS = ["序号", "重点工作任务", "具体内容", "牵头单位", "配合单位", "责任单位", "完成时限", "目标值"]
+_ROLE_RANK = {Role.LEAD: 0, Role.RESPONSIBLE: 1, Role.COOPERATING: 2}  # 牵头 > 负责 > 配合
+_COMPARATORS = {">=": "≥", "<=": "≤", "=": "=", "~": "约"}
+
+
+@dataclass
+class TableData:
+    title: str  # sheet title (任务清单, 责任矩阵, 时限日历)
+    columns: list[str]
+    rows: list[list[Value]] = field(default_factory=list)
+
+    def records(self) -> list[dict[str, Value]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def format_for(path: Path | None, explicit: str | None) -> str:
+    """The export format: ``explicit`` if given, else the output file's suffix."""
+    fmt = (explicit or (path.suffix.lstrip(".") if path else "")).lower()
+    if fmt not in FORMATS:
+        raise InputError(
+            f"unknown export format {fmt or '(none)'!r}; use xlsx, csv or json (不支持的导出格式)",
+            file=str(path) if path else None,
+            field="format",
+        )
+    return fmt
+
+
+# ------------------------------------------------------------------ rendering helpers
+def render_target(t: Target) -> str:
+    """``PM2.5浓度≤28µg/m³（力争27）``, ``较2020年下降3%``, ``降尘≤2.2t/km²·月``."""
+    label = t.indicator_label or t.indicator
+    value = "" if t.value is None else f"{t.value:g}"
+    if t.comparator == "decrease_by":
+        base = f"较{t.baseline_year}年" if t.baseline_year else ""
+        text = f"{label}{base}下降{value}{t.unit}"
+    elif t.comparator == "increase_by":
+        base = f"较{t.baseline_year}年" if t.baseline_year else ""
+        text = f"{label}{base}提高{value}{t.unit}"
+    elif t.comparator == "multiply_by":
+        base = f"较{t.baseline_year}年" if t.baseline_year else ""
+        text = f"{label}{base}增至{value}倍"
+    else:
+        text = f"{label}{_COMPARATORS.get(t.comparator, t.comparator)}{value}{t.unit}"
+    if t.stretch_value is not None:
+        text += f"（力争{t.stretch_value:g}{'' if t.unit in ('µg/m³', 't/km²·月') else t.unit}）"
+    if t.jurisdiction and t.source.startswith("附件"):
+        text = f"{t.jurisdiction}：{text}"
+    return text
+
+
+def _names(pt: PlanTask, role: Role) -> str:
+    deps = [d for d in pt.task.all_departments() if d.role is role]
+    explicit = [d.name for d in deps if not d.implicit]
+    implicit = [d.name for d in deps if d.implicit]
+    return "、".join(dict.fromkeys([*explicit, *implicit]))
+
+
+def _multi_plan(tasks: Sequence[PlanTask]) -> bool:
+    return len({t.plan_key for t in tasks}) > 1
+
+
+# ------------------------------------------------------------------ the three exports
+def task_table(tasks: Sequence[PlanTask]) -> TableData:
+    """任务清单 in the office layout (:data:`TASK_COLUMNS`); a 计划 column first when several plans."""
+    several = _multi_plan(tasks)
+    data = TableData("任务清单", (["计划"] if several else []) + TASK_COLUMNS)
+    for pt in tasks:
+        t = pt.task
+        row: list[Value] = [
+            t.number,
+            t.category or t.title or "",
+            t.text,
+            _names(pt, Role.LEAD),
+            _names(pt, Role.COOPERATING),
+            _names(pt, Role.RESPONSIBLE),
+            "；".join(dict.fromkeys(d.text for d in t.all_deadlines())),
+            "；".join(dict.fromkeys(render_target(x) for x in t.all_targets())),
+        ]
+        prefix: list[Value] = [pt.plan_key] if several else []
+        data.rows.append(prefix + row)
+    return data
+
+
+def tasks_json(tasks: Sequence[PlanTask]) -> list[dict[str, Any]]:
+    """The structured form of the task list (``tasks list --format json``)."""
+    out = []
+    for pt in tasks:
+        t = pt.task
+        out.append(
+            {
+                "plan": pt.plan_key,
+                "plan_title": pt.plan_title,
+                "number": t.number,
+                "category": t.category,
+                "title": t.title,
+                "text": t.text,
+                "section_path": t.section_path,
+                "status": pt.status.value,
+                "departments": [
+                    {"name": d.name, "normalized": d.normalized, "role": d.role.value, "implicit": d.implicit}
+                    for d in t.all_departments()
+                ],
+                "deadlines": [
+                    to_jsonable({"text": d.text, "start": d.start, "end": d.end, "recurring": d.recurring})
+                    for d in t.all_deadlines()
+                ],
+                "targets": [to_jsonable(x) for x in t.all_targets()],
+                "subtasks": [{"number": s.number, "text": s.text} for s in t.subtasks],
+                "last_deadline": to_jsonable(pt.last_deadline()),
+            }
+        )
+    return out
+
+
+def _task_label(pt: PlanTask, several: bool) -> str:
+    return f"{pt.plan_key} #{pt.task.number}" if several else pt.task.number
+
+
+def responsibility_matrix(tasks: Sequence[PlanTask]) -> TableData:
+    """责任矩阵: a row per department (规范名), a column per task, cells 牵头/负责/配合, with totals."""
+    several = _multi_plan(tasks)
+    cells: dict[str, dict[int, Role]] = {}
+    for i, pt in enumerate(tasks):
+        for d in pt.task.all_departments():
+            roles = cells.setdefault(d.normalized, {})
+            if i not in roles or _ROLE_RANK[d.role] < _ROLE_RANK[roles[i]]:
+                roles[i] = d.role
+    order = sorted(cells, key=lambda name: (-len(cells[name]), name))
+    columns = ["部门", *(_task_label(pt, several) for pt in tasks), "牵头数", "配合数", "负责数"]
+    data = TableData("责任矩阵", columns)
+    for name in order:
+        roles = cells[name]
+        counts = Counter(roles.values())
+        data.rows.append(
+            [
+                name,
+                *(ROLE_LABELS[roles[i]] if i in roles else "" for i in range(len(tasks))),
+                counts[Role.LEAD],
+                counts[Role.COOPERATING],
+                counts[Role.RESPONSIBLE],
+            ]
+        )
+    return data
+
+
+def deadline_calendar(tasks: Sequence[PlanTask], as_of: dt.date) -> TableData:
+    """时限日历: a row per (task, deadline), by end date; undated deadlines last; overdue as of ``as_of``."""
+    columns = ["截止日期", "开始日期", "时限原文", "周期", "计划", "序号", "任务", "牵头/责任单位", "状态", "是否逾期"]
+    entries: list[tuple[tuple[int, str, str, int], list[Value]]] = []
+    for pos, pt in enumerate(tasks):
+        t = pt.task
+        names = [*_names(pt, Role.LEAD).split("、"), *_names(pt, Role.RESPONSIBLE).split("、")]
+        who = "、".join(n for n in dict.fromkeys(names) if n)
+        for d in dict.fromkeys((d.text, d.start, d.end, d.recurring) for d in t.all_deadlines()):
+            text, start, end, recurring = d
+            overdue = end is not None and end < as_of and pt.status is not TaskStatus.COMPLETED
+            row: list[Value] = [
+                end.isoformat() if end else "",
+                start.isoformat() if start else "",
+                text,
+                recurring or "",
+                pt.plan_key,
+                t.number,
+                t.title or t.category or t.text[:40],
+                who,
+                STATUS_LABELS[pt.status],
+                "是" if overdue else "否",
+            ]
+            key = (0 if end else 1, end.isoformat() if end else "", pt.plan_key, pos)
+            entries.append((key, row))
+    entries.sort(key=lambda e: e[0])
+    return TableData("时限日历", columns, [row for _, row in entries])
+
+
+# ------------------------------------------------------------------ writers
+def _cell_width(value: Value) -> int:
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def write_xlsx(data: TableData, path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = data.title[:31]
+    ws.append(data.columns)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    for row in data.rows:
+        ws.append(row)
+    ws.freeze_panes = "A2"
+    for i, name in enumerate(data.columns, start=1):
+        widest = max([_cell_width(name), *(_cell_width(r[i - 1]) for r in data.rows)])
+        width = min(max(widest + 2, 6), 60)
+        ws.column_dimensions[get_column_letter(i)].width = width
+        if widest > 60:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    wb.properties.title = data.title
+    wb.save(path)
+
+
+def csv_text(data: TableData) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(data.columns)
+    writer.writerows(["" if v is None else v for v in row] for row in data.rows)
+    return buf.getvalue()
+
+
+def write_table(data: TableData, target: Path | IO[str], fmt: str) -> None:
+    """Write ``data`` as ``fmt`` to a file (``.csv`` gets a UTF-8 BOM) or to an open text stream."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown export format {fmt!r}; use xlsx, csv or json", field="format")
+    if fmt == "xlsx":
+        if not isinstance(target, Path):
+            raise InputError("xlsx needs an output file (xlsx 需指定输出文件)", field="output")
+        write_xlsx(data, target)
+        return
+    text = csv_text(data) if fmt == "csv" else json.dumps(data.records(), ensure_ascii=False, indent=2) + "\n"
+    if isinstance(target, Path):
+        target.write_text(("\ufeff" if fmt == "csv" else "") + text, encoding="utf-8", newline="")
+    else:
+        target.write(text)
