@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
-import click
 import typer
 
 from lantian import config
@@ -14,11 +14,11 @@ from lantian.cli.main import app
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _commands(group: click.Group, prefix: str = "lantian") -> list[tuple[str, click.Command]]:
-    out: list[tuple[str, click.Command]] = []
+def _commands(group: Any, prefix: str = "lantian") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
     for name, cmd in group.commands.items():
         path = f"{prefix} {name}"
-        if isinstance(cmd, click.Group):
+        if hasattr(cmd, "commands"):  # a group
             out.extend(_commands(cmd, path))
         else:
             out.append((path, cmd))

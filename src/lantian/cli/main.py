@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.table import Table
 
@@ -76,7 +75,7 @@ def demo_cmd(
     table = Table("计划 plan", "辖区", "年度", "体例 style", "任务 tasks", "目标 targets", "待复核 flags")
     for s in summary.plans:
         table.add_row(
-            s.title if s.key == s.title else f"{s.key}\n{s.title}",
+            s.key,
             s.jurisdiction or "",
             str(s.year or ""),
             s.style,
@@ -131,17 +130,16 @@ def main(argv: list[str] | None = None) -> int:
     except LantianError as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         print("已取消 aborted", file=sys.stderr)
         return 130
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # a bug: one line for the user, the traceback on request
+    except Exception as exc:
+        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
+            exc.show()  # type: ignore[attr-defined]  # a usage error (unknown command, bad option): click's own message and status 2
+            return int(exc.exit_code)  # type: ignore[attr-defined]
+        # a bug: one line for the user, the traceback on request
         if os.environ.get("LANTIAN_DEBUG"):
             raise
         print(

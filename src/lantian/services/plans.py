@@ -15,7 +15,7 @@ from pathlib import Path
 from lantian.documents.read import read_document
 from lantian.domain.plans.departments import DepartmentDictionary
 from lantian.domain.plans.diff import PlanDiff, diff_plans
-from lantian.domain.plans.links import LinkReport, propose_links
+from lantian.domain.plans.links import MIN_SCORE, LinkReport, propose_links
 from lantian.domain.plans.model import ParsedPlan, PlanMeta, PlanTask, TaskStatus
 from lantian.domain.plans.records import (
     FlagStatus,
@@ -221,5 +221,6 @@ class PlanService:
         """Cross-level link proposals (上下级任务对应) between two stored plans."""
         with self.store.reading() as repo:
             parent_plan, child_plan = repo.load(parent), repo.load(child)
-        kwargs = {} if min_score is None else {"min_score": min_score}
-        return propose_links(parent_plan.tasks, child_plan.tasks, **kwargs)
+        return propose_links(
+            parent_plan.tasks, child_plan.tasks, min_score=MIN_SCORE if min_score is None else min_score
+        )

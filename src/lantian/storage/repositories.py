@@ -168,7 +168,8 @@ class PlanRepository:
             self.session.execute(insert(t.tasks), chunk)  # executemany; ids read back below (cheaper than RETURNING)
         if new_rows:
             fresh = {row["number"] for row in new_rows}
-            for tid, num in self.session.execute(select(t.tasks.c.id, t.tasks.c.number).where(t.tasks.c.plan_id == pid)):
+            query = select(t.tasks.c.id, t.tasks.c.number).where(t.tasks.c.plan_id == pid)
+            for tid, num in self.session.execute(query):
                 if num in fresh:
                     task_ids[str(num)] = int(tid)
         deps: list[dict[str, Any]] = []
