@@ -2,6 +2,7 @@
 
 - ``seeds_dir``: the five seed plans, from ``../shared/seeds`` beside the repository (or
   ``$LANTIAN_SHARED_DIR/seeds``); tests needing them skip when they are absent.
+- ``seed``: a parsed seed plan by its number (``seed("001")``), parsed once per session.
 - ``postgres_url``: a real PostgreSQL server, initialised in a temporary folder and started on a
   free loopback port for the session. Skips when no server binaries exist, unless
   ``LANTIAN_REQUIRE_POSTGRES=1`` (set by ``.ci/run``), which turns the skip into a failure.
@@ -17,10 +18,15 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
+
+from lantian.documents.read import read_document
+from lantian.domain.plans.model import ParsedPlan
+from lantian.domain.plans.parser import parse_plan
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,6 +42,22 @@ def seeds_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"seed plans not found at {path} (set LANTIAN_SHARED_DIR)")
     return path
+
+
+@cache
+def _parse(path: str) -> ParsedPlan:
+    return parse_plan(read_document(path))
+
+
+@pytest.fixture
+def seed(seeds_dir: Path) -> Callable[[str], ParsedPlan]:
+    """``seed("001")`` → the parsed seed plan (parsed once per test session; do not mutate it)."""
+
+    def load(prefix: str) -> ParsedPlan:
+        (path,) = sorted(seeds_dir.glob(f"{prefix}_*.txt"))
+        return _parse(str(path))
+
+    return load
 
 
 def _pg_bindir() -> Path | None:

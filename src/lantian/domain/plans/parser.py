@@ -278,7 +278,7 @@ def _infer_from_table(doc: Document, table: Table, flags: list[ReviewFlag]) -> t
     for row in table.rows[1:]:
         if row.cells:
             first = row.cells[-1].text[:1]
-            if first in "省市区县":
+            if first and first in "省市区县":
                 prefixes[first] += 1
     level = None
     if prefixes:
