@@ -33,6 +33,12 @@ def test_there_are_commands() -> None:
     assert {"lantian plans import", "lantian plans parse", "lantian tasks list", "lantian demo"} <= names
 
 
+def test_every_command_takes_data_dir_and_database_url() -> None:
+    for name, cmd in COMMANDS:
+        opts = {opt for param in cmd.params for opt in getattr(param, "opts", [])}
+        assert {"--data-dir", "--database-url"} <= opts, name
+
+
 def test_every_command_and_option_is_in_docs_cli() -> None:
     doc = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
     for name, cmd in COMMANDS:

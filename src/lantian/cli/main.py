@@ -8,6 +8,7 @@ status — 2 for bad input, 3 for configuration, 4 for something not found — n
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +18,7 @@ from rich.table import Table
 
 from lantian import __version__
 from lantian.cli import plans, tasks
-from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json
+from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
 from lantian.errors import LantianError
 from lantian.services.demo import find_seeds_dir, run_demo
 
@@ -35,9 +36,12 @@ app.add_typer(db_app, name="db")
 
 
 @app.command("version")
-def version_cmd() -> None:
-    """版本 Print the version."""
+def version_cmd(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """版本与配置 Print the version, the data folder and the database in use."""
+    chosen = settings(data_dir, database_url)
     out.print(f"lantian {__version__}")
+    out.print(f"数据目录 data folder: {chosen.data_dir}")
+    out.print(f"数据库 database: {re.sub(r'://([^:/@]+):[^@]*@', r'://\1:***@', chosen.database_url)}")
 
 
 @app.command("demo")
