@@ -41,7 +41,8 @@ def version_cmd(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> N
     chosen = settings(data_dir, database_url)
     out.print(f"lantian {__version__}")
     out.print(f"数据目录 data folder: {chosen.data_dir}")
-    out.print(f"数据库 database: {re.sub(r'://([^:/@]+):[^@]*@', r'://\1:***@', chosen.database_url)}")
+    shown = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", chosen.database_url)  # never print a password
+    out.print(f"数据库 database: {shown}")
 
 
 @app.command("demo")
