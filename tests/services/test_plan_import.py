@@ -13,7 +13,7 @@ from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.domain.plans.model import Role, TaskStatus
 from lantian.domain.plans.records import FlagStatus, TaskFilter
-from lantian.errors import EmptyInputError, NotFoundError, StructureError
+from lantian.errors import EmptyInputError, InputError, NotFoundError, StructureError
 
 SEED_KEYS = {
     "000": "苏州市·2024·重点工作任务分解表",
@@ -211,3 +211,31 @@ def test_data_dirs_do_not_share_state(seeds_dir: Path, tmp_path: Path) -> None:
         a.close()
         b.close()
     shutil.rmtree(tmp_path / "a")
+
+
+def test_going_back_to_an_earlier_version_is_a_new_revision(app: App, seeds_dir: Path, tmp_path: Path) -> None:
+    original = seed_file(seeds_dir, "001")
+    app.plans.import_files([original])
+    changed = tmp_path / "001_v2.txt"
+    changed.write_bytes(original.read_bytes() + b"\n")
+    app.plans.import_files([changed])
+    outcome = app.plans.import_files([original]).outcomes[0]
+    assert (outcome.status, outcome.revision) == ("revised", 3)
+    assert app.plans.import_files([original]).outcomes[0].status == "unchanged"
+
+
+def test_a_key_given_once_is_found_again_by_the_bytes(app: App, seeds_dir: Path) -> None:
+    original = seed_file(seeds_dir, "000")
+    app.plans.import_files([original], key="苏州2024任务")
+    outcome = app.plans.import_files([original]).outcomes[0]
+    assert (outcome.status, outcome.key) == ("unchanged", "苏州2024任务")
+
+
+def test_two_files_with_one_key_in_one_import_are_refused(app: App, seeds_dir: Path, tmp_path: Path) -> None:
+    original = seed_file(seeds_dir, "001")
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes(original.read_bytes() + b"\n")
+    with pytest.raises(InputError) as err:
+        app.plans.import_files([original, copy])
+    assert str(original) in str(err.value) and "copy.txt" in str(err.value)
+    assert app.plans.list_plans() == []

@@ -98,31 +98,33 @@ class PlanService:
         if (key or overrides) and len(paths) > 1:
             raise InputError("--key and metadata overrides apply to one file at a time (只能用于单个文件)", field="key")
         parsed = [(str(p), self.parse_file(p, overrides)) for p in paths]  # any error: nothing written
-        keys: dict[str, str] = {}
+        keys: dict[str, tuple[str, str]] = {}  # key → (sha256, file)
         for file, plan in parsed:
             k = key or default_key(plan.meta, file)
-            if k in keys and keys[k] != plan.sha256:
+            if k in keys and keys[k][0] != plan.sha256:
                 raise InputError(
-                    f"two files in one import have the same plan key {k!r} (同一计划键): {keys[k]} and {file}; "
+                    f"two files in one import have the same plan key {k!r} (同一计划键): {keys[k][1]} and {file}; "
                     "import them separately or give --key",
                     file=file,
                     field="key",
                 )
-            keys[k] = plan.sha256
+            keys[k] = (plan.sha256, file)
         report = ImportReport()
         now = self.clock()
         with self.store.transaction() as repo:
             for file, plan in parsed:
                 k = key or default_key(plan.meta, file)
-                same = repo.revision_with_sha(plan.sha256) if not key else None
-                if same is None and key and repo.has_plan(key) and repo.latest_sha(key) == plan.sha256:
-                    same = (key, repo.summary(key).revision)
+                # unchanged: these bytes are already the current revision of the plan (under its key,
+                # or, without --key, under whichever key they were imported with)
+                same = k if repo.has_plan(k) and repo.latest_sha(k) == plan.sha256 else None
+                if same is None and not key:
+                    same = repo.current_plan_with_sha(plan.sha256)
                 if same is not None:
-                    summary = repo.summary(same[0])
+                    summary = repo.summary(same)
                     report.outcomes.append(
                         ImportOutcome(
                             file,
-                            same[0],
+                            same,
                             "unchanged",
                             summary.revision,
                             summary.task_count,

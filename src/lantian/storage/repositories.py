@@ -56,15 +56,15 @@ class PlanRepository:
     def has_plan(self, key: str) -> bool:
         return bool(self.session.scalar(select(exists().where(t.plans.c.key == key))))
 
-    def revision_with_sha(self, sha256: str) -> tuple[str, int] | None:
-        """(plan key, revision number) of a revision imported from identical bytes, if any."""
-        row = self.session.execute(
-            select(t.plans.c.key, t.plan_revisions.c.number)
-            .join(t.plans, t.plans.c.id == t.plan_revisions.c.plan_id)
-            .where(t.plan_revisions.c.sha256 == sha256)
-            .order_by(t.plan_revisions.c.number.desc())
-        ).first()
-        return (str(row[0]), int(row[1])) if row else None
+    def current_plan_with_sha(self, sha256: str) -> str | None:
+        """The key of a plan whose current revision was imported from identical bytes, if any."""
+        key = self.session.scalar(
+            select(t.plans.c.key)
+            .join(t.plan_revisions, t.plans.c.id == t.plan_revisions.c.plan_id)
+            .where(t.plan_revisions.c.sha256 == sha256, t.plan_revisions.c.number == t.plans.c.current_revision)
+            .limit(1)
+        )
+        return str(key) if key is not None else None
 
     def latest_sha(self, key: str) -> str | None:
         return self.session.scalar(
