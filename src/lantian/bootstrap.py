@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from lantian.config import Settings
 from lantian.domain.plans.departments import DepartmentDictionary
+from lantian.services.airquality import AirQualityService
 from lantian.services.plans import PlanService
 from lantian.storage.store import Store
 
@@ -24,13 +25,19 @@ class App:
     settings: Settings
     store: Store
     plans: PlanService
+    airquality: AirQualityService
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> App:
         if settings.is_sqlite:
             settings.ensure_dirs()
         store = Store.open(settings.database_url, migrate=migrate)
-        return cls(settings=settings, store=store, plans=PlanService(store, load_dictionary(settings)))
+        return cls(
+            settings=settings,
+            store=store,
+            plans=PlanService(store, load_dictionary(settings)),
+            airquality=AirQualityService(settings.data_dir),
+        )
 
     def close(self) -> None:
         self.store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -31,17 +32,24 @@ def data_dir(tmp_path: Path) -> str:
     return str(tmp_path / "data")
 
 
-def test_demo_imports_the_five_seeds_and_is_idempotent(
-    capsys: pytest.CaptureFixture[str], seeds_dir: Path, data_dir: str
+def test_demo_imports_the_five_seeds_and_the_monitoring_data_and_is_idempotent(
+    capsys: pytest.CaptureFixture[str], seeds_dir: Path, data_dir: str, tmp_path: Path
 ) -> None:
     code, out, err = run(capsys, "demo", "--data-dir", data_dir, "--seeds", str(seeds_dir), "--json")
     assert code == 0, err
     summary = json.loads(out)
     assert summary["counts"]["plans"] == 5 and summary["counts"]["tasks"] == 216
     assert {i["status"] for i in summary["imports"]} == {"created"}
-    code, out, _ = run(capsys, "demo", "--data-dir", data_dir, "--seeds", str(seeds_dir), "--json")
+    if (seeds_dir.parent / "data" / "aq").is_dir():
+        aq = summary["airquality"]
+        assert aq["station_lists"] == 4 and aq["files"] == 364 + 46 and aq["quarantined"] == {}
+    # again, from a copy of the seeds alone (no monitoring data beside it): the plans are unchanged
+    alone = tmp_path / "elsewhere" / "seeds"
+    shutil.copytree(seeds_dir, alone)
+    code, out, _ = run(capsys, "demo", "--data-dir", data_dir, "--seeds", str(alone), "--json")
     assert code == 0 and {i["status"] for i in json.loads(out)["imports"]} == {"unchanged"}
-    code, out, _ = run(capsys, "demo", "--data-dir", data_dir, "--seeds", str(seeds_dir))
+    assert json.loads(out)["airquality"] is None
+    code, out, _ = run(capsys, "demo", "--data-dir", data_dir, "--seeds", str(alone))
     assert code == 0 and "216 项任务" in out
 
 

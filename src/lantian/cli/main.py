@@ -17,10 +17,10 @@ import typer
 from rich.table import Table
 
 from lantian import __version__
-from lantian.cli import plans, tasks
+from lantian.cli import aq, plans, tasks
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
 from lantian.errors import LantianError
-from lantian.services.demo import find_seeds_dir, run_demo
+from lantian.services.demo import DemoSummary, find_seeds_dir, run_demo
 
 app = typer.Typer(
     help="蓝天 lantian — 大气污染防治计划、任务、监测与考核 plans, tasks, monitoring and accountability.",
@@ -31,6 +31,7 @@ app = typer.Typer(
 app.add_typer(plans.app, name="plans")
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(tasks.targets_app, name="targets")
+app.add_typer(aq.app, name="aq")
 db_app = typer.Typer(help="数据库：迁移与状态 Database: migrations and status.")
 app.add_typer(db_app, name="db")
 
@@ -55,7 +56,7 @@ def demo_cmd(
     """演示：导入五份示例计划并汇总 Demo: import the five seed plans and print a summary."""
     folder = find_seeds_dir(seeds)
     with open_app(data_dir, database_url) as lantian:
-        summary = run_demo(lantian.plans, folder)
+        summary = run_demo(lantian.plans, folder, airquality=lantian.airquality)
         where = lantian.store.url
     if as_json:
         print_json(
@@ -70,6 +71,7 @@ def demo_cmd(
                 "plans": [s.__dict__ for s in summary.plans],
                 "overdue": summary.overdue,
                 "as_of": summary.as_of.isoformat(),
+                "airquality": _aq_summary(summary),
             }
         )
         return
@@ -100,10 +102,31 @@ def demo_cmd(
             + "；".join(f"{n} {k}项（牵头{lead}）" for n, k, lead in summary.top_departments[:6])
         )
     out.print(f"截至 {summary.as_of} 逾期任务 overdue tasks: {summary.overdue}")
+    if summary.aq_report is not None:
+        r = summary.aq_report
+        days = sorted({d for f in r.files for d in f.days})
+        out.print(
+            f"监测数据 monitoring data: {summary.station_lists} 份站点列表 station lists · "
+            f"{len(r.files)} 个文件 files · "
+            f"{len(days)} 天 days ({days[0]} … {days[-1]}) · {r.records} 条站点小时记录 station-hours · "
+            f"隔离 quarantined {sum(r.quarantined.values())}"
+        )
     out.print(
         "下一步 next: lantian plans list · lantian tasks list --department 发改委 · "
         "lantian tasks matrix -o 矩阵.xlsx · lantian plans review"
     )
+
+
+def _aq_summary(summary: DemoSummary) -> dict[str, object] | None:
+    r = summary.aq_report
+    if r is None:
+        return None
+    return {
+        "station_lists": summary.station_lists,
+        "files": len(r.files),
+        "station_hours": r.records,
+        "quarantined": dict(r.quarantined),
+    }
 
 
 @db_app.command("upgrade")

@@ -13,6 +13,7 @@ from pathlib import Path
 from lantian.domain.plans.model import Role
 from lantian.domain.plans.records import PlanSummary, TaskFilter
 from lantian.errors import NotFoundError
+from lantian.services.airquality import AirQualityService, AqImportReport
 from lantian.services.plans import ImportReport, PlanService
 
 ENV_SEEDS_DIR = "LANTIAN_SEEDS_DIR"
@@ -46,9 +47,22 @@ class DemoSummary:
     top_departments: list[tuple[str, int, int]] = field(default_factory=list)  # name, tasks, lead
     overdue: int = 0
     as_of: dt.date = field(default_factory=dt.date.today)
+    aq_folder: Path | None = None  # the real monitoring data beside the seeds, when present
+    station_lists: int = 0
+    aq_report: AqImportReport | None = None
 
 
-def run_demo(plans: PlanService, seeds_dir: Path, *, as_of: dt.date | None = None) -> DemoSummary:
+# the monitoring archives the demo loads from ``<seeds>/../data/aq`` (SOURCES.md there says what they are)
+DEMO_ARCHIVES = ("cnemc_sites_2019_jiangsu", "quotsoft_china_sites_2025/jiangsu_shanghai_subset")
+
+
+def run_demo(
+    plans: PlanService,
+    seeds_dir: Path,
+    *,
+    airquality: AirQualityService | None = None,
+    as_of: dt.date | None = None,
+) -> DemoSummary:
     files = sorted(p for p in seeds_dir.iterdir() if p.suffix in {".txt", ".docx", ".xlsx"})
     if not files:
         raise NotFoundError(f"no plan files in {seeds_dir} (目录中没有计划文件)", field="seeds")
@@ -59,4 +73,12 @@ def run_demo(plans: PlanService, seeds_dir: Path, *, as_of: dt.date | None = Non
         lead = len(plans.list_tasks(TaskFilter(departments=[name], role=Role.LEAD)))
         top.append((name, n, lead))
     overdue = len(plans.list_tasks(TaskFilter(overdue_as_of=as_of)))
-    return DemoSummary(seeds_dir, report, plans.list_plans(), plans.counts(), top, overdue, as_of)
+    summary = DemoSummary(seeds_dir, report, plans.list_plans(), plans.counts(), top, overdue, as_of)
+    aq = seeds_dir.parent / "data" / "aq"
+    if airquality is not None and (aq / "station_lists").is_dir():
+        summary.aq_folder = aq
+        lists = sorted((aq / "station_lists").glob("站点列表-20*.csv"))
+        summary.station_lists = len(airquality.import_station_lists(lists))
+        files = [f for name in DEMO_ARCHIVES for f in sorted((aq / name).glob("china_sites_*.csv"))]
+        summary.aq_report = airquality.import_files(files) if files else None
+    return summary

@@ -1,0 +1,146 @@
+"""Station lists (站点列表), which change over time: the list in force on a date decides membership.
+
+A list file is the official CSV (``监测点编码,监测点名称,城市,经度,纬度[,对照点]``) named with the date
+it takes effect (``站点列表-2022.02.13起.csv``). 对照点 (control/background) stations are flagged by
+the list's 对照点 column (Y/N) or by "(对照点)" in the name; they never count toward a city's value.
+Lists older than the 对照点 column (2019.08.01) leave the flag unknown; :meth:`StationRegistry.lookup`
+then takes it from the nearest later list that has it and says so.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+
+from lantian.errors import StructureError
+
+_FROM_NAME = re.compile(r"(\d{4})[.\-_](\d{1,2})[.\-_](\d{1,2})")
+_HEADER = {
+    "监测点编码": "code",
+    "监测点名称": "name",
+    "城市": "city",
+    "经度": "lon",
+    "纬度": "lat",
+    "对照点": "control",
+}
+
+
+@dataclass(frozen=True)
+class Station:
+    code: str  # 监测点编码, 1151A
+    name: str  # 监测点名称
+    city: str  # 城市 (county-level cities such as 昆山 are cities of their own in the lists)
+    lon: float | None
+    lat: float | None
+    control: bool | None  # 对照点; None when the list does not say
+
+
+@dataclass
+class StationList:
+    valid_from: dt.date
+    stations: dict[str, Station]
+    source: str = ""
+    has_control_column: bool = False
+
+
+def valid_from_filename(name: str) -> dt.date | None:
+    """``站点列表-2022.02.13起.csv`` → 2022-02-13."""
+    m = _FROM_NAME.search(name)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def parse_station_list(text: str, *, name: str, valid_from: dt.date) -> StationList:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
+    except StopIteration:
+        raise StructureError("the station list is empty (站点列表为空)", file=name) from None
+    cols = {_HEADER[h]: i for i, h in enumerate(header) if h in _HEADER}
+    missing = [h for h, key in _HEADER.items() if key in ("code", "name", "city") and key not in cols]
+    if missing:
+        raise StructureError(
+            f"the station list lacks the column(s) {'、'.join(missing)} (站点列表缺少列)",
+            file=name,
+            line=1,
+            field="、".join(missing),
+        )
+    stations: dict[str, Station] = {}
+    for line, row in enumerate(reader, start=2):
+        if not row or not "".join(row).strip():
+            continue
+        if len(row) <= max(cols["code"], cols["name"], cols["city"]):
+            raise StructureError("row is too short (行不完整)", file=name, line=line)
+        code = row[cols["code"]].strip()
+        station_name = row[cols["name"]].strip()
+        control: bool | None = None
+        if "control" in cols and cols["control"] < len(row):
+            control = row[cols["control"]].strip().upper() == "Y"
+        if "对照点" in station_name:
+            control = True
+        stations[code] = Station(
+            code=code,
+            name=station_name,
+            city=row[cols["city"]].strip(),
+            lon=_float(row[cols["lon"]]) if "lon" in cols and cols["lon"] < len(row) else None,
+            lat=_float(row[cols["lat"]]) if "lat" in cols and cols["lat"] < len(row) else None,
+            control=control,
+        )
+    if not stations:
+        raise StructureError("the station list has no stations (站点列表没有站点)", file=name)
+    return StationList(valid_from, stations, name, "control" in cols)
+
+
+@dataclass
+class StationRegistry:
+    """Every known list, by the date it takes effect."""
+
+    lists: list[StationList] = field(default_factory=list)
+
+    def add(self, station_list: StationList) -> None:
+        self.lists = sorted(
+            [*(x for x in self.lists if x.valid_from != station_list.valid_from), station_list],
+            key=lambda x: x.valid_from,
+        )
+
+    def in_force(self, day: dt.date) -> StationList | None:
+        """The list in force on ``day``: the latest taking effect on or before it, else the earliest."""
+        if not self.lists:
+            return None
+        starts = [x.valid_from for x in self.lists]
+        i = bisect.bisect_right(starts, day) - 1
+        return self.lists[max(i, 0)]
+
+    def lookup(self, code: str, day: dt.date) -> Station | None:
+        """The station as the list in force on ``day`` describes it; the 对照点 flag filled from a later list
+        when that list has no 对照点 column."""
+        current = self.in_force(day)
+        if current is None or code not in current.stations:
+            return None
+        station = current.stations[code]
+        if station.control is None:
+            for later in self.lists:
+                if later.valid_from > current.valid_from and later.has_control_column and code in later.stations:
+                    return Station(
+                        station.code, station.name, station.city, station.lon, station.lat, later.stations[code].control
+                    )
+        return station
+
+    def cities(self, day: dt.date) -> set[str]:
+        current = self.in_force(day)
+        return {s.city for s in current.stations.values()} if current else set()

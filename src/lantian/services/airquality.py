@@ -1,0 +1,153 @@
+"""Air-quality data use cases (空气质量数据服务): station lists and hourly data in, with quarantine.
+
+Station lists are kept in ``<data folder>/aq/stations/`` (one CSV per list, named by the date it
+takes effect); hourly data in the Parquet store (:mod:`lantian.analytics.parquet_store`). An import
+reads and checks every file before it writes anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lantian.analytics.parquet_store import HourlyStore
+from lantian.documents.read import decode_text
+from lantian.domain.aq.archive import ArchiveData, parse_archive, parse_tidy
+from lantian.domain.aq.stations import StationList, StationRegistry, parse_station_list, valid_from_filename
+from lantian.errors import EmptyInputError, InputError, UnsupportedFormatError
+
+
+@dataclass
+class FileOutcome:
+    file: str
+    kind: str  # sites | cities
+    days: list[dt.date]
+    records: int
+    quarantined: Counter[str] = field(default_factory=Counter)
+    quarantine_report: str | None = None
+
+
+@dataclass
+class AqImportReport:
+    files: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        return sum(f.records for f in self.files)
+
+    @property
+    def quarantined(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for f in self.files:
+            total.update(f.quarantined)
+        return total
+
+
+class AirQualityService:
+    def __init__(self, data_dir: Path) -> None:
+        self.root = data_dir / "aq"
+        self.store = HourlyStore(self.root)
+        self._registry: StationRegistry | None = None
+
+    # ------------------------------------------------------------------ station lists
+    @property
+    def stations_dir(self) -> Path:
+        return self.root / "stations"
+
+    def registry(self) -> StationRegistry:
+        if self._registry is None:
+            registry = StationRegistry()
+            for path in sorted(self.stations_dir.glob("*.csv")):
+                valid_from = dt.date.fromisoformat(path.stem)
+                registry.add(
+                    parse_station_list(path.read_text(encoding="utf-8"), name=path.name, valid_from=valid_from)
+                )
+            self._registry = registry
+        return self._registry
+
+    def import_station_lists(self, paths: Sequence[Path], valid_from: dt.date | None = None) -> list[StationList]:
+        """Check every list first, then keep a UTF-8 copy of each under its start date."""
+        if valid_from is not None and len(paths) > 1:
+            raise InputError("--from applies to one list at a time (只能用于单个文件)", field="from")
+        parsed: list[tuple[StationList, str]] = []
+        for path in paths:
+            start = valid_from or valid_from_filename(path.name)
+            if start is None:
+                raise InputError(
+                    "no start date in the file name (e.g. 站点列表-2022.02.13起.csv); give --from YYYY-MM-DD "
+                    "(文件名中没有生效日期)",
+                    file=str(path),
+                    field="from",
+                )
+            text = _read_text(path)
+            parsed.append((parse_station_list(text, name=str(path), valid_from=start), text))
+        self.stations_dir.mkdir(parents=True, exist_ok=True)
+        for station_list, text in parsed:
+            _atomic_write(self.stations_dir / f"{station_list.valid_from.isoformat()}.csv", text)
+        self._registry = None
+        return [p for p, _ in parsed]
+
+    # ------------------------------------------------------------------ hourly data
+    def parse_file(self, path: Path) -> ArchiveData:
+        text = _read_text(path)
+        registry = self.registry() if self.registry().lists else None
+        first = text.lstrip("\ufeff").split("\n", 1)[0].lower()
+        if first.startswith("date,hour,type"):
+            return parse_archive(text, name=str(path), registry=registry)
+        if first.startswith("station,time"):
+            return parse_tidy(text, name=str(path), registry=registry)
+        raise UnsupportedFormatError(
+            "neither the national archive format (date,hour,type,…) nor the tidy format (station,time,…) "
+            "(不是可识别的监测数据格式)",
+            file=str(path),
+            line=1,
+            field="header",
+        )
+
+    def import_files(self, paths: Sequence[Path]) -> AqImportReport:
+        if not paths:
+            raise InputError("no files given (未指定文件)", field="FILE")
+        parsed = [self.parse_file(p) for p in paths]  # any unreadable file: nothing written
+        report = AqImportReport()
+        for data in parsed:
+            days = self.store.write(data.kind, data.records)
+            outcome = FileOutcome(
+                data.file, data.kind, sorted(days), len(data.records), Counter(q.reason for q in data.quarantine)
+            )
+            if data.quarantine:
+                outcome.quarantine_report = str(self.store.write_quarantine(data.file, data.quarantine))
+            report.files.append(outcome)
+        return report
+
+    def status(self) -> dict[str, object]:
+        registry = self.registry()
+        files = self.store.files("sites")
+        return {
+            "station_lists": [(x.valid_from.isoformat(), len(x.stations)) for x in registry.lists],
+            "days": len(files),
+            "first_day": files[0].stem if files else None,
+            "last_day": files[-1].stem if files else None,
+            "city_days": len(self.store.files("cities")),
+        }
+
+
+def _read_text(path: Path) -> str:
+    if not path.exists():
+        raise InputError("file not found (文件不存在)", file=str(path))
+    data = path.read_bytes()
+    if not data.strip():
+        raise EmptyInputError("the file is empty (文件为空)", file=str(path))
+    text, _ = decode_text(data, name=str(path))
+    return text
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
