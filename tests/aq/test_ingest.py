@@ -185,3 +185,28 @@ def test_cli_aq_commands(capsys: pytest.CaptureFixture[str], seeds_dir: Path, tm
     assert main(["aq", "import", str(empty), "--data-dir", data_dir]) == 2
     assert "empty.csv" in capsys.readouterr().err
     shutil.rmtree(tmp_path / "d")
+
+
+def test_cli_aq_daily(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    data_dir = str(tmp_path / "d")
+    lst = tmp_path / "站点列表-2021.01.01起.csv"
+    lst.write_text(LIST_2021, encoding="utf-8")
+    assert main(["aq", "stations", "import", str(lst), "--data-dir", data_dir]) == 0
+    rows = [f"20210101,{h},PM2.5,{10 + h % 2},{20 if h < 19 else ''},5" for h in range(24)]
+    f = tmp_path / "china_sites_20210101.csv"
+    f.write_text(_archive(rows), encoding="utf-8")
+    assert main(["aq", "import", str(f), "--data-dir", data_dir]) == 0
+    capsys.readouterr()
+    assert main(["aq", "daily", "--city", "苏州", "--format", "json", "--data-dir", data_dir]) == 0
+    got = {r["station"]: r for r in json.loads(capsys.readouterr().out)}
+    # 1160A: twelve 10s and twelve 11s → 10.5 → 10 (half to even); 1161A: 19 valid hours → invalid
+    assert (got["1160A"]["pm25"], got["1160A"]["pm25_hours"]) == (10.0, 24)
+    assert (got["1161A"]["pm25"], got["1161A"]["pm25_hours"]) == (None, 19)
+    assert got["1999A"]["pm25"] == 5.0
+    assert (
+        main(["aq", "daily", "--rounding", "half_up", "--station", "1160A", "--format", "csv", "--data-dir", data_dir])
+        == 0
+    )
+    assert capsys.readouterr().out.splitlines()[1].startswith("1160A,2021-01-01,11,24")
+    assert main(["aq", "daily", "--rounding", "bankers", "--data-dir", data_dir]) == 2
+    assert main(["aq", "daily", "--city", "火星", "--data-dir", data_dir]) == 4

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, parse_date, print_json
 from lantian.domain.aq.archive import REASONS
+from lantian.errors import InputError
 
 app = typer.Typer(help="空气质量：站点列表与小时数据导入 Air quality: station lists and hourly data.")
 stations_app = typer.Typer(help="站点列表（按生效日期） Station lists, by the date they take effect.")
@@ -113,3 +114,54 @@ def status_cmd(as_json: JsonFlag = False, data_dir: DataDir = None, database_url
         return
     for key, value in status.items():
         out.print(f"{key}: {value}")
+
+
+@app.command("daily")
+def daily_cmd(
+    start: Annotated[str | None, typer.Option("--from", help="起始日期 first day YYYY-MM-DD")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="结束日期 last day YYYY-MM-DD")] = None,
+    station: Annotated[list[str] | None, typer.Option("--station", help="站点编码 station code (repeatable)")] = None,
+    city: Annotated[str | None, typer.Option("--city", help="城市的全部站点 all stations of a city")] = None,
+    rounding: Annotated[str, typer.Option("--rounding", help="half_even (GB/T 8170, default) | half_up")] = "half_even",
+    fmt: Annotated[str, typer.Option("--format", help="table|csv|json")] = "table",
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """站点日均值及有效小时数 Station daily means with their valid hours (GB 3095: ≥ 20 h)."""
+    from lantian.analytics.rounding import MODES
+
+    if rounding not in MODES:
+        raise InputError(f"unknown rounding {rounding!r}; use {' or '.join(MODES)}", field="rounding")
+    if fmt not in ("table", "csv", "json"):
+        raise InputError(f"unknown format {fmt!r}; use table, csv or json", field="format")
+    with open_app(data_dir, database_url) as lantian:
+        rows = lantian.airquality.daily(
+            start=parse_date(start, "from"),
+            end=parse_date(end, "to"),
+            stations=station or (),
+            city=city,
+            rounding=rounding,
+        )
+    columns = ["station", "day", *(f"{p}{s}" for p in ("pm25", "pm10", "so2", "no2", "co") for s in ("", "_hours"))]
+    if fmt == "json":
+        print_json([{c: r[c] for c in columns} for r in rows])
+        return
+    if fmt == "csv":
+        import csv
+        import sys
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[_cell(r[c]) for c in columns] for r in rows])
+        return
+    table = Table(*columns)
+    for r in rows:
+        table.add_row(*(_cell(r[c]) for c in columns))
+    out.print(table)
+    out.print(f"{len(rows)} 站日 station-days")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)

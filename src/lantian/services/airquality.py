@@ -15,11 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lantian.analytics.backends import connect
+from lantian.analytics.daily import station_daily
 from lantian.analytics.parquet_store import HourlyStore
+from lantian.analytics.rounding import HALF_EVEN
 from lantian.documents.read import decode_text
 from lantian.domain.aq.archive import ArchiveData, parse_archive, parse_tidy
 from lantian.domain.aq.stations import StationList, StationRegistry, parse_station_list, valid_from_filename
-from lantian.errors import EmptyInputError, InputError, UnsupportedFormatError
+from lantian.errors import EmptyInputError, InputError, NotFoundError, UnsupportedFormatError
 
 
 @dataclass
@@ -123,6 +126,49 @@ class AirQualityService:
                 outcome.quarantine_report = str(self.store.write_quarantine(data.file, data.quarantine))
             report.files.append(outcome)
         return report
+
+    def daily(
+        self,
+        *,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        stations: Sequence[str] = (),
+        city: str | None = None,
+        rounding: str = HALF_EVEN,
+    ) -> list[dict[str, object]]:
+        """Station daily means (日均值) with their coverage, for a date range and stations or a city."""
+        if not self.store.files("sites"):
+            raise NotFoundError(
+                "no hourly station data yet (尚无小时数据): import with `lantian aq import`", field="aq"
+            )
+        wanted = set(stations)
+        if city:
+            registry = self.registry()
+            current = registry.in_force(end or start or dt.date.today())
+            wanted |= {code for code, st in (current.stations if current else {}).items() if st.city == city}
+            if not wanted:
+                raise NotFoundError(f"no stations of {city} in the station list (站点列表中没有该城市)", field="city")
+        con = connect()
+        hourly = con.read_parquet(self.store.glob("sites"))
+        if start:
+            hourly = hourly.filter(hourly.time >= dt.datetime.combine(start, dt.time()))
+        if end:
+            hourly = hourly.filter(hourly.time < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+        if wanted:
+            hourly = hourly.filter(hourly.station.isin(sorted(wanted)))
+        frame = con.execute(station_daily(hourly, rounding=rounding))
+        rows: list[dict[str, object]] = []
+        for record in frame.to_dict(orient="records"):
+            row: dict[str, object] = {}
+            for k, v in record.items():
+                if k == "day":
+                    row[k] = v.date().isoformat() if hasattr(v, "date") else str(v)
+                elif k.endswith("_hours"):
+                    row[k] = int(v)
+                else:
+                    row[k] = None if isinstance(v, float) and v != v else v
+            rows.append(row)
+        return rows
 
     def status(self) -> dict[str, object]:
         registry = self.registry()
