@@ -103,9 +103,7 @@ def _write(data: export.TableData, fmt: str | None, output: Path | None, json_ro
             export.write_table(data, sys.stdout, chosen)
         return
     if chosen == "json" and json_rows is not None:
-        import json
-
-        output.write_text(json.dumps(json_rows, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+        export.write_json(json_rows, output)
     else:
         export.write_table(data, output, chosen)
     out.print(f"已写入 written: {output} ({len(data.rows)} 行 rows)", highlight=False)

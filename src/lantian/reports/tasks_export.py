@@ -39,12 +39,24 @@ class TableData:
 
 
 def format_for(path: Path | None, explicit: str | None) -> str:
-    """The export format: ``explicit`` if given, else the output file's suffix."""
-    fmt = (explicit or (path.suffix.lstrip(".") if path else "")).lower()
+    """The export format: ``explicit`` if given, else the output file's suffix (``.xlsx`` → xlsx).
+
+    Raises :class:`InputError` for an unknown format, or when ``explicit`` contradicts a known suffix
+    (``--format csv -o out.xlsx`` would write CSV bytes into a file Excel cannot open).
+    """
+    suffix = path.suffix.lstrip(".").lower() if path else ""
+    fmt = (explicit or suffix).lower()
+    where = str(path) if path else None
     if fmt not in FORMATS:
         raise InputError(
-            f"unknown export format {fmt or '(none)'!r}; use xlsx, csv or json (不支持的导出格式)",
-            file=str(path) if path else None,
+            f"不支持的导出格式 unknown export format {fmt or '(none)'!r}; use xlsx, csv or json",
+            file=where,
+            field="format",
+        )
+    if suffix in FORMATS and suffix != fmt:
+        raise InputError(
+            f"导出格式 {fmt} 与文件后缀 .{suffix} 不一致 (format {fmt!r} does not match the file suffix)",
+            file=where,
             field="format",
         )
     return fmt
@@ -52,25 +64,54 @@ def format_for(path: Path | None, explicit: str | None) -> str:
 
 # ------------------------------------------------------------------ rendering helpers
 def render_target(t: Target) -> str:
-    """``PM2.5浓度≤28µg/m³（力争27）``, ``较2020年下降3%``, ``降尘≤2.2t/km²·月``."""
+    """``PM2.5浓度≤28µg/m³（力争27）``, ``较2020年下降3%``, ``降尘≤2.2t/km²·月``.
+
+    A target with only a stretch value (力争20%) reads ``…力争≥20%``; one with no value at all keeps
+    its text as written.
+    """
     label = t.indicator_label or t.indicator
-    value = "" if t.value is None else f"{t.value:g}"
+    value, stretch_only = t.value, False
+    if value is None and t.stretch_value is not None:
+        value, stretch_only = t.stretch_value, True
+    if value is None:
+        return f"{t.jurisdiction}：{t.text}" if t.jurisdiction and t.source.startswith("附件") else t.text
+    shown = f"{value:g}"
+    base = f"较{t.baseline_year}年" if t.baseline_year else ""
     if t.comparator == "decrease_by":
-        base = f"较{t.baseline_year}年" if t.baseline_year else ""
-        text = f"{label}{base}下降{value}{t.unit}"
+        body = f"{base}下降{shown}{t.unit}"
     elif t.comparator == "increase_by":
-        base = f"较{t.baseline_year}年" if t.baseline_year else ""
-        text = f"{label}{base}提高{value}{t.unit}"
+        body = f"{base}提高{shown}{t.unit}"
     elif t.comparator == "multiply_by":
-        base = f"较{t.baseline_year}年" if t.baseline_year else ""
-        text = f"{label}{base}增至{value}倍"
+        body = f"{base}增至{shown}倍"
     else:
-        text = f"{label}{_COMPARATORS.get(t.comparator, t.comparator)}{value}{t.unit}"
-    if t.stretch_value is not None:
+        body = f"{_COMPARATORS.get(t.comparator, t.comparator)}{shown}{t.unit}"
+    text = f"{label}力争{body}" if stretch_only else f"{label}{body}"
+    if t.stretch_value is not None and not stretch_only:
         text += f"（力争{t.stretch_value:g}{'' if t.unit in ('µg/m³', 't/km²·月') else t.unit}）"
     if t.jurisdiction and t.source.startswith("附件"):
         text = f"{t.jurisdiction}：{text}"
     return text
+
+
+_PERIOD_LABELS = {
+    "yearly": "每年",
+    "half-yearly": "每半年",
+    "quarterly": "每季度",
+    "monthly": "每月",
+    "weekly": "每周",
+    "daily": "每日",
+}
+
+
+def render_recurring(code: str | None) -> str:
+    """``monthly:2`` → ``每月2次 (monthly:2)``; empty for a one-off deadline."""
+    if not code:
+        return ""
+    period, _, times = code.partition(":")
+    label = _PERIOD_LABELS.get(period)
+    if label is None or not times.isdigit():
+        return code
+    return f"{label}{times}次 ({code})"
 
 
 def _names(pt: PlanTask, role: Role) -> str:
@@ -183,7 +224,7 @@ def deadline_calendar(tasks: Sequence[PlanTask], as_of: dt.date) -> TableData:
                 end.isoformat() if end else "",
                 start.isoformat() if start else "",
                 text,
-                recurring or "",
+                render_recurring(recurring),
                 pt.plan_key,
                 t.number,
                 t.title or t.category or t.text[:40],
@@ -217,6 +258,9 @@ def write_xlsx(data: TableData, path: Path) -> None:
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     for row in data.rows:
         ws.append(row)
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text as written, never a formula
     ws.freeze_panes = "A2"
     for i, name in enumerate(data.columns, start=1):
         widest = max([_cell_width(name), *(_cell_width(r[i - 1]) for r in data.rows)])
@@ -226,7 +270,10 @@ def write_xlsx(data: TableData, path: Path) -> None:
             for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     wb.properties.title = data.title
-    wb.save(path)
+    try:
+        wb.save(path)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from exc
 
 
 def csv_text(data: TableData) -> str:
@@ -248,6 +295,24 @@ def write_table(data: TableData, target: Path | IO[str], fmt: str) -> None:
         return
     text = csv_text(data) if fmt == "csv" else json.dumps(data.records(), ensure_ascii=False, indent=2) + "\n"
     if isinstance(target, Path):
-        target.write_text(("\ufeff" if fmt == "csv" else "") + text, encoding="utf-8", newline="")
+        try:
+            target.write_text(("\ufeff" if fmt == "csv" else "") + text, encoding="utf-8", newline="")
+        except OSError as exc:
+            raise _cannot_write(target, exc) from exc
     else:
         target.write(text)
+
+
+def write_json(data: object, path: Path) -> None:
+    """Structured JSON (e.g. :func:`tasks_json`) to a file, UTF-8, Chinese kept readable."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _cannot_write(path, exc) from exc
+
+
+def _cannot_write(path: Path, exc: OSError) -> InputError:
+    return InputError(
+        f"无法写入输出文件 cannot write the output file: {exc.strerror or exc}", file=str(path), field="output"
+    )
