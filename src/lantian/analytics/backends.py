@@ -1,18 +1,55 @@
-"""Analytics backends (计算后端): Ibis connections. DuckDB is the default; nothing connects at import."""
+"""Analytics backends (计算后端): Ibis connections. Nothing connects at import time.
+
+- ``duckdb`` (default): in-process, over the Parquet store.
+- ``pyspark`` (extra ``lantian[spark]``, needs Java 17): a local Spark session, for data that
+  outgrows one machine. The same Ibis expressions run on both; ``tests/analytics/test_parity.py``
+  requires identical results. Spark is configured as the stack notes require: Arrow transfers on
+  (otherwise float NULLs become NaN), session time zone UTC (timestamps are naive Beijing time and
+  must not shift), loopback only, no UI.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import ibis
 
 from lantian.errors import ConfigError
 
-ENGINES = ("duckdb",)
+ENGINES = ("duckdb", "pyspark")
 
 
 def connect(engine: str = "duckdb", **options: Any) -> Any:
-    """An Ibis backend for ``engine`` (in-memory DuckDB by default)."""
+    """An Ibis backend for ``engine``."""
     if engine == "duckdb":
         return ibis.duckdb.connect(**options)
+    if engine == "pyspark":
+        return ibis.pyspark.connect(spark_session(**options))
     raise ConfigError(f"unknown analytics engine {engine!r}; use one of {', '.join(ENGINES)}", field="engine")
+
+
+def spark_session(cores: int = 2, app_name: str = "lantian") -> Any:
+    """A local Spark session configured for lantian's numerical semantics."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise ConfigError(
+            "the pyspark engine needs the spark extra: pip install 'lantian[spark]' (and Java 17)", field="engine"
+        ) from None
+    return (
+        SparkSession.builder.master(f"local[{cores}]")
+        .appName(app_name)
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", str(max(2, cores * 2)))
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
+
+
+def read_hourly(con: Any, pattern: str) -> Any:
+    """The hourly Parquet files matching ``pattern`` as an Ibis table, on either engine."""
+    return con.read_parquet(pattern)
