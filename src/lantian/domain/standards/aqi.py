@@ -27,7 +27,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from lantian.domain.standards.hj633 import IAQI_POINTS, POLLUTANTS, AqiStandard, Column, Indicator, Level
+from lantian.domain.standards.hj633 import (
+    IAQI_POINTS,
+    POLLUTANTS,
+    PUBLISHED,
+    AqiStandard,
+    Column,
+    Indicator,
+    Level,
+)
 from lantian.domain.standards.rounding import HALF_EVEN, Number, ceil_index, round_concentration
 
 MAX_INDEX = 500
@@ -92,15 +100,17 @@ def compute_aqi(
     standard: AqiStandard,
     product: str = "hourly",
     *,
+    method: str = PUBLISHED,
     rounding: str = HALF_EVEN,
 ) -> AqiResult:
     """The AQI of one record. ``values`` maps the product's input fields to concentrations.
 
-    Hourly fields: ``so2 no2 co o3 pm10 pm25`` (1-h values); for 2012 also ``o3_8h``,
-    ``pm10_24h``, ``pm25_24h`` (moving means) and ``so2_24h`` (used when SO2 1-h > 800). Daily
+    Hourly fields: ``so2 no2 co o3 pm10 pm25`` (1-h values) and, for 2012, ``so2_24h`` (used
+    when SO2 1-h > 800); with ``method="literal"`` (2012 only) ``o3_8h``, ``pm10_24h`` and
+    ``pm25_24h`` (moving means) replace the PM 1-h values. Daily
     fields: ``so2 no2 co pm10 pm25`` (24-h means), ``o3_8h_max`` (MDA8) and, for 2012, ``o3_1h_max``.
     """
-    indicators = standard.product(product)
+    indicators = standard.product(product, method)
     subs: dict[str, SubIndex] = {}
     flags: list[str] = []
     for ind in indicators:

@@ -215,6 +215,11 @@ def _levels(health: tuple[tuple[str, str], ...], first_lower: int) -> tuple[Leve
     return tuple(out)
 
 
+PUBLISHED = "published"  # as the national network publishes the real-time AQI (default)
+LITERAL = "literal"  # the literal reading of HJ 633-2012 表4
+HOURLY_METHODS = (PUBLISHED, LITERAL)
+
+
 @dataclass(frozen=True)
 class AqiStandard:
     """One version of HJ 633."""
@@ -223,7 +228,7 @@ class AqiStandard:
     year: int
     valid_from: dt.date | None
     breakpoints: Mapping[str, Column]
-    hourly: tuple[Indicator, ...]  # 实时报
+    hourly: tuple[Indicator, ...]  # 实时报, as the national network publishes it (the default)
     daily: tuple[Indicator, ...]  # 日报
     levels: tuple[Level, ...]
     min_aqi: int  # 2012: 0; 2026: AQI range 1–500
@@ -232,7 +237,7 @@ class AqiStandard:
     o3_8h_over_800: str  # 2012 "fallback" (O3 1-h IAQI decides), 2026 a fixed IAQI (300)
     exceedance_defined: bool  # 超标污染物: defined in 2012, deleted in 2026
     na_rule: bool  # 2026 §5.3.1: a missing pollutant → AQI published only when > 100
-    notes: tuple[str, ...] = field(default=())
+    hourly_literal: tuple[Indicator, ...] = field(default=())  # 实时报, the literal reading of the table
 
     @property
     def name(self) -> str:
@@ -247,9 +252,12 @@ class AqiStandard:
                 return level
         return self.levels[-1]  # unreachable: the last level is open-ended
 
-    def product(self, name: str) -> tuple[Indicator, ...]:
+    def product(self, name: str, method: str = PUBLISHED) -> tuple[Indicator, ...]:
+        """The indicators of a product; ``method`` chooses the published or the literal hourly reading."""
+        if method not in HOURLY_METHODS:
+            raise ConfigError(f"unknown method {method!r}; use {' or '.join(HOURLY_METHODS)}", field="method")
         if name == "hourly":
-            return self.hourly
+            return self.hourly_literal if method == LITERAL and self.hourly_literal else self.hourly
         if name == "daily":
             return self.daily
         raise ConfigError(f"unknown AQI product {name!r}; use hourly or daily (实时报/日报)", field="product")
@@ -260,9 +268,20 @@ HJ633_2012 = AqiStandard(
     year=2012,
     valid_from=None,
     breakpoints=BREAKPOINTS_2012,
-    # 表4: 1-h SO2, NO2, CO, O3; the O3 8-h moving mean; PM10 and PM2.5 24-h moving means (the PM 1-h
-    # values carry no sub-index)
+    # As published by the national network (checked on the 2019 and 2025 archives, see
+    # docs/airquality.md): 1-h SO2, NO2, CO, O3 on the 1-h columns and PM10, PM2.5 1-h values on the
+    # 24-h columns — no O3 8-h and no PM 24-h moving mean. The same indicators as HJ 633-2026.
     hourly=(
+        Indicator("so2", "so2", "so2_1h"),
+        Indicator("no2", "no2", "no2_1h"),
+        Indicator("co", "co", "co_1h"),
+        Indicator("o3", "o3", "o3_1h"),
+        Indicator("pm10", "pm10", "pm10_24h"),
+        Indicator("pm25", "pm25", "pm25_24h"),
+    ),
+    # 表4 read literally: 1-h SO2, NO2, CO, O3; the O3 8-h moving mean; PM10 and PM2.5 24-h moving
+    # means (the PM 1-h values carry no sub-index)
+    hourly_literal=(
         Indicator("so2", "so2", "so2_1h"),
         Indicator("no2", "no2", "no2_1h"),
         Indicator("co", "co", "co_1h"),
