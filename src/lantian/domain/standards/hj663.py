@@ -71,7 +71,8 @@ def mda8(
 ) -> Mda8:
     """The MDA8 of one day from its 24 hourly O3 values (None = missing), in µg/m³.
 
-    ``limit`` is the 8-h limit of the exception (GB 3095 二级 160); ``None`` disables the exception.
+    ``limit`` is the 8-h limit of the exception (GB 3095 二级 160), compared with the MDA8 rounded
+    to an integer as reported; ``None`` disables the exception.
     """
     if len(hours) != HOURS_PER_DAY:
         raise ValueError(f"a day has {HOURS_PER_DAY} hourly values, not {len(hours)}")
@@ -81,7 +82,8 @@ def mda8(
     best = max(means)
     if len(means) >= min_windows:
         return Mda8(best, len(means), False)
-    if limit is not None and best > Fraction(to_decimal(limit)):
+    # the exception is judged on the value as reported (rounded): 160.5 → 160 does not exceed 160
+    if limit is not None and round_half_even(best, 0) > to_decimal(limit):
         return Mda8(best, len(means), True)
     return Mda8(None, len(means), False)
 
