@@ -86,7 +86,7 @@ def with_aqi(
         fields["so2_24h"] = "so2"
     # 1. concentrations as integer thousandths, then rounded (GB/T 8170) to integer units
     s = t.mutate(**{f"_m_{f}": to_milli(t[f]) for f in fields})
-    s = s.mutate(**{f"_u_{f}": _round_units(s[f"_m_{f}"], CONCENTRATION_DECIMALS[p], mode) for f, p in fields.items()})
+    s = s.mutate(**{f"_u_{f}": round_units(s[f"_m_{f}"], CONCENTRATION_DECIMALS[p], mode) for f, p in fields.items()})
     # 2. sub-indices per version and indicator
     subs: dict[str, Any] = {}
     for version in versions:
@@ -185,7 +185,8 @@ def standard_by_name(name: str) -> AqiStandard:
     return STANDARDS[key]
 
 
-def _round_units(milli: Any, decimals: int, mode: str) -> Any:
+def round_units(milli: Any, decimals: int, mode: str = HALF_EVEN) -> Any:
+    """Integer thousandths rounded (GB/T 8170) to ``decimals``, as an integer count of 10^-decimals."""
     factor = 10 ** (3 - decimals)
     q = milli // factor
     r = milli - q * factor

@@ -144,3 +144,64 @@ class StationRegistry:
     def cities(self, day: dt.date) -> set[str]:
         current = self.in_force(day)
         return {s.city for s in current.stations.values()} if current else set()
+
+    def memberships(self, province_of: dict[str, str] | None = None) -> list[tuple[str, str, dt.date, dt.date | None]]:
+        """Assessment membership (评价点归属): (station, area, valid_from, valid_to exclusive) per list period.
+
+        The area is the station's city, or with ``province_of`` (city → province) its province.
+        Control stations (对照点) are left out. The earliest list also covers the days before it."""
+        rows: list[tuple[str, str, dt.date, dt.date | None]] = []
+        for i, station_list in enumerate(self.lists):
+            start = EARLIEST if i == 0 else station_list.valid_from
+            end = self.lists[i + 1].valid_from if i + 1 < len(self.lists) else None
+            for code in station_list.stations:
+                station = self.lookup(code, station_list.valid_from)
+                if station is None or station.control:
+                    continue
+                area = station.city if province_of is None else province_of.get(station.city)
+                if area:
+                    rows.append((code, area, start, end))
+        return rows
+
+
+EARLIEST = dt.date(1900, 1, 1)
+_AREA_HEADER = {"城市": "city", "city": "city", "省级行政区": "province", "省份": "province", "province": "province"}
+
+
+def parse_area_map(text: str, *, name: str) -> dict[str, str]:
+    """City → province (城市 → 省级行政区) from a CSV with those columns (a full station list with a
+    省级行政区 column, such as NewSiteList.csv, also works). Blank provinces are skipped."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
+    except StopIteration:
+        raise StructureError("the area map is empty (区域对照表为空)", file=name) from None
+    cols = {_AREA_HEADER[h]: i for i, h in enumerate(header) if h in _AREA_HEADER}
+    missing = [c for c in ("city", "province") if c not in cols]
+    if missing:
+        raise StructureError(
+            "the area map needs the columns 城市 and 省级行政区 (city, province) (区域对照表缺少列)",
+            file=name,
+            line=1,
+            field="、".join(missing),
+        )
+    out: dict[str, str] = {}
+    for line, row in enumerate(reader, start=2):
+        if not row or not "".join(row).strip():
+            continue
+        if len(row) <= max(cols.values()):
+            raise StructureError("row is too short (行不完整)", file=name, line=line)
+        city, province = row[cols["city"]].strip(), row[cols["province"]].strip()
+        if not city or not province:
+            continue
+        if out.get(city, province) != province:
+            raise StructureError(
+                f"{city} is mapped to both {out[city]} and {province} (城市对应多个省份)",
+                file=name,
+                line=line,
+                field="省级行政区",
+            )
+        out[city] = province
+    if not out:
+        raise StructureError("the area map has no rows (区域对照表没有数据)", file=name)
+    return out

@@ -1,0 +1,287 @@
+"""Air-quality assessment use cases (空气质量评价): AQI, daily values, period statistics, rankings.
+
+Over the hourly store (:mod:`lantian.analytics.parquet_store`) or, for the stateless calculator,
+over files read in memory. The engine (:mod:`lantian.analytics`) does the column-wise work; the
+pure standards (:mod:`lantian.domain.standards`) judge the small per-area results: validity of the
+period, attainment, exceedance multiples, the composite index and ranks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+
+from lantian.analytics.aqi import with_aqi
+from lantian.analytics.areas import DAILY_VALUES, HOURLY_VALUES, area_values, membership_table
+from lantian.analytics.backends import connect
+from lantian.analytics.daily import daily_aqi, station_daily
+from lantian.analytics.parquet_store import SCHEMA, _table
+from lantian.analytics.period import period_statistics
+from lantian.analytics.rounding import HALF_EVEN
+from lantian.domain.aq.archive import ArchiveData
+from lantian.domain.aq.periods import Period
+from lantian.domain.aq.stations import StationRegistry
+from lantian.domain.standards.gb3095 import limit_set_for, min_days_for_period
+from lantian.domain.standards.hj633 import PUBLISHED
+from lantian.domain.standards.hj663 import attainment, exceedance_multiple, overall_attainment, ratio_percent
+from lantian.domain.standards.ranking import (
+    CLASSIC,
+    IndexScheme,
+    competition_ranks,
+    composite_index,
+    improvement_percent,
+)
+from lantian.errors import InputError, NotFoundError
+
+LEVELS = ("station", "city", "province")
+PRODUCTS = ("hourly", "daily", "period")
+INDEX_INPUTS = {"so2": "so2", "no2": "no2", "pm10": "pm10", "pm25": "pm25", "co": "co_p95", "o3": "o3_p90"}
+HOURLY_INPUTS = ("so2", "no2", "co", "o3", "pm10", "pm25", "so2_24h", "o3_8h", "pm10_24h", "pm25_24h")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What an assessment may configure (each default is the standard's reading; docs/metrics.md)."""
+
+    standard: str | None = None  # force HJ 633 "2012" | "2026"; default: by date (switch 2026-03-01)
+    method: str = PUBLISHED  # 2012 real-time AQI: "published" | "literal"
+    rounding: str = HALF_EVEN
+    grade: int = 2  # GB 3095 grade for exceedance and attainment
+    limits: str | None = None  # GB 3095 limit set "2012" | "2026" | "2031"; default: in force at period end
+    scheme: IndexScheme = CLASSIC
+    min_stations: int = 1
+
+
+class Assessment:
+    """Computations over one hourly table (the store or files read in memory)."""
+
+    def __init__(self, con: Any, hourly: Any, registry: StationRegistry, province_of: Mapping[str, str] | None = None):
+        self.con = con
+        self.source = hourly  # the hourly table
+        self.registry = registry
+        self.province_of = dict(province_of or {})
+
+    # ------------------------------------------------------------------ tables (Ibis expressions)
+    def _membership(self, level: str) -> Any:
+        if not self.registry.lists:
+            raise NotFoundError(
+                "city and province values need a station list (需要站点列表): `lantian aq stations import`",
+                field="level",
+            )
+        if level == "province":
+            if not self.province_of:
+                raise NotFoundError(
+                    "province values need a city → province map (需要城市—省份对照表): `lantian aq areas import`",
+                    field="level",
+                )
+            rows = self.registry.memberships(self.province_of)
+        else:
+            rows = self.registry.memberships()
+        return membership_table(rows)
+
+    def _range(self, table: Any, start: dt.date | None, end: dt.date | None, column: str = "time") -> Any:
+        col = table[column]
+        if start is not None:
+            table = table.filter(col >= (dt.datetime.combine(start, dt.time()) if column == "time" else start))
+        if end is not None:
+            bound = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+            table = table.filter(col < bound) if column == "time" else table.filter(col <= end)
+        return table
+
+    def hourly_table(self, level: str, start: dt.date | None, end: dt.date | None, o: Options) -> Any:
+        t = self._range(self.source, start, end)
+        if level != "station":
+            values = t.select("station", "time", *(c for c in HOURLY_VALUES if c in t.columns))
+            areas = area_values(
+                values,
+                self._membership(level),
+                time_column="time",
+                columns=HOURLY_VALUES,
+                min_stations=o.min_stations,
+                rounding=o.rounding,
+            )
+            t = areas.rename(station="area")
+        return with_aqi(t, "hourly", standard=o.standard, method=o.method, mode=o.rounding)
+
+    def daily_table(self, level: str, start: dt.date | None, end: dt.date | None, o: Options) -> Any:
+        t = self._range(self.source, start, end)
+        daily = station_daily(t, rounding=o.rounding)
+        if level != "station":
+            keep = ["station", "day", *(c for c in DAILY_VALUES if c in daily.columns)]
+            areas = area_values(
+                daily.select(*keep),
+                self._membership(level),
+                min_stations=o.min_stations,
+                rounding=o.rounding,
+            )
+            daily = areas.rename(station="area")
+        return daily_aqi(daily, standard=o.standard, rounding=o.rounding)
+
+    # ------------------------------------------------------------------ results (rows)
+    def hourly(self, level: str, start: dt.date | None, end: dt.date | None, o: Options) -> list[dict[str, Any]]:
+        return records(self.con.execute(self.hourly_table(level, start, end, o).order_by(["station", "time"])))
+
+    def daily(self, level: str, start: dt.date | None, end: dt.date | None, o: Options) -> list[dict[str, Any]]:
+        return records(self.con.execute(self.daily_table(level, start, end, o).order_by(["station", "day"])))
+
+    def period(self, level: str, period: Period, o: Options, *, with_last_year: bool = True) -> list[dict[str, Any]]:
+        """Period statistics per station or area, judged: validity, attainment, index, ranks."""
+        rows = self._period_rows(level, period, o)
+        previous: dict[str, Decimal | None] = {}
+        if with_last_year:
+            last = period.same_period_last_year()
+            previous = {r["station"]: r["composite_index"] for r in self._period_rows(level, last, o)}
+        ranks = competition_ranks({r["station"]: r["composite_index"] for r in rows})
+        pm_ranks = competition_ranks({r["station"]: r.get("pm25") for r in rows})
+        good_ranks = competition_ranks({r["station"]: r.get("good_ratio") for r in rows}, descending=True)
+        changes = {r["station"]: improvement_percent(r["composite_index"], previous.get(r["station"])) for r in rows}
+        change_ranks = competition_ranks(changes)
+        for r in rows:
+            name = r["station"]
+            r["rank"] = ranks[name]
+            r["pm25_rank"] = pm_ranks[name]
+            r["good_ratio_rank"] = good_ranks[name]
+            r["composite_index_last_year"] = previous.get(name)
+            r["change_percent"] = changes[name]
+            r["change_rank"] = change_ranks[name]
+        return sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["station"]))
+
+    def _period_rows(self, level: str, period: Period, o: Options) -> list[dict[str, Any]]:
+        daily = self.daily_table(level, period.start, period.end, o)
+        stats = records(self.con.execute(period_statistics(daily, start=period.start, end=period.end, grade=o.grade)))
+        limits = limit_set_for(period.end, o.limits).grade(o.grade)
+        needed = min_days_for_period(period.start, period.end)
+        out = []
+        for s in stats:
+            r: dict[str, Any] = {
+                "station": s["station"],
+                "period": period.label,
+                "start": period.start,
+                "end": period.end,
+            }
+            r.update({k: v for k, v in s.items() if k != "station"})
+            r["good_ratio"] = ratio_percent(s["good_days"], s["valid_days"])
+            r["heavy_ratio"] = ratio_percent(s["heavy_days"], s["valid_days"])
+            r["min_days"] = needed
+            for p in ("pm25", "pm10", "so2", "no2", "co", "o3"):
+                r[f"{p}_valid"] = (s.get(f"{p}_days") or 0) >= needed
+            statistics = {
+                "so2_mean": s.get("so2"), "so2_p98": s.get("so2_p98"), "no2_mean": s.get("no2"),
+                "no2_p98": s.get("no2_p98"), "pm10_mean": s.get("pm10"), "pm10_p95": s.get("pm10_p95"),
+                "pm25_mean": s.get("pm25"), "pm25_p95": s.get("pm25_p95"), "co_p95": s.get("co_p95"),
+                "o3_p90": s.get("o3_p90"),
+            }  # fmt: skip
+            per = attainment(_decimals(statistics), limits)
+            for p, ok in per.items():
+                r[f"{p}_attains"] = ok
+            r["attains"] = overall_attainment(per)
+            for p in ("pm25", "pm10", "so2", "no2"):
+                value = s.get(p)
+                r[f"{p}_multiple"] = None if value is None else exceedance_multiple(_dec(value), limits[f"{p}_annual"])
+            index = composite_index(
+                _decimals({p: s.get(column) for p, column in INDEX_INPUTS.items()}),
+                o.scheme,
+            )
+            r["composite_index"] = index.total
+            r["max_index"] = index.maximum
+            r["max_index_pollutants"] = ",".join(index.max_pollutants) or None
+            for p, v in index.single.items():
+                r[f"{p}_index"] = v
+            r["limits"] = limit_set_for(period.end, o.limits).title
+            out.append(r)
+        return out
+
+    def verify(self, start: dt.date | None, end: dt.date | None, o: Options) -> VerifyReport:
+        """Hourly AQI recomputed against the published AQI in the data (station-hours with both)."""
+        if "aqi_published" not in self.source.columns:
+            raise NotFoundError("the data carries no published AQI to check against (数据中没有发布的AQI)", field="aqi")
+        t = self.hourly_table("station", start, end, o)
+        inputs = [c for c in ("so2", "no2", "co", "o3", "pm10", "pm25") if c in t.columns]
+        has_any = None
+        for c in inputs:
+            has_any = t[c].notnull() if has_any is None else (has_any | t[c].notnull())
+        published = t.filter(t.aqi_published.notnull())
+        total = int(self.con.execute(published.count()))
+        comparable = published.filter(has_any)
+        n = int(self.con.execute(comparable.count()))
+        wrong = comparable.filter(comparable.aqi.isnull() | (comparable.aqi != comparable.aqi_published.cast("int64")))
+        rows = records(
+            self.con.execute(
+                wrong.select("station", "time", "aqi_published", "aqi", *inputs).order_by(["time", "station"])
+            )
+        )
+        return VerifyReport(total, n, n - len(rows), total - n, rows)
+
+
+@dataclass
+class VerifyReport:
+    published: int  # station-hours with a published AQI
+    comparable: int  # … and at least one concentration
+    equal: int
+    without_concentrations: int
+    mismatches: list[dict[str, Any]]
+
+    @property
+    def rate(self) -> float:
+        return self.equal / self.comparable if self.comparable else math.nan
+
+
+def _dec(value: Any) -> Decimal:
+    return Decimal(repr(float(value)))
+
+
+def _decimals(values: Mapping[str, Any]) -> dict[str, Decimal | None]:
+    return {k: (None if v is None else _dec(v)) for k, v in values.items()}
+
+
+def records(frame: Any) -> list[dict[str, Any]]:
+    """Engine results as plain rows: NaN → None, timestamps → datetime/date, numpy → Python."""
+    rows = []
+    for record in frame.to_dict(orient="records"):
+        row: dict[str, Any] = {}
+        for k, v in record.items():
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                row[k] = None
+            elif hasattr(v, "to_pydatetime"):
+                when = v.to_pydatetime()
+                row[k] = when.date() if k in ("day", "first_day", "last_day") else when
+            elif hasattr(v, "item"):
+                row[k] = v.item()
+            elif v is getattr(__import__("pandas"), "NA", object()):
+                row[k] = None
+            else:
+                row[k] = v
+        rows.append(row)
+    return rows
+
+
+def memory_table(con: Any, data: Sequence[ArchiveData]) -> Any:
+    """Parsed files as one in-memory hourly table (the stateless calculator's input)."""
+    merged: dict[tuple[str, dt.datetime], dict[str, float]] = {}
+    for d in data:
+        if d.kind != "sites":
+            raise InputError(
+                "the calculator takes station data; city files (china_cities_…) are published city values "
+                "(计算器只接受站点数据)",
+                file=d.file,
+            )
+        for key, values in d.records.items():
+            merged.setdefault(key, {}).update(values)
+    if not merged:
+        raise InputError("no hourly records in the input (输入中没有小时数据)", field="input")
+    table: pa.Table = _table(merged)
+    assert table.schema == SCHEMA
+    return con.create_table("hourly_input", table.to_pandas(), overwrite=True)
+
+
+def store_assessment(
+    store_glob: str, registry: StationRegistry, province_of: Mapping[str, str], engine: str = "duckdb"
+) -> Assessment:
+    con = connect(engine)
+    return Assessment(con, con.read_parquet(store_glob), registry, province_of)
