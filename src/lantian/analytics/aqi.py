@@ -53,7 +53,7 @@ def iaqi_of_units(c: Any, column: Column, decimals: int) -> Any:
         numerator = (c - lo) * span_i
         branches.append((c <= hi, IAQI_POINTS[i - 1] + (numerator + (span_c - 1)) // span_c))
     above = MAX_INDEX if top == len(bps) - 1 else IAQI_POINTS[top]
-    return ibis.cases(*branches, else_=above).cast("int64")
+    return c.isnull().ifelse(ibis.null().cast("int64"), ibis.cases(*branches, else_=above).cast("int64"))
 
 
 def _version_key(standard: AqiStandard) -> str:
@@ -212,4 +212,4 @@ def _sub_index(s: Any, field: str, pollutant: str, column: str, standard: AqiSta
         else:
             fallback = ibis.literal(int(standard.o3_8h_over_800), "int64")
         value = (c > 800).ifelse(fallback, value)
-    return c.isnull().ifelse(ibis.null().cast("int64"), value)
+    return value

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+import json
+import sys
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -165,3 +171,330 @@ def _cell(value: object) -> str:
     if value is None:
         return ""
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+# ---------------------------------------------------------------------------------------------- assessment
+areas_app = typer.Typer(help="城市—省份对照表 The city → province map used for province values.")
+app.add_typer(areas_app, name="areas")
+
+Level = Annotated[str, typer.Option("--level", help="station | city | province（站点/城市/省）")]
+PeriodOpt = Annotated[
+    str | None, typer.Option("--period", help="时段 2025 | 2025-Q1 | 2025-03 | 2025-ytd | 2025-01-01..2025-06-30")
+]
+StartOpt = Annotated[str | None, typer.Option("--from", help="起始日期 first day YYYY-MM-DD")]
+EndOpt = Annotated[str | None, typer.Option("--to", help="结束日期 last day YYYY-MM-DD")]
+StandardOpt = Annotated[
+    str | None, typer.Option("--standard", help="HJ 633 版本 2012|2026 (default: by date, switch 2026-03-01)")
+]
+MethodOpt = Annotated[
+    str, typer.Option("--method", help="2012 实时报: published (as the national network publishes) | literal (表4)")
+]
+RoundingOpt = Annotated[str, typer.Option("--rounding", help="half_even (GB/T 8170, default) | half_up")]
+SchemeOpt = Annotated[str, typer.Option("--scheme", help="综合指数 classic (default) | weighted-2026 (unverified)")]
+GradeOpt = Annotated[int, typer.Option("--grade", help="GB 3095 级别 1|2 (default 2)")]
+LimitsOpt = Annotated[
+    str | None, typer.Option("--limits", help="GB 3095 限值 2012|2026|2031 (default: in force at the period's end)")
+]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="写入文件 write to a file (.csv or .json)")]
+EngineOpt = Annotated[str, typer.Option("--engine", help="计算引擎 duckdb (default) | pyspark")]
+
+AQI_COLUMNS = [
+    "station", "time", "aqi", "level", "category", "primary_pollutant",
+    *(f"iaqi_{p}" for p in ("so2", "no2", "co", "o3", "pm10", "pm25")), "standard",
+]  # fmt: skip
+HOURLY_EXTRA = ["so2", "no2", "co", "o3", "pm10", "pm25"]
+DAILY_EXTRA = ["pm25", "pm10", "so2", "no2", "co", "o3_8h_max", "o3_1h_max"]
+PERIOD_COLUMNS = [
+    "station", "period", "start", "end", "days", "valid_days", "good_days", "good_ratio", "heavy_days",
+    "heavy_ratio", *(f"level{n}_days" for n in range(1, 7)), "pm25", "pm10", "so2", "no2", "co_p95", "o3_p90",
+    "pm25_p95", "pm10_p95", "so2_p98", "no2_p98", "pm25_days", "pm10_days", "so2_days", "no2_days", "co_days",
+    "o3_days", "min_days", "pm25_exceed_days", "pm10_exceed_days", "so2_exceed_days", "no2_exceed_days",
+    "co_exceed_days", "o3_exceed_days", "pm25_multiple", "pm10_multiple", "pm25_attains", "pm10_attains",
+    "so2_attains", "no2_attains", "co_attains", "o3_attains", "attains", "limits", "so2_index", "no2_index",
+    "pm10_index", "pm25_index", "co_index", "o3_index", "composite_index", "max_index", "max_index_pollutants",
+    "rank", "pm25_rank", "good_ratio_rank", "composite_index_last_year", "change_percent", "change_rank",
+]  # fmt: skip
+PERIOD_LABELS = {
+    "station": "站点/区域 area", "valid_days": "有效天数 valid days", "good_ratio": "优良天数比率% good-day ratio",
+    "heavy_ratio": "重度及以上% heavy", "pm25": "PM2.5", "pm10": "PM10", "so2": "SO2", "no2": "NO2",
+    "co_p95": "CO-95per", "o3_p90": "O3-8h-90per", "composite_index": "综合指数 index", "max_index_pollutants":
+    "首要污染物 primary", "attains": "达标 attains", "rank": "排名 rank", "change_percent": "变化率% ΔI",
+    "change_rank": "改善排名 change rank",
+}  # fmt: skip
+
+
+def _options(
+    standard: str | None, method: str, rounding: str, scheme: str = "classic", grade: int = 2, limits: str | None = None
+) -> Any:
+    from lantian.analytics.aqi import standard_by_name
+    from lantian.analytics.rounding import MODES
+    from lantian.domain.standards.gb3095 import limit_set_for
+    from lantian.domain.standards.hj633 import HOURLY_METHODS
+    from lantian.domain.standards.ranking import scheme as scheme_by_code
+    from lantian.services.assessment import Options
+
+    if standard is not None:
+        standard_by_name(standard)
+    if method not in HOURLY_METHODS:
+        raise InputError(f"unknown method {method!r}; use {' or '.join(HOURLY_METHODS)}", field="method")
+    if rounding not in MODES:
+        raise InputError(f"unknown rounding {rounding!r}; use {' or '.join(MODES)}", field="rounding")
+    if grade not in (1, 2):
+        raise InputError(f"grade must be 1 or 2 (一级/二级), not {grade}", field="grade")
+    if limits is not None:
+        limit_set_for(dt.date.today(), limits)
+    return Options(
+        standard=standard,
+        method=method,
+        rounding=rounding,
+        grade=grade,
+        limits=limits,
+        scheme=scheme_by_code(scheme),
+    )
+
+
+def _period(period: str | None, start: str | None, end: str | None, fallback: tuple[dt.date, dt.date] | None) -> Any:
+    from lantian.domain.aq.periods import Period, parse_period
+
+    if period and (start or end):
+        raise InputError("give --period or --from/--to, not both (时段参数重复)", field="period")
+    if period:
+        return parse_period(period)
+    first, last = parse_date(start, "from"), parse_date(end, "to")
+    if first is None or last is None:
+        if fallback is None:
+            raise InputError("give --period or both --from and --to (请指定评价时段)", field="period")
+        first, last = first or fallback[0], last or fallback[1]
+    if first > last:
+        raise InputError(f"the period starts after it ends: {first} > {last} (起止日期颠倒)", field="from")
+    return Period(first, last, f"{first}至{last}")
+
+
+def _check_level(level: str, allowed: tuple[str, ...]) -> None:
+    if level not in allowed:
+        raise InputError(f"unknown level {level!r}; use {' | '.join(allowed)}", field="level")
+
+
+def _value(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.isoformat() + "+08:00"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _emit(rows: list[dict[str, Any]], columns: list[str], fmt: str, output: Path | None) -> None:
+    """Rows as csv (UTF-8, with a BOM when written to a file, for Excel) or json, to stdout or a file."""
+    if fmt not in ("csv", "json"):
+        raise InputError(f"unknown format {fmt!r}; use csv or json", field="format")
+    data = [{c: _value(r.get(c)) for c in columns} for r in rows]
+    if fmt == "json":
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([["" if row[c] is None else row[c] for c in columns] for row in data])
+        text = buffer.getvalue()
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(("\ufeff" if fmt == "csv" else "") + text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the output: {exc.strerror} (无法写入)", file=str(output)) from None
+    out.print(f"{len(rows)} 行 rows → {output}")
+
+
+def _rows_for(
+    assessment: Any, product: str, level: str, period: Any, options: Any
+) -> tuple[list[dict[str, Any]], list[str]]:
+    if product == "hourly":
+        rows = assessment.hourly(level, period.start, period.end, options)
+        return rows, [*AQI_COLUMNS, *HOURLY_EXTRA, "complete"]
+    if product == "daily":
+        rows = assessment.daily(level, period.start, period.end, options)
+        for r in rows:
+            r["time"] = r.pop("day")
+        return rows, [*AQI_COLUMNS, *DAILY_EXTRA, "complete"]
+    return assessment.period(level, period, options), PERIOD_COLUMNS
+
+
+@app.command("compute")
+def compute_cmd(
+    inputs: Annotated[
+        list[Path], typer.Option("--input", "-i", help="监测数据文件（国家归档格式或整洁格式），可重复 input files")
+    ],
+    product: Annotated[
+        str, typer.Option("--product", help="hourly (实时报) | daily (日报) | period (时段统计)")
+    ] = "hourly",
+    level: Level = "station",
+    fmt: Annotated[str, typer.Option("--format", help="csv | json")] = "csv",
+    period: PeriodOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    station_list: Annotated[
+        list[Path] | None, typer.Option("--stations", help="站点列表（城市级计算用） station list(s) for --level city")
+    ] = None,
+    standard: StandardOpt = None,
+    method: MethodOpt = "published",
+    rounding: RoundingOpt = "half_even",
+    scheme: SchemeOpt = "classic",
+    output: OutputOpt = None,
+    engine: EngineOpt = "duckdb",
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """无状态计算器：读入文件直接计算，不导入 The stateless calculator: compute from files, nothing imported."""
+    from lantian.config import Settings
+    from lantian.services.airquality import AirQualityService
+
+    _check_level(level, ("station", "city", "province"))
+    if product not in ("hourly", "daily", "period"):
+        raise InputError(f"unknown product {product!r}; use hourly, daily or period", field="product")
+    options = _options(standard, method, rounding, scheme)
+    service = AirQualityService(Settings.load(data_dir, database_url).data_dir)
+    assessment = service.calculator(inputs, station_list or (), engine)
+    the_period = _period(period, start, end, assessment.span())
+    rows, columns = _rows_for(assessment, product, level, the_period, options)
+    _emit(rows, columns, fmt, output)
+
+
+@app.command("assess")
+def assess_cmd(
+    period: PeriodOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    level: Level = "city",
+    product: Annotated[str, typer.Option("--product", help="period (default) | daily | hourly")] = "period",
+    fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+    standard: StandardOpt = None,
+    method: MethodOpt = "published",
+    rounding: RoundingOpt = "half_even",
+    scheme: SchemeOpt = "classic",
+    grade: GradeOpt = 2,
+    limits: LimitsOpt = None,
+    area: Annotated[list[str] | None, typer.Option("--area", help="只看这些站点/城市 only these (repeatable)")] = None,
+    output: OutputOpt = None,
+    engine: EngineOpt = "duckdb",
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """评价：时段统计、达标、综合指数 Assess the stored data: period statistics, attainment, composite index."""
+    _check_level(level, ("station", "city", "province"))
+    if product not in ("hourly", "daily", "period"):
+        raise InputError(f"unknown product {product!r}; use period, daily or hourly", field="product")
+    options = _options(standard, method, rounding, scheme, grade, limits)
+    with open_app(data_dir, database_url) as lantian:
+        assessment = lantian.airquality.assessment(engine)
+        the_period = _period(period, start, end, assessment.span())
+        rows, columns = _rows_for(assessment, product, level, the_period, options)
+    if area:
+        rows = [r for r in rows if r["station"] in set(area)]
+    if fmt != "table":
+        _emit(rows, columns, fmt, output)
+        return
+    if product != "period":
+        raise InputError("--format table shows period statistics; use csv or json for daily/hourly", field="format")
+    shown = [c for c in PERIOD_LABELS]
+    table = Table(*(PERIOD_LABELS[c] for c in shown), title=f"{the_period.label} 环境空气质量评价 ({level})")
+    for r in rows:
+        table.add_row(*("" if r.get(c) is None else str(_value(r.get(c))) for c in shown))
+    out.print(table)
+
+
+@app.command("rank")
+def rank_cmd(
+    period: PeriodOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    level: Level = "city",
+    by: Annotated[
+        str, typer.Option("--by", help="composite (综合指数) | pm25 | good_ratio | change (改善幅度)")
+    ] = "composite",
+    scheme: SchemeOpt = "classic",
+    top: Annotated[int | None, typer.Option("--top", help="只列前 N 名 only the first N")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+    output: OutputOpt = None,
+    engine: EngineOpt = "duckdb",
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """排名（升序，并列同名次） Rank areas: ascending, ties share a rank (1, 2, 2, 4)."""
+    _check_level(level, ("station", "city", "province"))
+    keys = {"composite": "rank", "pm25": "pm25_rank", "good_ratio": "good_ratio_rank", "change": "change_rank"}
+    if by not in keys:
+        raise InputError(f"unknown ranking {by!r}; use {' | '.join(keys)}", field="by")
+    options = _options(None, "published", "half_even", scheme)
+    with open_app(data_dir, database_url) as lantian:
+        assessment = lantian.airquality.assessment(engine)
+        the_period = _period(period, start, end, assessment.span())
+        rows = assessment.period(level, the_period, options, with_last_year=by == "change")
+    rank_key = keys[by]
+    ranked = sorted(rows, key=lambda r: (r[rank_key] is None, r[rank_key] or 0, r["station"]))
+    if top is not None:
+        ranked = [r for r in ranked if r[rank_key] is not None and r[rank_key] <= top]
+    columns = ["station", rank_key, "composite_index", "pm25", "good_ratio", "max_index_pollutants",
+               "composite_index_last_year", "change_percent", "valid_days"]  # fmt: skip
+    if fmt != "table":
+        _emit(ranked, columns, fmt, output)
+        return
+    table = Table(
+        "名次 rank", "区域 area", "综合指数 index", "PM2.5", "优良% good", "首要 primary", "上年同期 last yr", "ΔI%"
+    )
+    for r in ranked:
+        cells = [r[rank_key], r["station"], r["composite_index"], r["pm25"], r["good_ratio"], r["max_index_pollutants"],
+                 r["composite_index_last_year"], r["change_percent"]]  # fmt: skip
+        table.add_row(*("—" if c is None else str(_value(c)) for c in cells))
+    out.print(table)
+    out.print(f"{the_period.label} · {options.scheme.title}")
+
+
+@app.command("verify")
+def verify_cmd(
+    start: StartOpt = None,
+    end: EndOpt = None,
+    method: MethodOpt = "published",
+    limit: Annotated[int, typer.Option("--limit", help="列出的不一致条数 mismatches to list")] = 20,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """核对：重算的小时 AQI 与发布值 Check lantian's hourly AQI against the AQI published in the data."""
+    options = _options(None, method, "half_even")
+    with open_app(data_dir, database_url) as lantian:
+        report = lantian.airquality.assessment().verify(parse_date(start, "from"), parse_date(end, "to"), options)
+    summary = {
+        "published": report.published,
+        "comparable": report.comparable,
+        "equal": report.equal,
+        "rate": report.rate,
+        "without_concentrations": report.without_concentrations,
+        "mismatches": len(report.mismatches),
+    }
+    if as_json:
+        print_json({**summary, "listed": [{k: _value(v) for k, v in r.items()} for r in report.mismatches[:limit]]})
+        return
+    out.print(
+        f"发布AQI的站点小时 {report.published} · 可比 comparable {report.comparable} · 一致 equal {report.equal} "
+        f"({report.rate:.4%}) · 无浓度 without concentrations {report.without_concentrations}"
+    )
+    for r in report.mismatches[:limit]:
+        out.print("  " + " ".join(f"{k}={_value(v)}" for k, v in r.items() if v is not None))
+
+
+@areas_app.command("import")
+def areas_import_cmd(
+    file: Annotated[Path, typer.Argument(help="CSV：城市,省级行政区（UTF-8 或 GBK）")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """导入城市—省份对照表 Import the city → province map (省级评价用)."""
+    with open_app(data_dir, database_url) as lantian:
+        mapping = lantian.airquality.import_area_map(file)
+    provinces = sorted(set(mapping.values()))
+    out.print(f"{len(mapping)} 个城市 cities → {len(provinces)} 个省份 provinces ← {file}")

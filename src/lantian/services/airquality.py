@@ -21,8 +21,15 @@ from lantian.analytics.parquet_store import HourlyStore
 from lantian.analytics.rounding import HALF_EVEN
 from lantian.documents.read import decode_text
 from lantian.domain.aq.archive import ArchiveData, parse_archive, parse_tidy
-from lantian.domain.aq.stations import StationList, StationRegistry, parse_station_list, valid_from_filename
+from lantian.domain.aq.stations import (
+    StationList,
+    StationRegistry,
+    parse_area_map,
+    parse_station_list,
+    valid_from_filename,
+)
 from lantian.errors import EmptyInputError, InputError, NotFoundError, UnsupportedFormatError
+from lantian.services.assessment import Assessment, memory_table
 
 
 @dataclass
@@ -95,10 +102,58 @@ class AirQualityService:
         self._registry = None
         return [p for p, _ in parsed]
 
+    # ------------------------------------------------------------------ city → province map
+    @property
+    def areas_path(self) -> Path:
+        return self.root / "areas.csv"
+
+    def province_map(self) -> dict[str, str]:
+        if not self.areas_path.exists():
+            return {}
+        return parse_area_map(self.areas_path.read_text(encoding="utf-8"), name=str(self.areas_path))
+
+    def import_area_map(self, path: Path) -> dict[str, str]:
+        """Check a city → province map (城市, 省级行政区) and keep it as the data folder's map."""
+        mapping = parse_area_map(_read_text(path), name=str(path))
+        self.root.mkdir(parents=True, exist_ok=True)
+        lines = ["城市,省级行政区"] + [f"{city},{province}" for city, province in sorted(mapping.items())]
+        _atomic_write(self.areas_path, "\n".join(lines) + "\n")
+        return mapping
+
+    # ------------------------------------------------------------------ assessment
+    def assessment(self, engine: str = "duckdb") -> Assessment:
+        """The assessment over the hourly store."""
+        if not self.store.files("sites"):
+            raise NotFoundError(
+                "no hourly station data yet (尚无小时数据): import with `lantian aq import`", field="aq"
+            )
+        con = connect(engine)
+        return Assessment(con, con.read_parquet(self.store.glob("sites")), self.registry(), self.province_map())
+
+    def calculator(
+        self, paths: Sequence[Path], station_lists: Sequence[Path] = (), engine: str = "duckdb"
+    ) -> Assessment:
+        """The stateless calculator: files read in memory, nothing written. Station lists given here
+        (else the data folder's, if any) decide city membership."""
+        if not paths:
+            raise InputError("no input files (未指定输入文件)", field="input")
+        registry = StationRegistry()
+        for path in station_lists:
+            start = valid_from_filename(path.name) or dt.date(1900, 1, 1)
+            registry.add(parse_station_list(_read_text(path), name=str(path), valid_from=start))
+        if not station_lists:
+            registry = self.registry()
+        parsed = [self._parse(p, registry) for p in paths]
+        con = connect(engine)
+        return Assessment(con, memory_table(con, parsed), registry, self.province_map())
+
     # ------------------------------------------------------------------ hourly data
     def parse_file(self, path: Path) -> ArchiveData:
+        return self._parse(path, self.registry())
+
+    def _parse(self, path: Path, registry_in: StationRegistry) -> ArchiveData:
         text = _read_text(path)
-        registry = self.registry() if self.registry().lists else None
+        registry = registry_in if registry_in.lists else None
         first = text.lstrip("\ufeff").split("\n", 1)[0].lower()
         if first.startswith("date,hour,type"):
             return parse_archive(text, name=str(path), registry=registry)

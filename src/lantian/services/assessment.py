@@ -67,6 +67,14 @@ class Assessment:
         self.registry = registry
         self.province_of = dict(province_of or {})
 
+    def span(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last day of the data (None when empty)."""
+        frame = self.con.execute(self.source.aggregate(first=self.source.time.min(), last=self.source.time.max()))
+        first, last = frame["first"].iloc[0], frame["last"].iloc[0]
+        if first is None or first != first:
+            return None
+        return first.date(), last.date()
+
     # ------------------------------------------------------------------ tables (Ibis expressions)
     def _membership(self, level: str) -> Any:
         if not self.registry.lists:
