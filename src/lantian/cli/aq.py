@@ -214,12 +214,9 @@ PERIOD_COLUMNS = [
     "pm10_index", "pm25_index", "co_index", "o3_index", "composite_index", "max_index", "max_index_pollutants",
     "rank", "pm25_rank", "good_ratio_rank", "composite_index_last_year", "change_percent", "change_rank",
 ]  # fmt: skip
-PERIOD_LABELS = {
-    "station": "站点/区域 area", "valid_days": "有效天数 valid days", "good_ratio": "优良天数比率% good-day ratio",
-    "heavy_ratio": "重度及以上% heavy", "pm25": "PM2.5", "pm10": "PM10", "so2": "SO2", "no2": "NO2",
-    "co_p95": "CO-95per", "o3_p90": "O3-8h-90per", "composite_index": "综合指数 index", "max_index_pollutants":
-    "首要污染物 primary", "attains": "达标 attains", "rank": "排名 rank", "change_percent": "变化率% ΔI",
-    "change_rank": "改善排名 change rank",
+PERIOD_LABELS = {  # the table view; csv/json carry every column of PERIOD_COLUMNS
+    "rank": "排名", "station": "区域", "composite_index": "综合指数", "good_ratio": "优良%", "pm25": "PM2.5",
+    "pm10": "PM10", "o3_p90": "O3-90", "max_index_pollutants": "首要", "attains": "达标", "valid_days": "有效天",
 }  # fmt: skip
 
 
@@ -400,11 +397,12 @@ def assess_cmd(
         return
     if product != "period":
         raise InputError("--format table shows period statistics; use csv or json for daily/hourly", field="format")
-    shown = [c for c in PERIOD_LABELS]
-    table = Table(*(PERIOD_LABELS[c] for c in shown), title=f"{the_period.label} 环境空气质量评价 ({level})")
+    table = Table(*PERIOD_LABELS.values(), title=f"{the_period.label} 环境空气质量评价 ({level})")
     for r in rows:
-        table.add_row(*("" if r.get(c) is None else str(_value(r.get(c))) for c in shown))
+        cells = [_value(r.get(c)) for c in PERIOD_LABELS]
+        table.add_row(*("—" if v is None else "是" if v is True else "否" if v is False else str(v) for v in cells))
     out.print(table)
+    out.print("完整指标见 --format csv|json (every statistic: --format csv|json)")
 
 
 @app.command("rank")
