@@ -51,5 +51,11 @@ def spark_session(cores: int = 2, app_name: str = "lantian") -> Any:
 
 
 def read_hourly(con: Any, pattern: str) -> Any:
-    """The hourly Parquet files matching ``pattern`` as an Ibis table, on either engine."""
-    return con.read_parquet(pattern)
+    """The hourly Parquet files matching ``pattern`` as an Ibis table, on either engine.
+
+    Only the store's own columns: DuckDB would add the ``year=``/``month=`` folder names as columns
+    (hive partitioning), Spark would not, and the two must see the same table."""
+    from lantian.analytics.parquet_store import SCHEMA
+
+    table = con.read_parquet(pattern)
+    return table.select(*(name for name in SCHEMA.names if name in table.columns))

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lantian.analytics.backends import connect
+from lantian.analytics.backends import connect, read_hourly
 from lantian.analytics.daily import station_daily
 from lantian.analytics.parquet_store import HourlyStore
 from lantian.analytics.rounding import HALF_EVEN
@@ -128,7 +128,7 @@ class AirQualityService:
                 "no hourly station data yet (尚无小时数据): import with `lantian aq import`", field="aq"
             )
         con = connect(engine)
-        return Assessment(con, con.read_parquet(self.store.glob("sites")), self.registry(), self.province_map())
+        return Assessment(con, read_hourly(con, self.store.glob("sites")), self.registry(), self.province_map())
 
     def calculator(
         self, paths: Sequence[Path], station_lists: Sequence[Path] = (), engine: str = "duckdb"
