@@ -124,7 +124,7 @@ def test_composite_index_ties_share_a_rank_and_improvement_is_against_last_year(
     assert rows["甲市"]["change_percent"] == Decimal("-20.53") and rows["甲市"]["change_rank"] == 1
     assert rows["乙市"]["change_percent"] == Decimal("0.00") == rows["丙市"]["change_percent"]
     assert rows["乙市"]["change_rank"] == rows["丙市"]["change_rank"] == 2
-    assert rows["丙市"]["max_index_pollutants"] == "pm25" and rows["丙市"]["pm25_multiple"] == Decimal("1.00")
+    assert rows["丙市"]["max_index_pollutants"] == "PM2.5" and rows["丙市"]["pm25_multiple"] == Decimal("1.00")
     # a month needs 27 valid days; March has all 31
     assert rows["甲市"]["min_days"] == 27 and rows["甲市"]["pm25_valid"] is True
     assert rows["甲市"]["good_ratio"] == Decimal("100.0")

@@ -111,9 +111,23 @@ def demo_cmd(
             f"{len(days)} 天 days ({days[0]} … {days[-1]}) · {r.records} 条站点小时记录 station-hours · "
             f"隔离 quarantined {sum(r.quarantined.values())}"
         )
+    if summary.published_check:
+        equal, comparable = summary.published_check
+        out.print(
+            f"小时AQI与发布值一致 hourly AQI equal to the published: {equal}/{comparable} ({equal / comparable:.4%})"
+        )
+    if summary.city_assessment:
+        out.print("2019年城市评价（综合指数排名） 2019 city assessment, ranked:")
+        for row in summary.city_assessment:
+            out.print(
+                f"  {row['rank']}. {row['station']} 综合指数 {row['composite_index']} · PM2.5 {row['pm25']:g} µg/m³ · "
+                f"优良天数比率 {row['good_ratio']}% · O3-8h-90per {row['o3_p90']:g} · "
+                f"{'达标' if row['attains'] else '未达标'}"
+            )
     out.print(
         "下一步 next: lantian plans list · lantian tasks list --department 发改委 · "
-        "lantian tasks matrix -o 矩阵.xlsx · lantian plans review"
+        "lantian tasks matrix -o 矩阵.xlsx · lantian plans review · lantian aq assess --period 2019 · "
+        "lantian aq rank --period 2025-01 · lantian aq verify"
     )
 
 
@@ -126,7 +140,14 @@ def _aq_summary(summary: DemoSummary) -> dict[str, object] | None:
         "files": len(r.files),
         "station_hours": r.records,
         "quarantined": dict(r.quarantined),
+        "published_aqi_check": list(summary.published_check) if summary.published_check else None,
+        "cities_2019": [_city_row(row) for row in summary.city_assessment],
     }
+
+
+def _city_row(row: dict[str, object]) -> dict[str, object]:
+    keys = ("station", "rank", "composite_index", "pm25", "good_ratio", "attains")
+    return {k: (str(row[k]) if k in ("composite_index", "good_ratio") and row[k] is not None else row[k]) for k in keys}
 
 
 @db_app.command("upgrade")

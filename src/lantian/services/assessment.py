@@ -28,7 +28,7 @@ from lantian.domain.aq.archive import ArchiveData
 from lantian.domain.aq.periods import Period
 from lantian.domain.aq.stations import StationRegistry
 from lantian.domain.standards.gb3095 import limit_set_for, min_days_for_period
-from lantian.domain.standards.hj633 import PUBLISHED
+from lantian.domain.standards.hj633 import POLLUTANT_LABELS, PUBLISHED
 from lantian.domain.standards.hj663 import attainment, exceedance_multiple, overall_attainment, ratio_percent
 from lantian.domain.standards.ranking import (
     CLASSIC,
@@ -198,7 +198,7 @@ class Assessment:
             )
             r["composite_index"] = index.total
             r["max_index"] = index.maximum
-            r["max_index_pollutants"] = ",".join(index.max_pollutants) or None
+            r["max_index_pollutants"] = ",".join(POLLUTANT_LABELS[p] for p in index.max_pollutants) or None
             for p, v in index.single.items():
                 r[f"{p}_index"] = v
             r["limits"] = limit_set_for(period.end, o.limits).title

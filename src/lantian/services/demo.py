@@ -9,11 +9,14 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from lantian.domain.aq.periods import parse_period
 from lantian.domain.plans.model import Role
 from lantian.domain.plans.records import PlanSummary, TaskFilter
 from lantian.errors import NotFoundError
 from lantian.services.airquality import AirQualityService, AqImportReport
+from lantian.services.assessment import Options
 from lantian.services.plans import ImportReport, PlanService
 
 ENV_SEEDS_DIR = "LANTIAN_SEEDS_DIR"
@@ -50,6 +53,8 @@ class DemoSummary:
     aq_folder: Path | None = None  # the real monitoring data beside the seeds, when present
     station_lists: int = 0
     aq_report: AqImportReport | None = None
+    city_assessment: list[dict[str, Any]] = field(default_factory=list)  # 2019 city statistics, ranked
+    published_check: tuple[int, int] | None = None  # (equal, comparable) station-hours of the hourly AQI
 
 
 # the monitoring archives the demo loads from ``<seeds>/../data/aq`` (SOURCES.md there says what they are)
@@ -81,4 +86,11 @@ def run_demo(
         summary.station_lists = len(airquality.import_station_lists(lists))
         files = [f for name in DEMO_ARCHIVES for f in sorted((aq / name).glob("china_sites_*.csv"))]
         summary.aq_report = airquality.import_files(files) if files else None
+        if (aq / "stations" / "NewSiteList.csv").is_file():
+            airquality.import_area_map(aq / "stations" / "NewSiteList.csv")
+        if summary.aq_report is not None:
+            assessment = airquality.assessment()
+            summary.city_assessment = assessment.period("city", parse_period("2019"), Options(), with_last_year=False)
+            check = assessment.verify(None, None, Options())
+            summary.published_check = (check.equal, check.comparable)
     return summary
