@@ -160,3 +160,37 @@ def test_province_values_need_a_map() -> None:
     both = Assessment(con, memory_table(con, [data]), registry, {"甲市": "某省", "乙市": "某省"})
     [row] = both.daily("province", None, None, Options())
     assert row["station"] == "某省" and row["pm25"] == 36.0  # (30 + 41)/2 = 35.5 → 36 (half to even)
+
+
+def test_dust_days_leave_pm_statistics_but_stay_in_the_day_ratios() -> None:
+    """Three days of PM2.5 30, 30 and 300 (a dust day): without the dust day the mean is 30; the
+    good-day ratio still counts the dust day (2 of 3 good → 66.7 %)."""
+    from lantian.domain.aq.dust import parse_dust_days
+
+    base = {"so2": 5.0, "no2": 20.0, "co": 0.5, "o3": 60.0, "pm10": 50.0}
+    con = connect()
+    data = ArchiveData("sites", "synthetic")
+    for i, pm25 in enumerate((30.0, 30.0, 300.0)):
+        for h in range(24):
+            when = dt.datetime(2024, 4, 1 + i, h)
+            data.records[("A1", when)] = {**base, "pm25": pm25, "pm10": 50.0 if pm25 < 100 else 900.0}
+    assessment = Assessment(con, memory_table(con, [data]), _registry({"甲市": ["A1"]}))
+    period = Period(dt.date(2024, 4, 1), dt.date(2024, 4, 3), "t")
+    plain = assessment.period("city", period, Options(), with_last_year=False)[0]
+    assert plain["pm25"] == 120.0  # (30 + 30 + 300)/3
+    dust = parse_dust_days("区域,日期\n甲市,2024-04-03\n", name="dust.csv")
+    cleaned = assessment.period("city", period, Options(dust_days=dust), with_last_year=False)[0]
+    assert cleaned["pm25"] == 30.0 and cleaned["pm10"] == 50.0 and cleaned["dust_days"] == 1
+    assert cleaned["good_days"] == plain["good_days"] == 2 and cleaned["good_ratio"] == Decimal("66.7")
+    assert cleaned["composite_index"] < plain["composite_index"]
+
+
+def test_a_bad_dust_list_names_its_line() -> None:
+    from lantian.domain.aq.dust import parse_dust_days
+    from lantian.errors import StructureError
+
+    with pytest.raises(StructureError) as err:
+        parse_dust_days("区域,日期\n甲市,2024-04-31\n", name="dust.csv")
+    assert str(err.value).startswith("dust.csv:2") and "日期" in str(err.value)
+    with pytest.raises(StructureError):
+        parse_dust_days("city,when\n", name="dust.csv")

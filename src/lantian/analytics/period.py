@@ -7,7 +7,9 @@ From daily values (station or area, as reported) with their daily AQI:
   (one decimal), O3 P90 of the MDA8;
 - valid days (daily AQI not NA), good days (AQI ≤ 100), heavy days (AQI > 200), days per level, and
   their ratios over valid days (one decimal %);
-- exceedance days per pollutant: daily value above the GB 3095 24-h (O3: 8-h) limit in force that day.
+- exceedance days per pollutant: daily value above the GB 3095 24-h (O3: 8-h) limit in force that day;
+- with a boolean ``dust`` column (沙尘日), PM10 and PM2.5 statistics leave those days out (扣沙)
+  while the day counts and ratios keep them; ``dust_days`` counts them.
 
 Attainment, exceedance multiples, the composite index and rankings are derived from this small
 result in plain Python (:mod:`lantian.services.assessment`) with the pure rules of
@@ -65,6 +67,10 @@ def period_statistics(
         t = t.filter(t.day >= start)
     if end is not None:
         t = t.filter(t.day <= end)
+    if "dust" in t.columns:  # 扣沙: PM statistics without the dust days; the AQI day counts keep them
+        t = t.mutate(
+            **{p: t.dust.ifelse(ibis.null().cast("float64"), t[p]) for p in ("pm25", "pm10") if p in t.columns}
+        )
     t = t.mutate(**{f"_{p}_m": to_milli(t[p]) for p in MEANS if p in t.columns})
     aggs: dict[str, Any] = {
         "first_day": t.day.min(),
@@ -74,6 +80,8 @@ def period_statistics(
         "good_days": (t.aqi <= 100).fill_null(False).cast("int64").sum(),
         "heavy_days": (t.aqi > 200).fill_null(False).cast("int64").sum(),
     }
+    if "dust" in t.columns:
+        aggs["dust_days"] = t.dust.fill_null(False).cast("int64").sum()
     for n in range(1, 7):
         lower, upper = ((0, 50), (51, 100), (101, 150), (151, 200), (201, 300), (301, 10**6))[n - 1]
         aggs[f"level{n}_days"] = t.aqi.between(lower, upper).fill_null(False).cast("int64").sum()

@@ -196,6 +196,10 @@ LimitsOpt = Annotated[
     str | None, typer.Option("--limits", help="GB 3095 限值 2012|2026|2031 (default: in force at the period's end)")
 ]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="写入文件 write to a file (.csv or .json)")]
+DustOpt = Annotated[
+    Path | None,
+    typer.Option("--dust-days", help="沙尘日清单 CSV（区域,日期）: PM statistics without those days (扣沙)"),
+]
 EngineOpt = Annotated[str, typer.Option("--engine", help="计算引擎 duckdb (default) | pyspark")]
 
 AQI_COLUMNS = [
@@ -221,7 +225,13 @@ PERIOD_LABELS = {  # the table view; csv/json carry every column of PERIOD_COLUM
 
 
 def _options(
-    standard: str | None, method: str, rounding: str, scheme: str = "classic", grade: int = 2, limits: str | None = None
+    standard: str | None,
+    method: str,
+    rounding: str,
+    scheme: str = "classic",
+    grade: int = 2,
+    limits: str | None = None,
+    dust_days: Path | None = None,
 ) -> Any:
     from lantian.analytics.aqi import standard_by_name
     from lantian.analytics.rounding import MODES
@@ -240,7 +250,17 @@ def _options(
         raise InputError(f"grade must be 1 or 2 (一级/二级), not {grade}", field="grade")
     if limits is not None:
         limit_set_for(dt.date.today(), limits)
+    dust: frozenset[tuple[str, dt.date]] = frozenset()
+    if dust_days is not None:
+        from lantian.documents.read import decode_text
+        from lantian.domain.aq.dust import parse_dust_days
+
+        if not dust_days.is_file():
+            raise InputError("file not found (文件不存在)", file=str(dust_days), field="dust-days")
+        text, _ = decode_text(dust_days.read_bytes(), name=str(dust_days))
+        dust = parse_dust_days(text, name=str(dust_days))
     return Options(
+        dust_days=dust,
         standard=standard,
         method=method,
         rounding=rounding,
@@ -341,6 +361,7 @@ def compute_cmd(
     method: MethodOpt = "published",
     rounding: RoundingOpt = "half_even",
     scheme: SchemeOpt = "classic",
+    dust_days: DustOpt = None,
     output: OutputOpt = None,
     engine: EngineOpt = "duckdb",
     data_dir: DataDir = None,
@@ -353,7 +374,7 @@ def compute_cmd(
     _check_level(level, ("station", "city", "province"))
     if product not in ("hourly", "daily", "period"):
         raise InputError(f"unknown product {product!r}; use hourly, daily or period", field="product")
-    options = _options(standard, method, rounding, scheme)
+    options = _options(standard, method, rounding, scheme, dust_days=dust_days)
     service = AirQualityService(Settings.load(data_dir, database_url).data_dir)
     assessment = service.calculator(inputs, station_list or (), engine)
     the_period = _period(period, start, end, assessment.span())
@@ -376,6 +397,7 @@ def assess_cmd(
     grade: GradeOpt = 2,
     limits: LimitsOpt = None,
     area: Annotated[list[str] | None, typer.Option("--area", help="只看这些站点/城市 only these (repeatable)")] = None,
+    dust_days: DustOpt = None,
     output: OutputOpt = None,
     engine: EngineOpt = "duckdb",
     data_dir: DataDir = None,
@@ -385,7 +407,7 @@ def assess_cmd(
     _check_level(level, ("station", "city", "province"))
     if product not in ("hourly", "daily", "period"):
         raise InputError(f"unknown product {product!r}; use period, daily or hourly", field="product")
-    options = _options(standard, method, rounding, scheme, grade, limits)
+    options = _options(standard, method, rounding, scheme, grade, limits, dust_days)
     with open_app(data_dir, database_url) as lantian:
         assessment = lantian.airquality.assessment(engine)
         the_period = _period(period, start, end, assessment.span())
@@ -416,6 +438,7 @@ def rank_cmd(
     ] = "composite",
     scheme: SchemeOpt = "classic",
     top: Annotated[int | None, typer.Option("--top", help="只列前 N 名 only the first N")] = None,
+    dust_days: DustOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
     output: OutputOpt = None,
     engine: EngineOpt = "duckdb",
@@ -427,7 +450,7 @@ def rank_cmd(
     keys = {"composite": "rank", "pm25": "pm25_rank", "good_ratio": "good_ratio_rank", "change": "change_rank"}
     if by not in keys:
         raise InputError(f"unknown ranking {by!r}; use {' | '.join(keys)}", field="by")
-    options = _options(None, "published", "half_even", scheme)
+    options = _options(None, "published", "half_even", scheme, dust_days=dust_days)
     with open_app(data_dir, database_url) as lantian:
         assessment = lantian.airquality.assessment(engine)
         the_period = _period(period, start, end, assessment.span())

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import ibis
 import pyarrow as pa
 
 from lantian.analytics.aqi import with_aqi
@@ -56,6 +57,7 @@ class Options:
     limits: str | None = None  # GB 3095 limit set "2012" | "2026" | "2031"; default: in force at period end
     scheme: IndexScheme = CLASSIC
     min_stations: int = 1
+    dust_days: frozenset[tuple[str, dt.date]] = frozenset()  # (area or station, day): 沙尘日, 扣沙
 
 
 class Assessment:
@@ -162,7 +164,16 @@ class Assessment:
 
     def _period_rows(self, level: str, period: Period, o: Options) -> list[dict[str, Any]]:
         daily = self.daily_table(level, period.start, period.end, o)
-        stats = records(self.con.execute(period_statistics(daily, start=period.start, end=period.end, grade=o.grade)))
+        if o.dust_days:
+            dust = ibis.memtable(
+                pa.table(
+                    {"_area": [a for a, _ in o.dust_days], "_day": pa.array([d for _, d in o.dust_days], pa.date32())}
+                )
+            )
+            joined = daily.left_join(dust, [daily.station == dust._area, daily.day == dust._day])
+            daily = joined.mutate(dust=joined._area.notnull()).drop("_area", "_day")
+        statistics = period_statistics(daily, start=period.start, end=period.end, grade=o.grade, rounding=o.rounding)
+        stats = records(self.con.execute(statistics))
         limits = limit_set_for(period.end, o.limits).grade(o.grade)
         needed = min_days_for_period(period.start, period.end)
         out = []
