@@ -110,6 +110,7 @@ def test_every_statistic_is_identical_on_duckdb_and_pyspark(spark: Any, seeds_di
             if left.dtype.kind == "f" or right.dtype.kind == "f":
                 assert left.astype(float).fillna(-1).equals(right.astype(float).fillna(-1)), column
             else:
-                assert left.astype(object).where(left.notna(), None).tolist() == right.astype(object).where(
-                    right.notna(), None
-                ).tolist(), column
+                assert (
+                    left.astype(object).where(left.notna(), None).tolist()
+                    == right.astype(object).where(right.notna(), None).tolist()
+                ), column
