@@ -72,7 +72,7 @@ def test_assess_rank_verify_over_the_store(capsys: pytest.CaptureFixture[str], a
     assert run(capsys, "aq", "import", *_january(aq), *data)[0] == 0
     code, out, err = run(capsys, "aq", "assess", "--period", "2019-01", *data)
     assert code == 0, err
-    assert "2019年1月" in out and "南京" in out and "综合指数" in out
+    assert "2019年1月" in out and "南京" in out and "排名" in out
     code, out, err = run(capsys, "aq", "assess", "--period", "2019-01", "--format", "json", *data)
     rows = json.loads(out)
     assert {r["station"] for r in rows} == {"南京", "苏州", "南通"}
