@@ -9,10 +9,9 @@ and ``日期`` (or ``date``, YYYY-MM-DD), UTF-8 or GBK.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
+from lantian.domain.aq.csvrows import csv_rows
 from lantian.errors import StructureError
 
 _HEADER = {"区域": "area", "城市": "area", "area": "area", "station": "area", "站点": "area", "日期": "date",
@@ -21,23 +20,10 @@ _HEADER = {"区域": "area", "城市": "area", "area": "area", "station": "area"
 
 def parse_dust_days(text: str, *, name: str) -> frozenset[tuple[str, dt.date]]:
     """(area, day) pairs from a dust-day CSV; every bad row is an error naming its line."""
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
-    except StopIteration:
-        raise StructureError("the dust-day list is empty (沙尘日清单为空)", file=name) from None
-    cols = {_HEADER[h]: i for i, h in enumerate(header) if h in _HEADER}
-    if set(cols) != {"area", "date"}:
-        raise StructureError(
-            "the dust-day list needs the columns 区域 and 日期 (area, date) (沙尘日清单缺少列)", file=name, line=1
-        )
+    _, rows = csv_rows(text, name=name, header=_HEADER, required=("area", "date"), what="dust-day list (沙尘日清单)")
     days: set[tuple[str, dt.date]] = set()
-    for line, row in enumerate(reader, start=2):
-        if not row or not "".join(row).strip():
-            continue
-        if len(row) <= max(cols.values()):
-            raise StructureError("row is too short (行不完整)", file=name, line=line)
-        area, raw = row[cols["area"]].strip(), row[cols["date"]].strip()
+    for line, row in rows:
+        area, raw = row["area"], row["date"]
         try:
             day = dt.date.fromisoformat(raw)
         except ValueError:

@@ -10,12 +10,11 @@ then takes it from the nearest later list that has it and says so.
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 
+from lantian.domain.aq.csvrows import csv_rows
 from lantian.errors import StructureError
 
 _FROM_NAME = re.compile(r"(\d{4})[.\-_](\d{1,2})[.\-_](\d{1,2})")
@@ -66,44 +65,26 @@ def _float(text: str) -> float | None:
 
 
 def parse_station_list(text: str, *, name: str, valid_from: dt.date) -> StationList:
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
-    except StopIteration:
-        raise StructureError("the station list is empty (站点列表为空)", file=name) from None
-    cols = {_HEADER[h]: i for i, h in enumerate(header) if h in _HEADER}
-    missing = [h for h, key in _HEADER.items() if key in ("code", "name", "city") and key not in cols]
-    if missing:
-        raise StructureError(
-            f"the station list lacks the column(s) {'、'.join(missing)} (站点列表缺少列)",
-            file=name,
-            line=1,
-            field="、".join(missing),
-        )
+    present, rows = csv_rows(text, name=name, header=_HEADER, required=("code", "name", "city"), what="station list")
     stations: dict[str, Station] = {}
-    for line, row in enumerate(reader, start=2):
-        if not row or not "".join(row).strip():
-            continue
-        if len(row) <= max(cols["code"], cols["name"], cols["city"]):
-            raise StructureError("row is too short (行不完整)", file=name, line=line)
-        code = row[cols["code"]].strip()
-        station_name = row[cols["name"]].strip()
+    for _, row in rows:
+        station_name = row["name"]
         control: bool | None = None
-        if "control" in cols and cols["control"] < len(row):
-            control = row[cols["control"]].strip().upper() == "Y"
+        if "control" in row:
+            control = row["control"].upper() == "Y"
         if "对照点" in station_name:
             control = True
-        stations[code] = Station(
-            code=code,
+        stations[row["code"]] = Station(
+            code=row["code"],
             name=station_name,
-            city=row[cols["city"]].strip(),
-            lon=_float(row[cols["lon"]]) if "lon" in cols and cols["lon"] < len(row) else None,
-            lat=_float(row[cols["lat"]]) if "lat" in cols and cols["lat"] < len(row) else None,
+            city=row["city"],
+            lon=_float(row["lon"]) if "lon" in row else None,
+            lat=_float(row["lat"]) if "lat" in row else None,
             control=control,
         )
     if not stations:
         raise StructureError("the station list has no stations (站点列表没有站点)", file=name)
-    return StationList(valid_from, stations, name, "control" in cols)
+    return StationList(valid_from, stations, name, "control" in present)
 
 
 @dataclass
@@ -171,36 +152,15 @@ _AREA_HEADER = {"城市": "city", "city": "city", "省级行政区": "province",
 def parse_area_map(text: str, *, name: str) -> dict[str, str]:
     """City → province (城市 → 省级行政区) from a CSV with those columns (a full station list with a
     省级行政区 column, such as NewSiteList.csv, also works). Blank provinces are skipped."""
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
-    except StopIteration:
-        raise StructureError("the area map is empty (区域对照表为空)", file=name) from None
-    cols = {_AREA_HEADER[h]: i for i, h in enumerate(header) if h in _AREA_HEADER}
-    missing = [c for c in ("city", "province") if c not in cols]
-    if missing:
-        raise StructureError(
-            "the area map needs the columns 城市 and 省级行政区 (city, province) (区域对照表缺少列)",
-            file=name,
-            line=1,
-            field="、".join(missing),
-        )
+    _, rows = csv_rows(text, name=name, header=_AREA_HEADER, required=("city", "province"), what="area map")
     out: dict[str, str] = {}
-    for line, row in enumerate(reader, start=2):
-        if not row or not "".join(row).strip():
-            continue
-        if len(row) <= max(cols.values()):
-            raise StructureError("row is too short (行不完整)", file=name, line=line)
-        city, province = row[cols["city"]].strip(), row[cols["province"]].strip()
+    for line, row in rows:
+        city, province = row["city"], row["province"]
         if not city or not province:
             continue
         if out.get(city, province) != province:
-            raise StructureError(
-                f"{city} is mapped to both {out[city]} and {province} (城市对应多个省份)",
-                file=name,
-                line=line,
-                field="省级行政区",
-            )
+            message = f"{city} is mapped to both {out[city]} and {province} (城市对应多个省份)"
+            raise StructureError(message, file=name, line=line, field="省级行政区")
         out[city] = province
     if not out:
         raise StructureError("the area map has no rows (区域对照表没有数据)", file=name)

@@ -263,6 +263,22 @@ class AqiStandard:
         raise ConfigError(f"unknown AQI product {name!r}; use hourly or daily (实时报/日报)", field="product")
 
 
+_GASES_1H = (
+    Indicator("so2", "so2", "so2_1h"),
+    Indicator("no2", "no2", "no2_1h"),
+    Indicator("co", "co", "co_1h"),
+    Indicator("o3", "o3", "o3_1h"),
+)
+# PM10, PM2.5 1-h values indexed on the 24-h breakpoints (HJ 633-2026 §4.2.4)
+_PM_1H = (Indicator("pm10", "pm10", "pm10_24h"), Indicator("pm25", "pm25", "pm25_24h"))
+_GASES_24H = (
+    Indicator("so2", "so2", "so2_24h"),
+    Indicator("no2", "no2", "no2_24h"),
+    Indicator("co", "co", "co_24h"),
+)
+_PM_24H = _PM_1H  # daily means on the same columns
+_MDA8 = Indicator("o3_8h_max", "o3", "o3_8h")
+
 HJ633_2012 = AqiStandard(
     code="HJ 633-2012",
     year=2012,
@@ -271,35 +287,17 @@ HJ633_2012 = AqiStandard(
     # As published by the national network (checked on the 2019 and 2025 archives, see
     # docs/airquality.md): 1-h SO2, NO2, CO, O3 on the 1-h columns and PM10, PM2.5 1-h values on the
     # 24-h columns — no O3 8-h and no PM 24-h moving mean. The same indicators as HJ 633-2026.
-    hourly=(
-        Indicator("so2", "so2", "so2_1h"),
-        Indicator("no2", "no2", "no2_1h"),
-        Indicator("co", "co", "co_1h"),
-        Indicator("o3", "o3", "o3_1h"),
-        Indicator("pm10", "pm10", "pm10_24h"),
-        Indicator("pm25", "pm25", "pm25_24h"),
-    ),
+    hourly=(*_GASES_1H, *_PM_1H),
     # 表4 read literally: 1-h SO2, NO2, CO, O3; the O3 8-h moving mean; PM10 and PM2.5 24-h moving
     # means (the PM 1-h values carry no sub-index)
     hourly_literal=(
-        Indicator("so2", "so2", "so2_1h"),
-        Indicator("no2", "no2", "no2_1h"),
-        Indicator("co", "co", "co_1h"),
-        Indicator("o3", "o3", "o3_1h"),
+        *_GASES_1H,
         Indicator("o3_8h", "o3", "o3_8h"),
         Indicator("pm10_24h", "pm10", "pm10_24h"),
         Indicator("pm25_24h", "pm25", "pm25_24h"),
     ),
     # 表3: 24-h means of SO2, NO2, CO, PM10, PM2.5; the O3 daily maximum 1-h and 8-h
-    daily=(
-        Indicator("so2", "so2", "so2_24h"),
-        Indicator("no2", "no2", "no2_24h"),
-        Indicator("co", "co", "co_24h"),
-        Indicator("o3_1h_max", "o3", "o3_1h"),
-        Indicator("o3_8h_max", "o3", "o3_8h"),
-        Indicator("pm10", "pm10", "pm10_24h"),
-        Indicator("pm25", "pm25", "pm25_24h"),
-    ),
+    daily=(*_GASES_24H, Indicator("o3_1h_max", "o3", "o3_1h"), _MDA8, *_PM_24H),
     levels=_levels(_HEALTH_2012, 0),
     min_aqi=0,
     so2_1h_over_800="fallback",
@@ -313,24 +311,8 @@ HJ633_2026 = AqiStandard(
     year=2026,
     valid_from=dt.date(2026, 3, 1),
     breakpoints=BREAKPOINTS_2026,
-    # §4.2.3: 1-h SO2, NO2, CO, O3, PM10, PM2.5; PM 1-h values on the 24-h breakpoints (§4.2.4)
-    hourly=(
-        Indicator("so2", "so2", "so2_1h"),
-        Indicator("no2", "no2", "no2_1h"),
-        Indicator("co", "co", "co_1h"),
-        Indicator("o3", "o3", "o3_1h"),
-        Indicator("pm10", "pm10", "pm10_24h"),
-        Indicator("pm25", "pm25", "pm25_24h"),
-    ),
-    # §4.2.2: daily means of SO2, NO2, CO, PM10, PM2.5 and the O3 daily maximum 8-h mean
-    daily=(
-        Indicator("so2", "so2", "so2_24h"),
-        Indicator("no2", "no2", "no2_24h"),
-        Indicator("co", "co", "co_24h"),
-        Indicator("o3_8h_max", "o3", "o3_8h"),
-        Indicator("pm10", "pm10", "pm10_24h"),
-        Indicator("pm25", "pm25", "pm25_24h"),
-    ),
+    hourly=(*_GASES_1H, *_PM_1H),  # §4.2.3
+    daily=(*_GASES_24H, _MDA8, *_PM_24H),  # §4.2.2: no O3 1-h
     levels=_levels(_HEALTH_2026, 1),
     min_aqi=1,
     so2_1h_over_800="200",
