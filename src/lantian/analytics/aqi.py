@@ -16,7 +16,7 @@ from typing import Any
 
 import ibis
 
-from lantian.analytics.rounding import HALF_EVEN, to_milli
+from lantian.analytics.rounding import HALF_EVEN, round_value
 from lantian.domain.standards.hj633 import (
     IAQI_POINTS,
     POLLUTANT_LABELS,
@@ -84,9 +84,8 @@ def with_aqi(
                 fields[ind.field] = ind.pollutant
     if "so2" in fields and "so2_24h" in t.columns and any(v.so2_1h_over_800 == "fallback" for v in versions):
         fields["so2_24h"] = "so2"
-    # 1. concentrations as integer thousandths, then rounded (GB/T 8170) to integer units
-    s = t.mutate(**{f"_m_{f}": to_milli(t[f]) for f in fields})
-    s = s.mutate(**{f"_u_{f}": round_units(s[f"_m_{f}"], CONCENTRATION_DECIMALS[p], mode) for f, p in fields.items()})
+    # 1. concentrations rounded (GB/T 8170) to integer units
+    s = t.mutate(**{f"_u_{f}": round_value(t[f], CONCENTRATION_DECIMALS[p], mode) for f, p in fields.items()})
     # 2. sub-indices per version and indicator
     subs: dict[str, Any] = {}
     for version in versions:
@@ -161,18 +160,27 @@ def with_aqi(
     levels = versions[0].levels
     aqi = s.aqi
     number = ibis.cases(*((aqi <= lv.upper, lv.number) for lv in levels if lv.upper is not None), else_=6)
-    s = s.mutate(_level=aqi.isnull().ifelse(ibis.null().cast("int64"), number))
     no_text = ibis.null().cast("string")
-    primary: Any = ibis.literal("")
-    for p in POLLUTANTS:
-        hit = ((s.aqi > 50) & (s[f"iaqi_{p}"] == s.aqi)).fill_null(False)
-        primary = primary.concat(hit.ifelse(ibis.literal(POLLUTANT_LABELS[p] + ","), ibis.literal("")))
+    s = s.mutate(_level=aqi.isnull().ifelse(ibis.null().cast("int64"), number))
+    # primary pollutant(s): a bit per pollutant whose IAQI equals the AQI (AQI > 50); the common
+    # single-pollutant cases are a lookup, ties (several bits) are spelled out
+    bits = [
+        ((s.aqi > 50) & (s[f"iaqi_{p}"] == s.aqi)).fill_null(False).cast("int64") * (1 << i)
+        for i, p in enumerate(POLLUTANTS)
+    ]
+    s = s.mutate(_mask=sum(bits[1:], bits[0]))
+    ties: Any = ibis.literal("")
+    for i, p in enumerate(POLLUTANTS):
+        ties = ties.concat(
+            ((s._mask % (2 << i)) >= (1 << i)).ifelse(ibis.literal(POLLUTANT_LABELS[p] + ","), ibis.literal(""))
+        )
+    single = [(s._mask == (1 << i), ibis.literal(POLLUTANT_LABELS[p])) for i, p in enumerate(POLLUTANTS)]
+    primary = ibis.cases((s._mask == 0, no_text), *single, else_=ties.re_replace(",$", ""))
     s = s.mutate(
         level=ibis.cases(*((s._level == lv.number, lv.name) for lv in levels), else_=no_text),
         category=ibis.cases(*((s._level == lv.number, lv.category) for lv in levels), else_=no_text),
-        _primary=primary,
+        primary_pollutant=primary,
     )
-    s = s.mutate(primary_pollutant=(s._primary == "").ifelse(no_text, s._primary.re_replace(",$", "")))
     helpers = [c for c in s.columns if c.startswith("_")]
     ordered = [c for c in t.columns] + [c for c in (*OUTPUT_COLUMNS, "complete", "standard") if c not in t.columns]
     return s.drop(*helpers).select(*ordered)
@@ -183,15 +191,6 @@ def standard_by_name(name: str) -> AqiStandard:
     if key not in STANDARDS:
         raise ConfigError(f"unknown AQI standard {name!r}; use 2012 or 2026 (HJ 633 版本)", field="standard")
     return STANDARDS[key]
-
-
-def round_units(milli: Any, decimals: int, mode: str = HALF_EVEN) -> Any:
-    """Integer thousandths rounded (GB/T 8170) to ``decimals``, as an integer count of 10^-decimals."""
-    factor = 10 ** (3 - decimals)
-    q = milli // factor
-    r = milli - q * factor
-    tie = q + (q % 2) if mode == HALF_EVEN else q + 1
-    return ibis.cases((r * 2 > factor, q + 1), (r * 2 < factor, q), else_=tie)
 
 
 def _sub_index(s: Any, field: str, pollutant: str, column: str, standard: AqiStandard) -> Any:

@@ -23,8 +23,7 @@ from typing import Any
 
 import ibis
 
-from lantian.analytics.aqi import round_units
-from lantian.analytics.rounding import HALF_EVEN, rounded_mean, to_milli
+from lantian.analytics.rounding import HALF_EVEN, round_value, rounded_mean, to_milli
 from lantian.domain.standards.gb3095 import LIMIT_SETS
 
 MEANS = {"pm25": 0, "pm10": 0, "so2": 0, "no2": 0}
@@ -108,7 +107,6 @@ def period_statistics(
             out[p] = (g[f"{p}_days"] > 0).ifelse(rounded_mean(g[f"_{p}_sum"], g[f"{p}_days"], decimals, rounding), None)
     for name, (_, _, decimals) in PERCENTILES.items():
         if f"_{name}_raw" in g.columns:
-            raw_milli = to_milli(g[f"_{name}_raw"])
-            out[name] = round_units(raw_milli, decimals, rounding).cast("float64") / (10**decimals)
+            out[name] = round_value(g[f"_{name}_raw"], decimals, rounding).cast("float64") / (10**decimals)
     g = g.mutate(**out)
     return g.drop(*(c for c in g.columns if c.startswith("_"))).order_by(key)

@@ -17,16 +17,31 @@ from typing import Any
 import ibis
 
 SCALE = 1000  # thousandths
-
-
-def to_milli(value: Any) -> Any:
-    """A float column as integer thousandths (exact for inputs with at most three decimals)."""
-    return (value * SCALE).round(0).cast("int64")
-
-
 HALF_EVEN = "half_even"  # GB/T 8170 四舍六入五成双
 HALF_UP = "half_up"  # 四舍五入 (halves away from zero; values here are never negative)
 MODES = (HALF_EVEN, HALF_UP)
+
+
+def to_milli(value: Any) -> Any:
+    """A non-negative float column as integer thousandths (exact for inputs with at most three
+    decimals; negative values never reach the engine — imports quarantine them)."""
+    return (value * SCALE + 0.5).floor().cast("int64")
+
+
+def round_value(value: Any, decimals: int, mode: str = HALF_EVEN) -> Any:
+    """A non-negative float column rounded to ``decimals`` (GB/T 8170), as an integer count of 10^-decimals.
+
+    Exact without integer division: for ``decimals`` = 0 the fractional part ``x − ⌊x⌋`` of a
+    double is computed exactly and compared with ½; otherwise the value goes through integer
+    thousandths first and ``m / 10^(3−decimals)`` is a quotient whose fraction is ½ exactly when
+    the true one is (every other fraction is at least 10^-3 away from ½)."""
+    if mode not in MODES:
+        raise ValueError(f"rounding mode must be one of {MODES}")
+    y = value if decimals == 0 else to_milli(value).cast("float64") / (10 ** (3 - decimals))
+    f = y.floor().cast("int64")
+    d = y - f.cast("float64")
+    tie = f + (f % 2) if mode == HALF_EVEN else f + 1
+    return ibis.cases((d > 0.5, f + 1), (d < 0.5, f), else_=tie)
 
 
 def rounded_mean(sum_milli: Any, count: Any, decimals: int, mode: str = HALF_EVEN) -> Any:
