@@ -77,8 +77,13 @@ def phase_import(path: str, url: str | None, data_dir: str) -> dict[str, float]:
     counts = app.plans.counts()
     app.close()
     return {
-        "read_s": read_s, "parse_s": parse_s, "import_s": total, "tasks": report.outcomes[0].tasks,
-        "stored_tasks": counts["tasks"], "departments": counts["departments"], "peak_mib": peak_rss_mib(),
+        "read_s": read_s,
+        "parse_s": parse_s,
+        "import_s": total,
+        "tasks": report.outcomes[0].tasks,
+        "stored_tasks": counts["tasks"],
+        "departments": counts["departments"],
+        "peak_mib": peak_rss_mib(),
         "plan_tasks": len(plan.tasks),
     }
 
@@ -110,11 +115,15 @@ def main() -> None:
         base = run_phase("baseline", str(path))
         imp = run_phase("import", str(path), args.database_url or "-", str(Path(tmp) / "data"))
     print(f"generated table: {args.tasks} tasks, {size:.1f} MiB")
-    print(f"baseline (read + raw SQLite insert of {int(base['rows'])} rows): {base['seconds']:.2f} s, "
-          f"peak {base['peak_mib']:.0f} MiB")
+    print(
+        f"baseline (read + raw SQLite insert of {int(base['rows'])} rows): {base['seconds']:.2f} s, "
+        f"peak {base['peak_mib']:.0f} MiB"
+    )
     print(f"read {imp['read_s']:.2f} s · parse {imp['parse_s']:.2f} s (parse alone, separate run)")
-    print(f"import (read + parse + store, one transaction): {imp['import_s']:.2f} s "
-          f"= {imp['import_s'] / base['seconds']:.1f} × baseline; peak {imp['peak_mib']:.0f} MiB")
+    print(
+        f"import (read + parse + store, one transaction): {imp['import_s']:.2f} s "
+        f"= {imp['import_s'] / base['seconds']:.1f} × baseline; peak {imp['peak_mib']:.0f} MiB"
+    )
     print(f"stored: {int(imp['stored_tasks'])} tasks, {int(imp['departments'])} distinct departments")
     print(f"goal: under 60 s → {'met' if imp['import_s'] < 60 else 'NOT met'}")
 

@@ -53,7 +53,7 @@ def iaqi_of_units(c: Any, column: Column, decimals: int) -> Any:
         numerator = (c - lo) * span_i
         branches.append((c <= hi, IAQI_POINTS[i - 1] + (numerator + (span_c - 1)) // span_c))
     above = MAX_INDEX if top == len(bps) - 1 else IAQI_POINTS[top]
-    return c.isnull().ifelse(ibis.null().cast("int64"), ibis.cases(*branches, else_=above).cast("int64"))
+    return ibis.cases((c.isnull(), ibis.null().cast("int64")), *branches, else_=above).cast("int64")
 
 
 def _version_key(standard: AqiStandard) -> str:
@@ -164,10 +164,8 @@ def with_aqi(
     s = s.mutate(_level=aqi.isnull().ifelse(ibis.null().cast("int64"), number))
     # primary pollutant(s): a bit per pollutant whose IAQI equals the AQI (AQI > 50); the common
     # single-pollutant cases are a lookup, ties (several bits) are spelled out
-    bits = [
-        ((s.aqi > 50) & (s[f"iaqi_{p}"] == s.aqi)).fill_null(False).cast("int64") * (1 << i)
-        for i, p in enumerate(POLLUTANTS)
-    ]
+    s = s.mutate(_above=(s.aqi > 50).ifelse(s.aqi, ibis.null().cast("int64")))  # null at AQI ≤ 50
+    bits = [(s[f"iaqi_{p}"] == s._above).ifelse(1 << i, 0) for i, p in enumerate(POLLUTANTS)]
     s = s.mutate(_mask=sum(bits[1:], bits[0]))
     ties: Any = ibis.literal("")
     for i, p in enumerate(POLLUTANTS):

@@ -23,7 +23,7 @@ from typing import Any
 import ibis
 
 from lantian.analytics.aqi import with_aqi
-from lantian.analytics.rounding import HALF_EVEN, SCALE, rounded_mean, to_milli
+from lantian.analytics.rounding import HALF_EVEN, SCALE, round_value, rounded_mean, to_milli
 from lantian.domain.standards.gb3095 import MIN_HOURS_PER_8H, MIN_MDA8_WINDOWS
 
 MIN_HOURS = 20
@@ -69,24 +69,37 @@ def station_daily(
         out[f"{p}_exact"] = valid.ifelse(total.cast("float64") / SCALE / hours, None)
     if has_o3:
         out["o3_1h_max"] = (daily.o3_hours >= min_hours).ifelse(daily._o3_max.cast("float64") / SCALE, None)
-        for e in WINDOW_ENDS:
-            cells = [daily[f"_o3_h{h}"] for h in range(e - 7, e + 1)]
-            out[f"_w{e}_n"] = sum((c.notnull().cast("int64") for c in cells), ibis.literal(0, "int64"))
-            out[f"_w{e}_s"] = sum((c.fill_null(0) for c in cells), ibis.literal(0, "int64"))
+        for h in range(0, 24, 2):  # 2-h blocks: valid hours and their sum
+            pair = [daily[f"_o3_h{h}"], daily[f"_o3_h{h + 1}"]]
+            out[f"_b{h}_n"] = pair[0].notnull().cast("int64") + pair[1].notnull().cast("int64")
+            out[f"_b{h}_s"] = pair[0].fill_null(0) + pair[1].fill_null(0)
     daily = daily.mutate(**out)
-    if has_o3:
+    if has_o3:  # each 8-h window: whole 2-h blocks, plus single hours at its ends when it starts on an odd hour
+        sums: dict[str, Any] = {}
+        for e in WINDOW_ENDS:
+            first = e - 7
+            for part in ("n", "s"):
+                if first % 2 == 0:
+                    terms = [daily[f"_b{b}_{part}"] for b in range(first, e, 2)]
+                else:
+                    terms = [daily[f"_b{b}_{part}"] for b in range(first + 1, e - 1, 2)]
+                    terms += [_hour_part(daily, first, part), _hour_part(daily, e, part)]
+                sums[f"_w{e}_{part}"] = sum(terms[1:], terms[0])
+        daily = daily.mutate(**sums)
+        # rounding is monotone, so the largest rounded window mean is the rounded largest mean: one
+        # exact rounding per day instead of one per window (round_value is exact on s / n: a true
+        # half is represented exactly, any other mean is at least 1/8000 away from a half)
         windows: dict[str, Any] = {}
         for e in WINDOW_ENDS:
             n, s = daily[f"_w{e}_n"], daily[f"_w{e}_s"]
             ok = n >= window_hours
-            windows[f"_w{e}_r"] = ok.ifelse(rounded_mean(s, n, 0, rounding), None)
             windows[f"_w{e}_x"] = ok.ifelse(s.cast("float64") / SCALE / n, None)
             windows[f"_w{e}_ok"] = ok.cast("int64")
         daily = daily.mutate(**windows)
-        best = ibis.greatest(*(daily[f"_w{e}_r"] for e in WINDOW_ENDS))
         best_exact = ibis.greatest(*(daily[f"_w{e}_x"] for e in WINDOW_ENDS))
         count = sum((daily[f"_w{e}_ok"] for e in WINDOW_ENDS), ibis.literal(0, "int64"))
-        daily = daily.mutate(o3_8h_windows=count, _best=best, _best_exact=best_exact)
+        daily = daily.mutate(o3_8h_windows=count, _best_exact=best_exact)
+        daily = daily.mutate(_best=round_value(daily._best_exact, 0, rounding).cast("float64"))
         valid = daily.o3_8h_windows >= min_windows
         if mda8_limit is not None:
             valid = valid | (daily._best > mda8_limit)
@@ -95,6 +108,11 @@ def station_daily(
         )
     helpers = [c for c in daily.columns if c.startswith("_")]
     return daily.drop(*helpers).order_by([key, "day"])
+
+
+def _hour_part(daily: Any, hour: int, part: str) -> Any:
+    cell = daily[f"_o3_h{hour}"]
+    return cell.notnull().cast("int64") if part == "n" else cell.fill_null(0)
 
 
 def daily_aqi(daily: Any, *, standard: str | None = None, rounding: str = HALF_EVEN) -> Any:

@@ -29,7 +29,7 @@ from lantian.domain.aq.archive import ArchiveData
 from lantian.domain.aq.periods import Period
 from lantian.domain.aq.stations import StationRegistry
 from lantian.domain.standards.gb3095 import limit_set_for, min_days_for_period
-from lantian.domain.standards.hj633 import POLLUTANT_LABELS, PUBLISHED
+from lantian.domain.standards.hj633 import POLLUTANT_LABELS, PUBLISHED, SWITCH_DATE
 from lantian.domain.standards.hj663 import attainment, exceedance_multiple, overall_attainment, ratio_percent
 from lantian.domain.standards.ranking import (
     CLASSIC,
@@ -68,9 +68,19 @@ class Assessment:
         self.source = hourly  # the hourly table
         self.registry = registry
         self.province_of = dict(province_of or {})
+        # An Assessment is a snapshot of its input for its lifetime: the data span and the station
+        # daily values of a range are computed once and reused (period, last year, city values).
+        self._span: tuple[dt.date, dt.date] | bool | None = False
+        self._daily_cache: dict[tuple[dt.date | None, dt.date | None, str], Any] = {}
+        self._daily_aqi_cache: dict[tuple[Any, ...], Any] = {}
 
     def span(self) -> tuple[dt.date, dt.date] | None:
         """The first and last day of the data (None when empty)."""
+        if self._span is False:
+            self._span = self._read_span()
+        return self._span  # type: ignore[return-value]
+
+    def _read_span(self) -> tuple[dt.date, dt.date] | None:
         frame = self.con.execute(self.source.aggregate(first=self.source.time.min(), last=self.source.time.max()))
         first, last = frame["first"].iloc[0], frame["last"].iloc[0]
         if first is None or first != first:
@@ -104,6 +114,30 @@ class Assessment:
             table = table.filter(col < bound) if column == "time" else table.filter(col <= end)
         return table
 
+    def _standard(self, start: dt.date | None, end: dt.date | None, o: Options) -> str | None:
+        """The HJ 633 version to use: the forced one, or the one in force over the whole range when
+        the range does not cross the switch (None: each row by its own date)."""
+        if o.standard:
+            return o.standard
+        span = self.span() if start is None or end is None else (start, end)
+        first = start or (span[0] if span else None)
+        last = end or (span[1] if span else None)
+        if first is None or last is None:
+            return None
+        if last < SWITCH_DATE:
+            return "2012"
+        if first >= SWITCH_DATE:
+            return "2026"
+        return None
+
+    def station_daily_table(self, start: dt.date | None, end: dt.date | None, o: Options) -> Any:
+        """Station daily values of a range (means, MDA8, hours), computed once per Assessment."""
+        key = (start, end, o.rounding)
+        if key not in self._daily_cache:
+            daily = station_daily(self._range(self.source, start, end), rounding=o.rounding)
+            self._daily_cache[key] = daily.cache()
+        return self._daily_cache[key]
+
     def hourly_table(self, level: str, start: dt.date | None, end: dt.date | None, o: Options) -> Any:
         t = self._range(self.source, start, end)
         if level != "station":
@@ -117,11 +151,20 @@ class Assessment:
                 rounding=o.rounding,
             )
             t = areas.rename(station="area")
-        return with_aqi(t, "hourly", standard=o.standard, method=o.method, mode=o.rounding)
+        return with_aqi(t, "hourly", standard=self._standard(start, end, o), method=o.method, mode=o.rounding)
 
     def daily_table(self, level: str, start: dt.date | None, end: dt.date | None, o: Options) -> Any:
-        t = self._range(self.source, start, end)
-        daily = station_daily(t, rounding=o.rounding)
+        """Daily values and daily AQI per station or area, computed once per Assessment."""
+        key = (level, start, end, o.standard, o.rounding, o.min_stations)
+        if key not in self._daily_aqi_cache:
+            table = self._daily_table(level, start, end, o)
+            # Ibis's PySpark cache cannot see the in-memory membership table of area values
+            cacheable = level == "station" or self.con.name == "duckdb"
+            self._daily_aqi_cache[key] = table.cache() if cacheable else table
+        return self._daily_aqi_cache[key]
+
+    def _daily_table(self, level: str, start: dt.date | None, end: dt.date | None, o: Options) -> Any:
+        daily = self.station_daily_table(start, end, o)
         if level != "station":
             keep = ["station", "day", *(c for c in DAILY_VALUES if c in daily.columns)]
             areas = area_values(
@@ -131,7 +174,7 @@ class Assessment:
                 rounding=o.rounding,
             )
             daily = areas.rename(station="area")
-        return daily_aqi(daily, standard=o.standard, rounding=o.rounding)
+        return daily_aqi(daily, standard=self._standard(start, end, o), rounding=o.rounding)
 
     # ------------------------------------------------------------------ results (rows)
     def hourly(self, level: str, start: dt.date | None, end: dt.date | None, o: Options) -> list[dict[str, Any]]:
@@ -144,7 +187,8 @@ class Assessment:
         """Period statistics per station or area, judged: validity, attainment, index, ranks."""
         rows = self._period_rows(level, period, o)
         previous: dict[str, Decimal | None] = {}
-        if with_last_year:
+        span = self.span()
+        if with_last_year and span and span[0] <= period.same_period_last_year().end:
             last = period.same_period_last_year()
             previous = {r["station"]: r["composite_index"] for r in self._period_rows(level, last, o)}
         ranks = competition_ranks({r["station"]: r["composite_index"] for r in rows})
