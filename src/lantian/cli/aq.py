@@ -327,6 +327,12 @@ def _emit(rows: list[dict[str, Any]], columns: list[str], fmt: str, output: Path
     out.print(f"{len(rows)} 行 rows → {output}")
 
 
+def _check_product(product: str, level: str) -> None:
+    _check_level(level, ("station", "city", "province"))
+    if product not in ("hourly", "daily", "period"):
+        raise InputError(f"unknown product {product!r}; use hourly, daily or period", field="product")
+
+
 def _rows_for(
     assessment: Any, product: str, level: str, period: Any, options: Any
 ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -371,9 +377,7 @@ def compute_cmd(
     from lantian.config import Settings
     from lantian.services.airquality import AirQualityService
 
-    _check_level(level, ("station", "city", "province"))
-    if product not in ("hourly", "daily", "period"):
-        raise InputError(f"unknown product {product!r}; use hourly, daily or period", field="product")
+    _check_product(product, level)
     options = _options(standard, method, rounding, scheme, dust_days=dust_days)
     service = AirQualityService(Settings.load(data_dir, database_url).data_dir)
     assessment = service.calculator(inputs, station_list or (), engine)
@@ -404,9 +408,7 @@ def assess_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """评价：时段统计、达标、综合指数 Assess the stored data: period statistics, attainment, composite index."""
-    _check_level(level, ("station", "city", "province"))
-    if product not in ("hourly", "daily", "period"):
-        raise InputError(f"unknown product {product!r}; use period, daily or hourly", field="product")
+    _check_product(product, level)
     options = _options(standard, method, rounding, scheme, grade, limits, dust_days)
     with open_app(data_dir, database_url) as lantian:
         assessment = lantian.airquality.assessment(engine)
