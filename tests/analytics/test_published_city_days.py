@@ -1,7 +1,7 @@
 """Plausibility against published city daily values (tianqihoubao, which republishes the official
 daily city report): 南京 and 上海, 2025-01-01 … 02-15, computed by lantian from the stations' hourly
-archive. Not an oracle — the official figures come from the network's own (unrounded, audited)
-station values — so the test holds the agreement measured on this data, not equality."""
+archive. Not an oracle — the official figures come from the network's own station data, the archive
+holds rounded real-time values — so the test holds the agreement measured on this data, not equality."""
 
 from __future__ import annotations
 
