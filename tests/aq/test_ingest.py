@@ -210,3 +210,46 @@ def test_cli_aq_daily(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     assert capsys.readouterr().out.splitlines()[1].startswith("1160A,2021-01-01,11,24")
     assert main(["aq", "daily", "--rounding", "bankers", "--data-dir", data_dir]) == 2
     assert main(["aq", "daily", "--city", "火星", "--data-dir", data_dir]) == 4
+
+
+def test_the_tidy_parquet_format(service: AirQualityService, tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    path = tmp_path / "tidy.parquet"
+    table = pa.table(
+        {
+            "station": ["1160A", "1161A", "1161A", "9999A"],
+            "time": pa.array(
+                [dt.datetime(2021, 3, 1, 1), dt.datetime(2021, 3, 1, 1), dt.datetime(2021, 3, 1, 1, 30),
+                 dt.datetime(2021, 3, 1, 2)], pa.timestamp("s")
+            ),
+            "PM2.5": [35.0, None, 1.0, 1.0],
+            "co": [0.8, float("nan"), 3.0, -999.0],
+            "pm10": [50.0, -5.0, 2.0, 2.0],
+        }
+    )  # fmt: skip
+    pq.write_table(table, path)
+    data = service.parse_file(path)
+    assert data.records[("1160A", dt.datetime(2021, 3, 1, 1))] == {"pm25": 35.0, "pm10": 50.0, "co": 0.8}
+    assert data.records[("1161A", dt.datetime(2021, 3, 1, 1))] == {}
+    # rows are numbered as lines of a CSV with a header: the first row is line 2
+    assert sorted((q.line, q.type, q.reason) for q in data.quarantine) == [
+        (3, "pm10", "negative"),
+        (4, "time", "bad_time"),
+        (5, "station", "unknown_station"),
+    ]
+    report = service.import_files([path])
+    assert report.files[0].records == 2
+    assert service.import_files([path]).files[0].records == 2  # again: the same store
+
+
+def test_a_bad_parquet_file_names_itself(service: AirQualityService, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 not really")
+    with pytest.raises(UnsupportedFormatError, match=r"broken\.parquet"):
+        service.import_files([broken])
+    wrong = tmp_path / "wrong.parquet"
+    pq.write_table(__import__("pyarrow").table({"site": ["1160A"], "pm25": [1.0]}), wrong)
+    with pytest.raises(StructureError, match="station,time"):
+        service.import_files([wrong])
+    assert service.store.files() == []

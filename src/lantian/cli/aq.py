@@ -74,7 +74,7 @@ def stations_list_cmd(
 
 @app.command("import")
 def import_cmd(
-    files: Annotated[list[Path], typer.Argument(help="china_sites_YYYYMMDD.csv / china_cities_… / tidy CSV")],
+    files: Annotated[list[Path], typer.Argument(help="china_sites_… / china_cities_… / tidy .csv or .parquet")],
     as_json: JsonFlag = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,

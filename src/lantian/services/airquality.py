@@ -14,13 +14,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lantian.analytics.backends import connect, read_hourly
 from lantian.analytics.daily import station_daily
 from lantian.analytics.parquet_store import HourlyStore
 from lantian.analytics.rounding import HALF_EVEN
 from lantian.documents.read import decode_text
-from lantian.domain.aq.archive import ArchiveData, parse_archive, parse_tidy
+from lantian.domain.aq.archive import ArchiveData, parse_archive, parse_tidy, parse_tidy_rows
 from lantian.domain.aq.stations import (
     StationList,
     StationRegistry,
@@ -152,8 +153,11 @@ class AirQualityService:
         return self._parse(path, self.registry())
 
     def _parse(self, path: Path, registry_in: StationRegistry) -> ArchiveData:
-        text = _read_text(path)
         registry = registry_in if registry_in.lists else None
+        if path.suffix.lower() == ".parquet":
+            header, rows = _parquet_rows(path)
+            return parse_tidy_rows(header, rows, name=str(path), registry=registry)
+        text = _read_text(path)
         first = text.lstrip("\ufeff").split("\n", 1)[0].lower()
         if first.startswith("date,hour,type"):
             return parse_archive(text, name=str(path), registry=registry)
@@ -235,6 +239,38 @@ class AirQualityService:
             "last_day": files[-1].stem if files else None,
             "city_days": len(self.store.files("cities")),
         }
+
+
+def _parquet_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    """A tidy Parquet file as a header and rows of text cells (the CSV path's input): timestamps in
+    ISO 8601 (naive = Beijing time; an offset is kept and judged by the parser), numbers as text,
+    null and NaN empty."""
+    import pyarrow.parquet as pq
+
+    if not path.exists():
+        raise InputError("file not found (文件不存在)", file=str(path))
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged or foreign file
+        raise UnsupportedFormatError(
+            f"not a readable Parquet file (无法读取的 Parquet 文件): {exc}", file=str(path)
+        ) from None
+    if table.num_rows == 0:
+        raise EmptyInputError("the file has no rows (文件为空)", file=str(path))
+    columns = [_parquet_cells(table.column(i).to_pylist()) for i in range(table.num_columns)]
+    return list(table.column_names), [list(row) for row in zip(*columns, strict=True)]
+
+
+def _parquet_cells(values: list[Any]) -> list[str]:
+    cells = []
+    for v in values:
+        if v is None or (isinstance(v, float) and v != v):
+            cells.append("")
+        elif isinstance(v, dt.datetime):
+            cells.append(v.isoformat())
+        else:
+            cells.append(str(v))
+    return cells
 
 
 def _read_text(path: Path) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from lantian.domain.aq.stations import StationRegistry
@@ -191,9 +192,23 @@ def parse_tidy(
     """
     reader = csv.reader(io.StringIO(text))
     try:
-        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
+        header = next(reader)
     except StopIteration:
         raise StructureError("the file is empty (文件为空)", file=name) from None
+    return parse_tidy_rows(header, reader, name=name, registry=registry, sentinels=sentinels)
+
+
+def parse_tidy_rows(
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    name: str,
+    registry: StationRegistry | None = None,
+    sentinels: frozenset[float] = SENTINELS,
+) -> ArchiveData:
+    """The tidy schema from a header and rows of text cells, whatever file they came from (CSV, or
+    Parquet read by the service). Line numbers count the header as line 1."""
+    header = [h.strip().lstrip("\ufeff") for h in header]
     lowered = [TIDY_ALIASES.get(h.lower(), h.lower()) for h in header]
     if lowered[:2] != ["station", "time"]:
         raise StructureError(
@@ -212,7 +227,7 @@ def parse_tidy(
         )
     out = ArchiveData(kind="sites", file=name)
     stations: dict[str, None] = {}
-    for line, row in enumerate(reader, start=2):
+    for line, row in enumerate(rows, start=2):
         if not row or not "".join(row).strip():
             continue
         station, time_text = (row[0].strip(), row[1].strip()) if len(row) >= 2 else (row[0].strip(), "")
