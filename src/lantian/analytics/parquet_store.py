@@ -5,6 +5,7 @@ Layout under ``<data folder>/aq/``::
     hourly/sites/year=2019/month=01/20190101.parquet     one file per day of station data
     hourly/cities/year=…/…                             the same for city series
     quarantine/<source file>.csv                         the cells an import rejected, with reasons
+    published/city_daily.parquet                         published city daily values (history)
 
 Each day file holds ``station`` (string; the city name for city series), ``time`` (timestamp,
 Beijing time, hour-ending — see :mod:`lantian.domain.aq.archive`) and one float column per
@@ -30,12 +31,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lantian.domain.aq.archive import COLUMNS, REASONS, QuarantinedCell
+from lantian.domain.aq.published import FIELDS, PublishedDay
 
 SCHEMA = pa.schema(
     [pa.field("station", pa.string(), nullable=False), pa.field("time", pa.timestamp("s"), nullable=False)]
     + [pa.field(c, pa.float64()) for c in COLUMNS]
 )
 Records = Mapping[tuple[str, dt.datetime], Mapping[str, float]]
+PUBLISHED_SCHEMA = pa.schema(
+    [pa.field("city", pa.string(), nullable=False), pa.field("day", pa.date32(), nullable=False)]
+    + [pa.field(c, pa.float64()) for c in FIELDS]
+    + [pa.field("source", pa.string(), nullable=False)]
+)
 
 
 class HourlyStore:
@@ -110,3 +117,43 @@ def _table(records: Mapping[tuple[str, dt.datetime], Mapping[str, float]]) -> pa
     for c in COLUMNS:
         columns[c] = [records[k].get(c) for k in keys]
     return pa.table(columns, schema=SCHEMA)
+
+
+class PublishedStore:
+    """Published city daily values in one Parquet file, merged by (city, day): a later import of
+    the same day replaces it, so importing a file again changes nothing. Written atomically."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / "published" / "city_daily.parquet"
+
+    def read(self) -> dict[tuple[str, dt.date], tuple[dict[str, float], str]]:
+        if not self.path.exists():
+            return {}
+        data = pq.read_table(self.path).to_pydict()
+        out: dict[tuple[str, dt.date], tuple[dict[str, float], str]] = {}
+        for i, (city, day) in enumerate(zip(data["city"], data["day"], strict=True)):
+            values = {f: data[f][i] for f in FIELDS if data[f][i] is not None}
+            out[(city, day)] = (values, data["source"][i])
+        return out
+
+    def write(self, files: Iterable[tuple[str, Iterable[PublishedDay]]]) -> int:
+        """Merge the days of each (source file, days); returns the number of days now stored."""
+        merged = self.read()
+        for source, days in files:
+            for d in days:
+                merged[(d.city, d.day)] = (d.values, source)
+        keys = sorted(merged)
+        columns: dict[str, list[object]] = {"city": [k[0] for k in keys], "day": [k[1] for k in keys]}
+        for f in FIELDS:
+            columns[f] = [merged[k][0].get(f) for k in keys]
+        columns["source"] = [merged[k][1] for k in keys]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=self.path.parent)
+        os.close(fd)
+        try:
+            pq.write_table(pa.table(columns, schema=PUBLISHED_SCHEMA), tmp, compression="zstd")
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        os.replace(tmp, self.path)
+        return len(keys)

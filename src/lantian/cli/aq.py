@@ -521,3 +521,41 @@ def areas_import_cmd(
         mapping = lantian.airquality.import_area_map(file)
     provinces = sorted(set(mapping.values()))
     out.print(f"{len(mapping)} 个城市 cities → {len(provinces)} 个省份 provinces ← {file}")
+
+
+published_app = typer.Typer(help="城市日报发布值（历史） Published city daily values, as history.")
+app.add_typer(published_app, name="published")
+
+
+@published_app.command("import")
+def published_import_cmd(
+    files: Annotated[list[Path], typer.Argument(help="城市日报 CSV：tidy / aqistudy / tianqihoubao（UTF-8 或 GBK）")],
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """导入城市日报发布值 Import published city daily values (history for the target projection)."""
+    with open_app(data_dir, database_url) as lantian:
+        parsed, total = lantian.airquality.import_published(files)
+    rows: list[dict[str, Any]] = [
+        {
+            "file": f.file,
+            "layout": f.layout,
+            "cities": f.cities,
+            "days": len(f.days),
+            "first_day": min(d.day for d in f.days).isoformat(),
+            "last_day": max(d.day for d in f.days).isoformat(),
+            "skipped_outages": f.skipped_outages,
+        }
+        for f in parsed
+    ]
+    if as_json:
+        print_json({"files": rows, "stored_city_days": total})
+        return
+    for r in rows:
+        skipped = f" · 跳过全零行 all-zero rows skipped {r['skipped_outages']}" if r["skipped_outages"] else ""
+        out.print(
+            f"{r['file']} ({r['layout']}): {'、'.join(r['cities'])} {r['days']} 天 days "
+            f"{r['first_day']} … {r['last_day']}{skipped}"
+        )
+    out.print(f"共存城市日 stored city-days: {total}")

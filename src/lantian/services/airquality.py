@@ -18,10 +18,11 @@ from typing import Any
 
 from lantian.analytics.backends import connect, read_hourly
 from lantian.analytics.daily import station_daily
-from lantian.analytics.parquet_store import HourlyStore
+from lantian.analytics.parquet_store import HourlyStore, PublishedStore
 from lantian.analytics.rounding import HALF_EVEN
 from lantian.documents.read import decode_text
 from lantian.domain.aq.archive import ArchiveData, parse_archive, parse_tidy, parse_tidy_rows
+from lantian.domain.aq.published import PublishedFile, parse_published
 from lantian.domain.aq.stations import (
     StationList,
     StationRegistry,
@@ -186,6 +187,26 @@ class AirQualityService:
             report.files.append(outcome)
         return report
 
+    @property
+    def published(self) -> PublishedStore:
+        return PublishedStore(self.store.root)
+
+    def import_published(self, paths: Sequence[Path]) -> tuple[list[PublishedFile], int]:
+        """Published city daily values (history for the target projection): every file is read
+        and checked before anything is written. Returns the files read and the days now stored."""
+        if not paths:
+            raise InputError("no files given (未指定文件)", field="FILE")
+        parsed = [parse_published(_read_text(p), name=str(p), city_from_name=p.stem) for p in paths]
+        for p, f in zip(paths, parsed, strict=True):
+            if not f.days:
+                raise EmptyInputError("no days in the file (文件中没有日数据)", file=str(p))
+        total = self.published.write((Path(f.file).name, f.days) for f in parsed)
+        return parsed, total
+
+    def published_days(self, city: str | None = None) -> dict[tuple[str, dt.date], tuple[dict[str, float], str]]:
+        days = self.published.read()
+        return days if city is None else {k: v for k, v in days.items() if k[0] == city}
+
     def daily(
         self,
         *,
@@ -238,6 +259,7 @@ class AirQualityService:
             "first_day": files[0].stem if files else None,
             "last_day": files[-1].stem if files else None,
             "city_days": len(self.store.files("cities")),
+            "published_city_days": len(self.published.read()),
         }
 
 
