@@ -11,6 +11,7 @@ from lantian.config import Settings
 from lantian.domain.plans.departments import DepartmentDictionary
 from lantian.services.airquality import AirQualityService
 from lantian.services.plans import PlanService
+from lantian.services.targets import TargetService
 from lantian.storage.store import Store
 
 
@@ -26,17 +27,20 @@ class App:
     store: Store
     plans: PlanService
     airquality: AirQualityService
+    targets: TargetService
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> App:
         if settings.is_sqlite:
             settings.ensure_dirs()
         store = Store.open(settings.database_url, migrate=migrate)
+        airquality = AirQualityService(settings.data_dir)
         return cls(
             settings=settings,
             store=store,
             plans=PlanService(store, load_dictionary(settings)),
-            airquality=AirQualityService(settings.data_dir),
+            airquality=airquality,
+            targets=TargetService(store, airquality),
         )
 
     def close(self) -> None:

@@ -52,3 +52,25 @@ def test_month_end_projections_agree_with_what_the_year_did(archive: Any) -> Non
             assert q.needed_remaining == fewest
             outcomes.add(met)
     assert outcomes == {True, False}
+
+
+def test_year_to_date_from_daily_values_equals_the_engine(archive: Any) -> None:
+    """Where some days are only published values, the year-to-date figure is computed from the daily
+    values (services.targets); on station data it must equal the engine's period statistics."""
+    from lantian.domain.aq.periods import Period
+    from lantian.services.targets import city_days, statistic_of
+
+    svc = archive("2019")
+    assessment = svc.assessment()
+    by_day = city_days(svc, assessment, "苏州")["苏州"]
+    rules = [("pm25", "mean", "pm25"), ("pm10", "mean", "pm10"), ("good_day_ratio", "good_ratio", "good_ratio"),
+             ("heavy_day_ratio", "heavy_ratio", "heavy_ratio"), ("o3_p90", "statistic", "o3_p90"),
+             ("composite_index", "statistic", "composite_index")]  # fmt: skip
+    for end in [*MONTH_ENDS, dt.date(2019, 12, 31)]:
+        start = dt.date(2019, 1, 1)
+        (row,) = [r for r in assessment.period("city", Period(start, end, "ytd"), Options(), with_last_year=False)
+                  if r["station"] == "苏州"]  # fmt: skip
+        observed = [v for d, v in sorted(by_day.items()) if d <= end]
+        for key, kind, column in rules:
+            assert row[column] is not None
+            assert Decimal(str(row[column])) == statistic_of(kind, key)(observed), (key, end)

@@ -43,6 +43,15 @@ def test_demo_imports_the_five_seeds_and_the_monitoring_data_and_is_idempotent(
     if (seeds_dir.parent / "data" / "aq").is_dir():
         aq = summary["airquality"]
         assert aq["station_lists"] == 4 and aq["files"] == 364 + 46 and aq["quarantined"] == {}
+        # history: aqistudy 2013-12 … 2017-01 (25 cities), 南京 2014 (API layout), tianqihoubao 南京 and 上海
+        assert aq["published_city_days"] == 29_630
+        targets = aq["targets"]
+        assert targets["jurisdiction"] == "南京市" and targets["as_of"] == "2026-06-07"
+        status = {r["indicator"]: r for r in targets["status"]}
+        assert set(status) == {"pm25", "good_day_ratio"}
+        for r in status.values():
+            assert r["days_counted"] == 158 and r["baseline_value"] is not None and 0 <= r["probability"] <= 1
+        assert status["pm25"]["target_value"] == pytest.approx(status["pm25"]["baseline_value"] * 0.97)
     # again, from a copy of the seeds alone (no monitoring data beside it): the plans are unchanged
     alone = tmp_path / "elsewhere" / "seeds"
     shutil.copytree(seeds_dir, alone)

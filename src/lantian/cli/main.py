@@ -20,7 +20,7 @@ from lantian import __version__
 from lantian.cli import aq, plans, tasks
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
 from lantian.errors import LantianError
-from lantian.services.demo import DemoSummary, find_seeds_dir, run_demo
+from lantian.services.demo import DEMO_PLACE, DemoSummary, find_seeds_dir, run_demo
 
 app = typer.Typer(
     help="蓝天 lantian — 大气污染防治计划、任务、监测与考核 plans, tasks, monitoring and accountability.",
@@ -56,7 +56,7 @@ def demo_cmd(
     """演示：导入五份示例计划并汇总 Demo: import the five seed plans and print a summary."""
     folder = find_seeds_dir(seeds)
     with open_app(data_dir, database_url) as lantian:
-        summary = run_demo(lantian.plans, folder, airquality=lantian.airquality)
+        summary = run_demo(lantian.plans, folder, airquality=lantian.airquality, targets=lantian.targets)
         where = lantian.store.url
     if as_json:
         print_json(
@@ -124,10 +124,27 @@ def demo_cmd(
                 f"优良天数比率 {row['good_ratio']}% · O3-8h-90per {row['o3_p90']:g} · "
                 f"{'达标' if row['attains'] else '未达标'}"
             )
+    if summary.published_city_days:
+        n = summary.published_city_days
+        out.print(f"城市日报发布值（历史） published city daily values (history): {n} 城市日 city-days")
+    if summary.target_status:
+        out.print(f"{DEMO_PLACE} 达标进度 attainment to date, {summary.target_as_of}（演示目标 demo targets）:")
+        for row in summary.target_status:
+            if not row["measured"]:
+                continue
+            probability = "—" if row["probability"] is None else f"{row['probability']:.0%}"
+            target = row.get("target_value")
+            out.print(
+                f"  {row['label']}: 至今 {row['value_to_date']:g}（{row['days_counted']} 天）· 目标 "
+                f"{'—' if target is None else f'{target:.1f}'} {row['unit']}（{row['target_note'] or ''}）· "
+                f"{tasks.rest_text(row)} · 达标概率 probability {probability}"
+            )
     out.print(
         "下一步 next: lantian plans list · lantian tasks list --department 发改委 · "
         "lantian tasks matrix -o 矩阵.xlsx · lantian plans review · lantian aq assess --period 2019 · "
-        "lantian aq rank --period 2025-01 · lantian aq verify"
+        "lantian aq rank --period 2025-01 · lantian aq verify · "
+        f"lantian targets status --jurisdiction {DEMO_PLACE} --as-of {summary.target_as_of or '2026-06-07'} · "
+        "lantian targets backtest"
     )
 
 
@@ -142,6 +159,12 @@ def _aq_summary(summary: DemoSummary) -> dict[str, object] | None:
         "quarantined": dict(r.quarantined),
         "published_aqi_check": list(summary.published_check) if summary.published_check else None,
         "cities_2019": [_city_row(row) for row in summary.city_assessment],
+        "published_city_days": summary.published_city_days,
+        "targets": {
+            "jurisdiction": DEMO_PLACE,
+            "as_of": summary.target_as_of,
+            "status": [r for r in summary.target_status if r["measured"]],
+        },
     }
 
 

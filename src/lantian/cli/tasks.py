@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, parse_date, print_json
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, PlanTask, Role, TaskStatus
 from lantian.domain.plans.records import TaskFilter
-from lantian.errors import InputError
+from lantian.errors import InputError, NotFoundError
 from lantian.reports import tasks_export as export
+from lantian.services.targets import BACKTEST_INDICATORS, Forecast
 
 app = typer.Typer(help="任务：筛选、导出任务清单、责任矩阵、时限日历 Tasks: filter and export.")
 targets_app = typer.Typer(help="目标：计划中的量化目标 Targets extracted from plans.")
@@ -274,3 +277,174 @@ def targets_list_cmd(
         )
     out.print(table)
     out.print(f"{len(rows)} 项目标 targets")
+
+
+@targets_app.command("set")
+def targets_set_cmd(
+    jurisdiction: Annotated[str, typer.Option("--jurisdiction", help="辖区 jurisdiction (苏州市, 苏州 …)")],
+    indicator: Annotated[
+        str,
+        typer.Option("--indicator", help="pm25|pm10|good_day_ratio|heavy_day_ratio|o3_p90|composite_index|dustfall|…"),
+    ],
+    year: Annotated[int, typer.Option("--year", help="年度 year")],
+    value: Annotated[float, typer.Option("--value", help="目标值 binding value")],
+    stretch: Annotated[float | None, typer.Option("--stretch", help="力争值 stretch value")] = None,
+    comparator: Annotated[
+        str | None, typer.Option("--comparator", help="<= | >= | decrease_by | increase_by (default: the indicator's)")
+    ] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="单位 unit (default: the indicator's)")] = None,
+    baseline_year: Annotated[
+        int | None, typer.Option("--baseline-year", help="基准年（相对目标） baseline year of a relative target")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="备注 note")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """登记目标 Set a target for a jurisdiction, indicator and year (replaces an earlier one)."""
+    from lantian.domain.targets.registry import target_entry
+
+    entry = target_entry(
+        jurisdiction, indicator, year, value, stretch=stretch, comparator=comparator, unit=unit,
+        baseline_year=baseline_year, note=note,
+    )  # fmt: skip
+    with open_app(data_dir, database_url) as lantian:
+        lantian.targets.set(entry)
+    stretch_text = "" if entry.stretch_value is None else f"（力争 {entry.stretch_value:g}）"
+    out.print(
+        f"已登记 set: {entry.jurisdiction} {entry.year} {entry.indicator} {entry.comparator} {entry.value:g}"
+        f"{stretch_text} {entry.unit}".rstrip()
+    )
+
+
+@targets_app.command("status")
+def targets_status_cmd(
+    jurisdiction: Annotated[str, typer.Option("--jurisdiction", help="辖区 jurisdiction")],
+    as_of: AsOf = None,
+    runs: Annotated[int, typer.Option("--runs", help="模拟年数 simulated years for the probability", min=10)] = 1000,
+    plain: Annotated[
+        bool, typer.Option("--no-level-adjustment", help="往年数据不按本年水平调整 resample past years as they were")
+    ] = False,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """达标进度 Attainment to date, what the rest of the year must deliver, probability of meeting each target."""
+    day = parse_date(as_of, "as_of") or dt.date.today()
+    with open_app(data_dir, database_url) as lantian:
+        rows = lantian.targets.status(jurisdiction, day, runs=runs, adjust=not plain)
+    if as_json:
+        print_json(rows)
+        return
+    # one block per measured indicator: the sentences are long and must stay whole in any width
+    reported = [r for r in rows if not r["measured"]]
+    for r in rows:
+        if r in reported:
+            continue
+        target = _target_text(r)
+        to_date = "—" if r["value_to_date"] is None else f"{r['value_to_date']:g}"
+        gap = "" if r.get("gap") is None else f" · 差距 gap {r['gap']:+.1f}"
+        track = {True: "是 yes", False: "否 no", None: "—"}[r["on_track"]]
+        probability = "—" if r["probability"] is None else f"{r['probability']:.0%}"
+        out.print(f"[bold]{escape(r['label'])}[/bold]  目标 target {target}")
+        out.print(f"  至今 to date {to_date}（{r['days_counted']} 天 days）{gap} · 进度 on track {track}")
+        out.print(f"  剩余要求 the rest must deliver: {rest_text(r)} · 达标概率 probability {probability}")
+        out.print(f"  来源 source: {r['source']}" + (f" · 注 note: {r['note']}" if r["note"] else ""))
+    if reported:
+        out.print(
+            f"[bold]不在监测数据中的目标 targets not measured here[/bold]（{len(reported)} 项，"
+            "由任务进度填报 reported through task progress）"
+        )
+        for r in reported:
+            out.print(f"  {escape(str(r['label']))} {_target_text(r)} · {r['source']}")
+    notes = {r["probability_basis"] for r in rows if r["probability_basis"]}
+    for n in sorted(notes):
+        out.print(f"注 note: {n}")
+
+
+def _target_text(r: dict[str, Any]) -> str:
+    """≤ 31 µg/m³（力争 30）, ≥ 80 %, 较2015年下降 20 % …"""
+    unit = f" {r['unit']}" if r["unit"] else ""
+    comparator = r["comparator"]
+    if comparator in ("decrease_by", "increase_by"):
+        verb = "下降" if comparator == "decrease_by" else "上升"
+        text = f"较{r['baseline_year']}年{verb} {r['target']:g}{unit}"
+    else:
+        text = f"{'≤' if comparator == '<=' else '≥'} {r['target']:g}{unit}"
+    return text + ("" if r["stretch"] is None else f"（力争 {r['stretch']:g}）")
+
+
+def rest_text(r: dict[str, object]) -> str:
+    if r.get("required_mean_remaining") is not None:
+        return f"剩余日均值 ≤ {r['required_mean_remaining']:g} {r['unit']}"
+    if r.get("affordable_non_good_days") is not None:
+        return f"还需优良 {r['good_days_needed']} 天，可容许非优良 {r['affordable_non_good_days']} 天"
+    if r.get("affordable_heavy_days") is not None:
+        return f"可容许重污染 {r['affordable_heavy_days']} 天"
+    return "—"
+
+
+@targets_app.command("backtest")
+def targets_backtest_cmd(
+    place: Annotated[list[str] | None, typer.Option("--place", help="城市 city (repeatable; default all)")] = None,
+    indicator: Annotated[
+        list[str] | None, typer.Option("--indicator", help="pm25 | good_day_ratio (repeatable; default both)")
+    ] = None,
+    change: Annotated[
+        list[float] | None,
+        typer.Option("--change", help="目标较参考年改善% improvement on the reference year (0 5 10)"),
+    ] = None,
+    runs: Annotated[int, typer.Option("--runs", help="每次预测的模拟年数 simulated years per forecast", min=10)] = 200,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="每条预测写入 CSV every forecast to a CSV")
+    ] = None,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """达标概率回测 Backtest the probability of meeting a target: month-end forecasts, outcomes, Brier score."""
+    with open_app(data_dir, database_url) as lantian:
+        result = lantian.targets.backtest(
+            place or (), indicators=indicator or BACKTEST_INDICATORS, changes=change or (0, 5, 10), runs=runs
+        )
+    if not result.forecasts:
+        raise NotFoundError("no complete year with an earlier year on record (没有可回测的完整年份)", field="place")
+    indicators = sorted({f.indicator for f in result.forecasts})
+    brier = {"all": result.brier(), **{i: result.brier(i) for i in indicators}}
+    calibration = result.calibration()
+    summary: dict[str, Any] = {
+        "forecasts": len(result.forecasts),
+        "places": sorted({f.place for f in result.forecasts}),
+        "years": sorted({f.year for f in result.forecasts}),
+        "runs": result.runs,
+        "changes": list(result.changes),
+        "brier": brier,
+        "calibration": calibration,
+    }
+    if output is not None:
+        with output.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(list(Forecast.__dataclass_fields__))
+            for f in result.forecasts:
+                writer.writerow([getattr(f, k) for k in Forecast.__dataclass_fields__])
+    if as_json:
+        print_json(summary)
+        return
+    out.print(
+        f"{summary['forecasts']} 次预测 forecasts · {len(summary['places'])} 个城市 places · "
+        f"年份 years {', '.join(map(str, summary['years']))} · 每次 {runs} 次模拟 runs each"
+    )
+    table = Table(
+        "指标 indicator", "水平调整自助法 level-adjusted", "原样自助法 plain", "按至今值 on track", "基率 base rate"
+    )
+    for key, scores in brier.items():
+        table.add_row(key, *(f"{scores[m]:.3f}" for m in ("level_adjusted", "plain", "on_track", "base_rate")))
+    out.print("Brier 分数（越小越好，恒报50%为0.250） Brier score (lower is better; always 50 % scores 0.250)")
+    out.print(table)
+    out.print("校准 calibration (level-adjusted):")
+    for c in calibration:
+        out.print(
+            f"  预测 {c['from']:.0%}–{c['to']:.0%}: {c['forecasts']} 次，平均预测 {c['mean_predicted']:.0%}，"
+            f"实际达标 {c['observed']:.0%}"
+        )
+    if output is not None:
+        out.print(f"每条预测 every forecast → {output}")

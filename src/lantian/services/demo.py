@@ -14,10 +14,12 @@ from typing import Any
 from lantian.domain.aq.periods import parse_period
 from lantian.domain.plans.model import Role
 from lantian.domain.plans.records import PlanSummary, TaskFilter
+from lantian.domain.targets.registry import place_key, target_entry
 from lantian.errors import NotFoundError
 from lantian.services.airquality import AirQualityService, AqImportReport
 from lantian.services.assessment import Options
 from lantian.services.plans import ImportReport, PlanService
+from lantian.services.targets import TargetService
 
 ENV_SEEDS_DIR = "LANTIAN_SEEDS_DIR"
 
@@ -55,10 +57,23 @@ class DemoSummary:
     aq_report: AqImportReport | None = None
     city_assessment: list[dict[str, Any]] = field(default_factory=list)  # 2019 city statistics, ranked
     published_check: tuple[int, int] | None = None  # (equal, comparable) station-hours of the hourly AQI
+    published_city_days: int = 0  # published city daily values stored (history)
+    target_status: list[dict[str, Any]] = field(default_factory=list)  # the demo targets, as of target_as_of
+    target_as_of: dt.date | None = None
 
 
 # the monitoring archives the demo loads from ``<seeds>/../data/aq`` (SOURCES.md there says what they are)
 DEMO_ARCHIVES = ("cnemc_sites_2019_jiangsu", "quotsoft_china_sites_2025/jiangsu_shanghai_subset")
+# published city daily values, the history of the target projection (later files win for a city-day)
+DEMO_PUBLISHED = ("aqistudy_daily_2013_2017/data", "aqistudy_daily_nanjing_2014", "tianqihoubao_daily_2025")
+# demonstration targets (演示目标), not taken from a plan: no seed sets targets for a year the data covers
+DEMO_PLACE = "南京市"
+DEMO_TARGETS = (
+    target_entry(DEMO_PLACE, "pm25", 2026, 3, comparator="decrease_by", baseline_year=2025,
+                 note="演示目标 demo target: 较2025年下降3%"),
+    target_entry(DEMO_PLACE, "good_day_ratio", 2026, 1, comparator="increase_by", baseline_year=2025,
+                 note="演示目标 demo target: 较2025年提高1%"),
+)  # fmt: skip
 
 
 def run_demo(
@@ -66,7 +81,9 @@ def run_demo(
     seeds_dir: Path,
     *,
     airquality: AirQualityService | None = None,
+    targets: TargetService | None = None,
     as_of: dt.date | None = None,
+    runs: int = 1000,
 ) -> DemoSummary:
     files = sorted(p for p in seeds_dir.iterdir() if p.suffix in {".txt", ".docx", ".xlsx"})
     if not files:
@@ -93,4 +110,13 @@ def run_demo(
             summary.city_assessment = assessment.period("city", parse_period("2019"), Options(), with_last_year=False)
             check = assessment.verify(None, None, Options())
             summary.published_check = (check.equal, check.comparable)
+        published = [f for name in DEMO_PUBLISHED for f in sorted((aq / name).glob("*.csv"))]
+        if published:
+            _, summary.published_city_days = airquality.import_published(published)
+        if targets is not None and published:
+            for entry in DEMO_TARGETS:
+                targets.set(entry)
+            days = [d for (city, d) in airquality.published_days() if city == place_key(DEMO_PLACE)]
+            summary.target_as_of = max(days)
+            summary.target_status = targets.status(DEMO_PLACE, summary.target_as_of, runs=runs)
     return summary

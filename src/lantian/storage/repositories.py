@@ -32,6 +32,7 @@ from lantian.domain.plans.records import (
     StoredTarget,
     TaskFilter,
 )
+from lantian.domain.targets.registry import TargetEntry
 from lantian.errors import NotFoundError
 from lantian.storage import tables as t
 
@@ -409,6 +410,40 @@ class PlanRepository:
             target = Target(**{k: m[k] for k in Target.__dataclass_fields__})
             out.append(StoredTarget(plan_key=m["key"], task_number=m["number"], target=target))
         return out
+
+    def set_user_target(self, entry: TargetEntry, now: dt.datetime) -> None:
+        """Insert or replace the user's target for its jurisdiction, indicator and year."""
+        j = t.jurisdiction_targets
+        values = {
+            "comparator": entry.comparator, "value": entry.value, "stretch_value": entry.stretch_value,
+            "unit": entry.unit, "baseline_year": entry.baseline_year, "note": entry.note, "updated_at": _utc(now),
+        }  # fmt: skip
+        key = and_(j.c.jurisdiction == entry.jurisdiction, j.c.indicator == entry.indicator, j.c.year == entry.year)
+        if self.session.execute(select(j.c.id).where(key)).first():
+            self.session.execute(update(j).where(key).values(**values))
+        else:
+            self.session.execute(
+                insert(j).values(jurisdiction=entry.jurisdiction, indicator=entry.indicator, year=entry.year, **values)
+            )
+
+    def user_targets(self) -> list[TargetEntry]:
+        j = t.jurisdiction_targets
+        rows = self.session.execute(select(j).order_by(j.c.jurisdiction, j.c.year, j.c.indicator)).mappings()
+        return [
+            TargetEntry(
+                r["jurisdiction"],
+                r["indicator"],
+                r["year"],
+                r["comparator"],
+                r["value"],
+                r["unit"],
+                r["stretch_value"],
+                r["baseline_year"],
+                "user",
+                r["note"],
+            )
+            for r in rows
+        ]
 
     def flags(
         self, *, plan: str | None = None, status: str | None = FlagStatus.OPEN, flag_id: int | None = None

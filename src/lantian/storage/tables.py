@@ -149,4 +149,21 @@ review_flags = Table(
     Column("resolved_at", DateTime(timezone=True)),
 )
 
+jurisdiction_targets = Table(
+    "jurisdiction_targets",  # 目标登记: targets entered by a user (plan targets stay in ``targets``)
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("jurisdiction", String(200), nullable=False),  # 辖区, as the user names it (苏州市, 苏州)
+    Column("indicator", String(100), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("comparator", String(20), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("stretch_value", Float),  # 力争
+    Column("unit", String(30), nullable=False),
+    Column("baseline_year", Integer),
+    Column("note", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("jurisdiction", "indicator", "year", name="uq_jurisdiction_targets_key"),
+)
+
 Index("ix_task_departments_norm_role", task_departments.c.normalized, task_departments.c.role)
