@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from lantian.config import Settings
 from lantian.domain.plans.departments import DepartmentDictionary
+from lantian.services.accountability import AccountabilityService
 from lantian.services.airquality import AirQualityService
 from lantian.services.plans import PlanService
 from lantian.services.targets import TargetService
@@ -28,6 +29,7 @@ class App:
     plans: PlanService
     airquality: AirQualityService
     targets: TargetService
+    accountability: AccountabilityService
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> App:
@@ -35,12 +37,14 @@ class App:
             settings.ensure_dirs()
         store = Store.open(settings.database_url, migrate=migrate)
         airquality = AirQualityService(settings.data_dir)
+        targets = TargetService(store, airquality)
         return cls(
             settings=settings,
             store=store,
             plans=PlanService(store, load_dictionary(settings)),
             airquality=airquality,
-            targets=TargetService(store, airquality),
+            targets=targets,
+            accountability=AccountabilityService(airquality, targets),
         )
 
     def close(self) -> None:

@@ -448,3 +448,100 @@ def targets_backtest_cmd(
         )
     if output is not None:
         out.print(f"每条预测 every forecast → {output}")
+
+
+RulesOpt = Annotated[Path | None, typer.Option("--rules", help="考核规则 TOML rules file (default: the shipped rules)")]
+
+
+@targets_app.command("flags")
+def targets_flags_cmd(
+    first: Annotated[str, typer.Option("--from", help="起始月份 first month YYYY-MM")],
+    last: Annotated[str, typer.Option("--to", help="截止月份 last month YYYY-MM")],
+    level: Annotated[str, typer.Option("--level", help="city | province | station")] = "city",
+    by: Annotated[str | None, typer.Option("--by", help="composite | pm25 | good_ratio | change")] = None,
+    rules_file: RulesOpt = None,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """排名预警与问责 Flags over monthly rankings (连续N月倒数M位) and the escalation ladder (末位问责)."""
+    from lantian.services.accountability import load_rules
+
+    rules = load_rules(rules_file)
+    with open_app(data_dir, database_url) as lantian:
+        monthly = lantian.accountability.monthly(first, last, level=level, ranking=by or rules.ranking)
+        flags, ladder = lantian.accountability.flags(monthly, rules)
+    if as_json:
+        print_json({
+            "ranking": monthly.ranking, "months": [m.label for m in monthly.months],
+            "rankings": [{"period": p, "ranks": r} for p, r in monthly.series()],
+            "flags": [f.__dict__ for f in flags], "escalations": [e.__dict__ for e in ladder],
+        })  # fmt: skip
+        return
+    places = sorted({p for _, r in monthly.series() for p in r})
+    table = Table("区域 area", *(f"{m.start:%Y-%m}" for m in monthly.months))
+    ranked = monthly.series()
+    for place in places:
+        table.add_row(place, *("—" if r.get(place) is None else str(r[place]) for _, r in ranked))
+    out.print(f"逐月排名 monthly ranks ({monthly.ranking}; 1 = 最好 best, 并列同名次 ties share a rank)")
+    out.print(table)
+    if not flags and not ladder:
+        out.print("无预警 no flags")
+    for f in flags:
+        evidence = "、".join(f"{p} 第{rank}/{n}名" for p, rank, n in f.evidence)
+        out.print(f"[bold]{f.action}[/bold] {f.place}: {f.rule}（{f.first} 起 … {f.last}）— {evidence}")
+    for e in ladder:
+        out.print(f"{e.period} {e.place} 末位 last place（连续 {e.streak} 个月 consecutive）→ {e.action}")
+
+
+@targets_app.command("compensation")
+def targets_compensation_cmd(
+    period: Annotated[str, typer.Option("--period", help="时段 2019-03 | 2019-Q1 | 2019 | A..B")],
+    level: Annotated[str, typer.Option("--level", help="city | province | station")] = "city",
+    rules_file: RulesOpt = None,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """生态补偿核算 Ecological-compensation settlements with their arithmetic (万元; + 补偿 receives, − 扣缴 pays)."""
+    from lantian.domain.aq.periods import parse_period
+    from lantian.services.accountability import load_rules
+
+    rules = load_rules(rules_file)
+    the_period = parse_period(period)
+    with open_app(data_dir, database_url) as lantian:
+        settlements = lantian.accountability.compensation(the_period, rules, level=level)
+    if as_json:
+        print_json([{**s.__dict__, "amount": float(s.amount)} for s in settlements])
+        return
+    out.print(f"{the_period.label} 生态补偿 ecological compensation（万元 10k yuan）")
+    for scheme in dict.fromkeys(s.scheme for s in settlements):
+        rows = [s for s in settlements if s.scheme == scheme]
+        out.print(f"[bold]{escape(scheme)}[/bold]  合计 net {float(sum(s.amount for s in rows)):+g}")
+        for s in rows:
+            out.print(f"  {s.place} {float(s.amount):+g}: {s.arithmetic}")
+
+
+@targets_app.command("cascade")
+def targets_cascade_cmd(
+    year: Annotated[int, typer.Option("--year", help="年度 year")],
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """目标分解核对 County targets against their city's own (stricter / equal / looser)."""
+    with open_app(data_dir, database_url) as lantian:
+        rows = lantian.accountability.cascade(year)
+    if as_json:
+        print_json([r.__dict__ for r in rows])
+        return
+    if not rows:
+        out.print(f"{year} 年没有可对照的县级目标 no county targets to check against a city's")
+        return
+    labels = {"stricter": "严于 stricter", "equal": "等于 equal", "looser": "宽于 looser"}
+    table = Table("城市 city", "县（市、区） county", "指标 indicator", "市目标 city", "县目标 county", "对照 relation")
+    for r in rows:
+        table.add_row(r.city, r.county, r.indicator, f"{r.city_target:g}", f"{r.county_target:g}", labels[r.relation])
+    out.print(table)
+    looser = [r for r in rows if r.relation == "looser"]
+    out.print(f"{len(rows)} 项县级目标 county targets · 宽于所在市 looser than the city: {len(looser)}")

@@ -1,0 +1,117 @@
+"""Accountability (考核问责): monthly rankings from the air-quality engine, the configured flags and
+escalation ladders over them, ecological-compensation settlements and the target cascade.
+
+The rules are configuration (``lantian/data/accountability.toml``, or a user's file); the rule
+logic is pure (:mod:`lantian.domain.targets.accountability`). docs/accountability.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lantian.documents.read import decode_text
+from lantian.domain.aq.periods import Period, parse_period
+from lantian.domain.targets.accountability import (
+    CascadeRow,
+    Escalation,
+    Flag,
+    Ranking,
+    Rules,
+    Settlement,
+    cascade,
+    escalations,
+    parse_rules,
+    settle_per_unit,
+    settle_ranks,
+    streak_flags,
+)
+from lantian.errors import InputError, NotFoundError
+from lantian.services.airquality import AirQualityService
+from lantian.services.assessment import Options
+from lantian.services.targets import TargetService
+
+RANK_KEYS = {"composite": "rank", "pm25": "pm25_rank", "good_ratio": "good_ratio_rank", "change": "change_rank"}
+
+
+def load_rules(path: Path | None = None) -> Rules:
+    """The user's rules file, or the defaults lantian ships."""
+    if path is None:
+        text = resources.files("lantian.data").joinpath("accountability.toml").read_text(encoding="utf-8")
+        return parse_rules(text, name="accountability.toml")
+    if not path.is_file():
+        raise InputError("file not found (文件不存在)", file=str(path))
+    text, _ = decode_text(path.read_bytes(), name=str(path))
+    return parse_rules(text, name=str(path))
+
+
+@dataclass(frozen=True)
+class MonthlySeries:
+    level: str
+    ranking: str
+    months: list[Period]
+    rows: dict[str, list[dict[str, Any]]]  # period label → the period statistics rows
+
+    def series(self, ranking: str | None = None) -> list[tuple[str, Ranking]]:
+        key = RANK_KEYS[ranking or self.ranking]
+        return [(m.label, {r["station"]: r[key] for r in self.rows[m.label]}) for m in self.months]
+
+
+@dataclass
+class AccountabilityService:
+    airquality: AirQualityService
+    targets: TargetService
+
+    def monthly(self, first: str, last: str, *, level: str = "city", ranking: str = "composite") -> MonthlySeries:
+        """The period statistics and rankings of every month from ``first`` to ``last`` (YYYY-MM)."""
+        if ranking not in RANK_KEYS:
+            raise InputError(f"unknown ranking {ranking!r}; use {' | '.join(RANK_KEYS)}", field="by")
+        start, end = parse_period(first), parse_period(last)
+        if start.end > end.end:
+            raise InputError(f"{first} is after {last} (起止月份颠倒)", field="from")
+        assessment = self.airquality.assessment()
+        months: list[Period] = []
+        day = start.start
+        while day <= end.end:
+            months.append(parse_period(f"{day:%Y-%m}"))
+            day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        if len(months) > 120:
+            raise InputError("at most 120 months at a time (一次最多120个月)", field="to")
+        rows = {m.label: assessment.period(level, m, Options(), with_last_year=ranking == "change") for m in months}
+        return MonthlySeries(level, ranking, months, rows)
+
+    def flags(self, series: MonthlySeries, rules: Rules) -> tuple[list[Flag], list[Escalation]]:
+        ranked = series.series()
+        flags = [f for rule in rules.streaks for f in streak_flags(ranked, rule)]
+        ladder = [e for lad in rules.ladders for e in escalations(ranked, lad)]
+        return flags, ladder
+
+    def compensation(self, period: Period, rules: Rules, *, level: str = "city") -> list[Settlement]:
+        rows = self.airquality.assessment().period(
+            level, period, Options(), with_last_year=any(s.ranking == "change" for s in rules.rank_schemes)
+        )
+        if not rows:
+            raise NotFoundError(f"no {level} values for {period.label} (该时段无数据)", field="period")
+        out: list[Settlement] = []
+        for scheme in rules.per_unit:
+            if scheme.indicator not in rows[0]:
+                raise InputError(
+                    f"{scheme.name}: unknown indicator {scheme.indicator!r} (指标不存在)", field="indicator"
+                )
+            values = {r["station"]: None if r[scheme.indicator] is None else Decimal(str(r[scheme.indicator]))
+                      for r in rows}  # fmt: skip
+            out.extend(settle_per_unit(scheme, values))
+        for rank_scheme in rules.rank_schemes:
+            if rank_scheme.ranking not in RANK_KEYS:
+                raise InputError(f"{rank_scheme.name}: unknown ranking {rank_scheme.ranking!r}", field="ranking")
+            key = RANK_KEYS[rank_scheme.ranking]
+            out.extend(settle_ranks(rank_scheme, {r["station"]: r[key] for r in rows}))
+        return out
+
+    def cascade(self, year: int) -> list[CascadeRow]:
+        entries = self.targets.targets(year=year)
+        return cascade([(e.jurisdiction, e.indicator, e.comparator, e.value) for e in entries])
