@@ -38,13 +38,14 @@ class App:
         store = Store.open(settings.database_url, migrate=migrate)
         airquality = AirQualityService(settings.data_dir)
         targets = TargetService(store, airquality)
+        plans = PlanService(store, load_dictionary(settings))
         return cls(
             settings=settings,
             store=store,
-            plans=PlanService(store, load_dictionary(settings)),
+            plans=plans,
             airquality=airquality,
             targets=targets,
-            accountability=AccountabilityService(airquality, targets),
+            accountability=AccountabilityService(airquality, targets, plans),
         )
 
     def close(self) -> None:

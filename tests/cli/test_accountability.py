@@ -126,3 +126,41 @@ def test_a_bad_rules_file_is_one_clear_line(
                        "--data-dir", str(data_dir))  # fmt: skip
     assert code in (2, 3) and words in err and "Traceback" not in err
     assert run(capsys, "targets", "flags", "--from", "2025-03", "--to", "2025-01", "--data-dir", str(data_dir))[0] == 2
+
+
+def test_scorecard_to_xlsx(capsys: pytest.CaptureFixture[str], data_dir: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    d = str(data_dir)
+    assert run(capsys, "targets", "set", "--jurisdiction", "南京市", "--indicator", "pm25", "--year", "2025",
+               "--value", "40", "--data-dir", d)[0] == 0  # fmt: skip
+    assert run(capsys, "targets", "set", "--jurisdiction", "南京市", "--indicator", "good_day_ratio", "--year", "2025",
+               "--value", "90", "--data-dir", d)[0] == 0  # fmt: skip
+    code, out, err = run(capsys, "targets", "status", "--jurisdiction", "南京", "--as-of", "2025-02-15", "--runs", "10",
+                         "--json", "--data-dir", d)  # fmt: skip
+    status = {r["indicator"]: r for r in json.loads(out)}
+    pm25, good = Decimal(str(status["pm25"]["value_to_date"])), Decimal(str(status["good_day_ratio"]["value_to_date"]))
+    xlsx = tmp_path / "考核.xlsx"
+    code, out, err = run(capsys, "targets", "scorecard", "--jurisdiction", "南京市", "--jurisdiction", "江苏省",
+                         "--as-of", "2025-02-15", "-o", str(xlsx), "--data-dir", d)  # fmt: skip
+    assert code == 0, err
+    rows = list(openpyxl.load_workbook(xlsx).active.iter_rows(values_only=True))
+    assert rows[0] == ("辖区 jurisdiction", "部分 part", "考核项 item", "目标 target", "至今 to date", "得分 score",
+                       "权重 weight")  # fmt: skip
+    nanjing = {r[2]: r for r in rows if r[0] == "南京市"}
+
+    def expected(comparator: str, target: Decimal, value: Decimal) -> Decimal:
+        met = value <= target if comparator == "<=" else value >= target
+        ratio = Decimal(1) if met else (target / value if comparator == "<=" else value / target)
+        return (ratio * 100).quantize(Decimal("0.1"))
+
+    assert Decimal(str(nanjing["PM2.5浓度"][5])) == expected("<=", Decimal(40), pm25)
+    assert Decimal(str(nanjing["优良天数比率"][5])) == expected(">=", Decimal(90), good)
+    # 江苏省: 003's tasks, none due by 2025-02-15 completed (no status reported)
+    jiangsu = [r for r in rows if r[0] == "江苏省"]
+    tasks = next(r for r in jiangsu if r[1] == "任务 tasks")
+    assert tasks[5] == 0.0 and "项到期" in tasks[3]
+    code, out, _ = run(capsys, "targets", "scorecard", "--jurisdiction", "南京市", "--as-of", "2025-02-15",
+                       "--data-dir", d)  # fmt: skip
+    assert code == 0 and "考核总分" in out
+    assert run(capsys, "targets", "scorecard", "--jurisdiction", "拉萨", "--data-dir", d)[0] == 4

@@ -545,3 +545,60 @@ def targets_cascade_cmd(
     out.print(table)
     looser = [r for r in rows if r.relation == "looser"]
     out.print(f"{len(rows)} 项县级目标 county targets · 宽于所在市 looser than the city: {len(looser)}")
+
+
+@targets_app.command("scorecard")
+def targets_scorecard_cmd(
+    jurisdiction: Annotated[list[str], typer.Option("--jurisdiction", help="辖区 (repeatable) jurisdictions")],
+    as_of: AsOf = None,
+    rules_file: RulesOpt = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="table | xlsx | csv | json")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="输出文件 output file (.xlsx, .csv, .json)")
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """考核评分 The scorecard: air-quality targets and task completion, weighted (rules file); export .xlsx."""
+    from lantian.services.accountability import load_rules
+
+    rules = load_rules(rules_file)
+    day = parse_date(as_of, "as_of") or dt.date.today()
+    with open_app(data_dir, database_url) as lantian:
+        cards = [lantian.accountability.scorecard(j, day, rules) for j in jurisdiction]
+    columns = [
+        "辖区 jurisdiction",
+        "部分 part",
+        "考核项 item",
+        "目标 target",
+        "至今 to date",
+        "得分 score",
+        "权重 weight",
+    ]
+    data = export.TableData(f"考核评分 {day}", columns)
+    json_rows = []
+    for card in cards:
+        for line in card.lines:
+            part = "空气质量 air" if line.part == "air" else "任务 tasks"
+            score = None if line.score is None else float(line.score)
+            data.rows.append([card.jurisdiction, part, line.item, line.target, line.value, score, float(line.weight)])
+        for part, value in (("空气质量小计 air", card.air), ("任务小计 tasks", card.tasks), ("总分 total", card.total)):
+            data.rows.append([card.jurisdiction, part, card.note if part.startswith("总分") else "", "", "",
+                              None if value is None else float(value), None])  # fmt: skip
+        json_rows.append({
+            "jurisdiction": card.jurisdiction, "as_of": day, "air": card.air, "tasks": card.tasks,
+            "total": card.total, "note": card.note, "lines": [line.__dict__ for line in card.lines],
+        })  # fmt: skip
+    if output is None and fmt in (None, "table"):
+        for card in cards:  # one block per jurisdiction: readable in any terminal width
+            total = "—" if card.total is None else f"{card.total:f}"
+            out.print(f"[bold]{escape(card.jurisdiction)}[/bold] 考核总分 total {total}（{day}）")
+            for line in card.lines:
+                shown = "—" if line.score is None else f"{line.score:f}"
+                out.print(
+                    f"  {line.item}: 目标 {line.target} · 至今 {line.value} · 得分 {shown} · 权重 {line.weight:f}"
+                )
+            if card.note:
+                out.print(f"  注 note: {card.note}")
+        return
+    _write(data, fmt, output, json_rows)

@@ -16,6 +16,8 @@ from typing import Any
 
 from lantian.documents.read import decode_text
 from lantian.domain.aq.periods import Period, parse_period
+from lantian.domain.plans.model import TaskStatus
+from lantian.domain.plans.records import TaskFilter
 from lantian.domain.targets.accountability import (
     CascadeRow,
     Escalation,
@@ -30,9 +32,12 @@ from lantian.domain.targets.accountability import (
     settle_ranks,
     streak_flags,
 )
+from lantian.domain.targets.registry import place_key
+from lantian.domain.targets.scorecard import Scorecard, TargetLine, scorecard
 from lantian.errors import InputError, NotFoundError
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Options
+from lantian.services.plans import PlanService
 from lantian.services.targets import TargetService
 
 RANK_KEYS = {"composite": "rank", "pm25": "pm25_rank", "good_ratio": "good_ratio_rank", "change": "change_rank"}
@@ -65,6 +70,7 @@ class MonthlySeries:
 class AccountabilityService:
     airquality: AirQualityService
     targets: TargetService
+    plans: PlanService
 
     def monthly(self, first: str, last: str, *, level: str = "city", ranking: str = "composite") -> MonthlySeries:
         """The period statistics and rankings of every month from ``first`` to ``last`` (YYYY-MM)."""
@@ -115,3 +121,36 @@ class AccountabilityService:
     def cascade(self, year: int) -> list[CascadeRow]:
         entries = self.targets.targets(year=year)
         return cascade([(e.jurisdiction, e.indicator, e.comparator, e.value) for e in entries])
+
+    def scorecard(self, jurisdiction: str, as_of: dt.date, rules: Rules) -> Scorecard:
+        """The jurisdiction's 考核 scorecard on ``as_of``: its measured targets of that year (value to
+        date against target) and the tasks of its plans due by then (completed or not)."""
+        try:
+            rows = self.targets.status(jurisdiction, as_of, runs=0)
+        except NotFoundError:
+            rows = []
+        lines = []
+        for r in rows:
+            if not r["measured"] or r.get("target_value") is None:
+                continue
+            comparator = {"decrease_by": "<=", "increase_by": ">="}.get(r["comparator"], r["comparator"])
+            target = Decimal(str(r["target_value"]))
+            if r["comparator"] in ("decrease_by", "increase_by"):
+                target = target.quantize(Decimal("0.1"))
+            value = None if r["value_to_date"] is None else Decimal(str(r["value_to_date"]))
+            lines.append(TargetLine(r["indicator"], r["label"], comparator, target, value))
+        key = place_key(jurisdiction)
+        plans = [p.key for p in self.plans.list_plans() if p.jurisdiction and place_key(p.jurisdiction) == key]
+        due = completed = 0
+        for plan in plans:
+            for task in self.plans.list_tasks(TaskFilter(plan=plan)):
+                last = task.last_deadline()
+                if last is not None and last <= as_of:
+                    due += 1
+                    completed += task.status is TaskStatus.COMPLETED
+        if not lines and not plans:
+            message = (
+                f"nothing to score for {jurisdiction} in {as_of.year}: no targets, no plans (没有可考核的目标和任务)"
+            )
+            raise NotFoundError(message, field="jurisdiction")
+        return scorecard(jurisdiction, lines, due, completed, rules.weights)

@@ -374,6 +374,8 @@ class _Context:
         out: dict[str, Any],
         runs: int,
     ) -> None:
+        if runs <= 0:  # asked for the arithmetic only
+            return
         statistic = statistic_of(kind, key)
         history = {d["day"]: d for d in self.days if d["day"] < self.year_start}
         end = min(self.as_of, self.year_end)

@@ -115,3 +115,23 @@ def test_the_rules_file_and_its_errors() -> None:
     with pytest.raises(ConfigError, match="target must be a number"):
         parse_rules('[[per_unit]]\nname = "p"\nindicator = "pm25"\ntarget = true\npay_per_unit = 1\n'
                     'receive_per_unit = 1\n', name="r.toml")  # fmt: skip
+
+
+def test_the_scorecard_by_hand() -> None:
+    from lantian.domain.targets.scorecard import ScoreWeights, TargetLine, scorecard, target_score
+
+    # met → 100; PM2.5 40 against ≤ 35 → 35/40 = 87.5; 优良 76 against ≥ 80 → 95.0
+    assert target_score("<=", Decimal(35), Decimal(35)) == 100
+    assert target_score("<=", Decimal(35), Decimal(40)) == Decimal("87.5")
+    assert target_score(">=", Decimal(80), Decimal(76)) == Decimal("95.0")
+    weights = ScoreWeights(Decimal(60), Decimal(40), {"pm25": Decimal(50), "good_day_ratio": Decimal(30)})
+    lines = [TargetLine("pm25", "PM2.5", "<=", Decimal(35), Decimal(40)),
+             TargetLine("good_day_ratio", "优良", ">=", Decimal(80), Decimal(76)),
+             TargetLine("o3_p90", "O3", "<=", Decimal(160), None)]  # fmt: skip
+    card = scorecard("某市", lines, 8, 6, weights)
+    # air = (87.5 × 50 + 95 × 30) / 80 = 90.3125 → 90.3; tasks 6/8 = 75.0;
+    # total = (90.3 × 60 + 75 × 40) / 100 = 84.18 → 84.2
+    assert (card.air, card.tasks, card.total) == (Decimal("90.3"), Decimal("75.0"), Decimal("84.2"))
+    assert card.note == "" and card.lines[2].score is None
+    alone = scorecard("某区", lines[:1], 0, 0, weights)  # nothing due: the air part carries the whole weight
+    assert (alone.air, alone.tasks, alone.total) == (Decimal("87.5"), None, Decimal("87.5")) and "任务" in alone.note

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from lantian.domain.targets.scorecard import ScoreWeights
 from lantian.errors import ConfigError
 
 Ranking = Mapping[str, int | None]  # place → competition rank (None: not ranked that month)
@@ -236,7 +237,7 @@ class Rules:
     rank_schemes: tuple[RankScheme, ...] = ()
     ranking: str = "composite"  # the ranking flags and ladders are judged on
     source: str = ""
-    notes: dict[str, str] = field(default_factory=dict)
+    weights: ScoreWeights = field(default_factory=ScoreWeights)
 
 
 def parse_rules(text: str, *, name: str) -> Rules:
@@ -269,12 +270,18 @@ def parse_rules(text: str, *, name: str) -> Rules:
             )
             for r in data.get("rank", [])
         )  # fmt: skip
+        card = data.get("scorecard", {})
+        weights = ScoreWeights(
+            _dec(card, "air") if "air" in card else ScoreWeights.air,
+            _dec(card, "tasks") if "tasks" in card else ScoreWeights.tasks,
+            {str(k): _dec(card["indicators"], k) for k in card.get("indicators", {})},
+        )
     except KeyError as exc:
         raise ConfigError(f"a rule lacks {exc.args[0]!r} (规则缺少字段)", file=name, field=str(exc.args[0])) from None
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{exc} (规则取值错误)", file=name) from None
     ranking = str(data.get("ranking", "composite"))
-    return Rules(streaks, ladders, per_unit, rank_schemes, ranking, name)
+    return Rules(streaks, ladders, per_unit, rank_schemes, ranking, name, weights)
 
 
 def _positive(r: Mapping[str, Any], key: str) -> int:
