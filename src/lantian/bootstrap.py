@@ -12,6 +12,7 @@ from lantian.domain.plans.departments import DepartmentDictionary
 from lantian.services.accountability import AccountabilityService
 from lantian.services.airquality import AirQualityService
 from lantian.services.plans import PlanService
+from lantian.services.reports import ReportService
 from lantian.services.targets import TargetService
 from lantian.storage.store import Store
 
@@ -30,6 +31,7 @@ class App:
     airquality: AirQualityService
     targets: TargetService
     accountability: AccountabilityService
+    reports: ReportService
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> App:
@@ -39,13 +41,15 @@ class App:
         airquality = AirQualityService(settings.data_dir)
         targets = TargetService(store, airquality)
         plans = PlanService(store, load_dictionary(settings))
+        accountability = AccountabilityService(airquality, targets, plans)
         return cls(
             settings=settings,
             store=store,
             plans=plans,
             airquality=airquality,
             targets=targets,
-            accountability=AccountabilityService(airquality, targets, plans),
+            accountability=accountability,
+            reports=ReportService(airquality, targets, accountability, plans),
         )
 
     def close(self) -> None:

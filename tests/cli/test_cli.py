@@ -52,6 +52,8 @@ def test_demo_imports_the_five_seeds_and_the_monitoring_data_and_is_idempotent(
         for r in status.values():
             assert r["days_counted"] == 158 and r["baseline_value"] is not None and 0 <= r["probability"] <= 1
         assert status["pm25"]["target_value"] == pytest.approx(status["pm25"]["baseline_value"] * 0.97)
+        bulletin = Path(aq["bulletin"])  # the last complete month on record: May 2026
+        assert bulletin.name == "南京市2026年5月环境空气质量月报.docx" and bulletin.stat().st_size > 20_000
     # again, from a copy of the seeds alone (no monitoring data beside it): the plans are unchanged
     alone = tmp_path / "elsewhere" / "seeds"
     shutil.copytree(seeds_dir, alone)

@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from lantian import __version__
-from lantian.cli import aq, plans, tasks
+from lantian.cli import aq, plans, report, tasks
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
 from lantian.errors import LantianError
 from lantian.services.demo import DEMO_PLACE, DemoSummary, find_seeds_dir, run_demo
@@ -32,6 +32,7 @@ app.add_typer(plans.app, name="plans")
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(tasks.targets_app, name="targets")
 app.add_typer(aq.app, name="aq")
+app.add_typer(report.app, name="report")
 db_app = typer.Typer(help="数据库：迁移与状态 Database: migrations and status.")
 app.add_typer(db_app, name="db")
 
@@ -56,7 +57,14 @@ def demo_cmd(
     """演示：导入五份示例计划并汇总 Demo: import the five seed plans and print a summary."""
     folder = find_seeds_dir(seeds)
     with open_app(data_dir, database_url) as lantian:
-        summary = run_demo(lantian.plans, folder, airquality=lantian.airquality, targets=lantian.targets)
+        summary = run_demo(
+            lantian.plans,
+            folder,
+            airquality=lantian.airquality,
+            targets=lantian.targets,
+            reports=lantian.reports,
+            reports_dir=lantian.settings.data_dir / "reports",
+        )
         where = lantian.store.url
     if as_json:
         print_json(
@@ -139,6 +147,8 @@ def demo_cmd(
                 f"{'—' if target is None else f'{target:.1f}'} {row['unit']}（{row['target_note'] or ''}）· "
                 f"{tasks.rest_text(row)} · 达标概率 probability {probability}"
             )
+    if summary.bulletin is not None:
+        out.print(f"月报 monthly bulletin: {summary.bulletin}")
     out.print(
         "下一步 next: lantian plans list · lantian tasks list --department 发改委 · "
         "lantian tasks matrix -o 矩阵.xlsx · lantian plans review · lantian aq assess --period 2019 · "
@@ -160,6 +170,7 @@ def _aq_summary(summary: DemoSummary) -> dict[str, object] | None:
         "published_aqi_check": list(summary.published_check) if summary.published_check else None,
         "cities_2019": [_city_row(row) for row in summary.city_assessment],
         "published_city_days": summary.published_city_days,
+        "bulletin": None if summary.bulletin is None else str(summary.bulletin),
         "targets": {
             "jurisdiction": DEMO_PLACE,
             "as_of": summary.target_as_of,

@@ -16,9 +16,11 @@ from lantian.domain.plans.model import Role
 from lantian.domain.plans.records import PlanSummary, TaskFilter
 from lantian.domain.targets.registry import place_key, target_entry
 from lantian.errors import NotFoundError
+from lantian.services.accountability import load_rules
 from lantian.services.airquality import AirQualityService, AqImportReport
 from lantian.services.assessment import Options
 from lantian.services.plans import ImportReport, PlanService
+from lantian.services.reports import ReportService
 from lantian.services.targets import TargetService
 
 ENV_SEEDS_DIR = "LANTIAN_SEEDS_DIR"
@@ -60,6 +62,7 @@ class DemoSummary:
     published_city_days: int = 0  # published city daily values stored (history)
     target_status: list[dict[str, Any]] = field(default_factory=list)  # the demo targets, as of target_as_of
     target_as_of: dt.date | None = None
+    bulletin: Path | None = None  # the monthly bulletin the demo writes
 
 
 # the monitoring archives the demo loads from ``<seeds>/../data/aq`` (SOURCES.md there says what they are)
@@ -82,6 +85,8 @@ def run_demo(
     *,
     airquality: AirQualityService | None = None,
     targets: TargetService | None = None,
+    reports: ReportService | None = None,
+    reports_dir: Path | None = None,
     as_of: dt.date | None = None,
     runs: int = 1000,
 ) -> DemoSummary:
@@ -119,4 +124,10 @@ def run_demo(
             days = [d for (city, d) in airquality.published_days() if city == place_key(DEMO_PLACE)]
             summary.target_as_of = max(days)
             summary.target_status = targets.status(DEMO_PLACE, summary.target_as_of, runs=runs)
+            if reports is not None and reports_dir is not None:
+                # the bulletin of the last complete month on record
+                month = summary.target_as_of.replace(day=1) - dt.timedelta(days=1)
+                bulletin = reports.monthly(DEMO_PLACE, f"{month:%Y-%m}", load_rules(), runs=runs, issued=as_of)
+                summary.bulletin = reports_dir / f"{bulletin.title}.docx"
+                reports.write_monthly(bulletin, summary.bulletin)
     return summary

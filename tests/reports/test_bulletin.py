@@ -1,0 +1,132 @@
+"""The monthly bulletin end to end: 苏州 2025-02 from station data (14 cities ranked), seed 000's
+tasks for the overdue list, user targets — written as .docx, converted to PDF by LibreOffice and
+read back (pdftotext, pdftoppm), every figure checked against the engine."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+import docx
+import pytest
+
+from lantian.cli.main import main
+from lantian.domain.aq.periods import parse_period
+from lantian.reports.bulletin import chart_png
+from lantian.services.airquality import AirQualityService
+from lantian.services.assessment import Options
+
+
+def office() -> tuple[str, str, str]:
+    tools = (shutil.which("soffice"), shutil.which("pdftotext"), shutil.which("pdftoppm"))
+    if None in tools:
+        message = "LibreOffice and poppler-utils are needed to render the bulletin (scripts/setup installs them)"
+        if os.environ.get("LANTIAN_REQUIRE_OFFICE") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return tools  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="module")
+def data_dir(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("bulletin")
+    aq = seeds_dir.parent / "data" / "aq"
+    svc = AirQualityService(folder)
+    svc.import_station_lists(sorted((aq / "station_lists").glob("站点列表-20*.csv")))
+    svc.import_files(sorted((aq / "quotsoft_china_sites_2025" / "jiangsu_shanghai_subset").glob("china_sites_*.csv")))
+    (seed,) = seeds_dir.glob("000_*")
+    d = str(folder)
+    assert main(["plans", "import", str(seed), "--data-dir", d]) == 0
+    for indicator, value in (("pm25", "30"), ("good_day_ratio", "85")):
+        assert main(["targets", "set", "--jurisdiction", "苏州市", "--indicator", indicator, "--year", "2025",
+                     "--value", value, "--data-dir", d]) == 0  # fmt: skip
+    return folder
+
+
+def test_the_bulletin_has_the_figures_the_engine_computes(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    soffice, pdftotext, pdftoppm = office()
+    out = tmp_path / "月报.docx"
+    code = main(["report", "monthly", "--jurisdiction", "苏州市", "--month", "2025-02", "-o", str(out), "--runs", "50",
+                 "--issued", "2025-03-05", "--data-dir", str(data_dir)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "已写入 written" in captured.out
+    assert len(docx.Document(str(out)).inline_shapes) == 1  # the chart
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
+                   check=True, capture_output=True, timeout=180)  # fmt: skip
+    pdf = tmp_path / "月报.pdf"
+    text = subprocess.run([pdftotext, "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    flat = " ".join(text.split())
+    assert "苏州市 2025 年 2 月环境空气质量月" in flat and "发布日期：2025 年 03 月 05 日" in flat
+    for heading in ("一、本月空气质量", "二、年度目标完成情况", "四、预警与问责", "五、逾期任务"):
+        assert heading in flat
+    # the month's figures and the ranking: the engine's period statistics for 2025-02
+    rows = AirQualityService(data_dir).assessment().period("city", parse_period("2025-02"), Options(),
+                                                          with_last_year=False)  # fmt: skip
+    suzhou = next(r for r in rows if r["station"] == "苏州")
+    assert f"PM2.5（µg/m³） {suzhou['pm25']:g}" in flat
+    assert f"环境空气质量综合指数 {suzhou['composite_index']}" in flat
+    assert "2 月城市排名（按综合指数，并列同名次）" in flat
+    for r in rows:
+        assert f"{r['rank']} {r['station']}" in flat, r["station"]
+    assert f"{suzhou['rank']} 苏州 ◀" in flat
+    # the last place of February, on the ladder (January last too: 挂牌督办)
+    last = [r["station"] for r in rows if r["rank"] == max(x["rank"] for x in rows)]
+    assert any(f"{p}：本月排名末位" in flat for p in last)
+    # overdue tasks: seed 000's tasks past their deadline on 2025-02-28 (no status reported)
+    code = main(["tasks", "list", "--overdue", "--as-of", "2025-02-28", "--format", "json",
+                 "--data-dir", str(data_dir)])  # fmt: skip
+    overdue = json.loads(capsys.readouterr().out)
+    assert overdue and "截至本月底无逾期任务" not in flat
+    assert f"{len(overdue)} 项逾期任务 overdue tasks" in captured.out
+    table = docx.Document(str(out)).tables[-1]  # 五、逾期任务
+    assert [c.text for c in table.rows[0].cells] == ["计划", "任务", "牵头（负责）单位", "完成时限"]
+    assert len(table.rows) == len(overdue) + 1
+    for row, task in zip(table.rows[1:], overdue, strict=True):
+        assert row.cells[3].text == task["last_deadline"] and row.cells[1].text.startswith(task["number"])
+        names = {d["name"] for part in [task, *task["subtasks"]] for d in part["departments"]
+                 if d["role"] in ("lead", "responsible")}  # fmt: skip
+        assert set(row.cells[2].text.split("、")) == names
+    # the targets, year to date
+    assert "≤30µg/m³" in flat.replace(" ", "") and "≥85%" in flat.replace(" ", "")
+    # the pages render
+    subprocess.run([pdftoppm, "-png", "-r", "40", str(pdf), str(tmp_path / "page")], check=True, timeout=120)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert pages and all(p.stat().st_size > 2_000 for p in pages)
+
+
+def test_the_chart_draws_chinese_without_missing_glyphs(data_dir: Path) -> None:
+    from lantian.cli.common import open_app
+    from lantian.services.accountability import load_rules
+
+    with open_app(data_dir, None) as app:
+        bulletin = app.reports.monthly("苏州", "2025-01", load_rules(), runs=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png = chart_png(bulletin)
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    assert not [w for w in caught if "Glyph" in str(w.message)], [str(w.message) for w in caught]
+    assert bulletin.targets and bulletin.pm25_target == 30 and bulletin.good_target == 85
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["--jurisdiction", "苏州", "--month", "2025"], 2, "not a month"),
+        (["--jurisdiction", "拉萨", "--month", "2025-01"], 4, "no daily values for 拉萨"),
+        (["--jurisdiction", "苏州", "--month", "2024-06"], 4, "in 2024-06"),
+        (["--jurisdiction", "苏州", "--month", "2025-01", "-o", "月报.pdf"], 2, ".docx"),
+    ],
+)
+def test_bad_requests_are_one_clear_line(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int, words: str
+) -> None:
+    assert main(["report", "monthly", *args, "--runs", "0", "--data-dir", str(data_dir)]) == code
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
