@@ -14,21 +14,13 @@ from lantian.domain.aq.periods import parse_period
 from lantian.services.accountability import load_rules
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Options
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from tests.helpers import ARCHIVE_2025, aq_store, run
 
 
 @pytest.fixture(scope="module")
 def data_dir(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("accountability")
-    aq = seeds_dir.parent / "data" / "aq"
-    svc = AirQualityService(folder)
-    svc.import_station_lists(sorted((aq / "station_lists").glob("站点列表-20*.csv")))
-    svc.import_files(sorted((aq / "quotsoft_china_sites_2025" / "jiangsu_shanghai_subset").glob("china_sites_*.csv")))
+    aq_store(folder, seeds_dir, ARCHIVE_2025)
     (seed,) = seeds_dir.glob("003_*")
     assert main(["plans", "import", str(seed), "--data-dir", str(folder)]) == 0
     return folder

@@ -9,13 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lantian.cli.main import main
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from tests.helpers import run
 
 
 @pytest.fixture(scope="module")

@@ -11,15 +11,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from lantian.cli.main import main
+from tests.helpers import run
 
 SUZHOU = "苏州市·2024·重点工作任务分解表"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def seed(seeds_dir: Path, prefix: str) -> Path:

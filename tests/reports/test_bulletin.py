@@ -19,6 +19,7 @@ from lantian.domain.aq.periods import parse_period
 from lantian.reports.bulletin import chart_png
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Options
+from tests.helpers import ARCHIVE_2025, aq_store
 
 
 def office() -> tuple[str, str, str]:
@@ -34,10 +35,7 @@ def office() -> tuple[str, str, str]:
 @pytest.fixture(scope="module")
 def data_dir(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("bulletin")
-    aq = seeds_dir.parent / "data" / "aq"
-    svc = AirQualityService(folder)
-    svc.import_station_lists(sorted((aq / "station_lists").glob("站点列表-20*.csv")))
-    svc.import_files(sorted((aq / "quotsoft_china_sites_2025" / "jiangsu_shanghai_subset").glob("china_sites_*.csv")))
+    aq_store(folder, seeds_dir, ARCHIVE_2025)
     (seed,) = seeds_dir.glob("000_*")
     d = str(folder)
     assert main(["plans", "import", str(seed), "--data-dir", d]) == 0

@@ -20,6 +20,7 @@ from lantian import __version__
 from lantian.cli import aq, plans, report, tasks
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
 from lantian.errors import LantianError
+from lantian.reports.bulletin import remaining_text
 from lantian.services.demo import DEMO_PLACE, DemoSummary, find_seeds_dir, run_demo
 
 app = typer.Typer(
@@ -145,7 +146,7 @@ def demo_cmd(
             out.print(
                 f"  {row['label']}: 至今 {row['value_to_date']:g}（{row['days_counted']} 天）· 目标 "
                 f"{'—' if target is None else f'{target:.1f}'} {row['unit']}（{row['target_note'] or ''}）· "
-                f"{tasks.rest_text(row)} · 达标概率 probability {probability}"
+                f"{remaining_text(row)} · 达标概率 probability {probability}"
             )
     if summary.bulletin is not None:
         out.print(f"月报 monthly bulletin: {summary.bulletin}")

@@ -13,10 +13,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, parse_date, print_json
+from lantian.domain.aq.periods import parse_period
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, PlanTask, Role, TaskStatus
 from lantian.domain.plans.records import TaskFilter
+from lantian.domain.targets.registry import target_entry
 from lantian.errors import InputError, NotFoundError
 from lantian.reports import tasks_export as export
+from lantian.reports.bulletin import remaining_text
+from lantian.services.accountability import load_rules
 from lantian.services.targets import BACKTEST_INDICATORS, Forecast
 
 app = typer.Typer(help="任务：筛选、导出任务清单、责任矩阵、时限日历 Tasks: filter and export.")
@@ -301,7 +305,6 @@ def targets_set_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """登记目标 Set a target for a jurisdiction, indicator and year (replaces an earlier one)."""
-    from lantian.domain.targets.registry import target_entry
 
     entry = target_entry(
         jurisdiction, indicator, year, value, stretch=stretch, comparator=comparator, unit=unit,
@@ -347,7 +350,7 @@ def targets_status_cmd(
         probability = "—" if r["probability"] is None else f"{r['probability']:.0%}"
         out.print(f"[bold]{escape(r['label'])}[/bold]  目标 target {target}")
         out.print(f"  至今 to date {to_date}（{r['days_counted']} 天 days）{gap} · 进度 on track {track}")
-        out.print(f"  剩余要求 the rest must deliver: {rest_text(r)} · 达标概率 probability {probability}")
+        out.print(f"  剩余要求 the rest must deliver: {remaining_text(r)} · 达标概率 probability {probability}")
         out.print(f"  来源 source: {r['source']}" + (f" · 注 note: {r['note']}" if r["note"] else ""))
     if reported:
         out.print(
@@ -371,16 +374,6 @@ def _target_text(r: dict[str, Any]) -> str:
     else:
         text = f"{'≤' if comparator == '<=' else '≥'} {r['target']:g}{unit}"
     return text + ("" if r["stretch"] is None else f"（力争 {r['stretch']:g}）")
-
-
-def rest_text(r: dict[str, object]) -> str:
-    if r.get("required_mean_remaining") is not None:
-        return f"剩余日均值 ≤ {r['required_mean_remaining']:g} {r['unit']}"
-    if r.get("affordable_non_good_days") is not None:
-        return f"还需优良 {r['good_days_needed']} 天，可容许非优良 {r['affordable_non_good_days']} 天"
-    if r.get("affordable_heavy_days") is not None:
-        return f"可容许重污染 {r['affordable_heavy_days']} 天"
-    return "—"
 
 
 @targets_app.command("backtest")
@@ -450,6 +443,7 @@ def targets_backtest_cmd(
         out.print(f"每条预测 every forecast → {output}")
 
 
+LevelOpt = Annotated[str, typer.Option("--level", help="city | province | station")]
 RulesOpt = Annotated[Path | None, typer.Option("--rules", help="考核规则 TOML rules file (default: the shipped rules)")]
 
 
@@ -457,7 +451,7 @@ RulesOpt = Annotated[Path | None, typer.Option("--rules", help="考核规则 TOM
 def targets_flags_cmd(
     first: Annotated[str, typer.Option("--from", help="起始月份 first month YYYY-MM")],
     last: Annotated[str, typer.Option("--to", help="截止月份 last month YYYY-MM")],
-    level: Annotated[str, typer.Option("--level", help="city | province | station")] = "city",
+    level: LevelOpt = "city",
     by: Annotated[str | None, typer.Option("--by", help="composite | pm25 | good_ratio | change")] = None,
     rules_file: RulesOpt = None,
     as_json: JsonFlag = False,
@@ -465,8 +459,6 @@ def targets_flags_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """排名预警与问责 Flags over monthly rankings (连续N月倒数M位) and the escalation ladder (末位问责)."""
-    from lantian.services.accountability import load_rules
-
     rules = load_rules(rules_file)
     with open_app(data_dir, database_url) as lantian:
         monthly = lantian.accountability.monthly(first, last, level=level, ranking=by or rules.ranking)
@@ -497,16 +489,13 @@ def targets_flags_cmd(
 @targets_app.command("compensation")
 def targets_compensation_cmd(
     period: Annotated[str, typer.Option("--period", help="时段 2019-03 | 2019-Q1 | 2019 | A..B")],
-    level: Annotated[str, typer.Option("--level", help="city | province | station")] = "city",
+    level: LevelOpt = "city",
     rules_file: RulesOpt = None,
     as_json: JsonFlag = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """生态补偿核算 Ecological-compensation settlements with their arithmetic (万元; + 补偿 receives, − 扣缴 pays)."""
-    from lantian.domain.aq.periods import parse_period
-    from lantian.services.accountability import load_rules
-
     rules = load_rules(rules_file)
     the_period = parse_period(period)
     with open_app(data_dir, database_url) as lantian:
@@ -560,8 +549,6 @@ def targets_scorecard_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """考核评分 The scorecard: air-quality targets and task completion, weighted (rules file); export .xlsx."""
-    from lantian.services.accountability import load_rules
-
     rules = load_rules(rules_file)
     day = parse_date(as_of, "as_of") or dt.date.today()
     with open_app(data_dir, database_url) as lantian:

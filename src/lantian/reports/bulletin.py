@@ -133,7 +133,7 @@ def write_bulletin(b: Bulletin, path: Path) -> None:
         rows = [
             [
                 str(r["label"]), _target_text(r), _value(r["value_to_date"]), str(r["days_counted"]),
-                _rest(r), "—" if r["probability"] is None else f"{r['probability']:.0%}",
+                remaining_text(r), "—" if r["probability"] is None else f"{r['probability']:.0%}",
             ]
             for r in b.targets
         ]  # fmt: skip
@@ -199,11 +199,12 @@ def _target_text(r: dict[str, Any]) -> str:
     return f"{sign}{r['target']:g}{unit}{stretch}"
 
 
-def _rest(r: dict[str, Any]) -> str:
+def remaining_text(r: dict[str, Any]) -> str:
+    """What the rest of the year must deliver, as offices write it (a ``targets status`` row)."""
     if r.get("required_mean_remaining") is not None:
-        return f"剩余日均值≤{r['required_mean_remaining']:g}{r['unit']}"
+        return f"剩余日均值 ≤ {r['required_mean_remaining']:g} {r['unit']}"
     if r.get("good_days_needed") is not None:
-        return f"还需优良{r['good_days_needed']}天，可容许非优良{r['affordable_non_good_days']}天"
+        return f"还需优良 {r['good_days_needed']} 天，可容许非优良 {r['affordable_non_good_days']} 天"
     if r.get("affordable_heavy_days") is not None:
-        return f"可容许重污染{r['affordable_heavy_days']}天"
+        return f"可容许重污染 {r['affordable_heavy_days']} 天"
     return "—"
