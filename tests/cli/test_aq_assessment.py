@@ -105,6 +105,51 @@ def test_province_values_from_a_gbk_area_map(capsys: pytest.CaptureFixture[str],
     assert [r["station"] for r in json.loads(out)] == ["江苏省"]
 
 
+# a district map of 南京's national stations (the national lists carry cities only), for the tests
+NANJING_DISTRICTS = {
+    "1151A": "栖霞区", "1152A": "鼓楼区", "1153A": "鼓楼区", "1154A": "秦淮区", "1155A": "秦淮区",
+    "1156A": "玄武区", "1157A": "浦口区", "1158A": "建邺区", "1159A": "栖霞区",
+}  # fmt: skip
+
+
+def test_county_values_and_rankings_from_a_station_county_map(
+    capsys: pytest.CaptureFixture[str], aq: Path, tmp_path: Path
+) -> None:
+    data = ["--data-dir", str(tmp_path / "data")]
+    lists = [str(p) for p in sorted((aq / "station_lists").glob("站点列表-20*.csv"))]
+    run(capsys, "aq", "stations", "import", *lists, *data)
+    run(capsys, "aq", "import", *_january(aq), *data)
+    code, _, err = run(capsys, "aq", "assess", "--period", "2019-01", "--level", "county", *data)
+    assert code == 4 and "--counties" in err
+    # the whole city as one county: its values are the city's, to the last digit
+    whole = tmp_path / "whole.csv"
+    whole.write_text("监测点编码,区县\n" + "".join(f"{c},南京全市\n" for c in NANJING_DISTRICTS), encoding="gbk")
+    assert run(capsys, "aq", "areas", "import", "--counties", str(whole), *data)[0] == 0
+    args = ["aq", "assess", "--period", "2019-01", "--format", "json", *data]
+    county = json.loads(run(capsys, *args, "--level", "county")[1])
+    city = next(r for r in json.loads(run(capsys, *args, "--level", "city")[1]) if r["station"] == "南京")
+    assert len(county) == 1 and {k: v for k, v in county[0].items() if k not in ("station", "rank", "pm25_rank",
+                                 "good_ratio_rank", "change_rank")} == {k: v for k, v in city.items() if k not in (
+                                 "station", "rank", "pm25_rank", "good_ratio_rank", "change_rank")}  # fmt: skip
+    # six districts, ranked (ties share a rank)
+    districts = tmp_path / "districts.csv"
+    districts.write_text("监测点编码,区县\n" + "".join(f"{c},{d}\n" for c, d in NANJING_DISTRICTS.items()))
+    code, out, _ = run(capsys, "aq", "areas", "import", "--counties", str(districts), *data)
+    assert code == 0 and "9 个站点 stations → 6 个区县 counties" in out
+    code, out, err = run(capsys, "aq", "rank", "--period", "2019-01", "--level", "county", "--format", "json", *data)
+    assert code == 0, err
+    ranked = json.loads(out)
+    assert sorted(r["station"] for r in ranked) == ["建邺区", "栖霞区", "浦口区", "玄武区", "秦淮区", "鼓楼区"]
+    indices = {r["station"]: r["composite_index"] for r in ranked}
+    for r in ranked:
+        assert r["rank"] == 1 + sum(1 for v in indices.values() if float(v) < float(r["composite_index"]))
+    # a station in two counties is refused with its line
+    clash = tmp_path / "clash.csv"
+    clash.write_text("监测点编码,区县\n1151A,栖霞区\n1151A,玄武区\n", encoding="utf-8")
+    code, _, err = run(capsys, "aq", "areas", "import", "--counties", str(clash), *data)
+    assert code == 2 and "clash.csv:3: 区县" in err and "1151A" in err
+
+
 @pytest.mark.parametrize(
     ("args", "field"),
     [

@@ -177,7 +177,7 @@ def _cell(value: object) -> str:
 areas_app = typer.Typer(help="城市—省份对照表 The city → province map used for province values.")
 app.add_typer(areas_app, name="areas")
 
-Level = Annotated[str, typer.Option("--level", help="station | city | province（站点/城市/省）")]
+Level = Annotated[str, typer.Option("--level", help="station | county | city | province（站点/区县/城市/省）")]
 PeriodOpt = Annotated[
     str | None, typer.Option("--period", help="时段 2025 | 2025-Q1 | 2025-03 | 2025-ytd | 2025-01-01..2025-06-30")
 ]
@@ -328,7 +328,7 @@ def _emit(rows: list[dict[str, Any]], columns: list[str], fmt: str, output: Path
 
 
 def _check_product(product: str, level: str) -> None:
-    _check_level(level, ("station", "city", "province"))
+    _check_level(level, ("station", "county", "city", "province"))
     if product not in ("hourly", "daily", "period"):
         raise InputError(f"unknown product {product!r}; use hourly, daily or period", field="product")
 
@@ -448,7 +448,7 @@ def rank_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """排名（升序，并列同名次） Rank areas: ascending, ties share a rank (1, 2, 2, 4)."""
-    _check_level(level, ("station", "city", "province"))
+    _check_level(level, ("station", "county", "city", "province"))
     keys = {"composite": "rank", "pm25": "pm25_rank", "good_ratio": "good_ratio_rank", "change": "change_rank"}
     if by not in keys:
         raise InputError(f"unknown ranking {by!r}; use {' | '.join(keys)}", field="by")
@@ -512,12 +512,22 @@ def verify_cmd(
 
 @areas_app.command("import")
 def areas_import_cmd(
-    file: Annotated[Path, typer.Argument(help="CSV：城市,省级行政区（UTF-8 或 GBK）")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV：城市,省级行政区 — 或 --counties 时 监测点编码,区县（UTF-8 或 GBK）")
+    ],
+    counties: Annotated[
+        bool, typer.Option("--counties", help="站点—区县对照表 a station → county map (区县评价、排名用)")
+    ] = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """导入城市—省份对照表 Import the city → province map (省级评价用)."""
+    """导入城市—省份或站点—区县对照表 Import the city → province map, or with --counties the station → county map."""
     with open_app(data_dir, database_url) as lantian:
+        if counties:
+            mapping = lantian.airquality.import_county_map(file)
+            areas = sorted(set(mapping.values()))
+            out.print(f"{len(mapping)} 个站点 stations → {len(areas)} 个区县 counties ← {file}")
+            return
         mapping = lantian.airquality.import_area_map(file)
     provinces = sorted(set(mapping.values()))
     out.print(f"{len(mapping)} 个城市 cities → {len(provinces)} 个省份 provinces ← {file}")

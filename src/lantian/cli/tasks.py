@@ -443,7 +443,7 @@ def targets_backtest_cmd(
         out.print(f"每条预测 every forecast → {output}")
 
 
-LevelOpt = Annotated[str, typer.Option("--level", help="city | province | station")]
+LevelOpt = Annotated[str, typer.Option("--level", help="city | county | province | station")]
 RulesOpt = Annotated[Path | None, typer.Option("--rules", help="考核规则 TOML rules file (default: the shipped rules)")]
 
 

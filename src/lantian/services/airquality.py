@@ -27,6 +27,7 @@ from lantian.domain.aq.stations import (
     StationList,
     StationRegistry,
     parse_area_map,
+    parse_county_map,
     parse_station_list,
     valid_from_filename,
 )
@@ -122,6 +123,23 @@ class AirQualityService:
         _atomic_write(self.areas_path, "\n".join(lines) + "\n")
         return mapping
 
+    @property
+    def counties_path(self) -> Path:
+        return self.root / "counties.csv"
+
+    def county_map(self) -> dict[str, str]:
+        if not self.counties_path.exists():
+            return {}
+        return parse_county_map(self.counties_path.read_text(encoding="utf-8"), name=str(self.counties_path))
+
+    def import_county_map(self, path: Path) -> dict[str, str]:
+        """Check a station → county map (监测点编码, 区县) and keep it as the data folder's map."""
+        mapping = parse_county_map(_read_text(path), name=str(path))
+        self.root.mkdir(parents=True, exist_ok=True)
+        lines = ["监测点编码,区县"] + [f"{station},{county}" for station, county in sorted(mapping.items())]
+        _atomic_write(self.counties_path, "\n".join(lines) + "\n")
+        return mapping
+
     # ------------------------------------------------------------------ assessment
     def assessment(self, engine: str = "duckdb") -> Assessment:
         """The assessment over the hourly store."""
@@ -130,7 +148,8 @@ class AirQualityService:
                 "no hourly station data yet (尚无小时数据): import with `lantian aq import`", field="aq"
             )
         con = connect(engine)
-        return Assessment(con, read_hourly(con, self.store.glob("sites")), self.registry(), self.province_map())
+        hourly = read_hourly(con, self.store.glob("sites"))
+        return Assessment(con, hourly, self.registry(), self.province_map(), self.county_map())
 
     def calculator(
         self, paths: Sequence[Path], station_lists: Sequence[Path] = (), engine: str = "duckdb"
@@ -147,7 +166,7 @@ class AirQualityService:
             registry = self.registry()
         parsed = [self._parse(p, registry) for p in paths]
         con = connect(engine)
-        return Assessment(con, memory_table(con, parsed), registry, self.province_map())
+        return Assessment(con, memory_table(con, parsed), registry, self.province_map(), self.county_map())
 
     # ------------------------------------------------------------------ hourly data
     def parse_file(self, path: Path) -> ArchiveData:

@@ -40,7 +40,7 @@ from lantian.domain.standards.ranking import (
 )
 from lantian.errors import InputError, NotFoundError
 
-LEVELS = ("station", "city", "province")
+LEVELS = ("station", "county", "city", "province")
 PRODUCTS = ("hourly", "daily", "period")
 INDEX_INPUTS = {"so2": "so2", "no2": "no2", "pm10": "pm10", "pm25": "pm25", "co": "co_p95", "o3": "o3_p90"}
 HOURLY_INPUTS = ("so2", "no2", "co", "o3", "pm10", "pm25", "so2_24h", "o3_8h", "pm10_24h", "pm25_24h")
@@ -63,11 +63,19 @@ class Options:
 class Assessment:
     """Computations over one hourly table (the store or files read in memory)."""
 
-    def __init__(self, con: Any, hourly: Any, registry: StationRegistry, province_of: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        con: Any,
+        hourly: Any,
+        registry: StationRegistry,
+        province_of: Mapping[str, str] | None = None,
+        county_of: Mapping[str, str] | None = None,
+    ):
         self.con = con
         self.source = hourly  # the hourly table
         self.registry = registry
         self.province_of = dict(province_of or {})
+        self.county_of = dict(county_of or {})  # station code → county (区县)
         # An Assessment is a snapshot of its input for its lifetime: the data span and the station
         # daily values of a range are computed once and reused (period, last year, city values).
         self._span: tuple[dt.date, dt.date] | bool | None = False
@@ -101,6 +109,11 @@ class Assessment:
                     field="level",
                 )
             rows = self.registry.memberships(self.province_of)
+        elif level == "county":
+            if not self.county_of:
+                message = "county values need a station → county map (需要站点—区县对照表)"
+                raise NotFoundError(f"{message}: `lantian aq areas import --counties FILE`", field="level")
+            rows = self.registry.memberships(county_of=self.county_of)
         else:
             rows = self.registry.memberships()
         return membership_table(rows)

@@ -126,10 +126,13 @@ class StationRegistry:
         current = self.in_force(day)
         return {s.city for s in current.stations.values()} if current else set()
 
-    def memberships(self, province_of: dict[str, str] | None = None) -> list[tuple[str, str, dt.date, dt.date | None]]:
+    def memberships(
+        self, province_of: dict[str, str] | None = None, county_of: dict[str, str] | None = None
+    ) -> list[tuple[str, str, dt.date, dt.date | None]]:
         """Assessment membership (评价点归属): (station, area, valid_from, valid_to exclusive) per list period.
 
-        The area is the station's city, or with ``province_of`` (city → province) its province.
+        The area is the station's city; with ``province_of`` (city → province) its province; with
+        ``county_of`` (station code → county) its county, stations without a county left out.
         Control stations (对照点) are left out. The earliest list also covers the days before it."""
         rows: list[tuple[str, str, dt.date, dt.date | None]] = []
         for i, station_list in enumerate(self.lists):
@@ -139,7 +142,10 @@ class StationRegistry:
                 station = self.lookup(code, station_list.valid_from)
                 if station is None or station.control:
                     continue
-                area = station.city if province_of is None else province_of.get(station.city)
+                if county_of is not None:
+                    area = county_of.get(code)
+                else:
+                    area = station.city if province_of is None else province_of.get(station.city)
                 if area:
                     rows.append((code, area, start, end))
         return rows
@@ -164,4 +170,28 @@ def parse_area_map(text: str, *, name: str) -> dict[str, str]:
         out[city] = province
     if not out:
         raise StructureError("the area map has no rows (区域对照表没有数据)", file=name)
+    return out
+
+
+_COUNTY_HEADER = {
+    "监测点编码": "station", "站点编码": "station", "station": "station", "code": "station",
+    "区县": "county", "县（市、区）": "county", "县(市、区)": "county", "county": "county",
+}  # fmt: skip
+
+
+def parse_county_map(text: str, *, name: str) -> dict[str, str]:
+    """Station → county (监测点编码 → 区县): which stations a county's (or district's) values are
+    computed from. The national lists give only cities, so a 大气办 keeps this map itself."""
+    _, rows = csv_rows(text, name=name, header=_COUNTY_HEADER, required=("station", "county"), what="county map")
+    out: dict[str, str] = {}
+    for line, row in rows:
+        station, county = row["station"], row["county"]
+        if not station or not county:
+            raise StructureError("a row needs a station and a county (需填写站点编码和区县)", file=name, line=line)
+        if out.get(station, county) != county:
+            message = f"{station} is mapped to both {out[station]} and {county} (站点对应多个区县)"
+            raise StructureError(message, file=name, line=line, field="区县")
+        out[station] = county
+    if not out:
+        raise StructureError("the county map has no rows (区县对照表没有数据)", file=name)
     return out
