@@ -14,6 +14,7 @@ from lantian.services.airquality import AirQualityService
 from lantian.services.plans import PlanService
 from lantian.services.reports import ReportService
 from lantian.services.targets import TargetService
+from lantian.services.warnings import WarningService
 from lantian.storage.store import Store
 
 
@@ -32,6 +33,7 @@ class App:
     targets: TargetService
     accountability: AccountabilityService
     reports: ReportService
+    warnings: WarningService
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> App:
@@ -50,6 +52,7 @@ class App:
             targets=targets,
             accountability=accountability,
             reports=ReportService(airquality, targets, accountability, plans),
+            warnings=WarningService(airquality),
         )
 
     def close(self) -> None:

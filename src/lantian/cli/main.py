@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from lantian import __version__
-from lantian.cli import aq, plans, report, tasks
+from lantian.cli import aq, plans, report, tasks, warnings
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
 from lantian.errors import LantianError
 from lantian.reports.bulletin import remaining_text
@@ -34,6 +34,7 @@ app.add_typer(tasks.app, name="tasks")
 app.add_typer(tasks.targets_app, name="targets")
 app.add_typer(aq.app, name="aq")
 app.add_typer(report.app, name="report")
+app.add_typer(warnings.app, name="warnings")
 db_app = typer.Typer(help="数据库：迁移与状态 Database: migrations and status.")
 app.add_typer(db_app, name="db")
 

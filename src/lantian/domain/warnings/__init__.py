@@ -1,0 +1,1 @@
+"""Heavy-pollution weather (重污染天气): forecasts, warning levels, forecast verification."""
