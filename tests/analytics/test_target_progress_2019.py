@@ -58,7 +58,8 @@ def test_year_to_date_from_daily_values_equals_the_engine(archive: Any) -> None:
     """Where some days are only published values, the year-to-date figure is computed from the daily
     values (services.targets); on station data it must equal the engine's period statistics."""
     from lantian.domain.aq.periods import Period
-    from lantian.services.targets import city_days, statistic_of
+    from lantian.domain.targets.yearend import statistic_of
+    from lantian.services.targets import city_days
 
     svc = archive("2019")
     assessment = svc.assessment()

@@ -16,12 +16,12 @@ from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, pa
 from lantian.domain.aq.periods import parse_period
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, PlanTask, Role, TaskStatus
 from lantian.domain.plans.records import TaskFilter
+from lantian.domain.targets.backtest import BACKTEST_INDICATORS, Forecast
 from lantian.domain.targets.registry import target_entry
 from lantian.errors import InputError, NotFoundError
 from lantian.reports import tasks_export as export
-from lantian.reports.bulletin import remaining_text
+from lantian.reports.bulletin import remaining_text, target_text
 from lantian.services.accountability import load_rules
-from lantian.services.targets import BACKTEST_INDICATORS, Forecast
 
 app = typer.Typer(help="任务：筛选、导出任务清单、责任矩阵、时限日历 Tasks: filter and export.")
 targets_app = typer.Typer(help="目标：计划中的量化目标 Targets extracted from plans.")
@@ -343,7 +343,7 @@ def targets_status_cmd(
     for r in rows:
         if r in reported:
             continue
-        target = _target_text(r)
+        target = target_text(r)
         to_date = "—" if r["value_to_date"] is None else f"{r['value_to_date']:g}"
         gap = "" if r.get("gap") is None else f" · 差距 gap {r['gap']:+.1f}"
         track = {True: "是 yes", False: "否 no", None: "—"}[r["on_track"]]
@@ -358,22 +358,10 @@ def targets_status_cmd(
             "由任务进度填报 reported through task progress）"
         )
         for r in reported:
-            out.print(f"  {escape(str(r['label']))} {_target_text(r)} · {r['source']}")
+            out.print(f"  {escape(str(r['label']))} {target_text(r)} · {r['source']}")
     notes = {r["probability_basis"] for r in rows if r["probability_basis"]}
     for n in sorted(notes):
         out.print(f"注 note: {n}")
-
-
-def _target_text(r: dict[str, Any]) -> str:
-    """≤ 31 µg/m³（力争 30）, ≥ 80 %, 较2015年下降 20 % …"""
-    unit = f" {r['unit']}" if r["unit"] else ""
-    comparator = r["comparator"]
-    if comparator in ("decrease_by", "increase_by"):
-        verb = "下降" if comparator == "decrease_by" else "上升"
-        text = f"较{r['baseline_year']}年{verb} {r['target']:g}{unit}"
-    else:
-        text = f"{'≤' if comparator == '<=' else '≥'} {r['target']:g}{unit}"
-    return text + ("" if r["stretch"] is None else f"（力争 {r['stretch']:g}）")
 
 
 @targets_app.command("backtest")

@@ -19,8 +19,10 @@ from typing import Any
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from lantian.domain.targets.registry import INDICATORS
 from lantian.errors import ConfigError, InputError
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "Source Han Sans SC")
@@ -120,6 +122,8 @@ def write_bulletin(b: Bulletin, path: Path) -> None:
     doc = Document()
     style = doc.styles["Normal"]
     style.font.name = "Noto Sans CJK SC"
+    # Word takes Chinese text from the East Asian font slot, which font.name does not set
+    style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "Noto Sans CJK SC")
     style.font.size = Pt(10.5)
     heading = doc.add_heading(b.title, level=0)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -132,7 +136,7 @@ def write_bulletin(b: Bulletin, path: Path) -> None:
     if b.targets:
         rows = [
             [
-                str(r["label"]), _target_text(r), _value(r["value_to_date"]), str(r["days_counted"]),
+                str(r["label"]), target_text(r), _value(r["value_to_date"]), str(r["days_counted"]),
                 remaining_text(r), "—" if r["probability"] is None else f"{r['probability']:.0%}",
             ]
             for r in b.targets
@@ -187,16 +191,20 @@ def _value(v: Any) -> str:
     return "—" if v is None else f"{v:g}"
 
 
-def _target_text(r: dict[str, Any]) -> str:
-    unit = r["unit"] or ""
-    value = r.get("target_value", r["target"])
+def target_text(r: dict[str, Any]) -> str:
+    """A target as offices write it (a ``targets status`` row): ≤ 31 µg/m³（力争 30）, ≥ 80 %,
+    较2025年下降 3 %（27.2 µg/m³） — a relative target with the threshold it resolves to."""
+    unit = f" {r['unit']}" if r["unit"] else ""
     if r["comparator"] in ("decrease_by", "increase_by"):
         verb = "下降" if r["comparator"] == "decrease_by" else "提高"
-        shown = "—" if value is None else f"{value:.1f}"
-        return f"较{r['baseline_year']}年{verb}{r['target']:g}%（{shown}{unit}）"
-    sign = "≤" if r["comparator"] == "<=" else "≥"
-    stretch = "" if r["stretch"] is None else f"（力争{r['stretch']:g}）"
-    return f"{sign}{r['target']:g}{unit}{stretch}"
+        threshold = r.get("target_value")
+        spec = INDICATORS.get(r["indicator"])  # the threshold is in the indicator's own unit
+        unit = f" {spec.unit}" if spec and spec.unit else ""
+        shown = "" if threshold is None else f"（{threshold:.1f}{unit}）"
+        text = f"较{r['baseline_year']}年{verb} {r['target']:g} %{shown}"
+    else:
+        text = f"{'≤' if r['comparator'] == '<=' else '≥'} {r['target']:g}{unit}"
+    return text + ("" if r["stretch"] is None else f"（力争 {r['stretch']:g}）")
 
 
 def remaining_text(r: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,39 +105,35 @@ class AirQualityService:
         self._registry = None
         return [p for p, _ in parsed]
 
-    # ------------------------------------------------------------------ city → province map
+    # ------------------------------------------------------------------ area maps
+    # city → province (areas.csv) and station → county (counties.csv), each checked when imported
+    # and kept in the data folder in a normalised form
     @property
     def areas_path(self) -> Path:
         return self.root / "areas.csv"
-
-    def province_map(self) -> dict[str, str]:
-        if not self.areas_path.exists():
-            return {}
-        return parse_area_map(self.areas_path.read_text(encoding="utf-8"), name=str(self.areas_path))
-
-    def import_area_map(self, path: Path) -> dict[str, str]:
-        """Check a city → province map (城市, 省级行政区) and keep it as the data folder's map."""
-        mapping = parse_area_map(_read_text(path), name=str(path))
-        self.root.mkdir(parents=True, exist_ok=True)
-        lines = ["城市,省级行政区"] + [f"{city},{province}" for city, province in sorted(mapping.items())]
-        _atomic_write(self.areas_path, "\n".join(lines) + "\n")
-        return mapping
 
     @property
     def counties_path(self) -> Path:
         return self.root / "counties.csv"
 
+    def province_map(self) -> dict[str, str]:
+        return _read_map(self.areas_path, parse_area_map)
+
     def county_map(self) -> dict[str, str]:
-        if not self.counties_path.exists():
-            return {}
-        return parse_county_map(self.counties_path.read_text(encoding="utf-8"), name=str(self.counties_path))
+        return _read_map(self.counties_path, parse_county_map)
+
+    def import_area_map(self, path: Path) -> dict[str, str]:
+        """Check a city → province map (城市, 省级行政区) and keep it as the data folder's map."""
+        return self._keep_map(path, self.areas_path, parse_area_map, "城市,省级行政区")
 
     def import_county_map(self, path: Path) -> dict[str, str]:
         """Check a station → county map (监测点编码, 区县) and keep it as the data folder's map."""
-        mapping = parse_county_map(_read_text(path), name=str(path))
+        return self._keep_map(path, self.counties_path, parse_county_map, "监测点编码,区县")
+
+    def _keep_map(self, path: Path, kept: Path, parse: MapParser, header: str) -> dict[str, str]:
+        mapping = parse(_read_text(path), name=str(path))
         self.root.mkdir(parents=True, exist_ok=True)
-        lines = ["监测点编码,区县"] + [f"{station},{county}" for station, county in sorted(mapping.items())]
-        _atomic_write(self.counties_path, "\n".join(lines) + "\n")
+        _atomic_write(kept, "\n".join([header, *(f"{k},{v}" for k, v in sorted(mapping.items()))]) + "\n")
         return mapping
 
     # ------------------------------------------------------------------ assessment
@@ -312,6 +308,13 @@ def _parquet_cells(values: list[Any]) -> list[str]:
         else:
             cells.append(str(v))
     return cells
+
+
+MapParser = Callable[..., dict[str, str]]
+
+
+def _read_map(path: Path, parse: MapParser) -> dict[str, str]:
+    return parse(path.read_text(encoding="utf-8"), name=str(path)) if path.exists() else {}
 
 
 def _read_text(path: Path) -> str:

@@ -2,7 +2,7 @@
 
 Every figure comes from the city daily values (:func:`lantian.services.targets.city_days`: computed
 from station data, or as published where there is none) through the same year-end rules as the
-targets (:func:`~lantian.services.targets.statistic_of`, equal to the engine's period statistics on
+targets (:func:`~lantian.domain.targets.yearend.statistic_of`, equal to the engine's period statistics on
 station data — ``tests/analytics/test_target_progress_2019.py``); the targets, flags and overdue
 tasks from their services. :mod:`lantian.reports.bulletin` lays it out.
 """
@@ -21,15 +21,16 @@ from lantian.domain.plans.records import TaskFilter
 from lantian.domain.standards.ranking import competition_ranks
 from lantian.domain.targets.accountability import Ranking, Rules, escalations, streak_flags
 from lantian.domain.targets.registry import place_key
+from lantian.domain.targets.yearend import statistic_of
 from lantian.errors import InputError, NotFoundError
 from lantian.reports.bulletin import Bulletin, MonthFigure, write_bulletin
 from lantian.services.accountability import AccountabilityService
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Assessment
 from lantian.services.plans import PlanService
-from lantian.services.targets import RUNS, TargetService, city_days, statistic_of
+from lantian.services.targets import RUNS, TargetService, city_days
 
-# the month's figures: (label, kind, key, unit)
+# the month's figures: (label, kind, indicator key) — the year-end rules of domain.targets.yearend
 MONTH_ITEMS = (
     ("PM2.5（µg/m³）", "mean", "pm25"),
     ("PM10（µg/m³）", "mean", "pm10"),

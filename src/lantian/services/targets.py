@@ -14,24 +14,20 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
-from lantian.domain.aq.periods import Period
-from lantian.domain.standards.hj663 import percentile, ratio_percent
-from lantian.domain.standards.ranking import composite_index
-from lantian.domain.standards.rounding import round_half_even
+from lantian.domain.aq.published import daily_row
+from lantian.domain.targets.backtest import BACKTEST_INDICATORS, Backtest, run_backtest
 from lantian.domain.targets.progress import good_day_progress, heavy_day_progress, mean_progress
-from lantian.domain.targets.projection import DayValues, brier_score, level_factors, simulate, simulated_years
+from lantian.domain.targets.projection import DayValues, level_factors, simulate
 from lantian.domain.targets.registry import COMPARATORS, INDICATORS, IndicatorSpec, TargetEntry, effective, place_key
+from lantian.domain.targets.yearend import COMPLETE_YEAR, DRIVERS, present, statistic_of
 from lantian.errors import InputError, NotFoundError
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Assessment, Options
 from lantian.storage.store import Store
 
 RUNS = 1000
-COMPLETE_YEAR = 324  # valid days that make a year's statistic valid (GB 3095)
-BACKTEST_INDICATORS = ("pm25", "good_day_ratio")
 
 
 @dataclass
@@ -103,139 +99,6 @@ class TargetService:
         return [context.row(e, runs) for e in entries]
 
 
-@dataclass(frozen=True)
-class Forecast:
-    """One backtest forecast: at ``as_of``, the probability that ``place`` meets ``target`` by the
-    end of ``year``, by each method, and what the year did."""
-
-    place: str
-    year: int
-    as_of: dt.date
-    indicator: str
-    target: Decimal
-    reference_year: int
-    level_adjusted: float
-    plain: float
-    on_track: bool  # the value to date already meets the target (the naive forecast)
-    met: bool
-
-
-@dataclass(frozen=True)
-class Backtest:
-    forecasts: list[Forecast]
-    runs: int
-    changes: tuple[float, ...]
-
-    def brier(self, indicator: str | None = None) -> dict[str, float]:
-        """Brier score of each method (0 is perfect; a constant 50 % scores 0.25)."""
-        chosen = [f for f in self.forecasts if indicator in (None, f.indicator)]
-        if not chosen:
-            return {}
-        base = sum(f.met for f in chosen) / len(chosen)
-        return {
-            "level_adjusted": float(brier_score([(f.level_adjusted, f.met) for f in chosen])),
-            "plain": float(brier_score([(f.plain, f.met) for f in chosen])),
-            "on_track": float(brier_score([(float(f.on_track), f.met) for f in chosen])),
-            "base_rate": float(brier_score([(base, f.met) for f in chosen])),
-        }
-
-    def calibration(self, method: str = "level_adjusted", bins: int = 5) -> list[dict[str, Any]]:
-        """Forecasts grouped by predicted probability: how often the target was met in each group."""
-        out = []
-        for b in range(bins):
-            low, high = b / bins, (b + 1) / bins
-            group = [
-                f
-                for f in self.forecasts
-                if low <= getattr(f, method) < high or (b == bins - 1 and getattr(f, method) == 1)
-            ]
-            if group:
-                out.append({
-                    "from": low, "to": high, "forecasts": len(group),
-                    "mean_predicted": sum(getattr(f, method) for f in group) / len(group),
-                    "observed": sum(f.met for f in group) / len(group),
-                })  # fmt: skip
-        return out
-
-
-def run_backtest(
-    places: dict[str, dict[dt.date, dict[str, Any]]],
-    *,
-    indicators: Sequence[str] = BACKTEST_INDICATORS,
-    changes: Sequence[float] = (0, 5, 10),
-    runs: int = 200,
-    minimum_days: int = COMPLETE_YEAR,
-) -> Backtest:
-    """At each month-end (January … November) of every complete year of every place that has an
-    earlier year on record: the probability of meeting targets set from the last complete earlier
-    year (its value improved by each of ``changes`` per cent), by the level-adjusted and the plain
-    bootstrap, against what the year did. A year is complete with ``minimum_days`` valid days of
-    the indicator (GB 3095's 324)."""
-    forecasts: list[Forecast] = []
-    for place, by_day in sorted(places.items()):
-        for indicator in indicators:
-            spec = INDICATORS[indicator]
-            variable = spec.key if spec.kind == "mean" else "aqi"
-            statistic = statistic_of(spec.kind, spec.key)
-            years = sorted({d.year for d in by_day})
-            complete = [
-                y for y in years
-                if sum(1 for d, v in by_day.items() if d.year == y and v.get(variable) is not None) >= minimum_days
-            ]  # fmt: skip
-            for year in complete:
-                earlier = [y for y in complete if y < year]
-                if not earlier:
-                    continue
-                reference = earlier[-1]
-                days = [v for d, v in sorted(by_day.items()) if d.year == year]
-                ref_value = statistic([v for d, v in by_day.items() if d.year == reference])
-                outcome = statistic(days)
-                if ref_value is None or outcome is None:
-                    continue
-                targets = [_backtest_target(spec.comparator, ref_value, c) for c in changes]
-                history = {d: v for d, v in by_day.items() if d.year < year}
-                for month in range(1, 12):
-                    as_of = dt.date(year, month + 1, 1) - dt.timedelta(days=1)
-                    observed = [v for v in days if v["day"] <= as_of]
-                    remaining = [
-                        as_of + dt.timedelta(days=k) for k in range(1, (dt.date(year, 12, 31) - as_of).days + 1)
-                    ]
-                    seed = zlib.crc32(f"{place}|{indicator}|{as_of}".encode())
-                    scale = level_factors(observed, history, sorted({d.year for d in history}), (variable,))
-                    adjusted, _ = simulated_years(
-                        observed, history, remaining, statistic, runs=runs, seed=seed, scale=scale
-                    )
-                    plain, _ = simulated_years(observed, history, remaining, statistic, runs=runs, seed=seed)
-                    if adjusted is None or plain is None:
-                        continue
-                    to_date = statistic(observed)
-                    for target in targets:
-                        met = _meets(spec.comparator, outcome, target)
-                        forecasts.append(Forecast(
-                            place, year, as_of, indicator, target, reference,
-                            _share(adjusted, spec.comparator, target), _share(plain, spec.comparator, target),
-                            to_date is not None and _meets(spec.comparator, to_date, target), met,
-                        ))  # fmt: skip
-    return Backtest(forecasts, runs, tuple(changes))
-
-
-def _backtest_target(comparator: str, reference: Decimal, change: float) -> Decimal:
-    """The reference year's value improved by ``change`` per cent: lower for a ``<=`` target (whole
-    µg/m³), higher for a ``>=`` one (one decimal, at most 100 %)."""
-    factor = Decimal(1) + (Decimal(str(change)) / 100) * (-1 if comparator == "<=" else 1)
-    if comparator == "<=":
-        return round_half_even(reference * factor, 0)
-    return min(round_half_even(reference * factor, 1), Decimal(100))
-
-
-def _meets(comparator: str, value: Decimal, target: Decimal) -> bool:
-    return value <= target if comparator == "<=" else value >= target
-
-
-def _share(values: Sequence[Decimal | None], comparator: str, target: Decimal) -> float:
-    return sum(1 for v in values if v is not None and _meets(comparator, v, target)) / len(values)
-
-
 def _from_plan(stored: Any) -> TargetEntry | None:
     g = stored.target
     if not g.jurisdiction or g.year is None or g.value is None or g.comparator not in COMPARATORS:
@@ -263,21 +126,14 @@ class _Context:
         self.year_end = dt.date(as_of.year, 12, 31)
         self.area: str | None = None
         self.days: list[dict[str, Any]] = []
-        self.assessment: Assessment | None = None
         try:
-            self.assessment = airquality.assessment()
+            assessment: Assessment | None = airquality.assessment()
         except NotFoundError:
-            self.assessment = None
-        places = city_days(airquality, self.assessment, place_key(jurisdiction))
+            assessment = None
+        places = city_days(airquality, assessment, place_key(jurisdiction))
         if places:
             ((self.area, by_day),) = places.items()
             self.days = [v for _, v in sorted(by_day.items())]
-
-    def period_row(self, start: dt.date, end: dt.date) -> dict[str, Any] | None:
-        if self.assessment is None or self.area is None or end < start:
-            return None
-        rows = self.assessment.period("city", Period(start, end, f"{start}..{end}"), Options(), with_last_year=False)
-        return next((r for r in rows if r["station"] == self.area), None)
 
     def row(self, e: TargetEntry, runs: int) -> dict[str, Any]:
         spec = INDICATORS.get(e.indicator)
@@ -305,15 +161,12 @@ class _Context:
         if not observed:
             out["note"] = f"no monitoring data for {e.year} to date (没有本年度至今的监测数据)"
             return out
+        # the year-end rule over the daily values (equal to the engine's period statistics on station
+        # data: tests/analytics/test_target_progress_2019.py)
+        value = statistic_of(spec.kind, spec.key)(observed)
         from_published = sum(1 for d in observed if d["source"] != "stations")
         if from_published:
-            # some days only as published: the year-to-date figure from the daily values themselves
-            row: dict[str, Any] = {"valid_days": len(_values(observed, "aqi"))}
-            value: Any = statistic_of(spec.kind, spec.key)(observed)
             out["note"] = f"{from_published} of the days are published city values (其中{from_published}天为发布值)"
-        else:
-            row = self.period_row(self.year_start, end) or {}
-            value = row.get(spec.column) if spec.column else None
         out["value_to_date"] = _num(value)
         remaining = out["days_remaining"]
         better: Callable[[Any], bool] = (
@@ -338,7 +191,7 @@ class _Context:
                 h = heavy_day_progress(target, sum(1 for a in valid if a > 200), len(valid), remaining)
                 out["affordable_heavy_days"] = h.affordable_remaining
         else:
-            out["days_counted"] = int(row.get("valid_days") or 0)
+            out["days_counted"] = len(present(observed, "aqi"))
         self._probability(e, spec.key, spec.kind, target, better, observed, out, runs)
         return out
 
@@ -388,7 +241,7 @@ class _Context:
         seed = zlib.crc32(f"{e.jurisdiction}|{e.indicator}|{self.as_of}".encode())
         years = sorted({d.year for d in history})
         scale = (
-            level_factors(observed, history, years, _DRIVERS.get(key) or _DRIVERS.get(kind, (key,)))
+            level_factors(observed, history, years, DRIVERS.get(key) or DRIVERS.get(kind, (key,)))
             if self.adjust
             else None
         )
@@ -417,7 +270,7 @@ def city_days(
         k = place_key(city)
         if key is None or k == key:
             name = names.setdefault(k, city)
-            out.setdefault(name, {})[day] = _published_row(name, day, values, source)
+            out.setdefault(name, {})[day] = daily_row(name, day, values, source)
     if assessment is not None:
         for r in assessment.daily("city", None, None, Options()):
             k = place_key(r["station"])
@@ -427,80 +280,5 @@ def city_days(
     return out
 
 
-def _published_row(city: str, day: dt.date, values: dict[str, float], source: str) -> dict[str, Any]:
-    """A published day as a daily row: concentrations rounded as a report gives them (GB/T 8170:
-    integers, CO to 0.1 mg/m³), O3 as the day's MDA8."""
-    row: dict[str, Any] = {"station": city, "day": day, "source": source}
-    for f, column in (("pm25", "pm25"), ("pm10", "pm10"), ("so2", "so2"), ("no2", "no2"), ("o3", "o3_8h_max")):
-        v = values.get(f)
-        row[column] = None if v is None else int(round_half_even(Decimal(str(v)), 0))
-    co = values.get("co")
-    row["co"] = None if co is None else float(round_half_even(Decimal(str(co)), 1))
-    aqi = values.get("aqi")
-    row["aqi"] = None if aqi is None else int(round_half_even(Decimal(str(aqi)), 0))
-    return row
-
-
 def _num(value: Any) -> float | None:
     return None if value is None else float(value)
-
-
-def _values(days: Sequence[DayValues], key: str) -> list[Any]:
-    return [d[key] for d in days if d.get(key) is not None]
-
-
-def _mean_of(key: str) -> Callable[[Sequence[DayValues]], Decimal | None]:
-    decimals = 1 if key == "co" else 0
-
-    def mean(days: Sequence[DayValues]) -> Decimal | None:
-        # daily values as reported: integers (CO one decimal), so the sum is exact in integers
-        values = _values(days, key)
-        if not values:
-            return None
-        scale = 10**decimals
-        return round_half_even(Fraction(sum(round(v * scale) for v in values), len(values) * scale), decimals)
-
-    return mean
-
-
-def statistic_of(kind: str, key: str) -> Callable[[Sequence[DayValues]], Decimal | None]:
-    """The year-end rule of an indicator, over daily values."""
-    return _mean_of(key) if kind == "mean" else _STATISTICS[key if kind == "statistic" else kind]
-
-
-def _good(days: Sequence[DayValues]) -> Decimal | None:
-    aqi = _values(days, "aqi")
-    return ratio_percent(sum(1 for a in aqi if a <= 100), len(aqi))
-
-
-def _heavy(days: Sequence[DayValues]) -> Decimal | None:
-    aqi = _values(days, "aqi")
-    return ratio_percent(sum(1 for a in aqi if a > 200), len(aqi))
-
-
-def _p90(days: Sequence[DayValues]) -> Decimal | None:
-    values = _values(days, "o3_8h_max")
-    return round_half_even(percentile(values, Decimal("0.9")), 0) if values else None
-
-
-def _composite(days: Sequence[DayValues]) -> Decimal | None:
-    inputs: dict[str, Decimal | None] = {p: _mean_of(p)(days) for p in ("so2", "no2", "pm10", "pm25")}
-    co = _values(days, "co")
-    inputs["co"] = round_half_even(percentile(co, Decimal("0.95")), 1) if co else None
-    inputs["o3"] = _p90(days)
-    return composite_index(inputs).total
-
-
-# the daily values a statistic is driven by: the ones the level adjustment scales
-_DRIVERS: dict[str, tuple[str, ...]] = {
-    "good_ratio": ("aqi",),
-    "heavy_ratio": ("aqi",),
-    "o3_p90": ("o3_8h_max",),
-    "composite_index": ("pm25", "pm10", "so2", "no2", "o3_8h_max"),
-}
-_STATISTICS: dict[str, Callable[[Sequence[DayValues]], Decimal | None]] = {
-    "good_ratio": _good,
-    "heavy_ratio": _heavy,
-    "o3_p90": _p90,
-    "composite_index": _composite,
-}

@@ -14,7 +14,7 @@ from typing import Any
 from lantian.documents.read import decode_text
 from lantian.domain.aq.csvrows import csv_rows
 from lantian.domain.targets.registry import place_key
-from lantian.domain.warnings.forecast import HEADER, POLLUTANTS, REQUIRED, ForecastRow, parse_forecast_rows
+from lantian.domain.warnings.forecast import HEADER, REQUIRED, ForecastRow, parse_forecast_rows, pollutant_keys
 from lantian.domain.warnings.levels import LABELS, Scheme, Slot, highest, levels, parse_schemes
 from lantian.domain.warnings.verification import Pair, Scores, by, lead_label, month_label, scores
 from lantian.errors import EmptyInputError, InputError, NotFoundError, StructureError, UnsupportedFormatError
@@ -124,11 +124,7 @@ class WarningService:
             day = observed.get(place_key(f.city), {}).get(f.date)
             if day is None or day.get("aqi") is None:
                 continue
-            primary = tuple(
-                POLLUTANTS.get(p.strip().upper().replace("_8H", "").replace("-8H", ""), p.strip())
-                for p in str(day.get("primary_pollutant") or "").replace("、", ",").split(",")
-                if p.strip()
-            )
+            primary = pollutant_keys(str(day.get("primary_pollutant") or "")) or ()
             pairs.append(Pair(f, int(day["aqi"]), primary))
         if not pairs:
             message = "no forecast day has an observed daily AQI (没有可对照的实测日AQI)"

@@ -27,7 +27,10 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
+from lantian.domain.standards.rounding import round_half_even
 from lantian.errors import StructureError
 
 FIELDS = ("aqi", "pm25", "pm10", "so2", "no2", "co", "o3")
@@ -139,3 +142,17 @@ def _date(raw: str, name: str, line: int) -> dt.date:
         return dt.date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
         raise StructureError(f"{raw!r} is not a date (日期无效)", file=name, line=line, field="日期") from None
+
+
+def daily_row(city: str, day: dt.date, values: dict[str, float], source: str) -> dict[str, Any]:
+    """A published day as a daily row: concentrations rounded as a report gives them (GB/T 8170:
+    integers, CO to 0.1 mg/m³), O3 as the day's MDA8."""
+    row: dict[str, Any] = {"station": city, "day": day, "source": source}
+    for f, column in (("pm25", "pm25"), ("pm10", "pm10"), ("so2", "so2"), ("no2", "no2"), ("o3", "o3_8h_max")):
+        v = values.get(f)
+        row[column] = None if v is None else int(round_half_even(Decimal(str(v)), 0))
+    co = values.get("co")
+    row["co"] = None if co is None else float(round_half_even(Decimal(str(co)), 1))
+    aqi = values.get("aqi")
+    row["aqi"] = None if aqi is None else int(round_half_even(Decimal(str(aqi)), 0))
+    return row

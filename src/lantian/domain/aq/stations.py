@@ -158,19 +158,7 @@ _AREA_HEADER = {"城市": "city", "city": "city", "省级行政区": "province",
 def parse_area_map(text: str, *, name: str) -> dict[str, str]:
     """City → province (城市 → 省级行政区) from a CSV with those columns (a full station list with a
     省级行政区 column, such as NewSiteList.csv, also works). Blank provinces are skipped."""
-    _, rows = csv_rows(text, name=name, header=_AREA_HEADER, required=("city", "province"), what="area map")
-    out: dict[str, str] = {}
-    for line, row in rows:
-        city, province = row["city"], row["province"]
-        if not city or not province:
-            continue
-        if out.get(city, province) != province:
-            message = f"{city} is mapped to both {out[city]} and {province} (城市对应多个省份)"
-            raise StructureError(message, file=name, line=line, field="省级行政区")
-        out[city] = province
-    if not out:
-        raise StructureError("the area map has no rows (区域对照表没有数据)", file=name)
-    return out
+    return _parse_map(text, name, _AREA_HEADER, ("city", "province"), ("城市", "省份", "省级行政区"), skip_blank=True)
 
 
 _COUNTY_HEADER = {
@@ -182,16 +170,36 @@ _COUNTY_HEADER = {
 def parse_county_map(text: str, *, name: str) -> dict[str, str]:
     """Station → county (监测点编码 → 区县): which stations a county's (or district's) values are
     computed from. The national lists give only cities, so a 大气办 keeps this map itself."""
-    _, rows = csv_rows(text, name=name, header=_COUNTY_HEADER, required=("station", "county"), what="county map")
+    return _parse_map(text, name, _COUNTY_HEADER, ("station", "county"), ("站点", "区县", "区县"), skip_blank=False)
+
+
+def _parse_map(
+    text: str,
+    name: str,
+    header: dict[str, str],
+    fields: tuple[str, str],
+    words: tuple[str, str, str],
+    *,
+    skip_blank: bool,
+) -> dict[str, str]:
+    """A two-column map (key → area): each key maps to one area; ``words`` are the Chinese names of
+    the key, the area and the area's column, for the messages."""
+    key_field, area_field = fields
+    key_word, area_word, area_title = words
+    what = "area map 区域对照表" if area_field == "province" else f"{area_field} map 区县对照表"
+    _, rows = csv_rows(text, name=name, header=header, required=fields, what=what)
     out: dict[str, str] = {}
     for line, row in rows:
-        station, county = row["station"], row["county"]
-        if not station or not county:
-            raise StructureError("a row needs a station and a county (需填写站点编码和区县)", file=name, line=line)
-        if out.get(station, county) != county:
-            message = f"{station} is mapped to both {out[station]} and {county} (站点对应多个区县)"
-            raise StructureError(message, file=name, line=line, field="区县")
-        out[station] = county
+        key, area = row[key_field], row[area_field]
+        if not key or not area:
+            if skip_blank:
+                continue
+            raise StructureError(f"a row needs a {key_field} and a {area_field} (需填写{key_word}和{area_word})",
+                                 file=name, line=line)  # fmt: skip
+        if out.get(key, area) != area:
+            message = f"{key} is mapped to both {out[key]} and {area} ({key_word}对应多个{area_word})"
+            raise StructureError(message, file=name, line=line, field=area_title)
+        out[key] = area
     if not out:
-        raise StructureError("the county map has no rows (区县对照表没有数据)", file=name)
+        raise StructureError(f"the {what} has no rows (没有数据)", file=name)
     return out

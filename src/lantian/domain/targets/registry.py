@@ -25,27 +25,21 @@ class IndicatorSpec:
     comparator: str
     unit: str
     kind: str  # mean | good_ratio | heavy_ratio | statistic (measured) | reported (through progress)
-    column: str | None  # the period-statistics column that measures it
 
 
 INDICATORS: dict[str, IndicatorSpec] = {
     s.key: s
     for s in (
-        IndicatorSpec("pm25", "PM2.5浓度", "PM2.5 mean", "<=", "µg/m³", "mean", "pm25"),
-        IndicatorSpec("pm10", "PM10浓度", "PM10 mean", "<=", "µg/m³", "mean", "pm10"),
-        IndicatorSpec("good_day_ratio", "优良天数比率", "good-day ratio", ">=", "%", "good_ratio", "good_ratio"),
-        IndicatorSpec(
-            "heavy_day_ratio", "重度及以上污染天数比率", "heavy-pollution-day ratio", "<=", "%", "heavy_ratio",
-            "heavy_ratio",
-        ),
-        IndicatorSpec("o3_p90", "臭氧浓度（日最大8小时第90百分位）", "O3 MDA8 P90", "<=", "µg/m³", "statistic",
-                      "o3_p90"),
-        IndicatorSpec("composite_index", "环境空气质量综合指数", "composite index", "<=", "", "statistic",
-                      "composite_index"),
-        IndicatorSpec("dustfall", "降尘量", "dust-fall", "<=", "t/km²·月", "reported", None),
-        IndicatorSpec("nox_reduction", "氮氧化物减排", "NOx emission reduction", "decrease_by", "%", "reported", None),
-        IndicatorSpec("voc_reduction", "VOCs减排", "VOCs emission reduction", "decrease_by", "%", "reported", None),
-        IndicatorSpec("so2_reduction", "二氧化硫减排", "SO2 emission reduction", "decrease_by", "%", "reported", None),
+        IndicatorSpec("pm25", "PM2.5浓度", "PM2.5 mean", "<=", "µg/m³", "mean"),
+        IndicatorSpec("pm10", "PM10浓度", "PM10 mean", "<=", "µg/m³", "mean"),
+        IndicatorSpec("good_day_ratio", "优良天数比率", "good-day ratio", ">=", "%", "good_ratio"),
+        IndicatorSpec("heavy_day_ratio", "重度及以上污染天数比率", "heavy-day ratio", "<=", "%", "heavy_ratio"),
+        IndicatorSpec("o3_p90", "臭氧浓度（日最大8小时第90百分位）", "O3 MDA8 P90", "<=", "µg/m³", "statistic"),
+        IndicatorSpec("composite_index", "环境空气质量综合指数", "composite index", "<=", "", "statistic"),
+        IndicatorSpec("dustfall", "降尘量", "dust-fall", "<=", "t/km²·月", "reported"),
+        IndicatorSpec("nox_reduction", "氮氧化物减排", "NOx emission reduction", "decrease_by", "%", "reported"),
+        IndicatorSpec("voc_reduction", "VOCs减排", "VOCs emission reduction", "decrease_by", "%", "reported"),
+        IndicatorSpec("so2_reduction", "二氧化硫减排", "SO2 emission reduction", "decrease_by", "%", "reported"),
     )
 }  # fmt: skip
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from lantian.domain.standards.hj633 import POLLUTANT_LABELS
 from lantian.errors import StructureError
 
 HEADER = {
@@ -27,9 +28,23 @@ HEADER = {
     "primary_pollutant": "primary_pollutant", "首要污染物": "primary_pollutant",
 }  # fmt: skip
 REQUIRED = ("city", "issued", "date", "aqi")
-POLLUTANTS = {"PM2.5": "pm25", "PM10": "pm10", "O3": "o3", "O3_8H": "o3", "NO2": "no2", "SO2": "so2", "CO": "co",
-              "pm25": "pm25", "pm10": "pm10", "o3": "o3", "no2": "no2", "so2": "so2", "co": "co",
-              "臭氧": "o3", "细颗粒物": "pm25", "可吸入颗粒物": "pm10"}  # fmt: skip
+# pollutant names → keys: the labels the engine writes (PM2.5 …), the keys, and common Chinese names
+POLLUTANTS = {
+    **{label.upper(): key for key, label in POLLUTANT_LABELS.items()},
+    **{key.upper(): key for key in POLLUTANT_LABELS},
+    "O3_8H": "o3", "O3-8H": "o3", "臭氧": "o3", "细颗粒物": "pm25", "可吸入颗粒物": "pm10",
+}  # fmt: skip
+
+
+def pollutant_keys(text: str) -> tuple[str, ...] | None:
+    """``PM2.5,O3`` → ("pm25", "o3"); None when a name is not a pollutant. Separators: 、 / ; ,"""
+    names = [p.strip() for p in re.split(r"[、/;；,，]", text) if p.strip() and p.strip() not in ("—", "-")]
+    keys = [POLLUTANTS.get(n.upper().replace("₂", "2").replace("₅", "5")) for n in names]
+    if any(k is None for k in keys):
+        return None
+    return tuple(dict.fromkeys(k for k in keys if k is not None))
+
+
 _DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::\d{2})?)?$")
 
 
@@ -112,12 +127,8 @@ def _int(raw: str, name: str, line: int, field: str, low: int, high: int, *, opt
 
 
 def _pollutants(raw: str, name: str, line: int) -> tuple[str, ...]:
-    parts = [p.strip() for p in re.split(r"[、/;；,，]", raw) if p.strip() and p.strip() not in ("—", "-")]
-    out = []
-    for p in parts:
-        key = POLLUTANTS.get(p) or POLLUTANTS.get(p.upper().replace("₂", "2").replace("₅", "5"))
-        if key is None:
-            raise StructureError(f"{p!r} is not a pollutant (首要污染物无法识别)", file=name, line=line,
-                                 field="primary_pollutant")  # fmt: skip
-        out.append(key)
-    return tuple(dict.fromkeys(out))
+    keys = pollutant_keys(raw)
+    if keys is None:
+        raise StructureError(f"{raw!r} names something that is not a pollutant (首要污染物无法识别)", file=name,
+                             line=line, field="primary_pollutant")  # fmt: skip
+    return keys
