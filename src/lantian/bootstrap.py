@@ -12,6 +12,7 @@ from lantian.domain.plans.departments import DepartmentDictionary
 from lantian.services.accountability import AccountabilityService
 from lantian.services.airquality import AirQualityService
 from lantian.services.plans import PlanService
+from lantian.services.reduction import ReductionService
 from lantian.services.reports import ReportService
 from lantian.services.targets import TargetService
 from lantian.services.warnings import WarningService
@@ -34,6 +35,7 @@ class App:
     accountability: AccountabilityService
     reports: ReportService
     warnings: WarningService
+    reduction: ReductionService
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> App:
@@ -44,6 +46,7 @@ class App:
         targets = TargetService(store, airquality)
         plans = PlanService(store, load_dictionary(settings))
         accountability = AccountabilityService(airquality, targets, plans)
+        reduction = ReductionService(settings.data_dir)
         return cls(
             settings=settings,
             store=store,
@@ -52,7 +55,8 @@ class App:
             targets=targets,
             accountability=accountability,
             reports=ReportService(airquality, targets, accountability, plans),
-            warnings=WarningService(airquality),
+            warnings=WarningService(airquality, store, reduction),
+            reduction=reduction,
         )
 
     def close(self) -> None:

@@ -35,6 +35,7 @@ app.add_typer(tasks.targets_app, name="targets")
 app.add_typer(aq.app, name="aq")
 app.add_typer(report.app, name="report")
 app.add_typer(warnings.app, name="warnings")
+app.add_typer(warnings.reduction_app, name="reduction-list")
 db_app = typer.Typer(help="数据库：迁移与状态 Database: migrations and status.")
 app.add_typer(db_app, name="db")
 
@@ -211,7 +212,7 @@ def db_status_cmd(as_json: JsonFlag = False, data_dir: DataDir = None, database_
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (the console script exits with it)."""
     try:
-        app(args=argv, prog_name="lantian", standalone_mode=False)
+        status = app(args=argv, prog_name="lantian", standalone_mode=False)
     except LantianError as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -231,4 +232,4 @@ def main(argv: list[str] | None = None) -> int:
             f"内部错误 internal error: {type(exc).__name__}: {exc} (set LANTIAN_DEBUG=1 for details)", file=sys.stderr
         )
         return 70
-    return 0
+    return status if isinstance(status, int) else 0  # typer.Exit(n) inside a command comes back as n

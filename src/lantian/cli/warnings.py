@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,11 +11,18 @@ import typer
 from rich.table import Table
 
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json
-from lantian.domain.warnings.levels import LABELS
+from lantian.domain.warnings.levels import LABELS, LEVELS
+from lantian.domain.warnings.lifecycle import ACTIONS, Event, Segment
+from lantian.domain.warnings.reduction import POLLUTANT_LABELS, POLLUTANTS, CheckResult, EnterpriseResult
+from lantian.errors import InputError
 
 app = typer.Typer(help="重污染天气：预警级别与预报评估 Heavy-pollution weather: warning levels, forecast checks.")
 
 ForecastOpt = Annotated[Path, typer.Option("--forecast", help="城市预报 CSV / xlsx（city,issued,date,aqi…）")]
+JurisdictionOpt = Annotated[str, typer.Option("--jurisdiction", help="辖区 jurisdiction (江苏省, 苏州市, 海门市…)")]
+AtOpt = Annotated[str | None, typer.Option("--at", help="时间 YYYY-MM-DD HH:MM, Beijing time (default: now)")]
+IssuerOpt = Annotated[str, typer.Option("--issuer", help="发布单位 issuer (…重污染天气应急指挥部办公室)")]
+NoteOpt = Annotated[str, typer.Option("--note", help="说明 note (文号, reason)")]
 
 
 @app.command("level")
@@ -65,6 +74,156 @@ def verify_cmd(
         table.add_row(s.group, str(s.n), *accuracy, _num(s.nmb, "{:+.1%}"), _num(s.rmse, "{:.1f}"), _num(s.r, "{:.2f}"))
     out.print(table)
     out.print(f"{len(pairs)} 个预报日有实测日AQI forecast days with an observed daily AQI")
+    heavy = Table("分组 group", "命中 hits", "漏报 misses", "空报 false", "命中率 POD", "空报率 FAR", "TS",
+                  title="重污染天（AQI>200）预报 heavy-pollution days")  # fmt: skip
+    for s in [*leads, overall]:
+        heavy.add_row(s.group, str(s.heavy_hits), str(s.heavy_misses), str(s.heavy_false), _pct(s.pod), _pct(s.far),
+                      _pct(s.ts))  # fmt: skip
+    out.print(heavy)
+
+
+def parse_at(value: str | None) -> dt.datetime:
+    if value is None:
+        beijing = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8)))
+        return beijing.replace(tzinfo=None, second=0, microsecond=0)
+    try:
+        return dt.datetime.fromisoformat(value.strip().replace("/", "-"))
+    except ValueError:
+        raise InputError(f"not a time (时间格式应为 YYYY-MM-DD HH:MM): {value!r}", field="at") from None
+
+
+@app.command("issue")
+def issue_cmd(
+    jurisdiction: JurisdictionOpt,
+    level: Annotated[str, typer.Option("--level", help="yellow | orange | red")],
+    issuer: IssuerOpt,
+    at: AtOpt = None,
+    note: NoteOpt = "",
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """发布、升级或降级预警 Issue a warning, or move the one in force up or down (the action follows from the level)."""
+    level = _LEVEL_WORDS.get(level.strip(), level.strip())
+    with open_app(data_dir, database_url) as lantian:
+        event = lantian.warnings.record(jurisdiction, level, parse_at(at), issuer, note)
+    out.print(f"已登记 recorded: {event.text()}")
+
+
+@app.command("lift")
+def lift_cmd(
+    jurisdiction: JurisdictionOpt,
+    issuer: IssuerOpt,
+    at: AtOpt = None,
+    note: NoteOpt = "",
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """解除预警 Lift the warning in force."""
+    with open_app(data_dir, database_url) as lantian:
+        event = lantian.warnings.record(jurisdiction, None, parse_at(at), issuer, note)
+    out.print(f"已登记 recorded: {event.text()}")
+
+
+@app.command("history")
+def history_cmd(
+    jurisdiction: JurisdictionOpt,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """预警过程 The place's warning events and the level in force over time (its own or inherited)."""
+    with open_app(data_dir, database_url) as lantian:
+        events, spans, parents = lantian.warnings.history(jurisdiction)
+    if as_json:
+        print_json({"jurisdiction": jurisdiction, "parents": parents, "events": [_event(e) for e in events],
+                    "in_force": [_span(s, jurisdiction) for s in spans]})  # fmt: skip
+        return
+    out.print(f"[bold]{jurisdiction}[/bold]" + (f"（上级 parents: {'、'.join(parents)}）" if parents else ""))
+    for e in events:
+        out.print(f"  {e.text()}" + (f" · {e.note}" if e.note else ""))
+    if not events:
+        out.print("  本辖区未发布预警 no warning of its own")
+    out.print("执行级别 level in force:")
+    for s in spans:
+        row = _span(s, jurisdiction)
+        out.print(f"  {row['start']:%Y-%m-%d %H:%M} — {'至今 ongoing' if s.end is None else f'{s.end:%Y-%m-%d %H:%M}'}"
+                  f" {row['label']} · {row['source_text']}")  # fmt: skip
+
+
+@app.command("in-force")
+def in_force_cmd(
+    jurisdiction: JurisdictionOpt,
+    at: AtOpt = None,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """执行中的预警与减排措施 The level in force at a moment and the enterprises and measures it puts in force."""
+    moment = parse_at(at)
+    with open_app(data_dir, database_url) as lantian:
+        state = lantian.warnings.in_force(jurisdiction, moment)
+    row = {
+        "jurisdiction": jurisdiction, "at": moment, "level": state.level,
+        "label": LABELS.get(state.level or "", "无预警"),
+        "source": state.segment.source if state.segment else None, "list": state.list_file,
+        "reductions_t": state.reductions, "baselines_t": state.baselines,
+        "enterprises": [_enterprise_in_force(r, state.level or "") for r in state.enterprises],
+    }  # fmt: skip
+    if as_json:
+        print_json(row)
+        return
+    source = "" if state.segment is None else _span(state.segment, jurisdiction)["source_text"]
+    out.print(
+        f"[bold]{jurisdiction}[/bold] {moment:%Y-%m-%d %H:%M}: {row['label']}" + (f" · {source}" if source else "")
+    )
+    if state.list_file is None:
+        out.print("尚无减排清单 no reduction list kept (lantian reduction-list import)")
+        return
+    if state.level is None:
+        return
+    for p in POLLUTANTS:
+        base = state.baselines[p]
+        share = f"{state.reductions[p] / base:.1%}" if base else "—"
+        out.print(f"  {POLLUTANT_LABELS[p]}: 减排 {state.reductions[p]:.1f} t/a / 基准 {base:.1f} t/a = {share}")
+    out.print(f"  执行措施的企业 enterprises with measures: {len(state.enterprises)}")
+    for r in state.enterprises[:50]:
+        measures = "；".join(m.describe() for m in r.measures[state.level])
+        out.print(f"  {r.enterprise.name}（{r.enterprise.code}）{measures}")
+    if len(state.enterprises) > 50:
+        out.print(f"  … 另有 {len(state.enterprises) - 50} 家 (use --json for all)")
+
+
+@app.command("readings")
+def readings_cmd(
+    jurisdiction: JurisdictionOpt,
+    readings: Annotated[
+        Path, typer.Option("--readings", help="读数 CSV / xlsx（统一社会信用代码,时间,读数[,生产线/工序/设施]）")
+    ],
+    baseline_days: Annotated[
+        int, typer.Option("--baseline-days", help="预警前基准天数 days before a warning as normal")
+    ] = 7,
+    tolerance: Annotated[float, typer.Option("--tolerance", help="容差（百分点）tolerance, percentage points")] = 10.0,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """预警期间读数核查 Electricity / online-monitoring readings against each enterprise's committed cut."""
+    with open_app(data_dir, database_url) as lantian:
+        found = lantian.warnings.readings(
+            jurisdiction, readings, baseline_days=baseline_days, tolerance=tolerance / 100
+        )
+    if as_json:
+        print_json({"jurisdiction": jurisdiction, "checked": len(found), "short": sum(c.short for c in found),
+                    "results": [asdict(c) for c in found]})  # fmt: skip
+        return
+    table = Table("企业 enterprise", "对象 object", "级别 level", "基准 normal", "预警期间 during", "实际降幅 observed",
+                  "承诺降幅 committed", "结论 verdict")  # fmt: skip
+    for c in found:
+        verdict = "未落实 short" if c.short else (c.note or "符合 ok")
+        table.add_row(c.code, c.target or "全厂", LABELS.get(c.level, c.level), _num(c.normal, "{:.1f}"),
+                      f"{c.during:.1f}", _pct(c.observed_cut), _pct(c.committed_cut), verdict)  # fmt: skip
+    out.print(table)
+    out.print(f"{sum(c.short for c in found)} 项读数未显示承诺的减排 readings short of the committed cut")
 
 
 def _pct(value: float | None) -> str:
@@ -73,3 +232,152 @@ def _pct(value: float | None) -> str:
 
 def _num(value: Any, fmt: str) -> str:
     return "—" if value is None else fmt.format(value)
+
+
+_LEVEL_WORDS = {"黄色": "yellow", "橙色": "orange", "红色": "red"}
+
+
+def _event(e: Event) -> dict[str, Any]:
+    return {"jurisdiction": e.jurisdiction, "action": e.action, "action_label": ACTIONS[e.action], "level": e.level,
+            "label": LABELS.get(e.level or "", "解除"), "at": e.at, "issuer": e.issuer, "note": e.note}  # fmt: skip
+
+
+def _span(s: Segment, jurisdiction: str) -> dict[str, Any]:
+    own = s.source == jurisdiction or s.source.removesuffix("市") == jurisdiction.removesuffix("市")
+    source_text = "本级预警 own warning" if own else f"响应{s.source}预警 inherited from {s.source}"
+    return {"start": s.start, "end": s.end, "level": s.level, "label": LABELS.get(s.level or "", "无预警"),
+            "source": s.source, "inherited": not own, "source_text": source_text}  # fmt: skip
+
+
+def _enterprise_in_force(r: EnterpriseResult, level: str) -> dict[str, Any]:
+    e = r.enterprise
+    return {"credit_code": e.code, "name": e.name, "grade": e.grade, "reductions_t": r.reductions.get(level, {}),
+            "measures": [{"object": m.target, "action": m.action, "share": m.share, "monitoring": list(m.monitoring),
+                          "text": m.text, "line": m.line} for m in r.measures.get(level, [])]}  # fmt: skip
+
+
+# ---------------------------------------------------------------- lantian reduction-list …
+
+reduction_app = typer.Typer(help="应急减排清单：模板、核查、登记 Emergency reduction lists: template, check, import.")
+
+
+@reduction_app.command("template")
+def template_cmd(
+    output: Annotated[Path, typer.Option("-o", "--output", help="模板 xlsx 路径 where to write the template")],
+) -> None:
+    """清单模板 Write the list template (.xlsx: 说明, 企业, 生产线, 措施 with worked examples)."""
+    from lantian.services.reduction import ReductionService
+
+    ReductionService(Path(".")).write_template(output)
+    out.print(f"已写出 written: {output}")
+
+
+RulesOpt = Annotated[Path | None, typer.Option("--rules", help="核查规则 TOML (default: the shipped rules)")]
+ListJurisdictionOpt = Annotated[
+    str | None,
+    typer.Option("--jurisdiction", help="辖区：适用地方减排比例 apply this place's rules (海门市: 30/40/50 %)"),
+]
+
+
+@reduction_app.command("check")
+def check_cmd(
+    file: Annotated[Path, typer.Argument(help="减排清单 xlsx")],
+    rules: RulesOpt = None,
+    jurisdiction: ListJurisdictionOpt = None,
+    registry: Annotated[
+        Path | None, typer.Option("--registry", help="排污单位名录 CSV / xlsx，核查全覆盖 registry for 应纳尽纳")
+    ] = None,
+    permits: Annotated[Path | None, typer.Option("--permits", help="排污许可数据 CSV / xlsx permit data")] = None,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+) -> None:
+    """核查减排清单 Check a list: each level's ratio per pollutant, grade rules, monitoring, coverage, permits.
+
+    Exit status 0 when the list passes, 1 when it does not (the report says why)."""
+    from lantian.services.reduction import ReductionService
+
+    result = ReductionService(data_dir or Path(".")).check(
+        file, rules_file=rules, jurisdiction=jurisdiction, registry=registry, permits=permits
+    )
+    if as_json:
+        print_json(check_report(result))
+    else:
+        _print_check(result)
+    if not result.passed:
+        raise typer.Exit(1)
+
+
+@reduction_app.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="减排清单 xlsx")],
+    jurisdiction: JurisdictionOpt,
+    rules: RulesOpt = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """登记辖区的减排清单 Keep a checked list as the jurisdiction's list in force (预警时执行)."""
+    with open_app(data_dir, database_url) as lantian:
+        result, changed = lantian.reduction.import_list(file, jurisdiction, rules)
+    _print_check(result, brief=True)
+    out.print(("已登记 kept" if changed else "未变化 unchanged (same file)") + f": {jurisdiction} ← {file.name}")
+
+
+def check_report(r: CheckResult) -> dict[str, Any]:
+    """The JSON contract of ``reduction-list check``."""
+    levels = [{"level": x.level, "label": LABELS[x.level], "pollutant": x.pollutant,
+               "pollutant_label": POLLUTANT_LABELS[x.pollutant], "baseline_t": round(x.baseline_t, 3),
+               "reduction_t": round(x.reduction_t, 3), "ratio": None if x.ratio is None else round(x.ratio, 4),
+               "required": x.required, "shortfall_t": x.shortfall_t, "meets": x.meets} for x in r.levels]  # fmt: skip
+    flat = [dict(v.__dict__) for v in r.violations]  # flat fields: a copy, faster than asdict on 100,000 rows
+    by_code: dict[str, list[dict[str, Any]]] = {}
+    for v in flat:
+        by_code.setdefault(v["enterprise"], []).append(v)
+    enterprises = [{"credit_code": e.enterprise.code, "name": e.enterprise.name, "line": e.enterprise.line,
+                    "grade": e.enterprise.grade, "exemption": e.enterprise.exemption,
+                    "reductions_t": {lv: {p: round(t, 3) for p, t in e.reductions[lv].items()} for lv in LEVELS},
+                    "violations": by_code.get(e.enterprise.code, [])} for e in r.enterprises]  # fmt: skip
+    return {
+        "file": r.name, "passed": r.passed, "rules_source": r.rules.source,
+        "enterprises_count": len(r.enterprises), "measures_count": r.measures,
+        "violations_count": sum(v.severity == "error" for v in r.violations),
+        "warnings_count": sum(v.severity == "warning" for v in r.violations),
+        "levels": levels,
+        "enterprises": enterprises,
+        "violations": flat,
+        "protected": [{"credit_code": e.code, "name": e.name, "reason": e.reason} for e in r.protected],
+        "exempt": [{"credit_code": e.code, "name": e.name, "reason": e.reason} for e in r.exempt],
+        "key_vehicle_users": [{"credit_code": k.enterprise.code, "name": k.enterprise.name,
+                               "measures": {lv: [m.describe() for m in k.measures[lv] if m.action == "vehicle"]
+                                            for lv in LEVELS}} for k in r.key_vehicle],
+        "not_covered": [{"credit_code": x.code, "name": x.name, "industry": x.industry} for x in r.not_covered],
+    }  # fmt: skip
+
+
+def _print_check(r: CheckResult, brief: bool = False) -> None:
+    verdict = "[green]通过 passed[/green]" if r.passed else "[red]未通过 failed[/red]"
+    out.print(
+        f"[bold]{r.name}[/bold]: {len(r.enterprises)} 家企业 enterprises · {r.measures} 条措施 measures · {verdict}"
+    )
+    table = Table("级别 level", "污染物", "基准 t/a", "减排 t/a", "比例 ratio", "要求 required", "差额 shortfall t/a")
+    for x in r.levels:
+        ratio = "—" if x.ratio is None else f"{x.ratio:.1%}"
+        short = "" if x.meets else f"[red]{x.shortfall_t:.3f}[/red]"
+        table.add_row(LABELS[x.level], POLLUTANT_LABELS[x.pollutant], f"{x.baseline_t:.3f}", f"{x.reduction_t:.3f}",
+                      ratio, f"{x.required:.0%}", short)  # fmt: skip
+    out.print(table)
+    errors = [v for v in r.violations if v.severity == "error"]
+    out.print(f"不符合项 violations: {len(errors)} · 提示 notes: {len(r.violations) - len(errors)}")
+    for v in r.violations[: 10 if brief else 200]:
+        where = f"{v.sheet}!{v.line}" if v.line else v.sheet
+        out.print(f"  {v.code} · {v.name or v.enterprise} {where}: {v.message}", markup=False)
+    shown = 10 if brief else 200
+    if len(r.violations) > shown:
+        out.print(f"  … 另有 {len(r.violations) - shown} 项 (use --json for all)")
+    if r.protected:
+        out.print(f"保障类企业 protected: {len(r.protected)}")
+        for e in r.protected[: 10 if brief else 100]:
+            out.print(f"  {e.name}（{e.code}）：{e.reason or '（未写理由）'}")
+    if r.key_vehicle:
+        out.print(f"重点用车单位 key vehicle users: {len(r.key_vehicle)}")
+    if r.not_covered:
+        out.print(f"[red]未纳入清单的涉气企业 not covered: {len(r.not_covered)}[/red]")

@@ -5,22 +5,28 @@ against the observed city daily values. docs/warnings.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from lantian.documents.read import decode_text
-from lantian.domain.aq.csvrows import csv_rows
+from lantian.documents.tables import table_rows
 from lantian.domain.targets.registry import place_key
+from lantian.domain.warnings import lifecycle
 from lantian.domain.warnings.forecast import HEADER, REQUIRED, ForecastRow, parse_forecast_rows, pollutant_keys
 from lantian.domain.warnings.levels import LABELS, Scheme, Slot, highest, levels, parse_schemes
+from lantian.domain.warnings.readings import READING_HEADER, READING_REQUIRED, Compliance, compliance, parse_readings
+from lantian.domain.warnings.reduction import POLLUTANTS, CheckResult, EnterpriseResult, Measure
 from lantian.domain.warnings.verification import Pair, Scores, by, lead_label, month_label, scores
-from lantian.errors import EmptyInputError, InputError, NotFoundError, StructureError, UnsupportedFormatError
+from lantian.errors import ConfigError, InputError, NotFoundError
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Assessment
+from lantian.services.reduction import ReductionService
 from lantian.services.targets import city_days
+from lantian.storage.store import Store
 
 
 def load_schemes(path: Path | None = None) -> dict[str, Scheme]:
@@ -34,57 +40,32 @@ def load_schemes(path: Path | None = None) -> dict[str, Scheme]:
 
 def read_forecast(path: Path) -> list[ForecastRow]:
     """A forecast file (.csv UTF-8/GBK, or .xlsx: the first sheet), checked row by row."""
-    if not path.is_file():
-        raise InputError("file not found (文件不存在)", file=str(path))
-    if path.suffix.lower() == ".xlsx":
-        return parse_forecast_rows(_xlsx_rows(path), name=str(path))
-    if path.suffix.lower() not in (".csv", ".txt"):
-        raise UnsupportedFormatError("a forecast is a .csv or .xlsx file (预报文件应为 CSV 或 xlsx)", file=str(path))
-    data = path.read_bytes()
-    if not data.strip():
-        raise EmptyInputError("the file is empty (文件为空)", file=str(path))
-    text, _ = decode_text(data, name=str(path))
-    _, rows = csv_rows(text, name=str(path), header=HEADER, required=REQUIRED, what="预报 forecast")
+    rows = table_rows(path, header=HEADER, required=REQUIRED, what="预报 forecast")
     return parse_forecast_rows(rows, name=str(path))
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    import openpyxl
+@dataclass
+class InForce:
+    """What is in force for a place at a moment: the level, whose warning it is, and its list's measures."""
 
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several types for a damaged or foreign file
-        raise UnsupportedFormatError(f"not a readable .xlsx file (无法读取): {exc}", file=str(path)) from None
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
-    cols = {HEADER[h]: i for i, h in enumerate(header) if h in HEADER}
-    missing = [f for f in REQUIRED if f not in cols]
-    if missing:
-        raise StructureError(f"the forecast lacks the column(s) {'、'.join(missing)} (缺少列)", file=str(path), line=1,
-                             field="、".join(missing))  # fmt: skip
-    for line, row in enumerate(rows, start=2):
-        if not any(c not in (None, "") for c in row):
-            continue
-        yield line, {f: _cell(row[i]) if i < len(row) else "" for f, i in cols.items()}
-    book.close()
+    jurisdiction: str
+    at: dt.datetime
+    segment: lifecycle.Segment | None
+    enterprises: list[EnterpriseResult]  # those with measures at the level
+    reductions: dict[str, float]  # pollutant → t/a removed while the level is in force
+    baselines: dict[str, float]
+    list_file: str | None
 
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M") if (value.hour, value.minute) != (0, 0) else value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    @property
+    def level(self) -> str | None:
+        return self.segment.level if self.segment else None
 
 
 @dataclass
 class WarningService:
     airquality: AirQualityService
+    store: Store
+    reduction: ReductionService
 
     def levels(self, path: Path, scheme: str, schemes_file: Path | None = None) -> list[dict[str, Any]]:
         """The warning level of each forecast series (city × issue) and of each of its days or hours."""
@@ -130,6 +111,107 @@ class WarningService:
             message = "no forecast day has an observed daily AQI (没有可对照的实测日AQI)"
             raise NotFoundError(f"{message}: import station data or published values", field="forecast")
         return pairs, by(pairs, lead_label), by(pairs, month_label), scores("all", pairs)
+
+    # ------------------------------------------------------------------ a warning's life
+    def parents(self, jurisdiction: str) -> list[str]:
+        """The places above ``jurisdiction`` whose warnings it answers (省级预警、市县响应): a city's
+        province (``aq areas import``); a county's city (``aq areas import --counties``) and that city's."""
+        key = place_key(jurisdiction)
+        provinces = {place_key(c): p for c, p in self.airquality.province_map().items()}
+        if key in provinces:
+            return [provinces[key]]
+        stations = [s for s, county in self.airquality.county_map().items() if place_key(county) == key]
+        if stations:
+            cities = {
+                st.city for x in self.airquality.registry().lists for code, st in x.stations.items() if code in stations
+            }
+            for city in sorted(cities):
+                return [city, *self.parents(city)]
+        return []
+
+    def record(
+        self, jurisdiction: str, level: str | None, at: dt.datetime, issuer: str, note: str = ""
+    ) -> lifecycle.Event:
+        """Issue, upgrade or downgrade (``level``) or lift (None) a place's warning at ``at``."""
+        if not jurisdiction.strip():
+            raise InputError("name the jurisdiction (请填写辖区)", field="jurisdiction")
+        key = place_key(jurisdiction)
+        try:
+            with self.store.transaction() as repo:
+                events = repo.warning_events([key]).get(key, [])
+                event = lifecycle.next_event(events, jurisdiction.strip(), level, at, issuer, note)
+                repo.add_warning_event(key, len(events) + 1, event, dt.datetime.now(dt.UTC))
+        except IntegrityError:
+            raise ConfigError(
+                f"{jurisdiction}: another user recorded a warning event at the same time; look at the history and "
+                "try again (他人同时登记了预警事件，请查看后重试)", field="jurisdiction",
+            ) from None  # fmt: skip
+        return event
+
+    def history(self, jurisdiction: str) -> tuple[list[lifecycle.Event], list[lifecycle.Segment], list[str]]:
+        """The place's own events, the level in force over time (its own or its parents'), and its parents."""
+        parents = self.parents(jurisdiction)
+        keys = [place_key(jurisdiction), *(place_key(p) for p in parents)]
+        with self.store.reading() as repo:
+            events = repo.warning_events(keys)
+        own = events.get(keys[0], [])
+        return own, lifecycle.effective(own, {k: events.get(k, []) for k in keys[1:]}), parents
+
+    def in_force(self, jurisdiction: str, at: dt.datetime) -> InForce:
+        """The level in force at ``at`` and, from the place's kept reduction list, the measures at that level."""
+        _, spans, _ = self.history(jurisdiction)
+        segment = lifecycle.at(spans, at)
+        zero = dict.fromkeys(POLLUTANTS, 0.0)
+        meta = self.reduction.meta(jurisdiction)
+        if meta is None:
+            return InForce(jurisdiction, at, segment, [], zero, zero, None)
+        kept, listed = self.reduction.kept(jurisdiction), str(meta["file"])
+        base = {lv.pollutant: lv.baseline_t for lv in kept.levels}
+        if segment is None or segment.level is None:
+            return InForce(jurisdiction, at, segment, [], zero, base, listed)
+        level = segment.level
+        active = [r for r in kept.enterprises if r.measures[level]]
+        reductions = {p: sum(r.reductions[level][p] for r in kept.enterprises) for p in POLLUTANTS}
+        return InForce(jurisdiction, at, segment, active, reductions, base, listed)
+
+    def readings(
+        self, jurisdiction: str, path: Path, *, baseline_days: int = 7, tolerance: float = 0.1
+    ) -> list[Compliance]:
+        """Readings (electricity, online monitoring) against the cuts the kept list commits to, per warning level."""
+        if baseline_days < 1:
+            raise InputError("baseline days must be at least 1 (基准天数至少为1)", field="baseline_days")
+        rows = table_rows(path, header=READING_HEADER, required=READING_REQUIRED, what="读数 readings")
+        readings = parse_readings(rows, file=str(path))
+        _, spans, _ = self.history(jurisdiction)
+        if not spans:
+            raise NotFoundError(f"{jurisdiction} has no warning on record (尚无预警记录)", field="jurisdiction")
+        kept = self.reduction.kept(jurisdiction)
+        return compliance(readings, spans, _committed(kept), baseline_days=baseline_days, tolerance=tolerance)
+
+
+def _committed(kept: CheckResult) -> Any:
+    """committed(code, object, level) → the cut the list promises: an object's strictest measure, or
+    the enterprise's reduction over its baseline (the four pollutants summed)."""
+    results = {r.enterprise.code: r for r in kept.enterprises}
+
+    def committed(code: str, target: str, level: str) -> float | None:
+        r = results.get(code)
+        if r is None:
+            return None
+        if target:
+            shares = [m.share for m in r.measures[level] if _same(m, target)]
+            whole = [
+                m.share for m in r.measures[level] if m.target in ("全厂", "全部") and m.action in ("stop", "limit")
+            ]
+            return max(shares + whole) if shares or whole else 0.0
+        base = sum(r.enterprise.baseline.values())
+        return sum(r.reductions[level].values()) / base if base > 0 else None
+
+    return committed
+
+
+def _same(m: Measure, target: str) -> bool:
+    return m.action in ("stop", "limit") and m.target == target
 
 
 def _slot(r: ForecastRow) -> Slot:

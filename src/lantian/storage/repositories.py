@@ -33,6 +33,7 @@ from lantian.domain.plans.records import (
     TaskFilter,
 )
 from lantian.domain.targets.registry import TargetEntry
+from lantian.domain.warnings.lifecycle import Event
 from lantian.errors import NotFoundError
 from lantian.storage import tables as t
 
@@ -444,6 +445,27 @@ class PlanRepository:
             )
             for r in rows
         ]
+
+    def add_warning_event(self, place: str, seq: int, event: Event, now: dt.datetime) -> None:
+        """Record a place's ``seq``-th warning event (the unique (place, seq) refuses a concurrent second)."""
+        self.session.execute(
+            insert(t.warning_events).values(
+                place=place, seq=seq, jurisdiction=event.jurisdiction, action=event.action, level=event.level,
+                at=event.at, issuer=event.issuer, note=event.note or None, recorded_at=_utc(now),
+            )
+        )  # fmt: skip
+
+    def warning_events(self, places: Iterable[str] | None = None) -> dict[str, list[Event]]:
+        """Each place's warning events, in order."""
+        w = t.warning_events
+        query = select(w).order_by(w.c.place, w.c.seq)
+        if places is not None:
+            query = query.where(w.c.place.in_(list(places)))
+        out: dict[str, list[Event]] = {}
+        for r in self.session.execute(query).mappings():
+            event = Event(r["jurisdiction"], r["action"], r["level"], r["at"], r["issuer"], r["note"] or "")
+            out.setdefault(r["place"], []).append(event)
+        return out
 
     def flags(
         self, *, plan: str | None = None, status: str | None = FlagStatus.OPEN, flag_id: int | None = None

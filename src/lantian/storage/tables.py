@@ -166,4 +166,20 @@ jurisdiction_targets = Table(
     UniqueConstraint("jurisdiction", "indicator", "year", name="uq_jurisdiction_targets_key"),
 )
 
+warning_events = Table(
+    "warning_events",  # 预警过程: each jurisdiction's warnings issued, upgraded, downgraded, lifted
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("place", String(200), nullable=False),  # place_key(jurisdiction): 苏州市 and 苏州 are one place
+    Column("seq", Integer, nullable=False),  # 1, 2, … per place: two concurrent writers cannot both add event n
+    Column("jurisdiction", String(200), nullable=False),
+    Column("action", String(20), nullable=False),  # issue | upgrade | downgrade | lift
+    Column("level", String(20)),  # in force from ``at``; NULL after a lift
+    Column("at", DateTime(timezone=False), nullable=False),  # Beijing time, as announced
+    Column("issuer", String(200), nullable=False),  # 发布单位
+    Column("note", Text),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("place", "seq", name="uq_warning_events_place_seq"),
+)
+
 Index("ix_task_departments_norm_role", task_departments.c.normalized, task_departments.c.role)

@@ -8,7 +8,11 @@ For each forecast day with an observed daily AQI:
   right when the observed AQI lies in it;
 - **primary-pollutant accuracy** (首要污染物准确率): only on days whose observed level is 2 or more,
   right when the forecast and observed primary pollutants overlap (a hit on any overlap);
-- **NMB, RMSE, r** of the forecast AQI against the observed (docs/warnings.md has the formulas).
+- **NMB, RMSE, r** of the forecast AQI against the observed (docs/warnings.md has the formulas);
+- **heavy-pollution days** (重污染天, AQI > 200): hits, misses and false alarms, the hit rate
+  (命中率 POD = hits / (hits + misses)), false-alarm rate (空报率 FAR = false / (hits + false)) and
+  threat score (TS = hits / (hits + misses + false)). HJ 1130's own definitions were not available;
+  these are the standard contingency-table scores, and the threshold is a parameter.
 
 Grouped by lead time (24 h = forecast day − issue day of 1, 48 h = 2 …) and by month.
 """
@@ -71,9 +75,18 @@ class Scores:
     nmb: float | None  # normalised mean bias, Σ(F − O) / ΣO
     rmse: float | None
     r: float | None  # Pearson correlation
+    heavy_hits: int = 0  # forecast and observed heavy
+    heavy_misses: int = 0  # observed heavy, not forecast
+    heavy_false: int = 0  # forecast heavy, not observed
+    pod: float | None = None  # 命中率
+    far: float | None = None  # 空报率
+    ts: float | None = None
 
 
-def scores(group: str, pairs: Sequence[Pair]) -> Scores:
+HEAVY_ABOVE = 200  # 重度污染: AQI > 200
+
+
+def scores(group: str, pairs: Sequence[Pair], heavy_above: int = HEAVY_ABOVE) -> Scores:
     n = len(pairs)
     ranged = [p.range_right for p in pairs if p.range_right is not None]
     primary = [p.primary_right for p in pairs if p.primary_right is not None]
@@ -81,9 +94,14 @@ def scores(group: str, pairs: Sequence[Pair]) -> Scores:
     o = [p.observed_aqi for p in pairs]
     nmb = (sum(f) - sum(o)) / sum(o) if n and sum(o) else None
     rmse = math.sqrt(sum((a - b) ** 2 for a, b in zip(f, o, strict=True)) / n) if n else None
+    hits = sum(a > heavy_above and b > heavy_above for a, b in zip(f, o, strict=True))
+    misses = sum(a <= heavy_above < b for a, b in zip(f, o, strict=True))
+    false = sum(b <= heavy_above < a for a, b in zip(f, o, strict=True))
     return Scores(
         group, n, _share([p.level_right for p in pairs]), len(ranged), _share(ranged), len(primary),
-        _share(primary), nmb, rmse, _pearson(f, o),
+        _share(primary), nmb, rmse, _pearson(f, o), hits, misses, false,
+        hits / (hits + misses) if hits + misses else None, false / (hits + false) if hits + false else None,
+        hits / (hits + misses + false) if hits + misses + false else None,
     )  # fmt: skip
 
 
