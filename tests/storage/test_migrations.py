@@ -9,7 +9,17 @@ from sqlalchemy import inspect
 from lantian.storage.engine import current_revision, downgrade, head_revision, make_engine, upgrade
 from lantian.storage.tables import metadata
 
-TABLES = {"plans", "plan_revisions", "tasks", "task_departments", "task_deadlines", "targets", "review_flags"}
+TABLES = {
+    "plans",
+    "plan_revisions",
+    "tasks",
+    "task_departments",
+    "task_deadlines",
+    "targets",
+    "review_flags",
+    "jurisdiction_targets",
+    "warning_events",
+}
 
 
 def test_upgrade_creates_the_schema_and_downgrade_removes_it(db_url: str) -> None:

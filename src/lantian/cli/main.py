@@ -19,6 +19,8 @@ from rich.table import Table
 from lantian import __version__
 from lantian.cli import aq, plans, report, tasks, warnings
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
+from lantian.domain.warnings.levels import LABELS
+from lantian.domain.warnings.reduction import POLLUTANT_LABELS
 from lantian.errors import LantianError
 from lantian.reports.bulletin import remaining_text
 from lantian.services.demo import DEMO_PLACE, DemoSummary, find_seeds_dir, run_demo
@@ -67,6 +69,7 @@ def demo_cmd(
             targets=lantian.targets,
             reports=lantian.reports,
             reports_dir=lantian.settings.data_dir / "reports",
+            reduction=lantian.reduction,
         )
         where = lantian.store.url
     if as_json:
@@ -152,12 +155,23 @@ def demo_cmd(
             )
     if summary.bulletin is not None:
         out.print(f"月报 monthly bulletin: {summary.bulletin}")
+    if summary.reduction_template is not None:
+        out.print(f"应急减排清单模板 reduction-list template: {summary.reduction_template}")
+        for rules, result in summary.reduction_checks:
+            short = [
+                f"{LABELS[x.level]}{POLLUTANT_LABELS[x.pollutant]}差{x.shortfall_t:g}吨"
+                for x in result.levels
+                if not x.meets
+            ]
+            verdict = "通过 passed" if result.passed else "未通过 failed: " + "、".join(short)
+            out.print(f"  按{rules}减排比例核查 checked under {rules} ratios: {verdict}")
     out.print(
         "下一步 next: lantian plans list · lantian tasks list --department 发改委 · "
         "lantian tasks matrix -o 矩阵.xlsx · lantian plans review · lantian aq assess --period 2019 · "
         "lantian aq rank --period 2025-01 · lantian aq verify · "
         f"lantian targets status --jurisdiction {DEMO_PLACE} --as-of {summary.target_as_of or '2026-06-07'} · "
-        "lantian targets backtest"
+        "lantian targets backtest · "
+        f"lantian reduction-list check {summary.reduction_template or '清单.xlsx'} --jurisdiction 海门市"
     )
 
 
@@ -174,6 +188,19 @@ def _aq_summary(summary: DemoSummary) -> dict[str, object] | None:
         "cities_2019": [_city_row(row) for row in summary.city_assessment],
         "published_city_days": summary.published_city_days,
         "bulletin": None if summary.bulletin is None else str(summary.bulletin),
+        "reduction_list": None
+        if summary.reduction_template is None
+        else {
+            "template": str(summary.reduction_template),
+            "checks": [
+                {
+                    "rules": rules,
+                    "passed": result.passed,
+                    "shortfalls_t": {f"{x.level}.{x.pollutant}": x.shortfall_t for x in result.levels if not x.meets},
+                }
+                for rules, result in summary.reduction_checks
+            ],
+        },
         "targets": {
             "jurisdiction": DEMO_PLACE,
             "as_of": summary.target_as_of,

@@ -264,11 +264,12 @@ reduction_app = typer.Typer(help="应急减排清单：模板、核查、登记 
 @reduction_app.command("template")
 def template_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="模板 xlsx 路径 where to write the template")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """清单模板 Write the list template (.xlsx: 说明, 企业, 生产线, 措施 with worked examples)."""
-    from lantian.services.reduction import ReductionService
-
-    ReductionService(Path(".")).write_template(output)
+    with open_app(data_dir, database_url) as lantian:
+        lantian.reduction.write_template(output)
     out.print(f"已写出 written: {output}")
 
 
@@ -290,15 +291,15 @@ def check_cmd(
     permits: Annotated[Path | None, typer.Option("--permits", help="排污许可数据 CSV / xlsx permit data")] = None,
     as_json: JsonFlag = False,
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """核查减排清单 Check a list: each level's ratio per pollutant, grade rules, monitoring, coverage, permits.
 
     Exit status 0 when the list passes, 1 when it does not (the report says why)."""
-    from lantian.services.reduction import ReductionService
-
-    result = ReductionService(data_dir or Path(".")).check(
-        file, rules_file=rules, jurisdiction=jurisdiction, registry=registry, permits=permits
-    )
+    with open_app(data_dir, database_url) as lantian:
+        result = lantian.reduction.check(
+            file, rules_file=rules, jurisdiction=jurisdiction, registry=registry, permits=permits
+        )
     if as_json:
         print_json(check_report(result))
     else:

@@ -15,11 +15,13 @@ from lantian.domain.aq.periods import parse_period
 from lantian.domain.plans.model import Role
 from lantian.domain.plans.records import PlanSummary, TaskFilter
 from lantian.domain.targets.registry import place_key, target_entry
+from lantian.domain.warnings.reduction import CheckResult
 from lantian.errors import NotFoundError
 from lantian.services.accountability import load_rules
 from lantian.services.airquality import AirQualityService, AqImportReport
 from lantian.services.assessment import Options
 from lantian.services.plans import ImportReport, PlanService
+from lantian.services.reduction import ReductionService
 from lantian.services.reports import ReportService
 from lantian.services.targets import TargetService
 
@@ -63,6 +65,8 @@ class DemoSummary:
     target_status: list[dict[str, Any]] = field(default_factory=list)  # the demo targets, as of target_as_of
     target_as_of: dt.date | None = None
     bulletin: Path | None = None  # the monthly bulletin the demo writes
+    reduction_template: Path | None = None  # the reduction-list template the demo writes and checks
+    reduction_checks: list[tuple[str, CheckResult]] = field(default_factory=list)  # (rules applied, result)
 
 
 # the monitoring archives the demo loads from ``<seeds>/../data/aq`` (SOURCES.md there says what they are)
@@ -87,6 +91,7 @@ def run_demo(
     targets: TargetService | None = None,
     reports: ReportService | None = None,
     reports_dir: Path | None = None,
+    reduction: ReductionService | None = None,
     as_of: dt.date | None = None,
     runs: int = 1000,
 ) -> DemoSummary:
@@ -130,4 +135,12 @@ def run_demo(
                 bulletin = reports.monthly(DEMO_PLACE, f"{month:%Y-%m}", load_rules(), runs=runs, issued=as_of)
                 summary.bulletin = reports_dir / f"{bulletin.title}.docx"
                 reports.write_monthly(bulletin, summary.bulletin)
+    if reduction is not None and reports_dir is not None:
+        # the shipped template, checked under the national ratios and under 海门's (seed 004: 30/40/50 %)
+        summary.reduction_template = reports_dir / "应急减排清单模板.xlsx"
+        reduction.write_template(summary.reduction_template)
+        for place in (None, "海门市"):
+            summary.reduction_checks.append(
+                (place or "全国", reduction.check(summary.reduction_template, jurisdiction=place))
+            )
     return summary

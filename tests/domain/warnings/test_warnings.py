@@ -136,3 +136,14 @@ def test_verification_by_hand() -> None:
         sum((a - mf) ** 2 for a in f) * sum((b - mo) ** 2 for b in o)
     )
     assert s.r == pytest.approx(r)
+
+
+def test_heavy_pollution_day_hits_misses_and_false_alarms() -> None:
+    # forecast/observed: 250/260 hit; 210/190 false alarm; 180/230 miss; 201/201 hit; 200/300 miss (200 is not > 200)
+    pairs = [Pair(forecast(f), o, ()) for f, o in ((250, 260), (210, 190), (180, 230), (201, 201), (200, 300))]
+    s = scores("all", pairs)
+    assert (s.heavy_hits, s.heavy_misses, s.heavy_false) == (2, 2, 1)
+    assert s.pod == pytest.approx(2 / 4) and s.far == pytest.approx(1 / 3) and s.ts == pytest.approx(2 / 5)
+    quiet = scores("all", [Pair(forecast(80), 90, ())])
+    assert (quiet.pod, quiet.far, quiet.ts) == (None, None, None)
+    assert scores("all", pairs, heavy_above=150).heavy_hits == 5  # the threshold is a parameter: all five above 150
