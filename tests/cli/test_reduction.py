@@ -200,3 +200,29 @@ def test_warning_life_in_force_and_readings(
     assert row["observed_cut"] == pytest.approx(0.2) and row["committed_cut"] == pytest.approx(0.4) and row["short"]
     code, out, _ = run(capsys, "warnings", "readings", "--jurisdiction", "南通市", "--readings", str(readings), *data)
     assert code == 0 and "未落实" in out
+
+
+def test_a_district_answers_its_city_and_province(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    aq = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "aq"
+    lists = sorted((aq / "station_lists").glob("站点列表-20*.csv"))
+    if not lists:
+        pytest.skip("the shared station lists are not beside the checkout")
+    data = ["--data-dir", str(tmp_path / "data")]
+    assert run(capsys, "aq", "stations", "import", *map(str, lists), *data)[0] == 0
+    areas, districts = tmp_path / "areas.csv", tmp_path / "districts.csv"
+    areas.write_text("城市,省级行政区\n南京市,江苏省\n", encoding="utf-8")
+    districts.write_text("监测点编码,区县\n1151A,栖霞区\n1159A,栖霞区\n1152A,鼓楼区\n", encoding="utf-8")
+    assert run(capsys, "aq", "areas", "import", str(areas), *data)[0] == 0
+    assert run(capsys, "aq", "areas", "import", "--counties", str(districts), *data)[0] == 0
+    for place, lv, at in (("江苏省", "yellow", "2026-12-01 20:00"), ("南京市", "orange", "2026-12-02 00:00"),
+                          ("栖霞区", "yellow", "2026-12-02 06:00")):  # fmt: skip
+        assert run(capsys, "warnings", "issue", "--jurisdiction", place, "--level", lv, "--at", at,
+                   "--issuer", "指挥部办公室", *data)[0] == 0  # fmt: skip
+    code, out, err = run(capsys, "warnings", "history", "--jurisdiction", "栖霞区", "--json", *data)
+    assert code == 0, err
+    history = json.loads(out)
+    assert history["parents"] == ["南京", "江苏省"]
+    # 栖霞区's own yellow sits under 南京's orange: the district responds at orange, 南京's
+    assert [(s["level"], s["source"]) for s in history["in_force"]] == [("yellow", "江苏省"), ("orange", "南京市")]
+    code, out, _ = run(capsys, "warnings", "in-force", "--jurisdiction", "栖霞区", "--at", "2026-12-02 07:00", *data)
+    assert code == 0 and "橙色" in out and "响应南京市预警" in out and "尚无减排清单" in out

@@ -67,10 +67,12 @@ def verify_cmd(
                     "by_month": [s.__dict__ for s in months]})  # fmt: skip
         return
     table = Table(
-        "分组 group", "天数 n", "级别准确率 level", "范围准确率 range", "首要污染物 primary", "NMB", "RMSE", "r"
-    )
+        "分组 group", "天数 n", "级别准确率 level", "范围准确率 range", "级别范围 level range", "首要污染物 primary",
+        "NMB", "RMSE", "r",
+    )  # fmt: skip
     for s in [*leads, *months, overall]:
-        accuracy = (_pct(s.level_accuracy), _pct(s.range_accuracy), _pct(s.primary_accuracy))
+        accuracy = (_pct(s.level_accuracy), _pct(s.range_accuracy), _pct(s.level_range_accuracy),
+                    _pct(s.primary_accuracy))  # fmt: skip
         table.add_row(s.group, str(s.n), *accuracy, _num(s.nmb, "{:+.1%}"), _num(s.rmse, "{:.1f}"), _num(s.r, "{:.2f}"))
     out.print(table)
     out.print(f"{len(pairs)} 个预报日有实测日AQI forecast days with an observed daily AQI")

@@ -125,7 +125,8 @@ class WarningService:
             cities = {
                 st.city for x in self.airquality.registry().lists for code, st in x.stations.items() if code in stations
             }
-            for city in sorted(cities):
+            if cities:  # a county's stations lie in one city; the first by name otherwise
+                city = min(cities)
                 return [city, *self.parents(city)]
         return []
 

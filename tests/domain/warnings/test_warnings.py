@@ -8,7 +8,7 @@ from importlib import resources
 
 import pytest
 
-from lantian.domain.warnings.forecast import ForecastRow, parse_forecast_rows
+from lantian.domain.warnings.forecast import ForecastRow, level_range, parse_forecast_rows
 from lantian.domain.warnings.levels import Slot, highest, levels, parse_schemes
 from lantian.domain.warnings.verification import Pair, round_band, scores
 from lantian.errors import ConfigError, StructureError
@@ -147,3 +147,19 @@ def test_heavy_pollution_day_hits_misses_and_false_alarms() -> None:
     quiet = scores("all", [Pair(forecast(80), 90, ())])
     assert (quiet.pod, quiet.far, quiet.ts) == (None, None, None)
     assert scores("all", pairs, heavy_above=150).heavy_hits == 5  # the threshold is a parameter: all five above 150
+
+
+def test_published_level_ranges() -> None:
+    assert level_range("良至轻度污染") == (2, 3) and level_range("轻度污染") == (3, 3)
+    assert level_range("2-3") == (2, 3) and level_range("三级到二级") == (2, 3) and level_range("IV") == (4, 4)
+    assert level_range("很差") is None and level_range("1-2-3") is None
+    (row,) = parse_forecast_rows([(2, {"city": "南京", "issued": "2025-01-01", "date": "2025-01-02", "aqi": "120",
+                                       "level": "良至轻度污染"})], name="f.csv")  # fmt: skip
+    assert row.levels == (2, 3)
+    # observed 140 (level 3) is in 良至轻度污染; observed 160 (level 4) is not
+    s = scores("all", [Pair(row, 140, ()), Pair(row, 160, ()), Pair(forecast(100), 100, ())])
+    assert (s.level_range_n, s.level_range_accuracy) == (2, 0.5)
+    with pytest.raises(StructureError) as caught:
+        parse_forecast_rows([(2, {"city": "南京", "issued": "2025-01-01", "date": "2025-01-02", "aqi": "120",
+                                  "level": "很差"})], name="f.csv")  # fmt: skip
+    assert caught.value.field == "level" and caught.value.line == 2

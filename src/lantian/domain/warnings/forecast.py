@@ -4,7 +4,8 @@
 Columns (Chinese or English titles): ``city`` 城市, ``issued`` 发布时间 (date or date and time),
 ``date`` 预报日期, ``aqi`` 预报AQI; optional ``hour`` 时次 (0–23: the row is the AQI of the 24 hours
 ending at that hour, so a warning can run across day boundaries), ``aqi_low`` / ``aqi_high`` (the
-published range), ``primary_pollutant`` 首要污染物 (several separated by 、 / or ;).
+published range), ``level`` 预报级别 (the published level range: 良至轻度污染, 轻度污染, 2-3, 二级至三级),
+``primary_pollutant`` 首要污染物 (several separated by 、 / or ;).
 """
 
 from __future__ import annotations
@@ -26,7 +27,29 @@ HEADER = {
     "aqi_low": "aqi_low", "AQI下限": "aqi_low",
     "aqi_high": "aqi_high", "AQI上限": "aqi_high",
     "primary_pollutant": "primary_pollutant", "首要污染物": "primary_pollutant",
+    "level": "level", "预报级别": "level", "级别": "level", "空气质量级别": "level",
 }  # fmt: skip
+# AQI levels (HJ 633 Table 2): categories and numbers as offices write them
+_LEVEL_WORDS = {
+    "优": 1, "良": 2, "轻度污染": 3, "轻度": 3, "中度污染": 4, "中度": 4, "重度污染": 5, "重度": 5,
+    "严重污染": 6, "严重": 6, "一级": 1, "二级": 2, "三级": 3, "四级": 4, "五级": 5, "六级": 6,
+    "1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6,
+}  # fmt: skip
+_LEVEL_SPLIT = re.compile(r"\s*(?:至|到|~|～|〜|—|–|-)\s*")
+
+
+def level_range(text: str) -> tuple[int, int] | None:
+    """``良至轻度污染`` → (2, 3); ``轻度污染`` → (3, 3); None when it does not name levels."""
+    parts = [p for p in _LEVEL_SPLIT.split(text.strip()) if p]
+    if not 1 <= len(parts) <= 2:
+        return None
+    found = [_LEVEL_WORDS.get(p.upper()) for p in parts]
+    if any(f is None for f in found):
+        return None
+    low, high = min(f for f in found if f), max(f for f in found if f)
+    return low, high
+
+
 REQUIRED = ("city", "issued", "date", "aqi")
 # pollutant names → keys: the labels the engine writes (PM2.5 …), the keys, and common Chinese names
 POLLUTANTS = {
@@ -59,6 +82,7 @@ class ForecastRow:
     aqi_high: int | None = None
     primary: tuple[str, ...] = ()
     line: int = 0
+    levels: tuple[int, int] | None = None  # the published level range (1 优 … 6 严重污染)
 
     @property
     def lead_days(self) -> int:
@@ -89,12 +113,18 @@ def parse_forecast_rows(rows: Iterable[tuple[int, Mapping[str, str]]], *, name: 
             raise StructureError(f"forecast day {date} is before the issue {issued:%Y-%m-%d} (预报日期早于发布)",
                                  file=name, line=line, field="date")  # fmt: skip
         primary = _pollutants(row.get("primary_pollutant", ""), name, line)
+        levels = None
+        if row.get("level", "").strip():
+            levels = level_range(row["level"])
+            if levels is None:
+                raise StructureError(f"{row['level']!r} is not an AQI level or range (级别无法识别: 良至轻度污染, 2-3)",
+                                     file=name, line=line, field="level")  # fmt: skip
         key = (city, issued, date, hour)
         if key in seen:
             raise StructureError(f"{city} {date} issued {issued} appears twice, also on line {seen[key]} (重复)",
                                  file=name, line=line, field="date")  # fmt: skip
         seen[key] = line
-        out.append(ForecastRow(city, issued, date, hour, aqi, low, high, primary, line))
+        out.append(ForecastRow(city, issued, date, hour, aqi, low, high, primary, line, levels))
     if not out:
         raise StructureError("the forecast has no rows (预报文件没有数据)", file=name)
     return out

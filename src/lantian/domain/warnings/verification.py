@@ -6,6 +6,8 @@ For each forecast day with an observed daily AQI:
   forecast is right when the observed level is among them;
 - **range accuracy** (范围准确率, CNEMC practice): where the forecast gives ``aqi_low``–``aqi_high``,
   right when the observed AQI lies in it;
+- **level-range accuracy** (级别预报准确率, CNEMC practice): where the forecast publishes a level
+  range (良至轻度污染), right when the observed level lies in it;
 - **primary-pollutant accuracy** (首要污染物准确率): only on days whose observed level is 2 or more,
   right when the forecast and observed primary pollutants overlap (a hit on any overlap);
 - **NMB, RMSE, r** of the forecast AQI against the observed (docs/warnings.md has the formulas);
@@ -49,6 +51,13 @@ class Pair:
         return f.aqi_low <= self.observed_aqi <= f.aqi_high
 
     @property
+    def level_range_right(self) -> bool | None:
+        if self.forecast.levels is None:
+            return None
+        low, high = self.forecast.levels
+        return low <= standard_for(self.forecast.date).level_of(self.observed_aqi).number <= high
+
+    @property
     def primary_right(self) -> bool | None:
         if standard_for(self.forecast.date).level_of(self.observed_aqi).number < 2 or not self.forecast.primary:
             return None
@@ -75,6 +84,8 @@ class Scores:
     nmb: float | None  # normalised mean bias, Σ(F − O) / ΣO
     rmse: float | None
     r: float | None  # Pearson correlation
+    level_range_n: int = 0  # forecasts with a published level range
+    level_range_accuracy: float | None = None
     heavy_hits: int = 0  # forecast and observed heavy
     heavy_misses: int = 0  # observed heavy, not forecast
     heavy_false: int = 0  # forecast heavy, not observed
@@ -97,9 +108,10 @@ def scores(group: str, pairs: Sequence[Pair], heavy_above: int = HEAVY_ABOVE) ->
     hits = sum(a > heavy_above and b > heavy_above for a, b in zip(f, o, strict=True))
     misses = sum(a <= heavy_above < b for a, b in zip(f, o, strict=True))
     false = sum(b <= heavy_above < a for a, b in zip(f, o, strict=True))
+    level_ranged = [p.level_range_right for p in pairs if p.level_range_right is not None]
     return Scores(
         group, n, _share([p.level_right for p in pairs]), len(ranged), _share(ranged), len(primary),
-        _share(primary), nmb, rmse, _pearson(f, o), hits, misses, false,
+        _share(primary), nmb, rmse, _pearson(f, o), len(level_ranged), _share(level_ranged), hits, misses, false,
         hits / (hits + misses) if hits + misses else None, false / (hits + false) if hits + false else None,
         hits / (hits + misses + false) if hits + misses + false else None,
     )  # fmt: skip
