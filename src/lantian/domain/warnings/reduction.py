@@ -39,135 +39,50 @@ ACTION_LABELS = {"stop": "停产", "limit": "限产", "vehicle": "运输管控",
 WHOLE_PLANT = "全厂"
 
 _LEVEL_WORDS = {
-    "yellow": "yellow",
-    "黄色": "yellow",
-    "黄": "yellow",
-    "III": "yellow",
-    "Ⅲ": "yellow",
-    "orange": "orange",
-    "橙色": "orange",
-    "橙": "orange",
-    "II": "orange",
-    "Ⅱ": "orange",
-    "red": "red",
-    "红色": "red",
-    "红": "red",
-    "I": "red",
-    "Ⅰ": "red",
-}
+    "yellow": "yellow", "黄色": "yellow", "黄": "yellow", "III": "yellow", "Ⅲ": "yellow", "orange": "orange",
+    "橙色": "orange", "橙": "orange", "II": "orange", "Ⅱ": "orange", "red": "red", "红色": "red", "红": "red",
+    "I": "red", "Ⅰ": "red"
+}  # fmt: skip
 _ACTION_WORDS = {
-    "stop": "stop",
-    "停产": "stop",
-    "停止生产": "stop",
-    "停": "stop",
-    "limit": "limit",
-    "限产": "limit",
-    "限": "limit",
-    "vehicle": "vehicle",
-    "运输管控": "vehicle",
-    "运输": "vehicle",
-    "车辆管控": "vehicle",
-    "other": "other",
-    "其他": "other",
-}
+    "stop": "stop", "停产": "stop", "停止生产": "stop", "停": "stop", "limit": "limit", "限产": "limit",
+    "限": "limit", "vehicle": "vehicle", "运输管控": "vehicle", "运输": "vehicle", "车辆管控": "vehicle",
+    "other": "other", "其他": "other"
+}  # fmt: skip
 _EXEMPTION_WORDS = {
-    "": "",
-    "否": "",
-    "无": "",
-    "豁免": "豁免",
-    "豁免企业": "豁免",
-    "exempt": "豁免",
-    "保障类": "保障类",
-    "保障": "保障类",
-    "民生保障": "保障类",
-    "protected": "保障类",
-}
+    "": "", "否": "", "无": "", "豁免": "豁免", "豁免企业": "豁免", "exempt": "豁免", "保障类": "保障类",
+    "保障": "保障类", "民生保障": "保障类", "protected": "保障类"
+}  # fmt: skip
 _YES = {"是", "Y", "YES", "TRUE", "1", "√"}
 _NO = {"", "否", "N", "NO", "FALSE", "0"}
 
 # header name → field, per sheet (Chinese and English names both accepted)
 _EMISSIONS = {
-    "SO2(t/a)": "so2",
-    "SO2排放量(t/a)": "so2",
-    "so2_t": "so2",
-    "二氧化硫(t/a)": "so2",
-    "NOx(t/a)": "nox",
-    "NOx排放量(t/a)": "nox",
-    "nox_t": "nox",
-    "氮氧化物(t/a)": "nox",
-    "颗粒物(t/a)": "pm",
-    "PM(t/a)": "pm",
-    "颗粒物排放量(t/a)": "pm",
-    "pm_t": "pm",
-    "VOCs(t/a)": "vocs",
-    "VOCs排放量(t/a)": "vocs",
-    "vocs_t": "vocs",
-}
+    "SO2(t/a)": "so2", "SO2排放量(t/a)": "so2", "so2_t": "so2", "二氧化硫(t/a)": "so2", "NOx(t/a)": "nox",
+    "NOx排放量(t/a)": "nox", "nox_t": "nox", "氮氧化物(t/a)": "nox", "颗粒物(t/a)": "pm", "PM(t/a)": "pm",
+    "颗粒物排放量(t/a)": "pm", "pm_t": "pm", "VOCs(t/a)": "vocs", "VOCs排放量(t/a)": "vocs", "vocs_t": "vocs"
+}  # fmt: skip
+# header titles shared by the sheets
+_CODE = {"统一社会信用代码": "code", "credit_code": "code"}
+_OBJECT = {"生产线/工序/设施": "object", "object": "object"}
+_NAME_INDUSTRY = {"企业名称": "name", "name": "name", "行业": "industry", "industry": "industry"}
 ENTERPRISE_HEADER = {
-    "企业名称": "name",
-    "name": "name",
-    "统一社会信用代码": "code",
-    "credit_code": "code",
-    "行业": "industry",
-    "industry": "industry",
-    "绩效分级": "grade",
-    "grade": "grade",
-    "豁免类别": "exemption",
-    "exemption": "exemption",
-    "豁免理由": "reason",
-    "exemption_reason": "reason",
-    "重点用车单位": "key_vehicle",
-    "key_vehicle_user": "key_vehicle",
-    **_EMISSIONS,
-}
+    **_CODE, **_NAME_INDUSTRY, "绩效分级": "grade", "grade": "grade", "豁免类别": "exemption",
+    "exemption": "exemption", "豁免理由": "reason", "exemption_reason": "reason", "重点用车单位": "key_vehicle",
+    "key_vehicle_user": "key_vehicle", **_EMISSIONS,
+}  # fmt: skip
 ENTERPRISE_REQUIRED = ("name", "code", "grade", "so2", "nox", "pm", "vocs")
-LINE_HEADER = {
-    "统一社会信用代码": "code",
-    "credit_code": "code",
-    "生产线/工序/设施": "object",
-    "生产线": "object",
-    "object": "object",
-    **_EMISSIONS,
-}
+LINE_HEADER = {**_CODE, **_OBJECT, "生产线": "object", **_EMISSIONS}
 LINE_REQUIRED = ("code", "object", "so2", "nox", "pm", "vocs")
 MEASURE_HEADER = {
-    "统一社会信用代码": "code",
-    "credit_code": "code",
-    "预警级别": "level",
-    "level": "level",
-    "生产线/工序/设施": "object",
-    "措施对象": "object",
-    "object": "object",
-    "措施类型": "action",
-    "action": "action",
-    "限产比例(%)": "limit",
-    "limit_pct": "limit",
-    "监测手段": "monitoring",
-    "monitoring": "monitoring",
-    "措施内容": "text",
-    "text": "text",
-}
+    **_CODE, **_OBJECT, "措施对象": "object", "预警级别": "level", "level": "level", "措施类型": "action",
+    "action": "action", "限产比例(%)": "limit", "limit_pct": "limit", "监测手段": "monitoring",
+    "monitoring": "monitoring", "措施内容": "text", "text": "text",
+}  # fmt: skip
 MEASURE_REQUIRED = ("code", "level", "object", "action", "limit", "monitoring")
-REGISTRY_HEADER = {
-    "统一社会信用代码": "code",
-    "credit_code": "code",
-    "企业名称": "name",
-    "name": "name",
-    "行业": "industry",
-    "industry": "industry",
-    "涉气": "emits",
-    "emits_air": "emits",
-}
+REGISTRY_HEADER = {**_CODE, **_NAME_INDUSTRY, "涉气": "emits", "emits_air": "emits"}
 REGISTRY_REQUIRED = ("code", "name")
-PERMIT_HEADER = {
-    "统一社会信用代码": "code",
-    "credit_code": "code",
-    "行业": "industry",
-    "industry": "industry",
-    "许可证编号": "permit",
-    "permit_no": "permit",
-    **_EMISSIONS,
-}
+PERMIT_HEADER = {**_CODE, "行业": "industry", "industry": "industry", "许可证编号": "permit", "permit_no": "permit",
+                 **_EMISSIONS}  # fmt: skip
 PERMIT_REQUIRED = ("code",)
 
 Rows = Iterable[tuple[int, Mapping[str, str]]]
@@ -497,15 +412,9 @@ def parse_list(
 
 
 _MEANS_WORDS = {
-    "在线": "在线监测",
-    "在线监控": "在线监测",
-    "用电": "用电监控",
-    "用电量监控": "用电监控",
-    "分表计电": "用电监控",
-    "视频": "视频监控",
-    "工况": "工况监控",
-    "台帐": "台账",
-}
+    "在线": "在线监测", "在线监控": "在线监测", "用电": "用电监控", "用电量监控": "用电监控",
+    "分表计电": "用电监控", "视频": "视频监控", "工况": "工况监控", "台帐": "台账"
+}  # fmt: skip
 
 
 def _split(text: str) -> Iterator[str]:
