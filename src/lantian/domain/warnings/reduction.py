@@ -338,11 +338,7 @@ def parse_list(
     s_ent, s_line, s_measure = sheets
     enterprises: list[Enterprise] = []
     seen: dict[str, int] = {}
-    for line, row in enterprise_rows:
-        code = _code(row.get("code", ""))
-        if not code:
-            problems.add(s_ent, line, "统一社会信用代码", "missing (缺少统一社会信用代码)")
-            continue
+    for line, code, row in _coded(enterprise_rows, problems, s_ent):
         if code in seen:
             problems.add(s_ent, line, "统一社会信用代码", f"{code} is already on line {seen[code]} (重复企业)")
             continue
@@ -381,11 +377,7 @@ def parse_list(
             continue
         lines.append(ProductionLine(line, code, name, _emissions(row, s_line, line, problems)))
     measures: list[Measure] = []
-    for line, row in measure_rows:
-        code = _code(row.get("code", ""))
-        if not code:
-            problems.add(s_measure, line, "统一社会信用代码", "missing (缺少统一社会信用代码)")
-            continue
+    for line, code, row in _coded(measure_rows, problems, s_measure):
         level = _LEVEL_WORDS.get(row.get("level", "").strip())
         if level is None:
             problems.add(s_measure, line, "预警级别", f"{row.get('level')!r}: use 黄色, 橙色 or 红色")
@@ -423,14 +415,20 @@ def _split(text: str) -> Iterator[str]:
             yield _MEANS_WORDS.get(part.strip(), part.strip())
 
 
+def _coded(rows: Rows, problems: _Problems, sheet: str = "") -> Iterator[tuple[int, str, Mapping[str, str]]]:
+    """(line, credit code, row) of the rows that have a code; a row without one is a problem."""
+    for line, row in rows:
+        code = _code(row.get("code", ""))
+        if code:
+            yield line, code, row
+        else:
+            problems.add(sheet, line, "统一社会信用代码", "missing (缺少统一社会信用代码)")
+
+
 def parse_registry(rows: Rows, *, file: str) -> list[RegistryEntry]:
     """The enterprise registry (排污单位名录) that the list must cover; 涉气 blank means yes."""
     problems, out = _Problems(file), []
-    for line, row in rows:
-        code = _code(row.get("code", ""))
-        if not code:
-            problems.add("", line, "统一社会信用代码", "missing (缺少统一社会信用代码)")
-            continue
+    for line, code, row in _coded(rows, problems):
         emits = row.get("emits", "").strip().upper()
         if emits not in _YES | _NO:
             problems.add("", line, "涉气", f"{row.get('emits')!r}: use 是 or 否")
@@ -446,11 +444,7 @@ def parse_registry(rows: Rows, *, file: str) -> list[RegistryEntry]:
 def parse_permits(rows: Rows, *, file: str) -> list[Permit]:
     """排污许可 data: industry and permitted amounts (t/a) per enterprise."""
     problems, out = _Problems(file), []
-    for line, row in rows:
-        code = _code(row.get("code", ""))
-        if not code:
-            problems.add("", line, "统一社会信用代码", "missing (缺少统一社会信用代码)")
-            continue
+    for line, code, row in _coded(rows, problems):
         permitted = {
             p: _number(row.get(p, ""), "", line, POLLUTANT_LABELS[p], problems, blank=None) for p in POLLUTANTS
         }
