@@ -9,7 +9,8 @@ The tree::
     │   ├── UnsupportedFormatError  code "format"; not .txt/.docx/.xlsx, or a binary file
     │   └── StructureError       code "structure"; a table without a needed column, a truncated table…
     ├── ConfigError              code "config"; a setting or dictionary file is wrong
-    └── NotFoundError            code "not_found"; a plan, task or revision does not exist
+    ├── NotFoundError            code "not_found"; a plan, task or revision does not exist
+    └── ConflictError            code "conflict"; someone else changed the record first
 
 Every error carries the file, line and field it is about, where known, so the message names them
 (``000.txt:12: 责任分工: …``). Front doors (CLI, web) print ``str(error)`` and never a traceback.
@@ -87,3 +88,8 @@ class ConfigError(LantianError):
 class NotFoundError(LantianError):
     code = "not_found"
     exit_code = 4
+
+
+class ConflictError(LantianError):
+    code = "conflict"
+    exit_code = 5

@@ -226,3 +226,25 @@ def test_a_district_answers_its_city_and_province(capsys: pytest.CaptureFixture[
     assert [(s["level"], s["source"]) for s in history["in_force"]] == [("yellow", "江苏省"), ("orange", "南京市")]
     code, out, _ = run(capsys, "warnings", "in-force", "--jurisdiction", "栖霞区", "--at", "2026-12-02 07:00", *data)
     assert code == 0 and "橙色" in out and "响应南京市预警" in out and "尚无减排清单" in out
+
+
+def test_two_people_recording_at_once_cannot_both_win(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from lantian.bootstrap import App
+    from lantian.config import Settings
+    from lantian.errors import ConflictError
+    from lantian.storage.repositories import PlanRepository
+
+    app = App.open(Settings.load(tmp_path / "data", None))
+    try:
+        app.warnings.record("南通市", "yellow", dt.datetime(2026, 12, 1, 20), "指挥部办公室")
+        # the second writer read the history before the first one's event landed
+        monkeypatch.setattr(PlanRepository, "warning_events", lambda self, places=None: {})
+        with pytest.raises(ConflictError, match="another user"):
+            app.warnings.record("南通市", "orange", dt.datetime(2026, 12, 2, 8), "指挥部办公室")
+        monkeypatch.undo()
+        _, spans, _ = app.warnings.history("南通市")
+        assert [s.level for s in spans] == ["yellow"]  # the first event stands, nothing half-written
+    finally:
+        app.close()

@@ -21,7 +21,7 @@ from lantian.domain.warnings.levels import LABELS, Scheme, Slot, highest, levels
 from lantian.domain.warnings.readings import READING_HEADER, READING_REQUIRED, Compliance, compliance, parse_readings
 from lantian.domain.warnings.reduction import POLLUTANTS, CheckResult, EnterpriseResult, Measure
 from lantian.domain.warnings.verification import Pair, Scores, by, lead_label, month_label, scores
-from lantian.errors import ConfigError, InputError, NotFoundError
+from lantian.errors import ConflictError, InputError, NotFoundError
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Assessment
 from lantian.services.reduction import ReductionService
@@ -143,7 +143,7 @@ class WarningService:
                 event = lifecycle.next_event(events, jurisdiction.strip(), level, at, issuer, note)
                 repo.add_warning_event(key, len(events) + 1, event, dt.datetime.now(dt.UTC))
         except IntegrityError:
-            raise ConfigError(
+            raise ConflictError(
                 f"{jurisdiction}: another user recorded a warning event at the same time; look at the history and "
                 "try again (他人同时登记了预警事件，请查看后重试)", field="jurisdiction",
             ) from None  # fmt: skip
