@@ -75,7 +75,7 @@ def baseline(path: Path) -> int:
 
 
 def run_check(path: Path) -> tuple[int, int, int]:
-    from lantian.cli.warnings import check_report
+    from lantian.services.warnings_json import check_report
     from lantian.services.reduction import ReductionService
 
     result = ReductionService(path.parent).check(path)

@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from lantian.config import Settings
 from lantian.domain.plans.departments import DepartmentDictionary
 from lantian.services.accountability import AccountabilityService
+from lantian.services.accounts import AccountService
 from lantian.services.airquality import AirQualityService
+from lantian.services.audit import AuditTrail
 from lantian.services.plans import PlanService
 from lantian.services.reduction import ReductionService
 from lantian.services.reports import ReportService
 from lantian.services.targets import TargetService
+from lantian.services.tracking import WorkflowService
 from lantian.services.warnings import WarningService
 from lantian.storage.store import Store
 
@@ -36,6 +39,9 @@ class App:
     reports: ReportService
     warnings: WarningService
     reduction: ReductionService
+    audit: AuditTrail
+    accounts: AccountService
+    workflow: WorkflowService
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> App:
@@ -47,6 +53,8 @@ class App:
         plans = PlanService(store, load_dictionary(settings))
         accountability = AccountabilityService(airquality, targets, plans)
         reduction = ReductionService(settings.data_dir)
+        warnings = WarningService(airquality, store, reduction)
+        audit = AuditTrail(store)
         return cls(
             settings=settings,
             store=store,
@@ -55,8 +63,11 @@ class App:
             targets=targets,
             accountability=accountability,
             reports=ReportService(airquality, targets, accountability, plans),
-            warnings=WarningService(airquality, store, reduction),
+            warnings=warnings,
             reduction=reduction,
+            audit=audit,
+            accounts=AccountService(store, audit),
+            workflow=WorkflowService(store, audit, settings.data_dir, warnings.parents),
         )
 
     def close(self) -> None:

@@ -10,7 +10,10 @@ The tree::
     │   └── StructureError       code "structure"; a table without a needed column, a truncated table…
     ├── ConfigError              code "config"; a setting or dictionary file is wrong
     ├── NotFoundError            code "not_found"; a plan, task or revision does not exist
-    └── ConflictError            code "conflict"; someone else changed the record first
+    ├── ConflictError            code "conflict"; someone else changed the record first
+    ├── WorkflowError            code "workflow"; the record's state does not allow the step (销号 before 核查)
+    ├── AuthenticationError      code "unauthenticated"; no session, a wrong password, a locked account
+    └── ForbiddenError           code "forbidden"; the role or jurisdiction does not allow it
 
 Every error carries the file, line and field it is about, where known, so the message names them
 (``000.txt:12: 责任分工: …``). Front doors (CLI, web) print ``str(error)`` and never a traceback.
@@ -93,3 +96,18 @@ class NotFoundError(LantianError):
 class ConflictError(LantianError):
     code = "conflict"
     exit_code = 5
+
+
+class WorkflowError(LantianError):
+    code = "workflow"
+    exit_code = 6
+
+
+class AuthenticationError(LantianError):
+    code = "unauthenticated"
+    exit_code = 7
+
+
+class ForbiddenError(LantianError):
+    code = "forbidden"
+    exit_code = 7

@@ -19,6 +19,15 @@ TABLES = {
     "review_flags",
     "jurisdiction_targets",
     "warning_events",
+    "users",
+    "web_sessions",
+    "progress_reports",
+    "evidence",
+    "notices",
+    "tickets",
+    "ticket_steps",
+    "audit_log",
+    "audit_head",
 }
 
 

@@ -11,10 +11,10 @@ import typer
 from rich.table import Table
 
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json
-from lantian.domain.warnings.levels import LABELS, LEVELS
-from lantian.domain.warnings.lifecycle import ACTIONS, Event, Segment
-from lantian.domain.warnings.reduction import POLLUTANT_LABELS, POLLUTANTS, CheckResult, EnterpriseResult
+from lantian.domain.warnings.levels import LABELS
+from lantian.domain.warnings.reduction import POLLUTANT_LABELS, POLLUTANTS, CheckResult
 from lantian.errors import InputError
+from lantian.services.warnings_json import check_report, event_json, in_force_json, span_json
 
 app = typer.Typer(help="重污染天气：预警级别与预报评估 Heavy-pollution weather: warning levels, forecast checks.")
 
@@ -137,8 +137,8 @@ def history_cmd(
     with open_app(data_dir, database_url) as lantian:
         events, spans, parents = lantian.warnings.history(jurisdiction)
     if as_json:
-        print_json({"jurisdiction": jurisdiction, "parents": parents, "events": [_event(e) for e in events],
-                    "in_force": [_span(s, jurisdiction) for s in spans]})  # fmt: skip
+        print_json({"jurisdiction": jurisdiction, "parents": parents, "events": [event_json(e) for e in events],
+                    "in_force": [span_json(s, jurisdiction) for s in spans]})  # fmt: skip
         return
     out.print(f"[bold]{jurisdiction}[/bold]" + (f"（上级 parents: {'、'.join(parents)}）" if parents else ""))
     for e in events:
@@ -147,7 +147,7 @@ def history_cmd(
         out.print("  本辖区未发布预警 no warning of its own")
     out.print("执行级别 level in force:")
     for s in spans:
-        row = _span(s, jurisdiction)
+        row = span_json(s, jurisdiction)
         out.print(f"  {row['start']:%Y-%m-%d %H:%M} — {'至今 ongoing' if s.end is None else f'{s.end:%Y-%m-%d %H:%M}'}"
                   f" {row['label']} · {row['source_text']}")  # fmt: skip
 
@@ -164,17 +164,11 @@ def in_force_cmd(
     moment = parse_at(at)
     with open_app(data_dir, database_url) as lantian:
         state = lantian.warnings.in_force(jurisdiction, moment)
-    row = {
-        "jurisdiction": jurisdiction, "at": moment, "level": state.level,
-        "label": LABELS.get(state.level or "", "无预警"),
-        "source": state.segment.source if state.segment else None, "list": state.list_file,
-        "reductions_t": state.reductions, "baselines_t": state.baselines,
-        "enterprises": [_enterprise_in_force(r, state.level or "") for r in state.enterprises],
-    }  # fmt: skip
+    row = in_force_json(state)
     if as_json:
         print_json(row)
         return
-    source = "" if state.segment is None else _span(state.segment, jurisdiction)["source_text"]
+    source = "" if state.segment is None else span_json(state.segment, jurisdiction)["source_text"]
     out.print(
         f"[bold]{jurisdiction}[/bold] {moment:%Y-%m-%d %H:%M}: {row['label']}" + (f" · {source}" if source else "")
     )
@@ -239,23 +233,10 @@ def _num(value: Any, fmt: str) -> str:
 _LEVEL_WORDS = {"黄色": "yellow", "橙色": "orange", "红色": "red"}
 
 
-def _event(e: Event) -> dict[str, Any]:
-    return {"jurisdiction": e.jurisdiction, "action": e.action, "action_label": ACTIONS[e.action], "level": e.level,
-            "label": LABELS.get(e.level or "", "解除"), "at": e.at, "issuer": e.issuer, "note": e.note}  # fmt: skip
 
 
-def _span(s: Segment, jurisdiction: str) -> dict[str, Any]:
-    own = s.source == jurisdiction or s.source.removesuffix("市") == jurisdiction.removesuffix("市")
-    source_text = "本级预警 own warning" if own else f"响应{s.source}预警 inherited from {s.source}"
-    return {"start": s.start, "end": s.end, "level": s.level, "label": LABELS.get(s.level or "", "无预警"),
-            "source": s.source, "inherited": not own, "source_text": source_text}  # fmt: skip
 
 
-def _enterprise_in_force(r: EnterpriseResult, level: str) -> dict[str, Any]:
-    e = r.enterprise
-    return {"credit_code": e.code, "name": e.name, "grade": e.grade, "reductions_t": r.reductions.get(level, {}),
-            "measures": [{"object": m.target, "action": m.action, "share": m.share, "monitoring": list(m.monitoring),
-                          "text": m.text, "line": m.line} for m in r.measures.get(level, [])]}  # fmt: skip
 
 
 # ---------------------------------------------------------------- lantian reduction-list …
@@ -325,35 +306,6 @@ def import_cmd(
     out.print(("已登记 kept" if changed else "未变化 unchanged (same file)") + f": {jurisdiction} ← {file.name}")
 
 
-def check_report(r: CheckResult) -> dict[str, Any]:
-    """The JSON contract of ``reduction-list check``."""
-    levels = [{"level": x.level, "label": LABELS[x.level], "pollutant": x.pollutant,
-               "pollutant_label": POLLUTANT_LABELS[x.pollutant], "baseline_t": round(x.baseline_t, 3),
-               "reduction_t": round(x.reduction_t, 3), "ratio": None if x.ratio is None else round(x.ratio, 4),
-               "required": x.required, "shortfall_t": x.shortfall_t, "meets": x.meets} for x in r.levels]  # fmt: skip
-    flat = [dict(v.__dict__) for v in r.violations]  # flat fields: a copy, faster than asdict on 100,000 rows
-    by_code: dict[str, list[dict[str, Any]]] = {}
-    for v in flat:
-        by_code.setdefault(v["enterprise"], []).append(v)
-    enterprises = [{"credit_code": e.enterprise.code, "name": e.enterprise.name, "line": e.enterprise.line,
-                    "grade": e.enterprise.grade, "exemption": e.enterprise.exemption,
-                    "reductions_t": {lv: {p: round(t, 3) for p, t in e.reductions[lv].items()} for lv in LEVELS},
-                    "violations": by_code.get(e.enterprise.code, [])} for e in r.enterprises]  # fmt: skip
-    return {
-        "file": r.name, "passed": r.passed, "rules_source": r.rules.source,
-        "enterprises_count": len(r.enterprises), "measures_count": r.measures,
-        "violations_count": sum(v.severity == "error" for v in r.violations),
-        "warnings_count": sum(v.severity == "warning" for v in r.violations),
-        "levels": levels,
-        "enterprises": enterprises,
-        "violations": flat,
-        "protected": [{"credit_code": e.code, "name": e.name, "reason": e.reason} for e in r.protected],
-        "exempt": [{"credit_code": e.code, "name": e.name, "reason": e.reason} for e in r.exempt],
-        "key_vehicle_users": [{"credit_code": k.enterprise.code, "name": k.enterprise.name,
-                               "measures": {lv: [m.describe() for m in k.measures[lv] if m.action == "vehicle"]
-                                            for lv in LEVELS}} for k in r.key_vehicle],
-        "not_covered": [{"credit_code": x.code, "name": x.name, "industry": x.industry} for x in r.not_covered],
-    }  # fmt: skip
 
 
 def _print_check(r: CheckResult, brief: bool = False) -> None:

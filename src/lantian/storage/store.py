@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from lantian.errors import ConfigError
+from lantian.errors import ConfigError, ConflictError
 from lantian.storage.engine import current_revision, head_revision, make_engine, session_factory, upgrade
 from lantian.storage.repositories import PlanRepository
+from lantian.storage.tracking import CONFLICT, TrackingRepository
 
 
 class Store:
@@ -54,6 +55,25 @@ class Store:
         with self._sessions() as session:
             try:
                 yield PlanRepository(session)
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def tracking(self) -> Iterator[TrackingRepository]:
+        """A read-write unit of work on the workflow records; a unique-key race is a ConflictError."""
+        try:
+            with self._sessions.begin() as session:
+                yield TrackingRepository(session)
+        except IntegrityError:
+            raise ConflictError(CONFLICT) from None
+        except OperationalError as exc:
+            raise ConfigError(f"database error (数据库错误): {exc.orig}", field="database_url") from None
+
+    @contextmanager
+    def tracking_read(self) -> Iterator[TrackingRepository]:
+        with self._sessions() as session:
+            try:
+                yield TrackingRepository(session)
             finally:
                 session.rollback()
 

@@ -182,4 +182,145 @@ warning_events = Table(
     UniqueConstraint("place", "seq", name="uq_warning_events_place_seq"),
 )
 
+# ---------------------------------------------------------------- the daily workflow (调度 / 督办 / 销号)
+users = Table(
+    "users",  # 用户: local accounts (argon2 hashes)
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(20), nullable=False),  # admin | department | leader
+    Column("jurisdiction", String(200), nullable=False),  # 辖区
+    Column("department", String(200)),  # 部门 (normalised), department users only
+    Column("active", Boolean, nullable=False),
+    Column("failed_logins", Integer, nullable=False),  # consecutive failures (登录限制)
+    Column("locked_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+web_sessions = Table(
+    "web_sessions",  # 会话: only the SHA-256 of the cookie's token is stored
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+progress_reports = Table(
+    "progress_reports",  # 调度报送: a department's report on a task or sub-task for a period
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("subtask", String(50), nullable=False),  # "" for the task itself
+    Column("department", String(200), nullable=False, index=True),
+    Column("jurisdiction", String(200), nullable=False),
+    Column("period", String(10), nullable=False, index=True),  # 2026-10
+    Column("status", String(20), nullable=False),  # TaskStatus
+    Column("narrative", Text, nullable=False),
+    Column("indicators", JSON, nullable=False),
+    Column("review", String(20), nullable=False),  # submitted | accepted | returned
+    Column("review_reason", Text),
+    Column("reviewed_by", String(100)),
+    Column("reviewed_at", DateTime(timezone=True)),
+    Column("submitted_by", String(100), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),  # optimistic lock (乐观锁)
+    UniqueConstraint("task_id", "subtask", "department", "period", name="uq_progress_reports_key"),
+)
+
+evidence = Table(
+    "evidence",  # 佐证材料: files kept in <data>/evidence/<sha256>
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner", String(20), nullable=False),  # progress | notice | ticket
+    Column("owner_id", Integer, nullable=False),
+    Column("step", Integer),  # the ticket step it documents
+    Column("filename", String(300), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content_type", String(120), nullable=False),
+    Column("uploaded_by", String(100), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+)
+
+notices = Table(
+    "notices",  # 督办单
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("jurisdiction", String(200), nullable=False, index=True),
+    Column("department", String(200), nullable=False, index=True),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("task_ids", JSON, nullable=False),
+    Column("due", Date, nullable=False),
+    Column("state", String(20), nullable=False),  # issued | answered | closed
+    Column("escalation", Integer, nullable=False),  # rungs of the ladder reached
+    Column("issued_by", String(100), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("answer", Text),
+    Column("answered_by", String(100)),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False),
+)
+
+tickets = Table(
+    "tickets",  # 问题清单: 发现 → 交办 → 整改 → 核查 → 销号
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("jurisdiction", String(200), nullable=False, index=True),
+    Column("source", String(20), nullable=False),  # inspection | alert | complaint
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("location", Text, nullable=False),
+    Column("department", String(200), index=True),
+    Column("due", Date),
+    Column("state", String(20), nullable=False),
+    Column("reopened", Integer, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+ticket_steps = Table(
+    "ticket_steps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("by_user", String(100), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("note", Text, nullable=False),
+    UniqueConstraint("ticket_id", "seq", name="uq_ticket_steps_ticket_seq"),
+)
+
+audit_log = Table(
+    "audit_log",  # 审计日志: append-only, hash-chained; every field stored as the text that was hashed
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("entity", String(30), nullable=False),
+    Column("entity_id", String(100), nullable=False),
+    Column("before", Text, nullable=False),
+    Column("after", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+audit_head = Table(
+    "audit_head",  # the newest audit entry (one row): deleting entries at the end breaks it
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+Index("ix_evidence_owner", evidence.c.owner, evidence.c.owner_id)
 Index("ix_task_departments_norm_role", task_departments.c.normalized, task_departments.c.role)

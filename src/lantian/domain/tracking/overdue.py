@@ -1,0 +1,108 @@
+"""Overdue work (逾期): tasks past their deadline and monthly reports (调度) not filed in time.
+
+Reports are monthly by default ("以日保月、以月保季"): the report for a month is due ``grace_days``
+after the month ends (the 5th of the next month by default). A department owes a report for every
+task it leads or is responsible for (牵头 / 负责) that is not completed and whose deadline had not
+passed before the month began; 配合 units report through the lead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lantian.domain.plans.model import Role, TaskStatus
+
+DEFAULT_GRACE_DAYS = 5
+
+
+def month_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of ``2026-10``."""
+    try:
+        year, month = (int(x) for x in period.split("-"))
+        first = dt.date(year, month, 1)
+    except ValueError:
+        raise ValueError(f"not a month (月份格式应为 YYYY-MM): {period!r}") from None
+    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+    return first, nxt - dt.timedelta(days=1)
+
+
+def report_due(period: str, grace_days: int = DEFAULT_GRACE_DAYS) -> dt.date:
+    return month_bounds(period)[1] + dt.timedelta(days=grace_days)
+
+
+def last_due_month(as_of: dt.date, grace_days: int = DEFAULT_GRACE_DAYS) -> str | None:
+    """The newest month whose report was due before ``as_of``."""
+    first = as_of.replace(day=1)
+    prev = month_of(first - dt.timedelta(days=1))
+    if report_due(prev, grace_days) < as_of:
+        return prev
+    before = month_of(month_bounds(prev)[0] - dt.timedelta(days=1))
+    return before if report_due(before, grace_days) < as_of else None
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    """What overdue detection needs of a task."""
+
+    id: int
+    plan_key: str
+    number: str
+    text: str
+    status: TaskStatus
+    last_deadline: dt.date | None
+    departments: tuple[tuple[str, Role], ...]  # (normalised name, role)
+
+    def reporters(self) -> list[str]:
+        owners = [name for name, role in self.departments if role in (Role.LEAD, Role.RESPONSIBLE)]
+        names = owners or [name for name, _ in self.departments]
+        return list(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class Overdue:
+    kind: str  # deadline (任务逾期) | report (调度未报)
+    task_id: int
+    plan_key: str
+    number: str
+    text: str
+    department: str
+    due: dt.date
+    days: int  # days past due on as_of
+    period: str | None = None  # the month whose report is missing
+
+    @property
+    def label(self) -> str:
+        return "任务逾期" if self.kind == "deadline" else f"{self.period} 调度未报"
+
+
+def find(tasks: Iterable[TaskRef], filed: set[tuple[int, str, str]], as_of: dt.date,
+         grace_days: int = DEFAULT_GRACE_DAYS) -> list[Overdue]:  # fmt: skip
+    """Overdue tasks and missing reports on ``as_of``; ``filed`` holds (task id, department, month)."""
+    out: list[Overdue] = []
+    month = last_due_month(as_of, grace_days)
+    for task in tasks:
+        if task.status is TaskStatus.COMPLETED:
+            continue
+        if task.last_deadline is not None and task.last_deadline < as_of:
+            for name in task.reporters():
+                days = (as_of - task.last_deadline).days
+                out.append(Overdue("deadline", task.id, task.plan_key, task.number, task.text, name,
+                                   task.last_deadline, days))  # fmt: skip
+        if month is None:
+            continue
+        first, _ = month_bounds(month)
+        if task.last_deadline is not None and task.last_deadline < first:
+            continue
+        due = report_due(month, grace_days)
+        for name in task.reporters():
+            if (task.id, name, month) not in filed:
+                out.append(Overdue("report", task.id, task.plan_key, task.number, task.text, name, due,
+                                   (as_of - due).days, month))  # fmt: skip
+    out.sort(key=lambda o: (-o.days, o.plan_key, o.number, o.department))
+    return out

@@ -1,0 +1,537 @@
+"""The daily workflow (调度 / 督办 / 问题交办销号): progress reports and their review, 督办 notices,
+problem tickets, evidence files and overdue work. Every change checks the actor's rights
+(:mod:`lantian.domain.tracking.access`), the record's state (:mod:`…workflow`) and its version
+(optimistic locking), and is written with its audit entry in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lantian.domain.plans.codec import task_from_dict
+from lantian.domain.plans.model import Task, TaskStatus, to_jsonable
+from lantian.domain.tracking import access, evidence, overdue, workflow
+from lantian.domain.tracking.model import (
+    Actor,
+    Notice,
+    NoticeState,
+    ProgressReport,
+    ReviewState,
+    Ticket,
+    TicketSource,
+    TicketState,
+    UserRole,
+)
+from lantian.domain.tracking.overdue import Overdue, TaskRef
+from lantian.domain.tracking.workflow import DEFAULT_LADDER, Rung, TicketAction
+from lantian.errors import ConflictError, ForbiddenError, InputError, NotFoundError
+from lantian.services.audit import AuditTrail
+from lantian.services.plans import Clock, utc_now
+from lantian.storage.store import Store
+from lantian.storage.tracking import TrackingRepository
+
+Upload = tuple[str, bytes]  # (file name as uploaded, content)
+
+
+@dataclass(frozen=True)
+class WorkflowSettings:
+    grace_days: int = overdue.DEFAULT_GRACE_DAYS  # a month's report is due this many days after it
+    max_evidence_bytes: int = evidence.DEFAULT_MAX_BYTES
+    ladder: tuple[Rung, ...] = DEFAULT_LADDER
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task as the workflow shows it: where it is, who owns it, what was reported."""
+
+    ref: TaskRef
+    place: str | None  # the plan's 辖区
+    task: Task
+    reports: list[ProgressReport]
+
+
+def _clean(text: str | None, field: str, *, required: bool = True, limit: int = 20000) -> str:
+    value = (text or "").strip()
+    if required and not value:
+        raise InputError(f"{field} is required (必填)", field=field)
+    if len(value) > limit:
+        raise InputError(f"{field} is longer than {limit} characters (内容过长)", field=field)
+    return value
+
+
+class WorkflowService:
+    def __init__(self, store: Store, audit: AuditTrail, data_dir: Path, ancestors: Callable[[str], list[str]],
+                 *, settings: WorkflowSettings | None = None, clock: Clock = utc_now) -> None:  # fmt: skip
+        self.store = store
+        self.audit = audit
+        self.evidence_dir = data_dir / "evidence"
+        self._ancestors = ancestors
+        self.settings = settings or WorkflowSettings()
+        self.clock = clock
+
+    @property
+    def ancestors(self) -> Callable[[str], list[str]]:
+        """The places above a place, memoised for one call (the area maps are files; 100,000 tasks
+        name a handful of places)."""
+        cache: dict[str, list[str]] = {}
+
+        def lookup(place: str) -> list[str]:
+            if place not in cache:
+                cache[place] = self._ancestors(place)
+            return cache[place]
+
+        return lookup
+
+    def today(self) -> dt.date:
+        return (self.clock() + dt.timedelta(hours=8)).date()  # Beijing date
+
+    # ---------------------------------------------------------------- tasks
+    def visible_tasks(self, actor: Actor, repo: TrackingRepository | None = None) -> list[tuple[TaskRef, str | None]]:
+        if repo is None:
+            with self.store.tracking_read() as r:
+                return self.visible_tasks(actor, r)
+        lineage = self.ancestors
+        return [
+            (ref, place)
+            for ref, place in repo.task_refs()
+            if access.sees_task(actor, place, [n for n, _ in ref.departments], lineage)
+        ]
+
+    def task(self, actor: Actor, task_id: int) -> TaskView:
+        with self.store.tracking_read() as repo:
+            refs = repo.task_refs([task_id])
+            if not refs:
+                raise NotFoundError(f"no task {task_id} (没有该任务)", field="task")
+            ref, place = refs[0]
+            if not access.sees_task(actor, place, [n for n, _ in ref.departments], self.ancestors):
+                raise ForbiddenError("this task does not concern you (无权查看该任务)")
+            _, _, payload = repo.task_location(task_id)
+            reports = [r for r in repo.progress_list(task_id=task_id) if self._sees_report(actor, r)]
+            return TaskView(ref, place, task_from_dict(payload), reports)
+
+    def _sees_report(self, actor: Actor, report: ProgressReport) -> bool:
+        return access.sees_record(actor, report.jurisdiction, report.department, self.ancestors)
+
+    # ---------------------------------------------------------------- progress (调度)
+    def submit_progress(self, actor: Actor, task_id: int, *, period: str, status: TaskStatus, narrative: str,
+                        indicators: dict[str, Any] | None = None, subtask: str = "", department: str | None = None,
+                        files: Sequence[Upload] = (), version: int | None = None) -> ProgressReport:  # fmt: skip
+        """File (or correct a returned) report; ``version`` is required to change an existing one."""
+        _check_period(period)
+        narrative = _clean(narrative, "narrative")
+        values = _indicators(indicators or {})
+        department = (department or actor.department or "").strip()
+        if not department:
+            raise InputError("which department is reporting? (请指定报送部门)", field="department")
+        checked = [self._check_file(name, data) for name, data in files]
+        with self.audit.writing() as repo:
+            refs = repo.task_refs([task_id])
+            if not refs:
+                raise NotFoundError(f"no task {task_id} (没有该任务)", field="task")
+            ref, place = refs[0]
+            names = [n for n, _ in ref.departments]
+            if not access.sees_task(actor, place, names, self.ancestors):
+                raise ForbiddenError("this task does not concern you (无权报送该任务)")
+            where = actor.jurisdiction or place or ""
+            access.require_department(actor, where, department)
+            if department not in names:
+                raise InputError(
+                    f"{department} is not named on task {ref.number} (该部门不在任务责任单位中)", field="department"
+                )
+            existing = repo.progress_key(task_id, subtask, department, period)
+            now = self.clock()
+            fields = {
+                "status": status.value,
+                "narrative": narrative,
+                "indicators": values,
+                "review": workflow.resubmit(existing.review if existing else None).value,
+                "review_reason": None,
+                "reviewed_by": None,
+                "reviewed_at": None,
+                "submitted_by": actor.username,
+                "submitted_at": now,
+            }
+            if existing is None:
+                if version not in (None, 0):
+                    raise ConflictError("the report was deleted or never existed (报送不存在)", field="version")
+                report_id = repo.add_progress(
+                    {
+                        "task_id": task_id,
+                        "subtask": subtask,
+                        "department": department,
+                        "jurisdiction": where,
+                        "period": period,
+                        **fields,
+                    }
+                )
+                before = None
+            else:
+                if version is None:
+                    raise ConflictError(
+                        f"{department} already reported {period} (version {existing.version}); edit that report"
+                        f" (本期已报送，请在原报送上修改)",
+                        field="version",
+                    )
+                repo.change_progress(existing.id, version, **fields)
+                report_id, before = existing.id, _report_dict(existing)
+            self._store_files(repo, actor, "progress", report_id, None, checked, files)
+            report = repo.progress(report_id)
+            self.audit.record(repo, actor, "progress.submit", "progress", report_id, before, _report_dict(report))
+            return report
+
+    def review_progress(self, actor: Actor, report_id: int, *, accept: bool, reason: str | None,
+                        version: int) -> ProgressReport:  # fmt: skip
+        with self.audit.writing() as repo:
+            report = repo.progress(report_id)
+            access.require_admin(actor, report.jurisdiction)
+            state = workflow.review(report.review, accept, reason)
+            repo.change_progress(
+                report_id,
+                version,
+                review=state.value,
+                review_reason=None if accept else reason,
+                reviewed_by=actor.username,
+                reviewed_at=self.clock(),
+            )
+            if accept and not report.subtask:
+                repo.set_task_status(report.task_id, report.status)
+            after = repo.progress(report_id)
+            self.audit.record(
+                repo,
+                actor,
+                "progress.accept" if accept else "progress.return",
+                "progress",
+                report_id,
+                _report_dict(report),
+                _report_dict(after),
+            )
+            return after
+
+    def reports(self, actor: Actor, *, period: str | None = None, review: ReviewState | None = None,
+                department: str | None = None) -> list[ProgressReport]:  # fmt: skip
+        with self.store.tracking_read() as repo:
+            rows = repo.progress_list(period=period, review=review.value if review else None, department=department)
+        lineage = self.ancestors
+        return [r for r in rows if access.sees_record(actor, r.jurisdiction, r.department, lineage)]
+
+    def report(self, actor: Actor, report_id: int) -> ProgressReport:
+        with self.store.tracking_read() as repo:
+            report = repo.progress(report_id)
+        if not self._sees_report(actor, report):
+            raise ForbiddenError("this report does not concern you (无权查看该报送)")
+        return report
+
+    # ---------------------------------------------------------------- overdue (逾期)
+    def overdue(self, actor: Actor, as_of: dt.date | None = None) -> list[Overdue]:
+        as_of = as_of or self.today()
+        with self.store.tracking_read() as repo:
+            tasks = [ref for ref, _ in self.visible_tasks(actor, repo)]
+            filed = repo.filed()
+        found = overdue.find(tasks, filed, as_of, self.settings.grace_days)
+        if actor.role is UserRole.DEPARTMENT:
+            found = [o for o in found if o.department == actor.department]
+        return found
+
+    # ---------------------------------------------------------------- 督办
+    def issue_notice(self, actor: Actor, *, department: str, subject: str, body: str, due: dt.date,
+                     task_ids: Sequence[int] = ()) -> Notice:  # fmt: skip
+        place = actor.jurisdiction
+        access.require_admin(actor, place)
+        department = _clean(department, "department", limit=200)
+        subject, body = _clean(subject, "subject", limit=500), _clean(body, "body")
+        if due < self.today():
+            raise InputError(f"the due date {due} has passed (办理时限早于今天)", field="due")
+        with self.audit.writing() as repo:
+            known = {ref.id for ref, _ in repo.task_refs(list(task_ids))} if task_ids else set()
+            missing = sorted(set(task_ids) - known)
+            if missing:
+                raise NotFoundError(f"no task {missing[0]} (没有该任务)", field="task_ids")
+            notice_id = repo.add_notice(
+                {
+                    "jurisdiction": place,
+                    "department": department,
+                    "subject": subject,
+                    "body": body,
+                    "task_ids": sorted(set(task_ids)),
+                    "due": due,
+                    "state": NoticeState.ISSUED.value,
+                    "escalation": 0,
+                    "issued_by": actor.username,
+                    "issued_at": self.clock(),
+                }
+            )
+            notice = repo.notice(notice_id)
+            self.audit.record(repo, actor, "notice.issue", "notice", notice_id, None, _notice_dict(notice))
+            return notice
+
+    def answer_notice(self, actor: Actor, notice_id: int, *, answer: str, version: int,
+                      files: Sequence[Upload] = ()) -> Notice:  # fmt: skip
+        answer = _clean(answer, "answer")
+        checked = [self._check_file(name, data) for name, data in files]
+        with self.audit.writing() as repo:
+            notice = repo.notice(notice_id)
+            access.require_department(actor, notice.jurisdiction, notice.department)
+            state = workflow.answer(notice.state)
+            repo.change_notice(
+                notice_id,
+                version,
+                state=state.value,
+                answer=answer,
+                answered_by=actor.username,
+                answered_at=self.clock(),
+            )
+            self._store_files(repo, actor, "notice", notice_id, None, checked, files)
+            after = repo.notice(notice_id)
+            self.audit.record(
+                repo, actor, "notice.answer", "notice", notice_id, _notice_dict(notice), _notice_dict(after)
+            )
+            return after
+
+    def close_notice(self, actor: Actor, notice_id: int, *, version: int) -> Notice:
+        with self.audit.writing() as repo:
+            notice = repo.notice(notice_id)
+            access.require_admin(actor, notice.jurisdiction)
+            repo.change_notice(notice_id, version, state=workflow.close_notice(notice.state).value)
+            after = repo.notice(notice_id)
+            self.audit.record(
+                repo, actor, "notice.close", "notice", notice_id, _notice_dict(notice), _notice_dict(after)
+            )
+            return after
+
+    def rung(self, notice: Notice, as_of: dt.date | None = None) -> int:
+        """The escalation rung a notice has reached today (0: not late or answered)."""
+        return workflow.escalation(notice.due, as_of or self.today(), notice.state, self.settings.ladder)
+
+    def escalate(self, actor: Actor, as_of: dt.date | None = None) -> list[Notice]:
+        """Record every late notice's new rung (催办 → 通报批评 → 约谈); returns the notices moved."""
+        as_of = as_of or self.today()
+        moved = []
+        with self.audit.writing() as repo:
+            for notice in repo.notices(state=NoticeState.ISSUED.value):
+                if not access.sees_record(actor, notice.jurisdiction, notice.department, self.ancestors):
+                    continue
+                rung = self.rung(notice, as_of)
+                if rung > notice.escalation:
+                    access.require_admin(actor, notice.jurisdiction)
+                    repo.change_notice(notice.id, notice.version, escalation=rung)
+                    after = repo.notice(notice.id)
+                    name = self.settings.ladder[rung - 1].name
+                    self.audit.record(
+                        repo,
+                        actor,
+                        "notice.escalate",
+                        "notice",
+                        notice.id,
+                        {"escalation": notice.escalation},
+                        {"escalation": rung, "rung": name},
+                    )
+                    moved.append(after)
+        return moved
+
+    def notices(self, actor: Actor, state: NoticeState | None = None) -> list[Notice]:
+        with self.store.tracking_read() as repo:
+            rows = repo.notices(state=state.value if state else None)
+        lineage = self.ancestors
+        return [n for n in rows if access.sees_record(actor, n.jurisdiction, n.department, lineage)]
+
+    def notice(self, actor: Actor, notice_id: int) -> Notice:
+        with self.store.tracking_read() as repo:
+            notice = repo.notice(notice_id)
+        if not access.sees_record(actor, notice.jurisdiction, notice.department, self.ancestors):
+            raise ForbiddenError("this notice does not concern you (无权查看该督办)")
+        return notice
+
+    # ---------------------------------------------------------------- problem tickets (问题交办销号)
+    def open_ticket(self, actor: Actor, *, source: TicketSource, title: str, description: str, location: str = "",
+                    files: Sequence[Upload] = ()) -> Ticket:  # fmt: skip
+        access.require_admin(actor, actor.jurisdiction)
+        title, description = _clean(title, "title", limit=500), _clean(description, "description")
+        checked = [self._check_file(name, data) for name, data in files]
+        with self.audit.writing() as repo:
+            now = self.clock()
+            ticket_id = repo.add_ticket(
+                {
+                    "jurisdiction": actor.jurisdiction,
+                    "source": source.value,
+                    "title": title,
+                    "description": description,
+                    "location": _clean(location, "location", required=False, limit=500),
+                    "department": None,
+                    "due": None,
+                    "state": TicketState.FOUND.value,
+                    "reopened": 0,
+                    "created_by": actor.username,
+                    "created_at": now,
+                }
+            )
+            seq = repo.add_step(
+                ticket_id,
+                {
+                    "action": TicketAction.CREATE.value,
+                    "state": TicketState.FOUND.value,
+                    "by_user": actor.username,
+                    "at": now,
+                    "note": description,
+                },
+            )
+            self._store_files(repo, actor, "ticket", ticket_id, seq, checked, files)
+            ticket = repo.ticket(ticket_id)
+            self.audit.record(repo, actor, "ticket.create", "ticket", ticket_id, None, _ticket_dict(ticket))
+            return ticket
+
+    def ticket_step(self, actor: Actor, ticket_id: int, action: TicketAction, *, version: int, note: str = "",
+                    department: str | None = None, due: dt.date | None = None,
+                    files: Sequence[Upload] = ()) -> Ticket:  # fmt: skip
+        note = _clean(note, "note", required=False)
+        checked = [self._check_file(name, data) for name, data in files]
+        with self.audit.writing() as repo:
+            ticket = repo.ticket(ticket_id)
+            if action in workflow.DEPARTMENT_ACTIONS:
+                access.require_department(actor, ticket.jurisdiction, ticket.department)
+            else:
+                access.require_admin(actor, ticket.jurisdiction)
+            state = workflow.ticket_step(ticket.state, action, note=note, evidence_count=len(checked))
+            changes: dict[str, Any] = {"state": state.value}
+            if action is TicketAction.ASSIGN:
+                changes["department"] = _clean(department, "department", limit=200)
+                if due is None:
+                    raise InputError("交办 needs a due date (交办须设整改时限)", field="due")
+                changes["due"] = due
+            if action is TicketAction.FAIL:
+                changes["reopened"] = ticket.reopened + 1
+            repo.change_ticket(ticket_id, version, **changes)
+            seq = repo.add_step(
+                ticket_id,
+                {
+                    "action": action.value,
+                    "state": state.value,
+                    "by_user": actor.username,
+                    "at": self.clock(),
+                    "note": note,
+                },
+            )
+            self._store_files(repo, actor, "ticket", ticket_id, seq, checked, files)
+            after = repo.ticket(ticket_id)
+            self.audit.record(
+                repo, actor, f"ticket.{action.value}", "ticket", ticket_id, _ticket_dict(ticket), _ticket_dict(after)
+            )
+            return after
+
+    def tickets(self, actor: Actor, state: TicketState | None = None) -> list[Ticket]:
+        with self.store.tracking_read() as repo:
+            rows = repo.tickets(state=state.value if state else None)
+        lineage = self.ancestors
+        return [k for k in rows if access.sees_record(actor, k.jurisdiction, k.department, lineage)]
+
+    def ticket(self, actor: Actor, ticket_id: int) -> Ticket:
+        with self.store.tracking_read() as repo:
+            ticket = repo.ticket(ticket_id)
+        if not self._sees_ticket(actor, ticket):
+            raise ForbiddenError("this ticket does not concern you (无权查看该问题)")
+        return ticket
+
+    def _sees_ticket(self, actor: Actor, ticket: Ticket) -> bool:
+        return access.sees_record(actor, ticket.jurisdiction, ticket.department, self.ancestors)
+
+    # ---------------------------------------------------------------- evidence files (佐证材料)
+    def _check_file(self, name: str, data: bytes) -> evidence.Checked:
+        return evidence.check(name, data[:16], len(data), self.settings.max_evidence_bytes)
+
+    def _store_files(self, repo: TrackingRepository, actor: Actor, owner: str, owner_id: int, step: int | None,
+                     checked: list[evidence.Checked], files: Sequence[Upload]) -> None:  # fmt: skip
+        for ok, (_, data) in zip(checked, files, strict=True):
+            digest = hashlib.sha256(data).hexdigest()
+            self._write_blob(digest, data)
+            repo.add_evidence(
+                {
+                    "owner": owner,
+                    "owner_id": owner_id,
+                    "step": step,
+                    "filename": ok.filename,
+                    "sha256": digest,
+                    "size": ok.size,
+                    "content_type": ok.content_type,
+                    "uploaded_by": actor.username,
+                    "uploaded_at": self.clock(),
+                }
+            )
+
+    def blob_path(self, digest: str) -> Path:
+        return self.evidence_dir / digest[:2] / digest
+
+    def _write_blob(self, digest: str, data: bytes) -> None:
+        path = self.blob_path(digest)
+        if path.is_file():
+            return  # content-addressed: the same bytes are kept once
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+
+    def evidence_file(self, actor: Actor, evidence_id: int) -> tuple[str, str, Path]:
+        """(file name, content type, path) of an evidence file the actor may see."""
+        with self.store.tracking_read() as repo:
+            item, _ = repo.evidence(evidence_id)
+            if item.owner == "progress":
+                self.report(actor, item.owner_id)
+            elif item.owner == "notice":
+                self.notice(actor, item.owner_id)
+            else:
+                self.ticket(actor, item.owner_id)
+        path = self.blob_path(item.sha256)
+        if not path.is_file():
+            raise NotFoundError(
+                f"the file of {item.filename} is missing from the data folder (材料文件缺失)", field="evidence"
+            )
+        return item.filename, item.content_type, path
+
+
+def _check_period(period: str) -> None:
+    try:
+        if len(period) != 7:
+            raise ValueError(period)
+        overdue.month_bounds(period)
+    except ValueError:
+        raise InputError(f"a period is a month, YYYY-MM (报送期应为 YYYY-MM): {period!r}", field="period") from None
+
+
+def _indicators(values: dict[str, Any]) -> dict[str, float]:
+    out = {}
+    for key, value in values.items():
+        name = str(key).strip()
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"{name}: not a number (指标值应为数字): {value!r}", field="indicators") from None
+        if not name or not math.isfinite(number):
+            raise InputError(f"{name or '(no name)'}: not a finite number (指标值无效)", field="indicators")
+        out[name] = number
+    return out
+
+
+def _report_dict(r: ProgressReport) -> dict[str, Any]:
+    d = to_jsonable(r)
+    d.pop("evidence", None)
+    d["evidence"] = [e.filename for e in r.evidence]
+    return dict(d)
+
+
+def _notice_dict(n: Notice) -> dict[str, Any]:
+    d = dict(to_jsonable(n))
+    d["evidence"] = [e.filename for e in n.evidence]
+    return d
+
+
+def _ticket_dict(k: Ticket) -> dict[str, Any]:
+    d = dict(to_jsonable(k))
+    d["steps"] = len(k.steps)
+    return d

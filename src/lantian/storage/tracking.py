@@ -1,0 +1,478 @@
+"""Workflow repository (调度 / 督办 / 销号 存储): accounts, sessions, progress, evidence, 督办, tickets
+and the audit chain. Takes and returns the domain's dataclasses; runs in the caller's transaction.
+
+Every change to a versioned record is ``UPDATE … WHERE id = ? AND version = ?``: when another writer
+got there first no row matches and :class:`~lantian.errors.ConflictError` is raised, so no update is
+ever lost silently (乐观锁).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from lantian.domain.plans.model import Role, TaskStatus
+from lantian.domain.tracking.audit import StoredEntry
+from lantian.domain.tracking.model import (
+    Evidence,
+    Notice,
+    NoticeState,
+    ProgressReport,
+    ReviewState,
+    Ticket,
+    TicketSource,
+    TicketState,
+    TicketStep,
+    User,
+    UserRole,
+)
+from lantian.domain.tracking.overdue import TaskRef
+from lantian.errors import ConflictError, NotFoundError
+from lantian.storage import tables as t
+
+CONFLICT = "someone else changed this record first; reload and try again (记录已被他人修改，请刷新后重试)"
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _must(value: dt.datetime | None) -> dt.datetime:
+    out = _utc(value)
+    assert out is not None
+    return out
+
+
+class TrackingRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _bump(self, table: Any, record_id: int, version: int, **values: Any) -> None:
+        """Write ``values`` when the record is still at ``version``; ConflictError otherwise."""
+        result = self.session.execute(
+            update(table)
+            .where(table.c.id == record_id, table.c.version == version)
+            .values(version=version + 1, **values)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(CONFLICT, field="version")
+
+    # ---------------------------------------------------------------- users and sessions
+    def add_user(self, user: dict[str, Any]) -> int:
+        return int(self.session.execute(insert(t.users).values(**user).returning(t.users.c.id)).scalar_one())
+
+    def user_row(self, username: str) -> Row[Any] | None:
+        return self.session.execute(select(t.users).where(t.users.c.username == username)).first()
+
+    def user(self, user_id: int) -> User:
+        row = self.session.execute(select(t.users).where(t.users.c.id == user_id)).first()
+        if row is None:
+            raise NotFoundError(f"no user {user_id} (没有该用户)", field="user")
+        return _user(row)
+
+    def users(self) -> list[User]:
+        return [_user(r) for r in self.session.execute(select(t.users).order_by(t.users.c.username))]
+
+    def update_user(self, user_id: int, **values: Any) -> None:
+        self.session.execute(update(t.users).where(t.users.c.id == user_id).values(**values))
+
+    def add_session(self, token_hash: str, user_id: int, csrf: str, now: dt.datetime, expires: dt.datetime) -> None:
+        self.session.execute(
+            insert(t.web_sessions).values(
+                token_hash=token_hash, user_id=user_id, csrf_token=csrf, created_at=now, expires_at=expires
+            )
+        )
+
+    def session_user(self, token_hash: str, now: dt.datetime) -> tuple[User, str] | None:
+        s, u = t.web_sessions, t.users
+        row = self.session.execute(
+            select(u, s.c.csrf_token, s.c.expires_at).join(s, s.c.user_id == u.c.id).where(s.c.token_hash == token_hash)
+        ).first()
+        if row is None or _must(row.expires_at) <= now or not row.active:
+            return None
+        return _user(row), str(row.csrf_token)
+
+    def drop_session(self, token_hash: str) -> None:
+        self.session.execute(delete(t.web_sessions).where(t.web_sessions.c.token_hash == token_hash))
+
+    def drop_sessions(self, user_id: int | None = None, *, expired_before: dt.datetime | None = None) -> None:
+        query = delete(t.web_sessions)
+        if user_id is not None:
+            query = query.where(t.web_sessions.c.user_id == user_id)
+        if expired_before is not None:
+            query = query.where(t.web_sessions.c.expires_at < expired_before)
+        self.session.execute(query)
+
+    # ---------------------------------------------------------------- tasks, as the workflow sees them
+    def task_refs(self, task_ids: Iterable[int] | None = None) -> list[tuple[TaskRef, str | None]]:
+        """Current tasks with their departments, and each task's plan place (辖区)."""
+        tk, p, d = t.tasks, t.plans, t.task_departments
+        query = (
+            select(
+                tk.c.id, p.c.key, p.c.jurisdiction, tk.c.number, tk.c.title, tk.c.text, tk.c.status, tk.c.last_deadline
+            )
+            .join(p, p.c.id == tk.c.plan_id)
+            .where(tk.c.removed_in.is_(None))
+            .order_by(p.c.key, tk.c.position)
+        )
+        ids = list(task_ids) if task_ids is not None else None
+        if ids is not None:
+            query = query.where(tk.c.id.in_(ids))
+        rows = self.session.execute(query).all()
+        deps: dict[int, list[tuple[str, Role]]] = {}
+        dq = select(d.c.task_id, d.c.normalized, d.c.role).where(d.c.subtask.is_(None))
+        if ids is not None:
+            dq = dq.where(d.c.task_id.in_(ids))
+        for task_id, name, role in self.session.execute(dq):
+            deps.setdefault(int(task_id), []).append((str(name), Role(role)))
+        return [
+            (
+                TaskRef(
+                    int(r.id),
+                    str(r.key),
+                    str(r.number),
+                    str(r.title or r.text),
+                    TaskStatus(r.status),
+                    r.last_deadline,
+                    tuple(dict.fromkeys(deps.get(int(r.id), []))),
+                ),
+                r.jurisdiction,
+            )
+            for r in rows
+        ]
+
+    def task_id(self, plan_key: str, number: str) -> int:
+        tid = self.session.scalar(
+            select(t.tasks.c.id)
+            .join(t.plans, t.plans.c.id == t.tasks.c.plan_id)
+            .where(t.plans.c.key == plan_key, t.tasks.c.number == number, t.tasks.c.removed_in.is_(None))
+        )
+        if tid is None:
+            raise NotFoundError(f"no task {number} in plan {plan_key} (没有该任务)", field="task")
+        return int(tid)
+
+    def task_location(self, task_id: int) -> tuple[str, str, Any]:
+        """(plan key, task number, task payload)."""
+        row = self.session.execute(
+            select(t.plans.c.key, t.tasks.c.number, t.tasks.c.payload)
+            .join(t.plans, t.plans.c.id == t.tasks.c.plan_id)
+            .where(t.tasks.c.id == task_id)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no task {task_id} (没有该任务)", field="task")
+        return str(row.key), str(row.number), row.payload
+
+    def set_task_status(self, task_id: int, status: TaskStatus) -> None:
+        self.session.execute(update(t.tasks).where(t.tasks.c.id == task_id).values(status=status.value))
+
+    # ---------------------------------------------------------------- progress reports (调度)
+    def _progress_query(self) -> Any:
+        r, tk, p = t.progress_reports, t.tasks, t.plans
+        return (
+            select(r, p.c.key.label("plan_key"), tk.c.number.label("task_number"))
+            .join(tk, tk.c.id == r.c.task_id)
+            .join(p, p.c.id == tk.c.plan_id)
+        )
+
+    def progress_key(self, task_id: int, subtask: str, department: str, period: str) -> ProgressReport | None:
+        r = t.progress_reports
+        row = self.session.execute(
+            self._progress_query().where(
+                r.c.task_id == task_id, r.c.subtask == subtask, r.c.department == department, r.c.period == period
+            )
+        ).first()
+        return self._progress(row) if row is not None else None
+
+    def progress(self, report_id: int) -> ProgressReport:
+        row = self.session.execute(self._progress_query().where(t.progress_reports.c.id == report_id)).first()
+        if row is None:
+            raise NotFoundError(f"no progress report {report_id} (没有该报送)", field="report")
+        return self._progress(row)
+
+    def progress_list(
+        self,
+        *,
+        task_id: int | None = None,
+        department: str | None = None,
+        period: str | None = None,
+        review: str | None = None,
+    ) -> list[ProgressReport]:
+        r = t.progress_reports
+        query = self._progress_query()
+        for column, value in (
+            (r.c.task_id, task_id),
+            (r.c.department, department),
+            (r.c.period, period),
+            (r.c.review, review),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        rows = self.session.execute(query.order_by(r.c.period.desc(), r.c.submitted_at.desc())).all()
+        files = self.evidence_for("progress", [int(x.id) for x in rows])
+        return [self._progress(x, files.get(int(x.id), [])) for x in rows]
+
+    def filed(self) -> set[tuple[int, str, str]]:
+        r = t.progress_reports
+        return {
+            (int(a), str(b), str(c))
+            for a, b, c in self.session.execute(select(r.c.task_id, r.c.department, r.c.period))
+        }
+
+    def add_progress(self, values: dict[str, Any]) -> int:
+        r = t.progress_reports
+        return int(self.session.execute(insert(r).values(version=1, **values).returning(r.c.id)).scalar_one())
+
+    def change_progress(self, report_id: int, version: int, **values: Any) -> None:
+        self._bump(t.progress_reports, report_id, version, **values)
+
+    def _progress(self, row: Any, files: list[Evidence] | None = None) -> ProgressReport:
+        if files is None:
+            files = self.evidence_for("progress", [int(row.id)]).get(int(row.id), [])
+        return ProgressReport(
+            id=int(row.id),
+            task_id=int(row.task_id),
+            plan_key=str(row.plan_key),
+            task_number=str(row.task_number),
+            subtask=str(row.subtask),
+            department=str(row.department),
+            jurisdiction=str(row.jurisdiction),
+            period=str(row.period),
+            status=TaskStatus(row.status),
+            narrative=str(row.narrative),
+            indicators={str(k): float(v) for k, v in (row.indicators or {}).items()},
+            review=ReviewState(row.review),
+            review_reason=row.review_reason,
+            reviewed_by=row.reviewed_by,
+            reviewed_at=_utc(row.reviewed_at),
+            submitted_by=str(row.submitted_by),
+            submitted_at=_must(row.submitted_at),
+            version=int(row.version),
+            evidence=files,
+        )
+
+    # ---------------------------------------------------------------- evidence
+    def add_evidence(self, values: dict[str, Any]) -> int:
+        e = t.evidence
+        return int(self.session.execute(insert(e).values(**values).returning(e.c.id)).scalar_one())
+
+    def evidence(self, evidence_id: int) -> tuple[Evidence, int | None]:
+        row = self.session.execute(select(t.evidence).where(t.evidence.c.id == evidence_id)).first()
+        if row is None:
+            raise NotFoundError(f"no evidence file {evidence_id} (没有该材料)", field="evidence")
+        return _evidence(row), row.step
+
+    def evidence_for(self, owner: str, ids: Sequence[int]) -> dict[int, list[Evidence]]:
+        out: dict[int, list[Evidence]] = {}
+        if not ids:
+            return out
+        e = t.evidence
+        for row in self.session.execute(
+            select(e).where(e.c.owner == owner, e.c.owner_id.in_(list(ids))).order_by(e.c.id)
+        ):
+            out.setdefault(int(row.owner_id), []).append(_evidence(row))
+        return out
+
+    # ---------------------------------------------------------------- 督办
+    def add_notice(self, values: dict[str, Any]) -> int:
+        n = t.notices
+        return int(self.session.execute(insert(n).values(version=1, **values).returning(n.c.id)).scalar_one())
+
+    def change_notice(self, notice_id: int, version: int, **values: Any) -> None:
+        self._bump(t.notices, notice_id, version, **values)
+
+    def notice(self, notice_id: int) -> Notice:
+        row = self.session.execute(select(t.notices).where(t.notices.c.id == notice_id)).first()
+        if row is None:
+            raise NotFoundError(f"no 督办 notice {notice_id} (没有该督办)", field="notice")
+        return _notice(row, self.evidence_for("notice", [notice_id]).get(notice_id, []))
+
+    def notices(self, *, department: str | None = None, state: str | None = None) -> list[Notice]:
+        n = t.notices
+        query = select(n).order_by(n.c.due, n.c.id)
+        if department is not None:
+            query = query.where(n.c.department == department)
+        if state is not None:
+            query = query.where(n.c.state == state)
+        rows = self.session.execute(query).all()
+        files = self.evidence_for("notice", [int(r.id) for r in rows])
+        return [_notice(r, files.get(int(r.id), [])) for r in rows]
+
+    # ---------------------------------------------------------------- tickets
+    def add_ticket(self, values: dict[str, Any]) -> int:
+        k = t.tickets
+        return int(self.session.execute(insert(k).values(version=1, **values).returning(k.c.id)).scalar_one())
+
+    def change_ticket(self, ticket_id: int, version: int, **values: Any) -> None:
+        self._bump(t.tickets, ticket_id, version, **values)
+
+    def add_step(self, ticket_id: int, values: dict[str, Any]) -> int:
+        s = t.ticket_steps
+        seq = int(self.session.scalar(select(func.max(s.c.seq)).where(s.c.ticket_id == ticket_id)) or 0) + 1
+        self.session.execute(insert(s).values(ticket_id=ticket_id, seq=seq, **values))
+        return seq
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        row = self.session.execute(select(t.tickets).where(t.tickets.c.id == ticket_id)).first()
+        if row is None:
+            raise NotFoundError(f"no ticket {ticket_id} (没有该问题)", field="ticket")
+        return self._tickets([row])[0]
+
+    def tickets(self, *, department: str | None = None, state: str | None = None) -> list[Ticket]:
+        k = t.tickets
+        query = select(k).order_by(k.c.id.desc())
+        if department is not None:
+            query = query.where(k.c.department == department)
+        if state is not None:
+            query = query.where(k.c.state == state)
+        return self._tickets(self.session.execute(query).all())
+
+    def _tickets(self, rows: Sequence[Any]) -> list[Ticket]:
+        ids = [int(r.id) for r in rows]
+        steps: dict[int, list[TicketStep]] = {}
+        if ids:
+            s, e = t.ticket_steps, t.evidence
+            files: dict[tuple[int, int], list[Evidence]] = {}
+            for row in self.session.execute(
+                select(e).where(e.c.owner == "ticket", e.c.owner_id.in_(ids)).order_by(e.c.id)
+            ):
+                files.setdefault((int(row.owner_id), int(row.step or 0)), []).append(_evidence(row))
+            for row in self.session.execute(select(s).where(s.c.ticket_id.in_(ids)).order_by(s.c.ticket_id, s.c.seq)):
+                steps.setdefault(int(row.ticket_id), []).append(
+                    TicketStep(
+                        int(row.seq),
+                        str(row.action),
+                        TicketState(row.state),
+                        str(row.by_user),
+                        _must(row.at),
+                        str(row.note),
+                        files.get((int(row.ticket_id), int(row.seq)), []),
+                    )
+                )
+        return [
+            Ticket(
+                id=int(r.id),
+                jurisdiction=str(r.jurisdiction),
+                source=TicketSource(r.source),
+                title=str(r.title),
+                description=str(r.description),
+                location=str(r.location),
+                department=r.department,
+                due=r.due,
+                state=TicketState(r.state),
+                reopened=int(r.reopened),
+                created_by=str(r.created_by),
+                created_at=_must(r.created_at),
+                version=int(r.version),
+                steps=steps.get(int(r.id), []),
+            )
+            for r in rows
+        ]
+
+    # ---------------------------------------------------------------- audit chain
+    def audit_last(self) -> StoredEntry | None:
+        row = self.session.execute(select(t.audit_log).order_by(t.audit_log.c.seq.desc()).limit(1)).first()
+        return _entry(row) if row is not None else None
+
+    def audit_append(self, entry: StoredEntry) -> None:
+        """Append ``entry`` and move the head; a concurrent append of the same seq is a ConflictError."""
+        self.session.execute(insert(t.audit_log).values(**entry.__dict__))
+        head = t.audit_head
+        if entry.seq == 1:
+            self.session.execute(insert(head).values(id=1, seq=1, hash=entry.hash))
+            return
+        moved = self.session.execute(
+            update(head).where(and_(head.c.id == 1, head.c.seq == entry.seq - 1)).values(seq=entry.seq, hash=entry.hash)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(CONFLICT, field="audit")
+
+    def audit_entries(
+        self,
+        *,
+        entity: str | None = None,
+        entity_id: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[StoredEntry]:
+        a = t.audit_log
+        query = select(a).order_by(a.c.seq.desc() if newest_first else a.c.seq)
+        if entity is not None:
+            query = query.where(a.c.entity == entity)
+        if entity_id is not None:
+            query = query.where(a.c.entity_id == entity_id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_entry(r) for r in self.session.execute(query)]
+
+    def audit_head(self) -> tuple[int, str] | None:
+        row = self.session.execute(select(t.audit_head.c.seq, t.audit_head.c.hash)).first()
+        return (int(row.seq), str(row.hash)) if row is not None else None
+
+
+def _user(row: Any) -> User:
+    return User(
+        id=int(row.id),
+        username=str(row.username),
+        display_name=str(row.display_name),
+        role=UserRole(row.role),
+        jurisdiction=str(row.jurisdiction),
+        department=row.department,
+        active=bool(row.active),
+        created_at=_must(row.created_at),
+    )
+
+
+def _evidence(row: Any) -> Evidence:
+    return Evidence(
+        id=int(row.id),
+        owner=str(row.owner),
+        owner_id=int(row.owner_id),
+        filename=str(row.filename),
+        sha256=str(row.sha256),
+        size=int(row.size),
+        content_type=str(row.content_type),
+        uploaded_by=str(row.uploaded_by),
+        uploaded_at=_must(row.uploaded_at),
+    )
+
+
+def _notice(row: Any, files: list[Evidence]) -> Notice:
+    return Notice(
+        id=int(row.id),
+        jurisdiction=str(row.jurisdiction),
+        department=str(row.department),
+        subject=str(row.subject),
+        body=str(row.body),
+        task_ids=[int(x) for x in row.task_ids or []],
+        due=row.due,
+        state=NoticeState(row.state),
+        escalation=int(row.escalation),
+        issued_by=str(row.issued_by),
+        issued_at=_must(row.issued_at),
+        answer=row.answer,
+        answered_by=row.answered_by,
+        answered_at=_utc(row.answered_at),
+        version=int(row.version),
+        evidence=files,
+    )
+
+
+def _entry(row: Any) -> StoredEntry:
+    return StoredEntry(
+        int(row.seq),
+        str(row.at),
+        str(row.actor),
+        str(row.action),
+        str(row.entity),
+        str(row.entity_id),
+        str(row.before),
+        str(row.after),
+        str(row.prev_hash),
+        str(row.hash),
+    )

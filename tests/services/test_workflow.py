@@ -1,0 +1,279 @@
+"""The daily workflow through the services: progress and review, 督办, tickets to 销号, rights,
+optimistic locking, evidence checks and the audit chain (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from lantian.bootstrap import App
+from lantian.config import Settings
+from lantian.domain.plans.model import TaskStatus
+from lantian.domain.tracking.model import SYSTEM, Actor, ReviewState, TicketSource, TicketState, UserRole
+from lantian.domain.tracking.workflow import TicketAction
+from lantian.errors import AuthenticationError, ConflictError, ForbiddenError, InputError, WorkflowError
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+ENV = "市生态环境局"
+TRANSPORT = "市交通运输局"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2024, 5, 10, 2, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path, seeds_dir: Path) -> Iterator[App]:
+    lantian = App.open(Settings.load(tmp_path / "data", db_url))
+    clock = Clock()
+    for service in (lantian.workflow, lantian.audit, lantian.accounts):
+        service.clock = clock
+    (seed,) = seeds_dir.glob("000_*.txt")
+    lantian.plans.import_files([seed])
+    yield lantian
+    lantian.close()
+
+
+ADMIN = Actor("dqb", UserRole.ADMIN, "苏州市")
+DEPT = Actor("sthjj", UserRole.DEPARTMENT, "苏州市", ENV)
+OTHER = Actor("jtj", UserRole.DEPARTMENT, "苏州市", TRANSPORT)
+LEADER = Actor("lingdao", UserRole.LEADER, "苏州市")
+NANJING = Actor("nj", UserRole.ADMIN, "南京市")
+
+
+def env_task(app: App) -> int:
+    """A task 市生态环境局 leads and 市交通运输局 does not appear on."""
+    for ref, _ in app.workflow.visible_tasks(DEPT):
+        names = [n for n, _ in ref.departments]
+        if ENV in names and TRANSPORT not in names:
+            return ref.id
+    raise AssertionError("no such task in seed 000")
+
+
+def test_progress_is_filed_with_evidence_returned_and_accepted(app: App) -> None:
+    task = env_task(app)
+    report = app.workflow.submit_progress(
+        DEPT, task, period="2024-04", status=TaskStatus.IN_PROGRESS, narrative="已完成60%",
+        indicators={"完成率": "60"}, files=[("验收.pdf", PDF)],
+    )  # fmt: skip
+    assert report.review is ReviewState.SUBMITTED and report.version == 1
+    assert report.indicators == {"完成率": 60.0}
+    assert [e.filename for e in report.evidence] == ["验收.pdf"]
+    name, kind, path = app.workflow.evidence_file(DEPT, report.evidence[0].id)
+    assert (name, kind, path.read_bytes()) == ("验收.pdf", "application/pdf", PDF)
+    with pytest.raises(ForbiddenError):
+        app.workflow.evidence_file(OTHER, report.evidence[0].id)
+
+    with pytest.raises(WorkflowError, match="理由"):
+        app.workflow.review_progress(ADMIN, report.id, accept=False, reason=" ", version=1)
+    returned = app.workflow.review_progress(ADMIN, report.id, accept=False, reason="缺少验收材料", version=1)
+    assert returned.review is ReviewState.RETURNED and returned.review_reason == "缺少验收材料"
+
+    again = app.workflow.submit_progress(
+        DEPT, task, period="2024-04", status=TaskStatus.COMPLETED, narrative="已全部完成", version=2
+    )
+    assert again.review is ReviewState.SUBMITTED and again.version == 3
+    accepted = app.workflow.review_progress(ADMIN, again.id, accept=True, reason=None, version=3)
+    assert accepted.review is ReviewState.ACCEPTED
+    assert app.workflow.task(ADMIN, task).ref.status is TaskStatus.COMPLETED  # an accepted report sets the status
+    with pytest.raises(WorkflowError, match="审核通过"):
+        app.workflow.submit_progress(DEPT, task, period="2024-04", status=TaskStatus.COMPLETED, narrative="x",
+                                     version=4)  # fmt: skip
+
+
+def test_a_stale_version_is_a_conflict_and_loses_nothing(app: App) -> None:
+    task = env_task(app)
+    first = app.workflow.submit_progress(DEPT, task, period="2024-04", status=TaskStatus.IN_PROGRESS, narrative="a")
+    app.workflow.submit_progress(DEPT, task, period="2024-04", status=TaskStatus.IN_PROGRESS, narrative="b",
+                                 version=first.version)  # fmt: skip
+    with pytest.raises(ConflictError, match="刷新"):  # a second editor still holds version 1
+        app.workflow.submit_progress(DEPT, task, period="2024-04", status=TaskStatus.DELAYED, narrative="c",
+                                     version=first.version)  # fmt: skip
+    with pytest.raises(ConflictError, match="已报送"):  # a new report for a period already filed
+        app.workflow.submit_progress(DEPT, task, period="2024-04", status=TaskStatus.DELAYED, narrative="d")
+    assert app.workflow.report(ADMIN, first.id).narrative == "b"
+    with pytest.raises(ConflictError):
+        app.workflow.review_progress(ADMIN, first.id, accept=True, reason=None, version=1)
+
+
+def test_rights_by_role_department_and_place(app: App) -> None:
+    task = env_task(app)
+    with pytest.raises(ForbiddenError):  # the task does not name 市交通运输局
+        app.workflow.submit_progress(OTHER, task, period="2024-04", status=TaskStatus.IN_PROGRESS, narrative="x")
+    with pytest.raises(ForbiddenError):  # a department cannot report for another
+        app.workflow.submit_progress(DEPT, task, period="2024-04", status=TaskStatus.IN_PROGRESS, narrative="x",
+                                     department=TRANSPORT)  # fmt: skip
+    with pytest.raises(ForbiddenError):
+        app.workflow.submit_progress(LEADER, task, period="2024-04", status=TaskStatus.IN_PROGRESS, narrative="x",
+                                     department=ENV)  # fmt: skip
+    report = app.workflow.submit_progress(DEPT, task, period="2024-04", status=TaskStatus.IN_PROGRESS, narrative="x")
+    for who in (DEPT, OTHER, LEADER):
+        with pytest.raises(ForbiddenError):
+            app.workflow.review_progress(who, report.id, accept=True, reason=None, version=1)
+    with pytest.raises(ForbiddenError):  # another city's admin
+        app.workflow.review_progress(NANJING, report.id, accept=True, reason=None, version=1)
+    assert app.workflow.visible_tasks(NANJING) == []  # 苏州's plan is not 南京's
+    assert len(app.workflow.visible_tasks(LEADER)) == 56
+    mine = app.workflow.visible_tasks(OTHER)
+    assert 0 < len(mine) < 56 and all(TRANSPORT in [n for n, _ in r.departments] for r, _ in mine)
+    assert [r.id for r in app.workflow.reports(OTHER)] == []
+    assert [r.id for r in app.workflow.reports(LEADER)] == [report.id]
+
+
+def test_bad_input_is_refused_before_anything_is_written(app: App) -> None:
+    task = env_task(app)
+    cases = [
+        ({"period": "2024-13"}, "YYYY-MM"),
+        ({"period": "2024/04"}, "YYYY-MM"),
+        ({"narrative": "  "}, "narrative"),
+        ({"indicators": {"完成率": "六十"}}, "数字"),
+        ({"indicators": {"完成率": "nan"}}, "finite"),
+        ({"files": [("evil.exe", b"MZ\x90\x00")]}, "不支持"),
+        ({"files": [("fake.pdf", b"MZ\x90\x00")]}, "不符"),
+        ({"files": [("empty.pdf", b"")]}, "为空"),
+    ]
+    for change, message in cases:
+        args = {"period": "2024-04", "status": TaskStatus.IN_PROGRESS, "narrative": "ok", **change}
+        with pytest.raises(InputError, match=message):
+            app.workflow.submit_progress(DEPT, task, **args)  # type: ignore[arg-type]
+    assert app.workflow.reports(ADMIN) == []
+    assert app.audit.entries() == []
+
+
+def test_overdue_tasks_and_missing_reports(app: App) -> None:
+    task = env_task(app)
+    as_of = dt.date(2024, 5, 10)  # April's report was due on 5 May
+    late = app.workflow.overdue(DEPT, as_of)
+    assert any(o.kind == "report" and o.task_id == task and o.period == "2024-04" for o in late)
+    assert all(o.department == ENV for o in late)
+    app.workflow.submit_progress(DEPT, task, period="2024-04", status=TaskStatus.IN_PROGRESS, narrative="x")
+    assert not any(o.kind == "report" and o.task_id == task for o in app.workflow.overdue(DEPT, as_of))
+    deadline = [o for o in app.workflow.overdue(ADMIN, dt.date(2026, 1, 2)) if o.kind == "deadline"]
+    assert deadline and all(o.due < dt.date(2026, 1, 2) for o in deadline)
+
+
+def test_notice_is_issued_escalated_answered_and_closed(app: App) -> None:
+    task = env_task(app)
+    notice = app.workflow.issue_notice(ADMIN, department=ENV, subject="督办：扬尘治理滞后", body="请于月底前报送整改情况",
+                                       due=dt.date(2024, 5, 20), task_ids=[task])  # fmt: skip
+    assert app.workflow.rung(notice, dt.date(2024, 5, 20)) == 0
+    assert app.workflow.rung(notice, dt.date(2024, 5, 21)) == 1  # 催办
+    assert app.workflow.rung(notice, dt.date(2024, 6, 4)) == 3  # 约谈
+    moved = app.workflow.escalate(ADMIN, dt.date(2024, 5, 28))
+    assert [(n.id, n.escalation) for n in moved] == [(notice.id, 2)]  # 通报批评
+    assert app.workflow.escalate(ADMIN, dt.date(2024, 5, 28)) == []  # idempotent
+    with pytest.raises(ForbiddenError):
+        app.workflow.answer_notice(OTHER, notice.id, answer="x", version=2)
+    with pytest.raises(WorkflowError):
+        app.workflow.close_notice(ADMIN, notice.id, version=2)
+    answered = app.workflow.answer_notice(DEPT, notice.id, answer="已完成整改", version=2, files=[("整改.pdf", PDF)])
+    assert answered.state.value == "answered" and answered.evidence[0].filename == "整改.pdf"
+    assert app.workflow.rung(answered, dt.date(2024, 6, 30)) == 0
+    closed = app.workflow.close_notice(ADMIN, notice.id, version=answered.version)
+    assert closed.state.value == "closed"
+    assert [n.id for n in app.workflow.notices(OTHER)] == []
+    with pytest.raises(InputError, match="早于"):
+        app.workflow.issue_notice(ADMIN, department=ENV, subject="s", body="b", due=dt.date(2024, 5, 1))
+
+
+def test_ticket_goes_to_closure_and_is_reopened_when_the_check_fails(app: App) -> None:
+    ticket = app.workflow.open_ticket(ADMIN, source=TicketSource.INSPECTION, title="工地裸土未覆盖",
+                                      description="现场检查发现", location="工业园区", files=[("现场.pdf", PDF)])  # fmt: skip
+    assert ticket.state is TicketState.FOUND and ticket.steps[0].evidence[0].filename == "现场.pdf"
+    with pytest.raises(WorkflowError, match="发现阶段不能销号"):
+        app.workflow.ticket_step(ADMIN, ticket.id, TicketAction.CLOSE, version=1)
+    with pytest.raises(InputError, match="时限"):
+        app.workflow.ticket_step(ADMIN, ticket.id, TicketAction.ASSIGN, version=1, department=ENV)
+    t = app.workflow.ticket_step(ADMIN, ticket.id, TicketAction.ASSIGN, version=1, department=ENV,
+                                 due=dt.date(2024, 5, 31), note="限期整改")  # fmt: skip
+    with pytest.raises(ForbiddenError):
+        app.workflow.ticket_step(OTHER, t.id, TicketAction.RECTIFY, version=t.version, note="x")
+    with pytest.raises(WorkflowError, match="整改须附"):
+        app.workflow.ticket_step(DEPT, t.id, TicketAction.RECTIFY, version=t.version)
+    t = app.workflow.ticket_step(DEPT, t.id, TicketAction.RECTIFY, version=t.version, note="已覆盖")
+    with pytest.raises(WorkflowError, match="理由"):
+        app.workflow.ticket_step(ADMIN, t.id, TicketAction.FAIL, version=t.version)
+    t = app.workflow.ticket_step(ADMIN, t.id, TicketAction.FAIL, version=t.version, note="仍有裸土")
+    assert t.state is TicketState.ASSIGNED and t.reopened == 1
+    t = app.workflow.ticket_step(DEPT, t.id, TicketAction.RECTIFY, version=t.version, files=[("复查.pdf", PDF)])
+    t = app.workflow.ticket_step(ADMIN, t.id, TicketAction.PASS, version=t.version, note="复核通过")
+    with pytest.raises(ForbiddenError):
+        app.workflow.ticket_step(DEPT, t.id, TicketAction.CLOSE, version=t.version)
+    t = app.workflow.ticket_step(ADMIN, t.id, TicketAction.CLOSE, version=t.version, note="销号")
+    assert t.state is TicketState.CLOSED
+    assert [s.action for s in t.steps] == ["create", "assign", "rectify", "fail", "rectify", "pass", "close"]
+    assert [s.by for s in t.steps] == ["dqb", "dqb", "sthjj", "dqb", "sthjj", "dqb", "dqb"]
+    assert t.steps[4].evidence[0].filename == "复查.pdf"
+
+
+def test_audit_chain_verifies_and_detects_tampering(app: App) -> None:
+    task = env_task(app)
+    app.accounts.add("dqb", "a-long-password", UserRole.ADMIN, "苏州市")
+    r = app.workflow.submit_progress(DEPT, task, period="2024-04", status=TaskStatus.IN_PROGRESS, narrative="x")
+    app.workflow.review_progress(ADMIN, r.id, accept=False, reason="补充材料", version=1)
+    verdict = app.audit.verify()
+    assert verdict.ok and verdict.entries == 3 and verdict.head_seq == 3
+    newest = app.audit.entries(limit=1)[0]
+    assert newest.action == "progress.return" and '"review":"returned"' in newest.after
+
+    engine = app.store.engine
+    with engine.begin() as conn:  # someone edits the stored reason
+        conn.execute(text("UPDATE audit_log SET after = replace(after, '补充材料', '同意') WHERE seq = 3"))
+    assert [(b.seq, b.reason) for b in app.audit.verify().breaks] == [(3, "altered")]
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET after = replace(after, '同意', '补充材料') WHERE seq = 3"))
+    assert app.audit.verify().ok
+    with engine.begin() as conn:  # an entry in the middle deleted
+        conn.execute(text("DELETE FROM audit_log WHERE seq = 2"))
+    assert (2, "missing") in [(b.seq, b.reason) for b in app.audit.verify().breaks]
+
+
+def test_audit_detects_deleting_the_newest_entries(app: App) -> None:
+    task = env_task(app)
+    app.workflow.submit_progress(DEPT, task, period="2024-04", status=TaskStatus.IN_PROGRESS, narrative="x")
+    app.workflow.issue_notice(ADMIN, department=ENV, subject="s", body="b", due=dt.date(2024, 6, 1))
+    with app.store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log WHERE seq = 2"))
+    assert [b.reason for b in app.audit.verify().breaks] == ["head"]
+
+
+def test_accounts_hash_throttle_and_sessions(app: App) -> None:
+    user = app.accounts.add("sthjj", "correct horse battery", UserRole.DEPARTMENT, "苏州市", department=ENV)
+    assert user.department == ENV
+    with app.store.engine.connect() as conn:
+        stored = conn.execute(text("SELECT password_hash FROM users")).scalar_one()
+    assert stored.startswith("$argon2id$") and "correct" not in stored
+    with pytest.raises(ConflictError):
+        app.accounts.add("sthjj", "another password", UserRole.LEADER, "苏州市")
+    for bad, message in [("x", "用户名"), ("ok_name", "密码至少")]:
+        with pytest.raises(InputError, match=message):
+            app.accounts.add(bad, "short" if bad == "ok_name" else "long enough pw", UserRole.LEADER, "苏州市")
+    with pytest.raises(InputError, match="部门"):
+        app.accounts.add("nodept", "long enough pw", UserRole.DEPARTMENT, "苏州市")
+
+    session = app.accounts.login("sthjj", "correct horse battery")
+    resolved = app.accounts.resolve(session.token)
+    assert resolved is not None and resolved[0].username == "sthjj" and resolved[1] == session.csrf
+    app.accounts.logout(session.token)
+    assert app.accounts.resolve(session.token) is None
+
+    for _ in range(5):
+        with pytest.raises(AuthenticationError, match="用户名或密码错误"):
+            app.accounts.login("sthjj", "wrong password!")
+    with pytest.raises(AuthenticationError, match="分钟"):  # locked, even with the right password
+        app.accounts.login("sthjj", "correct horse battery")
+    app.workflow.clock.now += dt.timedelta(minutes=16)  # type: ignore[attr-defined]
+    assert app.accounts.login("sthjj", "correct horse battery").user.username == "sthjj"
+    with pytest.raises(AuthenticationError, match="用户名或密码错误"):
+        app.accounts.login("nobody", "whatever password")
+    assert any(e.action == "user.locked" for e in app.audit.entries())
+    assert app.audit.verify().ok
+    assert SYSTEM.role is UserRole.ADMIN
