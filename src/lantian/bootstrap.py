@@ -13,6 +13,7 @@ from lantian.services.accountability import AccountabilityService
 from lantian.services.accounts import AccountService
 from lantian.services.airquality import AirQualityService
 from lantian.services.audit import AuditTrail
+from lantian.services.overview import OverviewService
 from lantian.services.plans import PlanService
 from lantian.services.reduction import ReductionService
 from lantian.services.reports import ReportService
@@ -42,6 +43,7 @@ class App:
     audit: AuditTrail
     accounts: AccountService
     workflow: WorkflowService
+    overview: OverviewService
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> App:
@@ -68,6 +70,7 @@ class App:
             audit=audit,
             accounts=AccountService(store, audit),
             workflow=WorkflowService(store, audit, settings.data_dir, warnings.parents),
+            overview=OverviewService(airquality, targets),
         )
 
     def close(self) -> None:

@@ -40,6 +40,11 @@ class AuditTrail:
         repo.audit_append(entry)
         return entry
 
+    def note(self, actor: Actor, action: str, entity: str, entity_id: str | int, before: Any, after: Any) -> None:
+        """Record a change another service made (a plan import, a review flag resolved)."""
+        with self.writing() as repo:
+            self.record(repo, actor, action, entity, entity_id, before, after)
+
     def verify(self) -> audit.Verdict:
         with self.store.tracking_read() as repo:
             return audit.verify(repo.audit_entries(), repo.audit_head())

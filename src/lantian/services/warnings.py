@@ -158,6 +158,11 @@ class WarningService:
         own = events.get(keys[0], [])
         return own, lifecycle.effective(own, {k: events.get(k, []) for k in keys[1:]}), parents
 
+    def places(self) -> list[str]:
+        """Every place that has recorded a warning event, by the name of its newest event."""
+        with self.store.reading() as repo:
+            return sorted(events[-1].jurisdiction for events in repo.warning_events().values() if events)
+
     def in_force(self, jurisdiction: str, at: dt.datetime) -> InForce:
         """The level in force at ``at`` and, from the place's kept reduction list, the measures at that level."""
         _, spans, _ = self.history(jurisdiction)

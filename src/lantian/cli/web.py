@@ -1,0 +1,207 @@
+"""``lantian serve``, ``lantian users …``, ``lantian audit …`` and ``lantian notices escalate``: the
+web app and what its administrator does from the command line."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
+from lantian.domain.tracking.model import USER_ROLE_LABELS, UserRole
+from lantian.errors import InputError
+
+users_app = typer.Typer(help="账号管理 Accounts: add, list, set a password, disable.")
+audit_app = typer.Typer(help="审计日志 The audit log: show it, verify its hash chain.")
+notices_app = typer.Typer(help="督办 Supervision notices.")
+
+PasswordOpt = Annotated[
+    str | None,
+    typer.Option("--password", envvar="LANTIAN_PASSWORD", help="密码 (default: asked for; or LANTIAN_PASSWORD)"),
+]
+
+
+def serve_cmd(
+    host: Annotated[str, typer.Option("--host", help="监听地址 address (127.0.0.1: this machine only)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="端口 port")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="进程数 worker processes (PostgreSQL only above 1)")] = 1,
+    secure_cookies: Annotated[
+        bool, typer.Option("--secure-cookies", help="Secure 会话 cookie (behind an HTTPS reverse proxy)")
+    ] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """启动网页端 Start the web app (pages, /public, the API under /api/v1)."""
+    import uvicorn
+
+    from lantian.bootstrap import App
+    from lantian.web.app import create_app
+
+    config = settings(data_dir, database_url)
+    if workers > 1 and config.is_sqlite:
+        raise InputError("SQLite has one writer: use --workers 1 or PostgreSQL (SQLite 仅支持单进程)", field="workers")
+    App.open(config).close()  # create the data folder and migrate before the first request
+    os.environ["LANTIAN_DATA_DIR"] = str(config.data_dir)
+    os.environ["LANTIAN_DATABASE_URL"] = config.database_url
+    if secure_cookies:
+        os.environ["LANTIAN_SECURE_COOKIES"] = "1"
+    out.print(f"lantian: http://{host}:{port}/  (公开页 /public · API /api/v1 · 文档 /api/docs)")
+    if workers > 1:
+        uvicorn.run("lantian.web.asgi:app", host=host, port=port, workers=workers, proxy_headers=True, log_level="info")
+    else:
+        uvicorn.run(create_app(config), host=host, port=port, proxy_headers=True, log_level="info")
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="用户名 user name")],
+    role: Annotated[str, typer.Option("--role", help="admin (大气办) | department (部门) | leader (领导, 只读)")],
+    jurisdiction: Annotated[str, typer.Option("--jurisdiction", help="辖区 jurisdiction (苏州市…)")],
+    department: Annotated[str | None, typer.Option("--department", help="部门 (department users)")] = None,
+    name: Annotated[str, typer.Option("--name", help="显示名称 display name")] = "",
+    password: PasswordOpt = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """新增账号 Add a local account (argon2id hash; the password is never stored)."""
+    try:
+        kind = UserRole(role)
+    except ValueError:
+        raise InputError(f"unknown role {role!r}; use admin | department | leader", field="role") from None
+    secret = password or getpass.getpass("密码 password: ")
+    with open_app(data_dir, database_url) as lantian:
+        if kind is UserRole.DEPARTMENT and department:
+            department = lantian.plans.dictionary.normalize(department)
+        user = lantian.accounts.add(username, secret, kind, jurisdiction, department=department, display_name=name)
+    out.print(
+        f"已新增 added {user.username} · {USER_ROLE_LABELS[user.role]} · {user.jurisdiction}"
+        + (f" · {user.department}" if user.department else "")
+    )
+
+
+@users_app.command("list")
+def users_list(as_json: JsonFlag = False, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """账号列表 List the accounts."""
+    with open_app(data_dir, database_url) as lantian:
+        users = lantian.accounts.list()
+    if as_json:
+        print_json(
+            [
+                {
+                    "username": u.username,
+                    "display_name": u.display_name,
+                    "role": u.role.value,
+                    "jurisdiction": u.jurisdiction,
+                    "department": u.department,
+                    "active": u.active,
+                }
+                for u in users
+            ]
+        )
+        return
+    table = Table("用户名 user", "名称 name", "角色 role", "辖区 place", "部门 department", "状态 active")
+    for u in users:
+        table.add_row(
+            u.username,
+            u.display_name,
+            USER_ROLE_LABELS[u.role],
+            u.jurisdiction,
+            u.department or "",
+            "启用" if u.active else "停用",
+        )
+    out.print(table)
+
+
+@users_app.command("password")
+def users_password(username: Annotated[str, typer.Argument(help="用户名")], password: PasswordOpt = None,
+                   data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:  # fmt: skip
+    """重置密码 Set a new password (ends the user's sessions)."""
+    secret = password or getpass.getpass("新密码 new password: ")
+    with open_app(data_dir, database_url) as lantian:
+        lantian.accounts.set_password(username, secret)
+    out.print(f"已重置 password set for {username}")
+
+
+@users_app.command("disable")
+def users_disable(username: Annotated[str, typer.Argument(help="用户名")], enable: Annotated[
+        bool, typer.Option("--enable", help="重新启用 enable again")] = False,
+                  data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:  # fmt: skip
+    """停用账号 Disable an account (or --enable it again)."""
+    with open_app(data_dir, database_url) as lantian:
+        lantian.accounts.set_active(username, enable)
+    out.print(f"{'已启用 enabled' if enable else '已停用 disabled'} {username}")
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: JsonFlag = False, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """校验审计链 Verify the audit log's hash chain; exit status 1 when an entry was altered or deleted."""
+    with open_app(data_dir, database_url) as lantian:
+        verdict = lantian.audit.verify()
+    if as_json:
+        print_json(
+            {
+                "ok": verdict.ok,
+                "entries": verdict.entries,
+                "head_seq": verdict.head_seq,
+                "head_hash": verdict.head_hash,
+                "breaks": [b.__dict__ for b in verdict.breaks],
+            }
+        )
+    elif verdict.ok:
+        out.print(f"审计链完整 intact: {verdict.entries} entries · head #{verdict.head_seq} {verdict.head_hash}")
+    else:
+        out.print(f"[red]审计链被篡改 TAMPERED[/red]: {verdict.entries} entries")
+        for b in verdict.breaks:
+            out.print(f"  #{b.seq}: {b.reason}")
+    if not verdict.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("log")
+def audit_log(
+    entity: Annotated[str | None, typer.Option("--entity", help="progress | notice | ticket | user | plan | …")] = None,
+    entity_id: Annotated[str | None, typer.Option("--id", help="记录编号 record id")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="条数 entries (newest first)")] = 50,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """审计日志 The newest entries: who, when, what, before → after."""
+    with open_app(data_dir, database_url) as lantian:
+        entries = lantian.audit.entries(entity=entity, entity_id=entity_id, limit=limit)
+    if as_json:
+        print_json([e.__dict__ for e in entries])
+        return
+    for e in entries:
+        out.print(f"#{e.seq} {e.at[:19]} {e.actor} {e.action} {e.entity} {e.entity_id}: {e.before} → {e.after}")
+
+
+@notices_app.command("escalate")
+def notices_escalate(as_json: JsonFlag = False, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """督办升级 Record the rung every late, unanswered notice has reached (催办 → 通报批评 → 约谈)."""
+    from lantian.domain.tracking.model import SYSTEM
+
+    with open_app(data_dir, database_url) as lantian:
+        moved = lantian.workflow.escalate(SYSTEM)
+        ladder = lantian.workflow.settings.ladder
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": n.id,
+                    "department": n.department,
+                    "due": n.due,
+                    "rung": n.escalation,
+                    "name": ladder[n.escalation - 1].name,
+                }
+                for n in moved
+            ]
+        )
+        return
+    for n in moved:
+        out.print(f"#{n.id} {n.department} {n.subject} · 时限 {n.due} → {ladder[n.escalation - 1].name}")
+    if not moved:
+        out.print("没有需要升级的督办 nothing to escalate")

@@ -1,0 +1,106 @@
+"""``create_app(settings)``: the web app, built from the same :class:`~lantian.bootstrap.App` as the CLI.
+
+Nothing is created at import time. ``lantian serve`` runs it with uvicorn; tests call it directly.
+Security defaults (docs/deployment.md): HttpOnly SameSite=Lax session cookies (Secure when
+``secure_cookies``), CSRF tokens on every unsafe request, login throttling, and headers that forbid
+framing, sniffing and any script or style not served by lantian itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from lantian import __version__
+from lantian.bootstrap import App
+from lantian.config import Settings
+from lantian.errors import InputError, LantianError
+from lantian.web import api, pages
+from lantian.web.deps import LoginRequired, error_body, status_of
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def static_dir() -> Path:
+    return Path(str(resources.files("lantian.web").joinpath("static")))
+
+
+def create_app(settings: Settings | None = None, *, lantian: App | None = None,
+               secure_cookies: bool | None = None) -> FastAPI:  # fmt: skip
+    """The ASGI app. Pass ``lantian`` to share an open :class:`App` (tests); otherwise one is opened
+    from ``settings`` when the server starts and closed when it stops."""
+    owned = lantian is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.lantian is None:
+            app.state.lantian = App.open(settings or Settings.load())
+        yield
+        if owned and app.state.lantian is not None:
+            app.state.lantian.close()
+
+    app = FastAPI(
+        title="lantian 蓝天 API",
+        version=__version__,
+        description="大气污染防治 plans, 调度, 督办, 销号, air quality and warnings. "
+        "Sign in with POST /api/v1/session; send the returned csrf_token as X-CSRF-Token on every POST and DELETE.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.lantian = lantian
+    if secure_cookies is None:
+        secure_cookies = os.environ.get("LANTIAN_SECURE_COOKIES", "") not in ("", "0", "false")
+    app.state.secure_cookies = secure_cookies
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=static_dir()), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        for key, value in HEADERS.items():
+            response.headers.setdefault(key, value)
+        if request.url.path.startswith("/api/docs"):  # Swagger UI needs its inline script; it is our page too
+            del response.headers["Content-Security-Policy"]
+        return response
+
+    @app.exception_handler(LantianError)
+    async def lantian_error(request: Request, exc: LantianError) -> Response:
+        status = status_of(exc)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(error_body(exc), status_code=status)
+        return pages.error_page(request, exc, status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(x) for x in first.get("loc", ()) if x not in ("body", "query", "path", "form"))
+        error = InputError(str(first.get("msg", "invalid request")) + " (请求格式错误)", field=where or None)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(error_body(error), status_code=422)
+        return pages.error_page(request, error, 422)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    return app

@@ -1,0 +1,111 @@
+"""What every route shares: the app, who is asking, CSRF, the language, error responses.
+
+- Sessions: an HttpOnly cookie ``lantian_session`` (SameSite=Lax; Secure when ``LANTIAN_SECURE_COOKIES``
+  is set, as behind an HTTPS reverse proxy) holding a random token; see :mod:`lantian.services.accounts`.
+- CSRF: every unsafe request of a signed-in user carries the session's CSRF token, in the
+  ``X-CSRF-Token`` header (API) or the ``csrf_token`` form field (pages).
+- Errors: every :class:`~lantian.errors.LantianError` becomes one JSON shape under ``/api/`` and an
+  error page elsewhere, with the status below; never a traceback.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+
+from lantian.bootstrap import App
+from lantian.domain.tracking.model import Actor, User, UserRole
+from lantian.errors import (
+    AuthenticationError,
+    ConflictError,
+    ForbiddenError,
+    InputError,
+    LantianError,
+    NotFoundError,
+    WorkflowError,
+)
+from lantian.web import i18n
+
+COOKIE = "lantian_session"
+LANG_COOKIE = "lantian_lang"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+STATUS: list[tuple[type[LantianError], int]] = [
+    (AuthenticationError, 401),
+    (ForbiddenError, 403),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (WorkflowError, 409),
+    (InputError, 422),
+]
+
+
+def status_of(error: LantianError) -> int:
+    for kind, status in STATUS:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+class LoginRequired(Exception):
+    """Raised by page routes when nobody is signed in: redirects to /login."""
+
+
+def lantian(request: Request) -> App:
+    app: App = request.app.state.lantian
+    return app
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: User | None
+    csrf: str | None
+    lang: str
+
+    @property
+    def actor(self) -> Actor:
+        if self.user is None:
+            raise AuthenticationError("sign in first (请先登录)")
+        return self.user.actor()
+
+    @property
+    def role(self) -> str:
+        return self.user.role.value if self.user else "public"
+
+    def can(self, role: str) -> bool:
+        return self.user is not None and self.user.role is UserRole(role)
+
+
+def viewer(request: Request) -> Viewer:
+    cached: Viewer | None = getattr(request.state, "viewer", None)
+    if cached is not None:
+        return cached
+    lang = i18n.pick(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+    found = lantian(request).accounts.resolve(request.cookies.get(COOKIE))
+    result = Viewer(found[0] if found else None, found[1] if found else None, lang)
+    request.state.viewer = result
+    return result
+
+
+async def check_csrf(request: Request, who: Viewer) -> None:
+    """Unsafe requests of a session must carry its CSRF token (header or form field)."""
+    if request.method not in UNSAFE or who.csrf is None:
+        return
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if not sent or not secrets.compare_digest(sent, who.csrf):
+        raise ForbiddenError(
+            "missing or wrong CSRF token; reload the page (页面已过期，请刷新后重试)", field="csrf_token"
+        )
+
+
+def error_body(error: LantianError) -> dict[str, Any]:
+    return {"error": error.to_dict() | {"text": str(error)}}

@@ -1,0 +1,489 @@
+"""The pages (页面): server-rendered HTML over the same services as the API. Forms post here with the
+session's CSRF token and redirect to the record they changed (post/redirect/get)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from importlib import resources
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import UploadFile as StarletteUpload
+
+from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, TaskStatus
+from lantian.domain.plans.records import FlagStatus
+from lantian.domain.tracking.model import (
+    NOTICE_LABELS,
+    REVIEW_LABELS,
+    SOURCE_LABELS,
+    TICKET_LABELS,
+    USER_ROLE_LABELS,
+    NoticeState,
+    ReviewState,
+    TicketSource,
+    TicketState,
+    UserRole,
+)
+from lantian.domain.tracking.workflow import ACTION_LABELS, DEFAULT_LADDER, TicketAction
+from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
+from lantian.errors import InputError, LantianError
+from lantian.web import i18n, views
+from lantian.web.deps import COOKIE, LANG_COOKIE, LoginRequired, Viewer, check_csrf, lantian, viewer
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(resources.files("lantian.web").joinpath("templates")))
+templates.env.globals.update(
+    STATUS_LABELS=STATUS_LABELS,
+    ROLE_LABELS=ROLE_LABELS,
+    REVIEW_LABELS=REVIEW_LABELS,
+    NOTICE_LABELS=NOTICE_LABELS,
+    TICKET_LABELS=TICKET_LABELS,
+    SOURCE_LABELS=SOURCE_LABELS,
+    ACTION_LABELS=ACTION_LABELS,
+    LEVEL_LABELS=LEVEL_LABELS,
+    USER_ROLE_LABELS=USER_ROLE_LABELS,
+    LADDER=DEFAULT_LADDER,
+    LANGUAGES=i18n.LANGUAGES,
+    TaskStatus=TaskStatus,
+    Role=Role,
+    TicketSource=TicketSource,
+    TicketState=TicketState,
+    NoticeState=NoticeState,
+)
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    who = viewer(request)
+    tr = i18n.translations(who.lang)
+    context.update(
+        request=request,
+        who=who,
+        _=tr.gettext,
+        lang=who.lang,
+        path=request.url.path,
+        as_json=lambda v: json.dumps(v, ensure_ascii=False, default=str),
+    )
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def error_page(request: Request, error: LantianError, status: int) -> HTMLResponse:
+    return render(request, "error.html", status, error=error, back=request.headers.get("referer") or "/")
+
+
+async def page_user(request: Request) -> Viewer:
+    who = viewer(request)
+    if who.user is None:
+        raise LoginRequired()
+    await check_csrf(request, who)
+    return who
+
+
+async def uploads(request: Request, field: str = "files") -> list[tuple[str, bytes]]:
+    form = await request.form()
+    out = []
+    for item in form.getlist(field):
+        if isinstance(item, StarletteUpload) and item.filename:
+            out.append((item.filename, await item.read()))
+    return out
+
+
+def back_to(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# ---------------------------------------------------------------- sign in, language
+@router.get("/")
+def home(request: Request) -> Response:
+    return back_to("/dashboard" if viewer(request).user else "/public")
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/dashboard") -> HTMLResponse:
+    return render(request, "login.html", next=next if next.startswith("/") else "/dashboard", failed=None)
+
+
+@router.post("/login")
+def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()],
+          next: Annotated[str, Form()] = "/dashboard") -> Response:  # fmt: skip
+    target = next if next.startswith("/") and not next.startswith("//") else "/dashboard"
+    try:
+        session = lantian(request).accounts.login(username, password)
+    except LantianError as exc:
+        return render(request, "login.html", 401, next=target, failed=str(exc), username=username)
+    response = back_to(target)
+    views.set_session_cookie(request, response, session.token, session.expires)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    await page_user(request)
+    token = request.cookies.get(COOKIE)
+    if token:
+        lantian(request).accounts.logout(token)
+    response = back_to("/public")
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/lang/{code}")
+def language(code: str, request: Request) -> Response:
+    target = request.headers.get("referer") or "/"
+    response = back_to(target if code in i18n.LANGUAGES else "/")
+    if code in i18n.LANGUAGES:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax", path="/")
+    return response
+
+
+# ---------------------------------------------------------------- dashboard
+@router.get("/dashboard")
+async def dashboard(request: Request) -> HTMLResponse:
+    who = await page_user(request)
+    app = lantian(request)
+    return render(request, "dashboard.html", data=views.dashboard_json(app, who.actor), air=views.air_json(app))
+
+
+# ---------------------------------------------------------------- plans
+@router.get("/plans")
+async def plans(request: Request, flags: str = "open") -> HTMLResponse:
+    who = await page_user(request)
+    app = lantian(request)
+    status = None if flags == "all" else FlagStatus(flags) if flags in ("open", "confirmed", "corrected") else None
+    return render(
+        request,
+        "plans.html",
+        plans=views.plans_json(app, who.actor),
+        flags=views.flags_json(app, who.actor, None, status),
+        flag_filter=flags,
+        outcome=None,
+    )
+
+
+@router.post("/plans/import")
+async def import_plan(request: Request, file: UploadFile) -> HTMLResponse:
+    who = await page_user(request)
+    views.require_admin(who)
+    app = lantian(request)
+    outcome = views.import_plan(app, who.actor, file.filename or "", await file.read())
+    return render(
+        request,
+        "plans.html",
+        plans=views.plans_json(app, who.actor),
+        flags=views.flags_json(app, who.actor, None, FlagStatus.OPEN),
+        flag_filter="open",
+        outcome=outcome,
+    )
+
+
+@router.post("/flags/{flag_id}")
+async def resolve_flag(flag_id: int, request: Request, status: Annotated[str, Form()],
+                       note: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    who = await page_user(request)
+    views.require_admin(who)
+    if status not in ("confirmed", "corrected"):
+        raise InputError("confirm or correct (请选择确认或更正)", field="status")
+    views.resolve_flag(lantian(request), who.actor, flag_id, FlagStatus(status), note or None)
+    return back_to("/plans")
+
+
+# ---------------------------------------------------------------- tasks
+PAGE = 50
+
+
+@router.get("/tasks")
+async def tasks(request: Request, plan: str = "", department: str = "", role: str = "", status: str = "",
+                q: str = "", deadline_before: str = "", overdue: str = "", page: int = 1) -> HTMLResponse:  # fmt: skip
+    who = await page_user(request)
+    try:
+        flt = views.TaskQuery(
+            plan or None,
+            department or None,
+            Role(role) if role else None,
+            TaskStatus(status) if status else None,
+            q or None,
+            dt.date.fromisoformat(deadline_before) if deadline_before else None,
+            bool(overdue),
+        )
+    except ValueError as exc:
+        raise InputError(f"bad filter (筛选条件有误): {exc}") from None
+    page = max(page, 1)
+    data = views.tasks_json(lantian(request), who.actor, flt, PAGE, (page - 1) * PAGE)
+    query = {k: v for k, v in request.query_params.items() if k != "page"}
+    return render(
+        request,
+        "tasks.html",
+        data=data,
+        flt=flt,
+        page=page,
+        pages=max(1, -(-data["total"] // PAGE)),
+        query="&".join(f"{k}={quote(v)}" for k, v in query.items()),
+        plans=views.plans_json(lantian(request), who.actor),
+    )
+
+
+@router.get("/tasks/{task_id}")
+async def task(task_id: int, request: Request) -> HTMLResponse:
+    who = await page_user(request)
+    app = lantian(request)
+    data = views.task_json(app.workflow.task(who.actor, task_id))
+    mine = [d["name"] for d in data["departments"]]
+    month = (app.workflow.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    return render(request, "task.html", task=data, departments=list(dict.fromkeys(mine)), period=month)
+
+
+@router.post("/tasks/{task_id}/progress")
+async def submit_progress(task_id: int, request: Request) -> Response:
+    who = await page_user(request)
+    form = await request.form()
+    text = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    indicators = {}
+    for name, value in zip(form.getlist("indicator_name"), form.getlist("indicator_value"), strict=False):
+        if isinstance(name, str) and isinstance(value, str) and name.strip() and value.strip():
+            indicators[name.strip()] = value.strip()
+    try:
+        status = TaskStatus(text.get("status", ""))
+    except ValueError:
+        raise InputError("choose a status (请选择进展状态)", field="status") from None
+    version = int(text["version"]) if text.get("version", "").isdigit() else None
+    lantian(request).workflow.submit_progress(
+        who.actor,
+        task_id,
+        period=text.get("period", ""),
+        status=status,
+        narrative=text.get("narrative", ""),
+        indicators=indicators,
+        department=text.get("department") or None,
+        files=await uploads(request),
+        version=version,
+    )
+    return back_to(f"/tasks/{task_id}")
+
+
+@router.post("/progress/{report_id}/review")
+async def review(report_id: int, request: Request, decision: Annotated[str, Form()], version: Annotated[int, Form()],
+                 reason: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    who = await page_user(request)
+    report = lantian(request).workflow.review_progress(
+        who.actor, report_id, accept=decision == "accept", reason=reason, version=version
+    )
+    return back_to(f"/tasks/{report.task_id}")
+
+
+@router.get("/progress")
+async def progress(request: Request, review: str = "submitted") -> HTMLResponse:
+    who = await page_user(request)
+    state = ReviewState(review) if review in {s.value for s in ReviewState} else None
+    rows = lantian(request).workflow.reports(who.actor, review=state)
+    return render(request, "progress.html", reports=[views.report_json(r) for r in rows], review=review)
+
+
+@router.get("/matrix")
+async def matrix(request: Request) -> HTMLResponse:
+    who = await page_user(request)
+    return render(request, "matrix.html", rows=views.matrix_json(lantian(request), who.actor))
+
+
+# ---------------------------------------------------------------- 督办
+@router.get("/notices")
+async def notices(request: Request) -> HTMLResponse:
+    who = await page_user(request)
+    service = lantian(request).workflow
+    rows = [views.notice_json(n, service.rung(n)) for n in service.notices(who.actor)]
+    departments = [name for name, _ in lantian(request).plans.departments()]
+    return render(
+        request,
+        "notices.html",
+        notices=rows,
+        departments=departments,
+        due=(service.today() + dt.timedelta(days=14)).isoformat(),
+    )
+
+
+@router.post("/notices")
+async def issue_notice(request: Request, department: Annotated[str, Form()], subject: Annotated[str, Form()],
+                       body: Annotated[str, Form()], due: Annotated[str, Form()],
+                       task_ids: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    who = await page_user(request)
+    try:
+        day = dt.date.fromisoformat(due)
+        ids = [int(x) for x in task_ids.replace("，", ",").split(",") if x.strip()]
+    except ValueError:
+        raise InputError(
+            "the due date is YYYY-MM-DD and tasks are numbers (日期或任务编号格式错误)", field="due"
+        ) from None
+    n = lantian(request).workflow.issue_notice(
+        who.actor, department=department, subject=subject, body=body, due=day, task_ids=ids
+    )
+    return back_to(f"/notices/{n.id}")
+
+
+@router.post("/notices/escalate")
+async def escalate(request: Request) -> Response:
+    who = await page_user(request)
+    views.require_admin(who)
+    lantian(request).workflow.escalate(who.actor)
+    return back_to("/notices")
+
+
+@router.get("/notices/{notice_id}")
+async def notice(notice_id: int, request: Request) -> HTMLResponse:
+    who = await page_user(request)
+    service = lantian(request).workflow
+    n = service.notice(who.actor, notice_id)
+    return render(request, "notice.html", n=views.notice_json(n, service.rung(n)))
+
+
+@router.post("/notices/{notice_id}/answer")
+async def answer_notice(notice_id: int, request: Request, answer: Annotated[str, Form()],
+                        version: Annotated[int, Form()]) -> Response:  # fmt: skip
+    who = await page_user(request)
+    lantian(request).workflow.answer_notice(
+        who.actor, notice_id, answer=answer, version=version, files=await uploads(request)
+    )
+    return back_to(f"/notices/{notice_id}")
+
+
+@router.post("/notices/{notice_id}/close")
+async def close_notice(notice_id: int, request: Request, version: Annotated[int, Form()]) -> Response:
+    who = await page_user(request)
+    lantian(request).workflow.close_notice(who.actor, notice_id, version=version)
+    return back_to(f"/notices/{notice_id}")
+
+
+# ---------------------------------------------------------------- tickets
+@router.get("/tickets")
+async def tickets(request: Request, state: str = "") -> HTMLResponse:
+    who = await page_user(request)
+    chosen = TicketState(state) if state in {s.value for s in TicketState} else None
+    rows = [views.ticket_json(k) for k in lantian(request).workflow.tickets(who.actor, chosen)]
+    return render(request, "tickets.html", tickets=rows, state=state)
+
+
+@router.post("/tickets")
+async def open_ticket(
+    request: Request,
+    source: Annotated[str, Form()],
+    title: Annotated[str, Form()],
+    description: Annotated[str, Form()],
+    location: Annotated[str, Form()] = "",
+) -> Response:
+    who = await page_user(request)
+    try:
+        kind = TicketSource(source)
+    except ValueError:
+        raise InputError("choose where the problem came from (请选择问题来源)", field="source") from None
+    k = lantian(request).workflow.open_ticket(
+        who.actor, source=kind, title=title, description=description, location=location, files=await uploads(request)
+    )
+    return back_to(f"/tickets/{k.id}")
+
+
+@router.get("/tickets/{ticket_id}")
+async def ticket(ticket_id: int, request: Request) -> HTMLResponse:
+    who = await page_user(request)
+    app = lantian(request)
+    k = app.workflow.ticket(who.actor, ticket_id)
+    departments = [name for name, _ in app.plans.departments()]
+    return render(
+        request,
+        "ticket.html",
+        k=views.ticket_json(k),
+        departments=departments,
+        due=(app.workflow.today() + dt.timedelta(days=15)).isoformat(),
+    )
+
+
+@router.post("/tickets/{ticket_id}/steps")
+async def ticket_step(
+    ticket_id: int,
+    request: Request,
+    action: Annotated[str, Form()],
+    version: Annotated[int, Form()],
+    note: Annotated[str, Form()] = "",
+    department: Annotated[str, Form()] = "",
+    due: Annotated[str, Form()] = "",
+) -> Response:
+    who = await page_user(request)
+    try:
+        step = TicketAction(action)
+        day = dt.date.fromisoformat(due) if due else None
+    except ValueError:
+        raise InputError("unknown step or bad date (步骤或日期格式错误)", field="action") from None
+    lantian(request).workflow.ticket_step(
+        who.actor,
+        ticket_id,
+        step,
+        version=version,
+        note=note,
+        department=department or None,
+        due=day,
+        files=await uploads(request),
+    )
+    return back_to(f"/tickets/{ticket_id}")
+
+
+# ---------------------------------------------------------------- air quality, warnings, audit
+@router.get("/airquality")
+async def airquality(request: Request, city: str = "") -> HTMLResponse:
+    await page_user(request)
+    air = views.air_json(lantian(request))
+    cities = sorted({d["station"] for d in air["days"]})
+    chosen = city if city in cities else (cities[0] if cities else "")
+    return render(
+        request,
+        "airquality.html",
+        air=air,
+        cities=cities,
+        city=chosen,
+        days=[d for d in air["days"] if d["station"] == chosen],
+    )
+
+
+@router.get("/warnings")
+async def warnings(request: Request, jurisdiction: str = "") -> HTMLResponse:
+    who = await page_user(request)
+    app = lantian(request)
+    place = jurisdiction or who.actor.jurisdiction
+    data = views.warnings_json(app, place) if place else None
+    reduction = None
+    if place and app.reduction.meta(place) is not None:
+        reduction = views.reduction_json(app, place)
+    return render(request, "warnings.html", data=data, place=place, reduction=reduction, places=app.warnings.places())
+
+
+@router.post("/warnings")
+async def record_warning(request: Request, level: Annotated[str, Form()], at: Annotated[str, Form()],
+                         issuer: Annotated[str, Form()], note: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    who = await page_user(request)
+    views.require_admin(who)
+    try:
+        moment = dt.datetime.fromisoformat(at)
+    except ValueError:
+        raise InputError("the time is YYYY-MM-DD HH:MM (时间格式错误)", field="at") from None
+    if level not in ("yellow", "orange", "red", "lift"):
+        raise InputError("choose a level (请选择预警级别)", field="level")
+    views.record_warning(lantian(request), who.actor, None if level == "lift" else level, moment, issuer, note)
+    return back_to("/warnings")
+
+
+@router.get("/audit")
+async def audit(request: Request) -> HTMLResponse:
+    who = await page_user(request)
+    views.require_role(who, UserRole.ADMIN, UserRole.LEADER)
+    app = lantian(request)
+    return render(request, "audit.html", entries=app.audit.entries(limit=200), verdict=app.audit.verify())
+
+
+# ---------------------------------------------------------------- public disclosure (no sign-in)
+@router.get("/public")
+def public(request: Request) -> HTMLResponse:
+    return render(request, "public.html", data=views.public_json(lantian(request)))

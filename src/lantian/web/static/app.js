@@ -1,0 +1,76 @@
+// lantian charts: read JSON embedded in the page and draw it with ECharts (served from /static/vendor).
+"use strict";
+(function () {
+  // HJ 633 AQI level colours (一级 … 六级)
+  const PIECES = [
+    { min: 0, max: 50, color: "#00e400", label: "优" },
+    { min: 51, max: 100, color: "#ffff00", label: "良" },
+    { min: 101, max: 150, color: "#ff7e00", label: "轻度" },
+    { min: 151, max: 200, color: "#ff0000", label: "中度" },
+    { min: 201, max: 300, color: "#99004c", label: "重度" },
+    { min: 301, color: "#7e0023", label: "严重" },
+  ];
+
+  function data(el) {
+    const source = document.getElementById(el.dataset.source);
+    return source ? JSON.parse(source.textContent) : [];
+  }
+
+  function byCity(rows) {
+    const out = new Map();
+    for (const r of rows) {
+      if (!out.has(r.station)) out.set(r.station, []);
+      out.get(r.station).push([r.day, r.aqi]);
+    }
+    return out;
+  }
+
+  const charts = {
+    trend(el, rows) {
+      const series = [...byCity(rows)].map(([name, points]) => ({ name, type: "line", showSymbol: false, data: points }));
+      return {
+        tooltip: { trigger: "axis" }, legend: { type: "scroll", top: 0 },
+        xAxis: { type: "time" }, yAxis: { type: "value", name: "AQI" },
+        dataZoom: [{ type: "inside" }, { type: "slider" }], series,
+      };
+    },
+    "city-trend"(el, rows) {
+      return {
+        tooltip: { trigger: "axis" }, legend: { top: 0 },
+        xAxis: { type: "time" }, yAxis: [{ type: "value", name: "AQI" }, { type: "value", name: "PM2.5 µg/m³" }],
+        dataZoom: [{ type: "inside" }, { type: "slider" }],
+        series: [
+          { name: "AQI", type: "line", showSymbol: false, data: rows.map((r) => [r.day, r.aqi]) },
+          { name: "PM2.5", type: "bar", yAxisIndex: 1, data: rows.map((r) => [r.day, r.pm25]) },
+        ],
+      };
+    },
+    calendar(el, rows) {
+      if (!rows.length) return null;
+      const first = rows[0].day, last = rows[rows.length - 1].day;
+      return {
+        tooltip: { formatter: (p) => `${p.value[0]} AQI ${p.value[1]}` },
+        visualMap: { type: "piecewise", pieces: PIECES, orient: "horizontal", left: "center", top: 0 },
+        calendar: { range: [first, last], top: 60, left: 40, right: 20, cellSize: ["auto", 16], dayLabel: { firstDay: 1 } },
+        series: [{ type: "heatmap", coordinateSystem: "calendar", data: rows.filter((r) => r.aqi !== null).map((r) => [r.day, r.aqi]) }],
+      };
+    },
+  };
+
+  function draw() {
+    for (const el of document.querySelectorAll("[data-chart]")) {
+      const make = charts[el.dataset.chart];
+      if (!make || typeof echarts === "undefined") {
+        el.classList.add("no-chart");
+        continue;
+      }
+      const option = make(el, data(el));
+      if (!option) continue;
+      const chart = echarts.init(el);
+      chart.setOption(option);
+      el.dataset.drawn = "1";
+      window.addEventListener("resize", () => chart.resize());
+    }
+  }
+  document.addEventListener("DOMContentLoaded", draw);
+})();

@@ -1,0 +1,413 @@
+"""What the API and the pages share: records as JSON, and the few actions that span services
+(a plan import from an upload, a warning recorded with its audit line). Pure shaping, no HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import Any
+
+from fastapi import Request, Response
+
+from lantian.bootstrap import App
+from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, TaskStatus, to_jsonable
+from lantian.domain.plans.records import FLAG_LABELS, FlagStatus
+from lantian.domain.tracking.model import (
+    NOTICE_LABELS,
+    REVIEW_LABELS,
+    SOURCE_LABELS,
+    TICKET_LABELS,
+    USER_ROLE_LABELS,
+    Actor,
+    Notice,
+    ProgressReport,
+    Ticket,
+    User,
+    UserRole,
+)
+from lantian.domain.tracking.overdue import Overdue, TaskRef
+from lantian.domain.tracking.workflow import ACTION_LABELS, TicketAction, next_actions
+from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
+from lantian.errors import ForbiddenError, InputError, NotFoundError
+from lantian.services.tracking import TaskView
+from lantian.services.warnings_json import check_report, event_json, in_force_json, span_json
+from lantian.web.deps import COOKIE, Viewer
+
+PLAN_SUFFIXES = {".txt", ".docx", ".xlsx"}
+MAX_PLAN_BYTES = 20 * 1024 * 1024
+
+
+def set_session_cookie(request: Request, response: Response, token: str, expires: dt.datetime) -> None:
+    secure: bool = request.app.state.secure_cookies
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+        max_age=int((expires - dt.datetime.now(dt.UTC)).total_seconds()),
+    )
+
+
+def require_role(who: Viewer, *roles: UserRole) -> None:
+    if who.user is None or who.user.role not in roles:
+        raise ForbiddenError("your role may not do this (当前角色无此权限)")
+
+
+def require_admin(who: Viewer) -> None:
+    require_role(who, UserRole.ADMIN)
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "role_label": USER_ROLE_LABELS[user.role],
+        "jurisdiction": user.jurisdiction,
+        "department": user.department,
+    }
+
+
+# ---------------------------------------------------------------- plans
+def plans_json(app: App, actor: Actor) -> list[dict[str, Any]]:
+    from lantian.domain.tracking import access
+
+    lineage = app.workflow.ancestors
+    return [dict(to_jsonable(p)) for p in app.plans.list_plans() if access.sees_plan(actor, p.jurisdiction, lineage)]
+
+
+def import_plan(app: App, actor: Actor, filename: str, data: bytes) -> dict[str, Any]:
+    name = PurePath(filename.replace("\\", "/")).name
+    if PurePath(name).suffix.lower() not in PLAN_SUFFIXES:
+        raise InputError(
+            "a plan is a .txt, .docx or .xlsx file (计划文件须为 .txt/.docx/.xlsx)", file=name, field="file"
+        )
+    if not data:
+        raise InputError("the file is empty (文件为空)", file=name, field="file")
+    if len(data) > MAX_PLAN_BYTES:
+        raise InputError("the file is over 20 MiB (文件过大)", file=name, field="file")
+    with tempfile.TemporaryDirectory(prefix="lantian-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        report = app.plans.import_files([path])
+    outcomes = []
+    for o in report.outcomes:
+        row = {
+            "file": name,
+            "key": o.key,
+            "status": o.status,
+            "status_label": o.STATUS_LABELS[o.status],
+            "revision": o.revision,
+            "tasks": o.tasks,
+            "targets": o.targets,
+            "flags": o.flags,
+        }
+        outcomes.append(row)
+        if o.status != "unchanged":
+            app.audit.note(actor, "plan.import", "plan", o.key, None, row)
+    return {"outcomes": outcomes}
+
+
+def flags_json(app: App, actor: Actor, plan: str | None, status: FlagStatus | None) -> list[dict[str, Any]]:
+    visible = {p["key"] for p in plans_json(app, actor)}
+    return [
+        {
+            "id": f.id,
+            "plan": f.plan_key,
+            "revision": f.revision,
+            "task_number": f.flag.task_number,
+            "field": f.flag.field,
+            "message": f.flag.message,
+            "line": f.flag.line,
+            "text": f.flag.text,
+            "status": f.status,
+            "status_label": FLAG_LABELS.get(FlagStatus(f.status), f.status),
+            "resolution": f.resolution,
+        }
+        for f in app.plans.review(plan, status)
+        if f.plan_key in visible
+    ]
+
+
+def resolve_flag(app: App, actor: Actor, flag_id: int, status: FlagStatus, note: str | None) -> dict[str, Any]:
+    if status is FlagStatus.CORRECTED and not (note or "").strip():
+        raise InputError("say what the right value is (更正须填写正确内容)", field="note")
+    stored = app.plans.resolve_flag(flag_id, status, note)
+    app.audit.note(
+        actor, f"flag.{status.value}", "flag", flag_id, {"status": "open"}, {"status": status.value, "resolution": note}
+    )
+    return {"id": stored.id, "status": stored.status, "resolution": stored.resolution}
+
+
+# ---------------------------------------------------------------- tasks
+@dataclass(frozen=True)
+class TaskQuery:
+    plan: str | None = None
+    department: str | None = None
+    role: Role | None = None
+    status: TaskStatus | None = None
+    q: str | None = None
+    deadline_before: dt.date | None = None
+    overdue: bool = False
+
+
+def task_ref_json(ref: TaskRef, place: str | None, as_of: dt.date) -> dict[str, Any]:
+    return {
+        "id": ref.id,
+        "plan": ref.plan_key,
+        "place": place,
+        "number": ref.number,
+        "text": ref.text,
+        "status": ref.status.value,
+        "status_label": STATUS_LABELS[ref.status],
+        "deadline": ref.last_deadline.isoformat() if ref.last_deadline else None,
+        "overdue": ref.last_deadline is not None
+        and ref.last_deadline < as_of
+        and ref.status is not TaskStatus.COMPLETED,
+        "departments": [{"name": n, "role": r.value, "role_label": ROLE_LABELS[r]} for n, r in ref.departments],
+    }
+
+
+def select_tasks(app: App, actor: Actor, flt: TaskQuery) -> list[tuple[TaskRef, str | None]]:
+    as_of = app.workflow.today()
+    wanted = set(app.plans.resolve_departments(flt.department)) if flt.department else None
+    out = []
+    for ref, place in app.workflow.visible_tasks(actor):
+        if flt.plan and ref.plan_key != flt.plan:
+            continue
+        if flt.status and ref.status is not flt.status:
+            continue
+        if wanted is not None or flt.role:
+            if not any((wanted is None or n in wanted) and (flt.role is None or r is flt.role)
+                       for n, r in ref.departments):  # fmt: skip
+                continue
+        if flt.q and flt.q not in ref.text and flt.q not in ref.number:
+            continue
+        if flt.deadline_before and (ref.last_deadline is None or ref.last_deadline > flt.deadline_before):
+            continue
+        if flt.overdue and not (
+            ref.last_deadline and ref.last_deadline < as_of and ref.status is not TaskStatus.COMPLETED
+        ):
+            continue
+        out.append((ref, place))
+    return out
+
+
+def tasks_json(app: App, actor: Actor, flt: TaskQuery, limit: int, offset: int) -> dict[str, Any]:
+    rows = select_tasks(app, actor, flt)
+    today = app.workflow.today()
+    return {
+        "total": len(rows),
+        "limit": limit,
+        "offset": offset,
+        "tasks": [task_ref_json(r, p, today) for r, p in rows[offset : offset + limit]],
+    }
+
+
+def task_json(view: TaskView) -> dict[str, Any]:
+    task = view.task
+    targets = [
+        {
+            "indicator": g.indicator,
+            "label": g.indicator_label,
+            "comparator": g.comparator,
+            "value": g.value,
+            "unit": g.unit,
+            "year": g.year,
+            "text": g.text,
+        }
+        for g in task.all_targets()
+    ]
+    return {
+        **task_ref_json(view.ref, view.place, dt.date.today()),
+        "title": task.title,
+        "category": task.category,
+        "full_text": task.text,
+        "deadlines": [{"text": d.text, "end": d.end.isoformat() if d.end else None} for d in task.all_deadlines()],
+        "subtasks": [{"number": s.number, "text": s.text} for s in task.subtasks],
+        "targets": targets,
+        "reports": [report_json(r) for r in view.reports],
+    }
+
+
+def parse_indicators(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        raise InputError(
+            'indicators must be a JSON object such as {"完成率": 60} (指标格式错误)', field="indicators"
+        ) from None
+    if not isinstance(value, dict):
+        raise InputError('indicators must be a JSON object such as {"完成率": 60} (指标格式错误)', field="indicators")
+    return value
+
+
+def evidence_json(items: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": e.id,
+            "filename": e.filename,
+            "size": e.size,
+            "content_type": e.content_type,
+            "uploaded_by": e.uploaded_by,
+            "url": f"/api/v1/evidence/{e.id}",
+        }
+        for e in items
+    ]
+
+
+def report_json(r: ProgressReport) -> dict[str, Any]:
+    d = dict(to_jsonable(r))
+    d["status_label"] = STATUS_LABELS[r.status]
+    d["review_label"] = REVIEW_LABELS[r.review]
+    d["evidence"] = evidence_json(r.evidence)
+    return d
+
+
+def overdue_json(o: Overdue) -> dict[str, Any]:
+    return dict(to_jsonable(o)) | {"label": o.label}
+
+
+def matrix_json(app: App, actor: Actor) -> list[dict[str, Any]]:
+    """责任矩阵: per department, how many visible tasks it leads, cooperates on, is responsible for,
+    how many are completed and how many overdue."""
+    today = app.workflow.today()
+    rows: dict[str, Counter[str]] = {}
+    for ref, _ in app.workflow.visible_tasks(actor):
+        late = ref.last_deadline is not None and ref.last_deadline < today and ref.status is not TaskStatus.COMPLETED
+        for name in {n for n, _ in ref.departments}:
+            c = rows.setdefault(name, Counter())
+            c["tasks"] += 1
+            c["completed"] += ref.status is TaskStatus.COMPLETED
+            c["overdue"] += late
+        for name, role in set(ref.departments):
+            rows[name][role.value] += 1
+    return [
+        {"department": n, **{k: c[k] for k in ("tasks", "lead", "cooperating", "responsible", "completed", "overdue")}}
+        for n, c in sorted(rows.items(), key=lambda x: (-x[1]["tasks"], x[0]))
+    ]
+
+
+# ---------------------------------------------------------------- 督办 and tickets
+def notice_json(n: Notice, rung: int) -> dict[str, Any]:
+    d = dict(to_jsonable(n))
+    d["state_label"] = NOTICE_LABELS[n.state]
+    d["evidence"] = evidence_json(n.evidence)
+    d["rung"] = rung  # the rung reached today (催办 1, 通报批评 2, 约谈 3)
+    return d
+
+
+def ticket_json(k: Ticket) -> dict[str, Any]:
+    d = dict(to_jsonable(k))
+    d["state_label"] = TICKET_LABELS[k.state]
+    d["source_label"] = SOURCE_LABELS[k.source]
+    d["next_actions"] = [{"action": a.value, "label": ACTION_LABELS[a]} for a in next_actions(k.state)]
+    d["steps"] = [
+        dict(to_jsonable(s)) | {"label": ACTION_LABELS[TicketAction(s.action)], "evidence": evidence_json(s.evidence)}
+        for s in k.steps
+    ]
+    return d
+
+
+# ---------------------------------------------------------------- dashboard and air quality
+def air_json(app: App) -> dict[str, Any]:
+    return app.overview.air()
+
+
+def dashboard_json(app: App, actor: Actor) -> dict[str, Any]:
+    tasks = app.workflow.visible_tasks(actor)
+    today = app.workflow.today()
+    status = Counter(ref.status.value for ref, _ in tasks)
+    late = app.workflow.overdue(actor)
+    notices = app.workflow.notices(actor)
+    tickets = app.workflow.tickets(actor)
+    pending = [r for r in app.workflow.reports(actor) if r.review.value == "submitted"]
+    return {
+        "as_of": today.isoformat(),
+        "tasks": {"total": len(tasks), **{s.value: status.get(s.value, 0) for s in TaskStatus}},
+        "overdue": {
+            "deadline": sum(o.kind == "deadline" for o in late),
+            "report": sum(o.kind == "report" for o in late),
+            "items": [overdue_json(o) for o in late[:20]],
+        },
+        "reviews_pending": len(pending),
+        "notices": {
+            "open": sum(n.state.value != "closed" for n in notices),
+            "late": sum(app.workflow.rung(n) > 0 for n in notices),
+        },
+        "tickets": {s.value: sum(k.state is s for k in tickets) for s in TICKET_LABELS},
+        "targets": app.overview.targets(actor.jurisdiction) if actor.jurisdiction else [],
+    }
+
+
+# ---------------------------------------------------------------- warnings
+def warnings_json(app: App, place: str) -> dict[str, Any]:
+    events, spans, parents = app.warnings.history(place)
+    state = app.warnings.in_force(place, _beijing_now())
+    return {
+        "jurisdiction": place,
+        "parents": parents,
+        "now": in_force_json(state),
+        "events": [event_json(e) for e in events],
+        "in_force": [span_json(s, place) for s in spans],
+    }
+
+
+def record_warning(
+    app: App, actor: Actor, level: str | None, at: dt.datetime, issuer: str, note: str
+) -> dict[str, Any]:
+    place = actor.jurisdiction
+    if not place:
+        raise InputError("the command line records warnings for any place (命令行可登记任意辖区)", field="jurisdiction")
+    naive = at.astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None) if at.tzinfo else at
+    event = app.warnings.record(place, level, naive, issuer, note)
+    app.audit.note(actor, f"warning.{event.action}", "warning", place, None, event_json(event))
+    return event_json(event)
+
+
+def reduction_json(app: App, place: str) -> dict[str, Any]:
+    if not place:
+        raise InputError("which jurisdiction? (请指定辖区)", field="jurisdiction")
+    meta = app.reduction.meta(place)
+    if meta is None:
+        raise NotFoundError(f"{place} has no reduction list yet (尚未登记应急减排清单)", field="jurisdiction")
+    report = check_report(app.reduction.kept(place))
+    report["enterprises"] = report["enterprises"][:500]
+    report["violations"] = report["violations"][:500]
+    return {"jurisdiction": place, "meta": meta, "report": report}
+
+
+def _beijing_now() -> dt.datetime:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).replace(tzinfo=None)
+
+
+def public_json(app: App) -> dict[str, Any]:
+    """信息公开: what anyone may see: city air quality, the month's ranking, warnings in force."""
+    air = app.overview.air()
+    now = _beijing_now()
+    warnings = []
+    for place in app.warnings.places():
+        state = app.warnings.in_force(place, now)
+        if state.level:
+            warnings.append(
+                {
+                    "jurisdiction": place,
+                    "level": state.level,
+                    "label": LEVEL_LABELS[state.level],
+                    "since": state.segment.start.isoformat() if state.segment else None,
+                    "source": state.segment.source if state.segment else None,
+                }
+            )
+    return {
+        "span": air["span"],
+        "month": air["month"],
+        "ranking": air["ranking"],
+        "days": air["days"],
+        "warnings": warnings,
+    }
