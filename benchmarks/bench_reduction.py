@@ -75,8 +75,8 @@ def baseline(path: Path) -> int:
 
 
 def run_check(path: Path) -> tuple[int, int, int]:
-    from lantian.services.warnings_json import check_report
     from lantian.services.reduction import ReductionService
+    from lantian.services.warnings_json import check_report
 
     result = ReductionService(path.parent).check(path)
     json.dumps(check_report(result), ensure_ascii=False)

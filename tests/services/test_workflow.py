@@ -162,8 +162,14 @@ def test_overdue_tasks_and_missing_reports(app: App) -> None:
 
 def test_notice_is_issued_escalated_answered_and_closed(app: App) -> None:
     task = env_task(app)
-    notice = app.workflow.issue_notice(ADMIN, department=ENV, subject="督办：扬尘治理滞后", body="请于月底前报送整改情况",
-                                       due=dt.date(2024, 5, 20), task_ids=[task])  # fmt: skip
+    notice = app.workflow.issue_notice(
+        ADMIN,
+        department=ENV,
+        subject="督办：扬尘治理滞后",
+        body="请于月底前报送",
+        due=dt.date(2024, 5, 20),
+        task_ids=[task],
+    )
     assert app.workflow.rung(notice, dt.date(2024, 5, 20)) == 0
     assert app.workflow.rung(notice, dt.date(2024, 5, 21)) == 1  # 催办
     assert app.workflow.rung(notice, dt.date(2024, 6, 4)) == 3  # 约谈
@@ -185,8 +191,10 @@ def test_notice_is_issued_escalated_answered_and_closed(app: App) -> None:
 
 
 def test_ticket_goes_to_closure_and_is_reopened_when_the_check_fails(app: App) -> None:
-    ticket = app.workflow.open_ticket(ADMIN, source=TicketSource.INSPECTION, title="工地裸土未覆盖",
-                                      description="现场检查发现", location="工业园区", files=[("现场.pdf", PDF)])  # fmt: skip
+    ticket = app.workflow.open_ticket(
+        ADMIN, source=TicketSource.INSPECTION, title="工地裸土未覆盖", description="现场检查发现", location="工业园区",
+        files=[("现场.pdf", PDF)],
+    )  # fmt: skip
     assert ticket.state is TicketState.FOUND and ticket.steps[0].evidence[0].filename == "现场.pdf"
     with pytest.raises(WorkflowError, match="发现阶段不能销号"):
         app.workflow.ticket_step(ADMIN, ticket.id, TicketAction.CLOSE, version=1)

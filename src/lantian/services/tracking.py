@@ -125,6 +125,7 @@ class WorkflowService:
                         indicators: dict[str, Any] | None = None, subtask: str = "", department: str | None = None,
                         files: Sequence[Upload] = (), version: int | None = None) -> ProgressReport:  # fmt: skip
         """File (or correct a returned) report; ``version`` is required to change an existing one."""
+        access.require_writer(actor)
         _check_period(period)
         narrative = _clean(narrative, "narrative")
         values = _indicators(indicators or {})
@@ -274,6 +275,7 @@ class WorkflowService:
 
     def answer_notice(self, actor: Actor, notice_id: int, *, answer: str, version: int,
                       files: Sequence[Upload] = ()) -> Notice:  # fmt: skip
+        access.require_writer(actor)
         answer = _clean(answer, "answer")
         checked = [self._check_file(name, data) for name, data in files]
         with self.audit.writing() as repo:
@@ -390,6 +392,7 @@ class WorkflowService:
     def ticket_step(self, actor: Actor, ticket_id: int, action: TicketAction, *, version: int, note: str = "",
                     department: str | None = None, due: dt.date | None = None,
                     files: Sequence[Upload] = ()) -> Ticket:  # fmt: skip
+        access.require_writer(actor)
         note = _clean(note, "note", required=False)
         checked = [self._check_file(name, data) for name, data in files]
         with self.audit.writing() as repo:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
@@ -33,6 +33,9 @@ async def signed_in(request: Request) -> Viewer:
 
 
 Who = Annotated[Viewer, Depends(signed_in)]
+MAX_INT = 2_147_483_647  # ids and versions are 32-bit in every database lantian runs on
+Id = Annotated[int, Path(ge=1, le=MAX_INT)]
+Version = Annotated[int, Form(ge=0, le=MAX_INT)]
 Files = Annotated[list[UploadFile], File(description="佐证材料 evidence files")]
 
 
@@ -94,7 +97,7 @@ class FlagIn(BaseModel):
 
 
 @router.post("/flags/{flag_id}", tags=["plans"], summary="复核 resolve a flag")
-def resolve_flag(flag_id: int, body: FlagIn, request: Request, who: Who) -> dict[str, Any]:
+def resolve_flag(flag_id: Id, body: FlagIn, request: Request, who: Who) -> dict[str, Any]:
     views.require_admin(who)
     return views.resolve_flag(lantian(request), who.actor, flag_id, FlagStatus(body.status), body.note)
 
@@ -119,13 +122,13 @@ def tasks(
 
 
 @router.get("/tasks/{task_id}", tags=["tasks"], summary="任务详情 a task with its progress")
-def task(task_id: int, request: Request, who: Who) -> dict[str, Any]:
+def task(task_id: Id, request: Request, who: Who) -> dict[str, Any]:
     return views.task_json(lantian(request).workflow.task(who.actor, task_id))
 
 
 @router.post("/tasks/{task_id}/progress", tags=["tasks"], summary="报送进展 file progress (with evidence)")
 async def submit_progress(
-    task_id: int,
+    task_id: Id,
     request: Request,
     who: Who,
     period: Annotated[str, Form(max_length=10)],
@@ -134,7 +137,7 @@ async def submit_progress(
     indicators: Annotated[str, Form(description='JSON object, e.g. {"完成率": 60}')] = "{}",
     subtask: Annotated[str, Form(max_length=50)] = "",
     department: Annotated[str | None, Form(max_length=200)] = None,
-    version: Annotated[int | None, Form()] = None,
+    version: Annotated[int | None, Form(ge=0, le=MAX_INT)] = None,
     files: Files = [],  # noqa: B006 - FastAPI reads the default per request
 ) -> dict[str, Any]:
     report = lantian(request).workflow.submit_progress(
@@ -160,18 +163,18 @@ def progress(request: Request, who: Who, period: str | None = None, review: Revi
 
 
 @router.get("/progress/{report_id}", tags=["tasks"], summary="一份报送 a report")
-def progress_one(report_id: int, request: Request, who: Who) -> dict[str, Any]:
+def progress_one(report_id: Id, request: Request, who: Who) -> dict[str, Any]:
     return views.report_json(lantian(request).workflow.report(who.actor, report_id))
 
 
 class ReviewIn(BaseModel):
     accept: bool
     reason: str | None = Field(default=None, max_length=2000)
-    version: int
+    version: int = Field(ge=0, le=MAX_INT)
 
 
 @router.post("/progress/{report_id}/review", tags=["tasks"], summary="审核 accept or return a report")
-def review(report_id: int, body: ReviewIn, request: Request, who: Who) -> dict[str, Any]:
+def review(report_id: Id, body: ReviewIn, request: Request, who: Who) -> dict[str, Any]:
     report = lantian(request).workflow.review_progress(
         who.actor, report_id, accept=body.accept, reason=body.reason, version=body.version
     )
@@ -184,7 +187,7 @@ def overdue(request: Request, who: Who, as_of: dt.date | None = None) -> list[di
 
 
 @router.get("/evidence/{evidence_id}", tags=["tasks"], summary="下载佐证材料 download evidence")
-def evidence(evidence_id: int, request: Request, who: Who) -> FileResponse:
+def evidence(evidence_id: Id, request: Request, who: Who) -> FileResponse:
     name, kind, path = lantian(request).workflow.evidence_file(who.actor, evidence_id)
     return FileResponse(path, media_type=kind, filename=name)
 
@@ -200,7 +203,7 @@ class NoticeIn(BaseModel):
     subject: str = Field(max_length=500)
     body: str = Field(max_length=20000)
     due: dt.date
-    task_ids: list[int] = Field(default_factory=list, max_length=500)
+    task_ids: list[Annotated[int, Field(ge=1, le=MAX_INT)]] = Field(default_factory=list, max_length=500)
 
 
 @router.get("/notices", tags=["notices"], summary="督办列表 notices")
@@ -231,7 +234,7 @@ def escalate(request: Request, who: Who) -> list[dict[str, Any]]:
 
 
 @router.get("/notices/{notice_id}", tags=["notices"], summary="一份督办 a notice")
-def notice(notice_id: int, request: Request, who: Who) -> dict[str, Any]:
+def notice(notice_id: Id, request: Request, who: Who) -> dict[str, Any]:
     service = lantian(request).workflow
     n = service.notice(who.actor, notice_id)
     return views.notice_json(n, service.rung(n))
@@ -239,11 +242,11 @@ def notice(notice_id: int, request: Request, who: Who) -> dict[str, Any]:
 
 @router.post("/notices/{notice_id}/answer", tags=["notices"], summary="回复督办 answer a notice")
 async def answer_notice(
-    notice_id: int,
+    notice_id: Id,
     request: Request,
     who: Who,
     answer: Annotated[str, Form(max_length=20000)],
-    version: Annotated[int, Form()],
+    version: Version,
     files: Files = [],  # noqa: B006
 ) -> dict[str, Any]:
     service = lantian(request).workflow
@@ -252,11 +255,11 @@ async def answer_notice(
 
 
 class VersionIn(BaseModel):
-    version: int
+    version: int = Field(ge=0, le=MAX_INT)
 
 
 @router.post("/notices/{notice_id}/close", tags=["notices"], summary="办结 close a notice")
-def close_notice(notice_id: int, body: VersionIn, request: Request, who: Who) -> dict[str, Any]:
+def close_notice(notice_id: Id, body: VersionIn, request: Request, who: Who) -> dict[str, Any]:
     service = lantian(request).workflow
     n = service.close_notice(who.actor, notice_id, version=body.version)
     return views.notice_json(n, service.rung(n))
@@ -285,17 +288,17 @@ async def open_ticket(
 
 
 @router.get("/tickets/{ticket_id}", tags=["tickets"], summary="一个问题 a ticket with its steps")
-def ticket(ticket_id: int, request: Request, who: Who) -> dict[str, Any]:
+def ticket(ticket_id: Id, request: Request, who: Who) -> dict[str, Any]:
     return views.ticket_json(lantian(request).workflow.ticket(who.actor, ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/steps", tags=["tickets"], summary="交办/整改/核查/销号 a step")
 async def ticket_step(
-    ticket_id: int,
+    ticket_id: Id,
     request: Request,
     who: Who,
     action: Annotated[TicketAction, Form()],
-    version: Annotated[int, Form()],
+    version: Version,
     note: Annotated[str, Form(max_length=20000)] = "",
     department: Annotated[str | None, Form(max_length=200)] = None,
     due: Annotated[dt.date | None, Form()] = None,

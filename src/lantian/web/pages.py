@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import UploadFile as StarletteUpload
@@ -35,6 +35,8 @@ from lantian.web import i18n, views
 from lantian.web.deps import COOKIE, LANG_COOKIE, LoginRequired, Viewer, check_csrf, lantian, viewer
 
 router = APIRouter(include_in_schema=False)
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
+Version = Annotated[int, Form(ge=0, le=2_147_483_647)]
 templates = Jinja2Templates(directory=str(resources.files("lantian.web").joinpath("templates")))
 templates.env.globals.update(
     STATUS_LABELS=STATUS_LABELS,
@@ -54,6 +56,19 @@ templates.env.globals.update(
     TicketState=TicketState,
     NoticeState=NoticeState,
 )
+
+
+def beijing(value: str | None) -> str:
+    """A stored UTC time (ISO) as Beijing time, to the minute: what every page shows."""
+    if not value:
+        return ""
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return (moment.astimezone(dt.UTC) + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.filters["bj"] = beijing
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -185,7 +200,7 @@ async def import_plan(request: Request, file: UploadFile) -> HTMLResponse:
 
 
 @router.post("/flags/{flag_id}")
-async def resolve_flag(flag_id: int, request: Request, status: Annotated[str, Form()],
+async def resolve_flag(flag_id: Id, request: Request, status: Annotated[str, Form()],
                        note: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     who = await page_user(request)
     views.require_admin(who)
@@ -231,7 +246,7 @@ async def tasks(request: Request, plan: str = "", department: str = "", role: st
 
 
 @router.get("/tasks/{task_id}")
-async def task(task_id: int, request: Request) -> HTMLResponse:
+async def task(task_id: Id, request: Request) -> HTMLResponse:
     who = await page_user(request)
     app = lantian(request)
     data = views.task_json(app.workflow.task(who.actor, task_id))
@@ -241,7 +256,7 @@ async def task(task_id: int, request: Request) -> HTMLResponse:
 
 
 @router.post("/tasks/{task_id}/progress")
-async def submit_progress(task_id: int, request: Request) -> Response:
+async def submit_progress(task_id: Id, request: Request) -> Response:
     who = await page_user(request)
     form = await request.form()
     text = {k: str(v) for k, v in form.items() if isinstance(v, str)}
@@ -269,7 +284,7 @@ async def submit_progress(task_id: int, request: Request) -> Response:
 
 
 @router.post("/progress/{report_id}/review")
-async def review(report_id: int, request: Request, decision: Annotated[str, Form()], version: Annotated[int, Form()],
+async def review(report_id: Id, request: Request, decision: Annotated[str, Form()], version: Version,
                  reason: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     who = await page_user(request)
     report = lantian(request).workflow.review_progress(
@@ -335,7 +350,7 @@ async def escalate(request: Request) -> Response:
 
 
 @router.get("/notices/{notice_id}")
-async def notice(notice_id: int, request: Request) -> HTMLResponse:
+async def notice(notice_id: Id, request: Request) -> HTMLResponse:
     who = await page_user(request)
     service = lantian(request).workflow
     n = service.notice(who.actor, notice_id)
@@ -343,8 +358,8 @@ async def notice(notice_id: int, request: Request) -> HTMLResponse:
 
 
 @router.post("/notices/{notice_id}/answer")
-async def answer_notice(notice_id: int, request: Request, answer: Annotated[str, Form()],
-                        version: Annotated[int, Form()]) -> Response:  # fmt: skip
+async def answer_notice(notice_id: Id, request: Request, answer: Annotated[str, Form()],
+                        version: Version) -> Response:  # fmt: skip
     who = await page_user(request)
     lantian(request).workflow.answer_notice(
         who.actor, notice_id, answer=answer, version=version, files=await uploads(request)
@@ -353,7 +368,7 @@ async def answer_notice(notice_id: int, request: Request, answer: Annotated[str,
 
 
 @router.post("/notices/{notice_id}/close")
-async def close_notice(notice_id: int, request: Request, version: Annotated[int, Form()]) -> Response:
+async def close_notice(notice_id: Id, request: Request, version: Version) -> Response:
     who = await page_user(request)
     lantian(request).workflow.close_notice(who.actor, notice_id, version=version)
     return back_to(f"/notices/{notice_id}")
@@ -388,7 +403,7 @@ async def open_ticket(
 
 
 @router.get("/tickets/{ticket_id}")
-async def ticket(ticket_id: int, request: Request) -> HTMLResponse:
+async def ticket(ticket_id: Id, request: Request) -> HTMLResponse:
     who = await page_user(request)
     app = lantian(request)
     k = app.workflow.ticket(who.actor, ticket_id)
@@ -404,10 +419,10 @@ async def ticket(ticket_id: int, request: Request) -> HTMLResponse:
 
 @router.post("/tickets/{ticket_id}/steps")
 async def ticket_step(
-    ticket_id: int,
+    ticket_id: Id,
     request: Request,
     action: Annotated[str, Form()],
-    version: Annotated[int, Form()],
+    version: Version,
     note: Annotated[str, Form()] = "",
     department: Annotated[str, Form()] = "",
     due: Annotated[str, Form()] = "",

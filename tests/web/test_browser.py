@@ -1,0 +1,198 @@
+"""End to end in Debian's Chromium, driven by Playwright: the month's work through the pages.
+
+The 大气办 signs in, imports seed plan 001 and confirms a flagged field; 市生态环境局 files progress
+with evidence; the 大气办 returns it; a 督办 is issued and answered and closed; a ticket goes from
+发现 to 销号; the dashboard shows it. Screenshots are kept in ``build/screenshots/`` (CI artifacts).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from lantian.bootstrap import App
+from lantian.config import Settings
+from lantian.domain.tracking.model import UserRole
+from lantian.web.app import create_app
+from tests.web.conftest import ENV, PASSWORD, PDF
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+
+if not CHROMIUM.exists():
+    if os.environ.get("LANTIAN_REQUIRE_BROWSER"):
+        raise RuntimeError("LANTIAN_REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, App]]:
+    app = App.open(Settings.load(tmp_path / "data"))
+    app.accounts.add("dqb", PASSWORD, UserRole.ADMIN, "苏州市", display_name="市大气办")
+    app.accounts.add("sthjj", PASSWORD, UserRole.DEPARTMENT, "苏州市", department=ENV, display_name="生态环境局")
+    port = free_port()
+    config = uvicorn.Config(create_app(lantian=app), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", app
+    srv.should_exit = True
+    thread.join(timeout=10)
+    app.close()
+
+
+def test_a_month_of_work_in_the_browser(server: tuple[str, App], seeds_dir: Path, tmp_path: Path) -> None:
+    base, app = server
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (plan,) = seeds_dir.glob("001_*.txt")
+    evidence = tmp_path / "验收报告.pdf"
+    evidence.write_bytes(PDF)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page(locale="zh-CN")
+        failed: list[str] = []
+        page.on("requestfailed", lambda r: failed.append(r.url))
+
+        def shot(name: str) -> None:
+            page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+        def sign_in(user: str) -> None:
+            page.goto(f"{base}/login")
+            page.fill("input[name=username]", user)
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{base}/dashboard")
+
+        def sign_out() -> None:
+            page.click("header form button")
+            page.wait_for_url(f"{base}/public")
+
+        # the 大气办 imports the plan and confirms a flagged extraction
+        sign_in("dqb")
+        page.goto(f"{base}/plans")
+        page.set_input_files("#import-form input[type=file]", str(plan))
+        page.click("#import-form button")
+        outcome = page.locator("#import-outcome").inner_text()
+        assert "苏气办〔2023〕16号" in outcome and "36" in outcome
+        shot("01-plan-imported")
+        flags = page.locator("tr.flag")
+        assert flags.count() == 4
+        flags.first.locator("button[value=confirmed]").click()
+        page.wait_for_url(f"{base}/plans")
+        assert page.locator("tr.flag").count() == 3
+        sign_out()
+
+        # 市生态环境局 files progress with evidence on one of its tasks
+        sign_in("sthjj")
+        page.goto(f"{base}/tasks?department={ENV}&role=lead")
+        page.locator("table.tasks a").first.click()
+        task_url = page.url
+        page.select_option("#progress-form select[name=status]", "in_progress")
+        page.fill("#progress-form textarea[name=narrative]", "已完成整治60%，其余月底前完成")
+        page.set_input_files("#progress-form input[type=file]", str(evidence))
+        page.click("#progress-form button[type=submit]")
+        page.wait_for_url(task_url)
+        report = page.locator("tr.report").first
+        assert "待审核" in report.inner_text() and "验收报告.pdf" in report.inner_text()
+        shot("02-progress-filed")
+        sign_out()
+
+        # the 大气办 returns it with a reason
+        sign_in("dqb")
+        page.goto(task_url)
+        page.fill("form.review input[name=reason]", "缺少现场照片")
+        page.click("form.review button[value=return]")
+        page.wait_for_url(task_url)
+        assert "已退回" in page.locator("tr.report").first.inner_text()
+        assert "缺少现场照片" in page.locator("tr.report").first.inner_text()
+        shot("03-progress-returned")
+
+        # a 督办 is issued …
+        page.goto(f"{base}/notices")
+        page.fill("#notice-form input[name=department]", ENV)
+        page.fill("#notice-form input[name=subject]", "扬尘治理进度滞后")
+        page.fill("#notice-form textarea[name=body]", "请于两周内报送整改情况")
+        page.click("#notice-form button[type=submit]")
+        page.wait_for_url(f"{base}/notices/*")
+        notice_url = page.url
+        assert "已下发" in page.locator("#notice-state").inner_text()
+
+        # … and a ticket recorded and handed to the department
+        page.goto(f"{base}/tickets")
+        page.fill("#ticket-form input[name=title]", "工地裸土未覆盖")
+        page.fill("#ticket-form textarea[name=description]", "督查发现工业园区某工地裸土未覆盖")
+        page.click("#ticket-form button[type=submit]")
+        page.wait_for_url(f"{base}/tickets/*")
+        ticket_url = page.url
+        page.fill("#step-form input[name=department]", ENV)
+        page.click("#step-form button[value=assign]")
+        page.wait_for_url(ticket_url)
+        assert "交办" in page.locator("#ticket-state").inner_text()
+        sign_out()
+
+        # the department answers the 督办 and reports the rectification
+        sign_in("sthjj")
+        page.goto(notice_url)
+        page.fill("#answer-form textarea[name=answer]", "已制定整改方案，本月底完成")
+        page.click("#answer-form button[type=submit]")
+        page.wait_for_url(notice_url)
+        assert "已回复" in page.locator("#notice-state").inner_text()
+        page.goto(ticket_url)
+        page.fill("#step-form textarea[name=note]", "已全部覆盖")
+        page.set_input_files("#step-form input[type=file]", str(evidence))
+        page.click("#step-form button[value=rectify]")
+        page.wait_for_url(ticket_url)
+        sign_out()
+
+        # the 大气办 closes the 督办, checks the ticket and closes it (销号)
+        sign_in("dqb")
+        page.goto(notice_url)
+        page.click("#close-form button")
+        page.wait_for_url(notice_url)
+        assert "已办结" in page.locator("#notice-state").inner_text()
+        page.goto(ticket_url)
+        page.click("#step-form button[value=pass]")
+        page.wait_for_url(ticket_url)
+        page.click("#step-form button[value=close]")
+        page.wait_for_url(ticket_url)
+        assert "销号" in page.locator("#ticket-state").inner_text()
+        assert page.locator("#steps tr").count() == 1 + 5  # header, 发现 交办 整改 核查 销号
+        shot("04-ticket-closed")
+
+        # the dashboard shows it
+        page.goto(f"{base}/dashboard")
+        assert page.locator("#tickets-closed").inner_text() == "1"
+        assert page.locator("#notices-open").inner_text() == "0"
+        shot("05-dashboard")
+        page.goto(f"{base}/audit")
+        assert "审计链完整" in page.locator("#audit-verdict").inner_text()
+
+        # English, and the public page without signing in
+        page.goto(f"{base}/lang/en")
+        page.goto(f"{base}/dashboard")
+        assert "Dashboard" in page.locator("h1").inner_text()
+        sign_out()
+        page.goto(f"{base}/public")
+        assert page.locator("h1").inner_text() == "Air quality: public disclosure"
+        shot("06-public")
+        assert not failed, f"requests failed (an asset missing?): {failed}"
+        browser.close()
+    assert app.audit.verify().ok

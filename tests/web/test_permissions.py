@@ -1,0 +1,194 @@
+"""Every route × every role: the anonymous get 401 (API) or the sign-in page, a role that may not act
+gets 403, a role that may is never refused. A new route without a row here fails the test."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from lantian.bootstrap import App
+from lantian.domain.plans.model import TaskStatus
+from lantian.domain.tracking.model import Actor, TicketSource, UserRole
+from lantian.domain.tracking.workflow import TicketAction
+from lantian.web.app import create_app
+from tests.web.conftest import ENV, PDF, env_task
+
+ROLES = ("admin", "dept", "other", "leader")
+ALL = set(ROLES)
+ADMIN = {"admin"}
+OWNER = {"admin", "dept"}  # the 大气办 and the department a record concerns
+READERS_OF_ENV = {"admin", "dept", "leader"}  # records of 市生态环境局: not 市交通运输局's business
+PUBLIC = "public"
+PLAN = ("p.txt", "测试市2024年大气污染防治工作计划\n一、任务\n1. 测试任务。（市生态环境局负责）".encode(), "text/plain")
+
+
+def ids(app: App) -> dict[str, int]:
+    """One record of each kind, all concerning 市生态环境局."""
+    admin = Actor("admin", UserRole.ADMIN, "苏州市")
+    dept = Actor("dept", UserRole.DEPARTMENT, "苏州市", ENV)
+    task = env_task(app)
+    report = app.workflow.submit_progress(dept, task, period="2024-04", status=TaskStatus.IN_PROGRESS,
+                                          narrative="进展", files=[("a.pdf", PDF)])  # fmt: skip
+    notice = app.workflow.issue_notice(admin, department=ENV, subject="s", body="b",
+                                       due=app.workflow.today() + dt.timedelta(days=3))  # fmt: skip
+    ticket = app.workflow.open_ticket(admin, source=TicketSource.INSPECTION, title="t", description="d")
+    ticket = app.workflow.ticket_step(admin, ticket.id, TicketAction.ASSIGN, version=1, department=ENV,
+                                      due=dt.date(2099, 1, 1))  # fmt: skip
+    flag = app.plans.review(None, None)
+    return {"task_id": task, "report_id": report.id, "notice_id": notice.id, "ticket_id": ticket.id,
+            "evidence_id": report.evidence[0].id, "flag_id": flag[0].id if flag else 1, "code": 0}  # fmt: skip
+
+
+# (method, path) → (allowed roles or PUBLIC, request arguments)
+def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict[str, Any]]]:
+    files = {"files": ("b.pdf", PDF, "application/pdf")}
+    return {
+        ("POST", "/api/v1/session"): (PUBLIC, {"json": {"username": "x", "password": "y"}}),
+        ("DELETE", "/api/v1/session"): (ALL, {}),
+        ("GET", "/api/v1/me"): (ALL, {}),
+        ("GET", "/api/v1/plans"): (ALL, {}),
+        ("POST", "/api/v1/plans"): (ADMIN, {"files": {"file": PLAN}}),
+        ("GET", "/api/v1/flags"): (ALL, {}),
+        ("POST", "/api/v1/flags/{flag_id}"): (ADMIN, {"json": {"status": "confirmed"}}),
+        ("GET", "/api/v1/tasks"): (ALL, {}),
+        ("GET", "/api/v1/tasks/{task_id}"): (READERS_OF_ENV, {}),
+        ("POST", "/api/v1/tasks/{task_id}/progress"): (
+            OWNER,
+            {"data": {"period": "2024-05", "status": "in_progress", "narrative": "x"}, "files": files},
+        ),
+        ("GET", "/api/v1/progress"): (ALL, {}),
+        ("GET", "/api/v1/progress/{report_id}"): (READERS_OF_ENV, {}),
+        ("POST", "/api/v1/progress/{report_id}/review"): (ADMIN, {"json": {"accept": True, "version": 1}}),
+        ("GET", "/api/v1/overdue"): (ALL, {}),
+        ("GET", "/api/v1/evidence/{evidence_id}"): (READERS_OF_ENV, {}),
+        ("GET", "/api/v1/matrix"): (ALL, {}),
+        ("GET", "/api/v1/notices"): (ALL, {}),
+        ("POST", "/api/v1/notices"): (
+            ADMIN,
+            {"json": {"department": ENV, "subject": "s", "body": "b", "due": "2099-01-01"}},
+        ),
+        ("POST", "/api/v1/notices/escalate"): (ADMIN, {}),
+        ("GET", "/api/v1/notices/{notice_id}"): (READERS_OF_ENV, {}),
+        ("POST", "/api/v1/notices/{notice_id}/answer"): (OWNER, {"data": {"answer": "a", "version": "1"}}),
+        ("POST", "/api/v1/notices/{notice_id}/close"): (ADMIN, {"json": {"version": 1}}),
+        ("GET", "/api/v1/tickets"): (ALL, {}),
+        ("POST", "/api/v1/tickets"): (ADMIN, {"data": {"source": "complaint", "title": "t", "description": "d"}}),
+        ("GET", "/api/v1/tickets/{ticket_id}"): (READERS_OF_ENV, {}),
+        ("POST", "/api/v1/tickets/{ticket_id}/steps"): (
+            OWNER,
+            {"data": {"action": "rectify", "version": "2", "note": "done"}},
+        ),
+        ("GET", "/api/v1/dashboard"): (ALL, {}),
+        ("GET", "/api/v1/airquality"): (ALL, {}),
+        ("GET", "/api/v1/warnings"): (ALL, {}),
+        ("POST", "/api/v1/warnings"): (
+            ADMIN,
+            {"json": {"level": "yellow", "at": "2024-01-05T08:00:00", "issuer": "苏州市重污染天气应急指挥部办公室"}},
+        ),
+        ("GET", "/api/v1/reduction-list"): (ALL, {}),
+        ("GET", "/api/v1/audit"): ({"admin", "leader"}, {}),
+        ("GET", "/api/v1/audit/verify"): ({"admin", "leader"}, {}),
+        ("GET", "/api/v1/public"): (PUBLIC, {}),
+        # pages
+        ("GET", "/"): (PUBLIC, {}),
+        ("GET", "/healthz"): (PUBLIC, {}),
+        ("GET", "/login"): (PUBLIC, {}),
+        ("POST", "/login"): (PUBLIC, {"data": {"username": "x", "password": "y"}}),
+        ("POST", "/logout"): (ALL, {}),
+        ("GET", "/lang/{code}"): (PUBLIC, {}),
+        ("GET", "/public"): (PUBLIC, {}),
+        ("GET", "/dashboard"): (ALL, {}),
+        ("GET", "/plans"): (ALL, {}),
+        ("POST", "/plans/import"): (ADMIN, {"files": {"file": PLAN}}),
+        ("POST", "/flags/{flag_id}"): (ADMIN, {"data": {"status": "confirmed"}}),
+        ("GET", "/tasks"): (ALL, {}),
+        ("GET", "/tasks/{task_id}"): (READERS_OF_ENV, {}),
+        ("POST", "/tasks/{task_id}/progress"): (
+            OWNER,
+            {"data": {"period": "2024-06", "status": "in_progress", "narrative": "x", "department": ENV}},
+        ),
+        ("POST", "/progress/{report_id}/review"): (ADMIN, {"data": {"decision": "accept", "version": "1"}}),
+        ("GET", "/progress"): (ALL, {}),
+        ("GET", "/matrix"): (ALL, {}),
+        ("GET", "/notices"): (ALL, {}),
+        ("POST", "/notices"): (ADMIN, {"data": {"department": ENV, "subject": "s", "body": "b", "due": "2099-01-01"}}),
+        ("POST", "/notices/escalate"): (ADMIN, {}),
+        ("GET", "/notices/{notice_id}"): (READERS_OF_ENV, {}),
+        ("POST", "/notices/{notice_id}/answer"): (OWNER, {"data": {"answer": "a", "version": "1"}}),
+        ("POST", "/notices/{notice_id}/close"): (ADMIN, {"data": {"version": "1"}}),
+        ("GET", "/tickets"): (ALL, {}),
+        ("POST", "/tickets"): (ADMIN, {"data": {"source": "complaint", "title": "t", "description": "d"}}),
+        ("GET", "/tickets/{ticket_id}"): (READERS_OF_ENV, {}),
+        ("POST", "/tickets/{ticket_id}/steps"): (OWNER, {"data": {"action": "rectify", "version": "2", "note": "x"}}),
+        ("GET", "/airquality"): (ALL, {}),
+        ("GET", "/warnings"): (ALL, {}),
+        ("POST", "/warnings"): (ADMIN, {"data": {"level": "yellow", "at": "2024-01-06T08:00", "issuer": "指挥部"}}),
+        ("GET", "/audit"): ({"admin", "leader"}, {}),
+    }
+
+
+def routes(lantian: App) -> set[tuple[str, str]]:
+    out = set()
+    pending = list(create_app(lantian=lantian).routes)
+    while pending:
+        r = pending.pop()
+        if hasattr(r, "original_router"):  # an included router (FastAPI ≥ 0.160 wraps them)
+            pending.extend(r.original_router.routes)
+        elif isinstance(r, APIRoute) and not r.path.startswith("/api/docs") and "openapi" not in r.path:
+            out |= {(m, r.path) for m in r.methods}
+    return out
+
+
+def test_every_route_has_a_row(lantian: App) -> None:
+    assert routes(lantian) == set(table(ids(lantian)))
+
+
+def test_every_route_for_every_role(client: Callable[[str | None], TestClient], lantian: App) -> None:
+    values = ids(lantian)
+    values["code"] = 0
+    clients = {name: client(name) for name in (None, *ROLES)}
+    rows = table(values)
+    # refusals first (they change nothing), then the allowed calls
+    plan = [(key, role) for key, (allowed, _) in rows.items() for role in (None, *ROLES)
+            if allowed != PUBLIC and (role is None or role not in allowed)]  # fmt: skip
+    plan += [(key, role) for key, (allowed, _) in rows.items() for role in ROLES
+             if allowed == PUBLIC or role in allowed]  # fmt: skip
+    plan = [(k, r) for k, r in plan if k != ("DELETE", "/api/v1/session") and k != ("POST", "/logout")]
+    for (method, path), role in plan:
+        allowed, kwargs = rows[(method, path)]
+        url = re.sub(r"\{(\w+)\}", lambda m: "en" if m.group(1) == "code" else str(values[m.group(1)]), path)
+        c = clients[role]
+        if path.startswith("/api/") or "csrf_token" not in kwargs.get("data", {}):
+            kwargs = {**kwargs}
+        if method == "POST" and not path.startswith("/api/") and c.headers.get("X-CSRF-Token"):
+            kwargs = {**kwargs, "data": {**kwargs.get("data", {}), "csrf_token": c.headers["X-CSRF-Token"]}}
+        response = c.request(method, url, **kwargs)
+        status = response.status_code
+        where = f"{method} {path} as {role or 'anonymous'}: {status} {response.text[:200]}"
+        assert status < 500, where
+        if allowed == PUBLIC:  # the sign-in routes answer a wrong password with 401
+            assert status != 403, where
+        elif role in allowed:
+            assert status not in (401, 403), where
+        elif role is None:
+            expected = 401 if path.startswith("/api/") else 303
+            assert status == expected, where
+            if status == 303:
+                assert response.headers["location"].startswith("/login"), where
+        else:
+            assert status == 403, where
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_sign_out_ends_the_session(client: Callable[[str | None], TestClient], role: str) -> None:
+    c = client(role)
+    assert c.get("/api/v1/me").status_code == 200
+    assert c.delete("/api/v1/session").status_code == 204
+    c.cookies.clear()
+    assert c.get("/api/v1/me").status_code == 401
