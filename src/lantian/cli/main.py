@@ -23,7 +23,7 @@ from lantian.domain.warnings.levels import LABELS
 from lantian.domain.warnings.reduction import POLLUTANT_LABELS
 from lantian.errors import LantianError
 from lantian.reports.bulletin import remaining_text
-from lantian.services.demo import DEMO_PLACE, DemoSummary, find_seeds_dir, run_demo
+from lantian.services.demo import DEMO_PASSWORD, DEMO_PLACE, DemoSummary, find_seeds_dir, run_demo
 
 app = typer.Typer(
     help="蓝天 lantian — 大气污染防治计划、任务、监测与考核 plans, tasks, monitoring and accountability.",
@@ -73,6 +73,7 @@ def demo_cmd(
             targets=lantian.targets,
             reports=lantian.reports,
             reports_dir=lantian.settings.data_dir / "reports",
+            accounts=lantian.accounts,
             reduction=lantian.reduction,
         )
         where = lantian.store.url
@@ -159,6 +160,10 @@ def demo_cmd(
             )
     if summary.bulletin is not None:
         out.print(f"月报 monthly bulletin: {summary.bulletin}")
+    if summary.accounts:
+        names = "、".join(f"{n}（{label}）" for n, label in summary.accounts)
+        out.print(f"网页端 web app: lantian serve → http://127.0.0.1:8000/ · 演示账号 demo accounts: {names}"
+                  f" · 密码 password: {DEMO_PASSWORD}（演示用 demo only: lantian users password）")  # fmt: skip
     if summary.reduction_template is not None:
         out.print(f"应急减排清单模板 reduction-list template: {summary.reduction_template}")
         for rules, result in summary.reduction_checks:

@@ -233,12 +233,6 @@ def _num(value: Any, fmt: str) -> str:
 _LEVEL_WORDS = {"黄色": "yellow", "橙色": "orange", "红色": "red"}
 
 
-
-
-
-
-
-
 # ---------------------------------------------------------------- lantian reduction-list …
 
 reduction_app = typer.Typer(help="应急减排清单：模板、核查、登记 Emergency reduction lists: template, check, import.")
@@ -304,8 +298,6 @@ def import_cmd(
         result, changed = lantian.reduction.import_list(file, jurisdiction, rules)
     _print_check(result, brief=True)
     out.print(("已登记 kept" if changed else "未变化 unchanged (same file)") + f": {jurisdiction} ← {file.name}")
-
-
 
 
 def _print_check(r: CheckResult, brief: bool = False) -> None:

@@ -15,9 +15,11 @@ from lantian.domain.aq.periods import parse_period
 from lantian.domain.plans.model import Role
 from lantian.domain.plans.records import PlanSummary, TaskFilter
 from lantian.domain.targets.registry import place_key, target_entry
+from lantian.domain.tracking.model import UserRole
 from lantian.domain.warnings.reduction import CheckResult
 from lantian.errors import NotFoundError
 from lantian.services.accountability import load_rules
+from lantian.services.accounts import AccountService
 from lantian.services.airquality import AirQualityService, AqImportReport
 from lantian.services.assessment import Options
 from lantian.services.plans import ImportReport, PlanService
@@ -67,6 +69,17 @@ class DemoSummary:
     bulletin: Path | None = None  # the monthly bulletin the demo writes
     reduction_template: Path | None = None  # the reduction-list template the demo writes and checks
     reduction_checks: list[tuple[str, CheckResult]] = field(default_factory=list)  # (rules applied, result)
+    accounts: list[tuple[str, str]] = field(default_factory=list)  # demo accounts (user name, what it is)
+
+
+# demonstration accounts for the web app (演示账号): one per role, in 苏州市, whose plans seeds 000/001 are
+DEMO_PASSWORD = "lantian-demo"
+DEMO_ACCOUNTS = (
+    ("dqb", UserRole.ADMIN, None, "苏州市大气办"),
+    ("sthjj", UserRole.DEPARTMENT, "市生态环境局", "市生态环境局"),
+    ("jtj", UserRole.DEPARTMENT, "市交通运输局", "市交通运输局"),
+    ("lingdao", UserRole.LEADER, None, "市领导"),
+)
 
 
 # the monitoring archives the demo loads from ``<seeds>/../data/aq`` (SOURCES.md there says what they are)
@@ -92,6 +105,7 @@ def run_demo(
     reports: ReportService | None = None,
     reports_dir: Path | None = None,
     reduction: ReductionService | None = None,
+    accounts: AccountService | None = None,
     as_of: dt.date | None = None,
     runs: int = 1000,
 ) -> DemoSummary:
@@ -143,4 +157,10 @@ def run_demo(
             summary.reduction_checks.append(
                 (place or "全国", reduction.check(summary.reduction_template, jurisdiction=place))
             )
+    if accounts is not None:
+        existing = {u.username for u in accounts.list()}
+        for name, role, department, label in DEMO_ACCOUNTS:
+            if name not in existing:
+                accounts.add(name, DEMO_PASSWORD, role, "苏州市", department=department, display_name=label)
+            summary.accounts.append((name, label))
     return summary

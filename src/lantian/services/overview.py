@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -59,8 +60,9 @@ class OverviewService:
         air = self.air()
         if not air["span"]:
             return []
-        key = (jurisdiction, self._key or ())
+        key = (jurisdiction, (*(self._key or ()), int(time.time() // 600)))  # targets may change: 10 minutes
         if key not in self._targets:
+            self._targets = {k: v for k, v in self._targets.items() if k[1] == key[1]}  # keep this window's only
             as_of = dt.date.fromisoformat(air["span"][1])
             try:
                 rows = self.target_service.status(jurisdiction, as_of, runs=runs)

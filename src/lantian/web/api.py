@@ -123,7 +123,7 @@ def tasks(
 
 @router.get("/tasks/{task_id}", tags=["tasks"], summary="任务详情 a task with its progress")
 def task(task_id: Id, request: Request, who: Who) -> dict[str, Any]:
-    return views.task_json(lantian(request).workflow.task(who.actor, task_id))
+    return views.task_json(lantian(request).workflow.task(who.actor, task_id), lantian(request).workflow.today())
 
 
 @router.post("/tasks/{task_id}/progress", tags=["tasks"], summary="报送进展 file progress (with evidence)")

@@ -249,7 +249,7 @@ async def tasks(request: Request, plan: str = "", department: str = "", role: st
 async def task(task_id: Id, request: Request) -> HTMLResponse:
     who = await page_user(request)
     app = lantian(request)
-    data = views.task_json(app.workflow.task(who.actor, task_id))
+    data = views.task_json(app.workflow.task(who.actor, task_id), app.workflow.today())
     mine = [d["name"] for d in data["departments"]]
     month = (app.workflow.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     return render(request, "task.html", task=data, departments=list(dict.fromkeys(mine)), period=month)

@@ -210,7 +210,7 @@ def tasks_json(app: App, actor: Actor, flt: TaskQuery, limit: int, offset: int) 
     }
 
 
-def task_json(view: TaskView) -> dict[str, Any]:
+def task_json(view: TaskView, as_of: dt.date) -> dict[str, Any]:
     task = view.task
     targets = [
         {
@@ -225,7 +225,7 @@ def task_json(view: TaskView) -> dict[str, Any]:
         for g in task.all_targets()
     ]
     return {
-        **task_ref_json(view.ref, view.place, dt.date.today()),
+        **task_ref_json(view.ref, view.place, as_of),
         "title": task.title,
         "category": task.category,
         "full_text": task.text,
