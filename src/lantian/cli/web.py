@@ -73,8 +73,10 @@ def users_add(
         raise InputError(f"unknown role {role!r}; use admin | department | leader", field="role") from None
     secret = password or getpass.getpass("密码 password: ")
     with open_app(data_dir, database_url) as lantian:
-        if kind is UserRole.DEPARTMENT and department:
-            department = lantian.plans.dictionary.normalize(department)
+        if kind is UserRole.DEPARTMENT and department:  # the name the tasks use (生态环境局 → 市生态环境局)
+            stored = {name for name, _ in lantian.plans.departments()}
+            named = [n for n in lantian.plans.resolve_departments(department) if n in stored]
+            department = named[0] if len(named) == 1 else lantian.plans.dictionary.normalize(department)
         user = lantian.accounts.add(username, secret, kind, jurisdiction, department=department, display_name=name)
     out.print(
         f"已新增 added {user.username} · {USER_ROLE_LABELS[user.role]} · {user.jurisdiction}"
@@ -141,15 +143,7 @@ def audit_verify(as_json: JsonFlag = False, data_dir: DataDir = None, database_u
     with open_app(data_dir, database_url) as lantian:
         verdict = lantian.audit.verify()
     if as_json:
-        print_json(
-            {
-                "ok": verdict.ok,
-                "entries": verdict.entries,
-                "head_seq": verdict.head_seq,
-                "head_hash": verdict.head_hash,
-                "breaks": [b.__dict__ for b in verdict.breaks],
-            }
-        )
+        print_json(verdict.as_dict())
     elif verdict.ok:
         out.print(f"审计链完整 intact: {verdict.entries} entries · head #{verdict.head_seq} {verdict.head_hash}")
     else:

@@ -369,14 +369,7 @@ def audit(request: Request, who: Who, entity: str | None = None, entity_id: str 
 @router.get("/audit/verify", tags=["audit"], summary="校验审计链 verify the audit chain")
 def audit_verify(request: Request, who: Who) -> dict[str, Any]:
     views.require_role(who, UserRole.ADMIN, UserRole.LEADER)
-    verdict = lantian(request).audit.verify()
-    return {
-        "ok": verdict.ok,
-        "entries": verdict.entries,
-        "head_seq": verdict.head_seq,
-        "head_hash": verdict.head_hash,
-        "breaks": [b.__dict__ for b in verdict.breaks],
-    }
+    return lantian(request).audit.verify().as_dict()
 
 
 # ---------------------------------------------------------------- public (no sign-in)

@@ -88,6 +88,11 @@ class Verdict:
     def ok(self) -> bool:
         return not self.breaks
 
+    def as_dict(self) -> dict[str, Any]:
+        """The verdict as ``lantian audit verify --json`` and ``GET /api/v1/audit/verify`` give it."""
+        return {"ok": self.ok, "entries": self.entries, "head_seq": self.head_seq, "head_hash": self.head_hash,
+                "breaks": [{"seq": b.seq, "reason": b.reason} for b in self.breaks]}  # fmt: skip
+
 
 def verify(entries: Iterable[StoredEntry], head: tuple[int, str] | None) -> Verdict:
     """Walk the chain in sequence order; ``head`` is the stored (newest seq, hash), None when empty."""
