@@ -151,7 +151,6 @@ def test_every_route_has_a_row(lantian: App) -> None:
 
 def test_every_route_for_every_role(client: Callable[[str | None], TestClient], lantian: App) -> None:
     values = ids(lantian)
-    values["code"] = 0
     clients = {name: client(name) for name in (None, *ROLES)}
     rows = table(values)
     # refusals first (they change nothing), then the allowed calls
@@ -164,8 +163,6 @@ def test_every_route_for_every_role(client: Callable[[str | None], TestClient], 
         allowed, kwargs = rows[(method, path)]
         url = re.sub(r"\{(\w+)\}", lambda m: "en" if m.group(1) == "code" else str(values[m.group(1)]), path)
         c = clients[role]
-        if path.startswith("/api/") or "csrf_token" not in kwargs.get("data", {}):
-            kwargs = {**kwargs}
         if method == "POST" and not path.startswith("/api/") and c.headers.get("X-CSRF-Token"):
             kwargs = {**kwargs, "data": {**kwargs.get("data", {}), "csrf_token": c.headers["X-CSRF-Token"]}}
         response = c.request(method, url, **kwargs)

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
-from lantian.domain.tracking.model import USER_ROLE_LABELS, UserRole
+from lantian.domain.tracking.model import SYSTEM, USER_ROLE_LABELS, UserRole
 from lantian.errors import InputError
 
 users_app = typer.Typer(help="账号管理 Accounts: add, list, set a password, disable.")
@@ -176,8 +176,6 @@ def audit_log(
 @notices_app.command("escalate")
 def notices_escalate(as_json: JsonFlag = False, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """督办升级 Record the rung every late, unanswered notice has reached (催办 → 通报批评 → 约谈)."""
-    from lantian.domain.tracking.model import SYSTEM
-
     with open_app(data_dir, database_url) as lantian:
         moved = lantian.workflow.escalate(SYSTEM)
         ladder = lantian.workflow.settings.ladder

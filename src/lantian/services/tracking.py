@@ -11,6 +11,7 @@ import hashlib
 import math
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 from lantian.domain.plans.codec import task_from_dict
 from lantian.domain.plans.model import Task, TaskStatus, to_jsonable
+from lantian.domain.plans.records import PlanSummary, TaskFilter
 from lantian.domain.tracking import access, evidence, overdue, workflow
 from lantian.domain.tracking.model import (
     Actor,
@@ -56,6 +58,20 @@ class TaskView:
     place: str | None  # the plan's 辖区
     task: Task
     reports: list[ProgressReport]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The dashboard's counts (工作台)."""
+
+    as_of: dt.date
+    tasks: int
+    status: Counter[TaskStatus]
+    overdue: list[Overdue]  # overdue tasks and missing reports, most days late first
+    reviews_pending: int
+    notices_open: int
+    notices_late: int
+    tickets: Counter[TicketState]
 
 
 def _clean(text: str | None, field: str, *, required: bool = True, limit: int = 20000) -> str:
@@ -104,6 +120,34 @@ class WorkflowService:
             for ref, place in repo.task_refs()
             if access.sees_task(actor, place, [n for n, _ in ref.departments], lineage)
         ]
+
+    def visible_plans(self, actor: Actor, plans: Sequence[PlanSummary]) -> list[PlanSummary]:
+        lineage = self.ancestors
+        return [p for p in plans if access.sees_plan(actor, p.jurisdiction, lineage)]
+
+    def tasks(self, actor: Actor, flt: TaskFilter) -> list[tuple[TaskRef, str | None]]:
+        """The tasks ``actor`` sees that pass ``flt`` (``flt.departments`` already resolved by the plan
+        service; ``flt.overdue_as_of`` keeps the tasks overdue on that day)."""
+        wanted = set(flt.departments) if flt.department else None
+        out = []
+        for ref, place in self.visible_tasks(actor):
+            if (flt.plan and ref.plan_key != flt.plan) or (flt.status and ref.status is not flt.status):
+                continue
+            if (wanted is not None or flt.role) and not any(
+                (wanted is None or n in wanted) and (flt.role is None or r is flt.role) for n, r in ref.departments
+            ):
+                continue
+            if flt.text and flt.text not in ref.text and flt.text not in ref.number:
+                continue
+            last = ref.last_deadline
+            if flt.deadline_before and (last is None or last > flt.deadline_before):
+                continue
+            if flt.deadline_after and (last is None or last < flt.deadline_after):
+                continue
+            if flt.overdue_as_of and not ref.is_overdue(flt.overdue_as_of):
+                continue
+            out.append((ref, place))
+        return out
 
     def task(self, actor: Actor, task_id: int) -> TaskView:
         with self.store.tracking_read() as repo:
@@ -232,14 +276,33 @@ class WorkflowService:
 
     # ---------------------------------------------------------------- overdue (逾期)
     def overdue(self, actor: Actor, as_of: dt.date | None = None) -> list[Overdue]:
-        as_of = as_of or self.today()
         with self.store.tracking_read() as repo:
-            tasks = [ref for ref, _ in self.visible_tasks(actor, repo)]
-            filed = repo.filed()
-        found = overdue.find(tasks, filed, as_of, self.settings.grace_days)
+            return self._overdue(actor, [ref for ref, _ in self.visible_tasks(actor, repo)], repo, as_of)
+
+    def _overdue(self, actor: Actor, tasks: list[TaskRef], repo: TrackingRepository,
+                 as_of: dt.date | None) -> list[Overdue]:  # fmt: skip
+        found = overdue.find(tasks, repo.filed(), as_of or self.today(), self.settings.grace_days)
         if actor.role is UserRole.DEPARTMENT:
             found = [o for o in found if o.department == actor.department]
         return found
+
+    def summary(self, actor: Actor) -> Summary:
+        """What the dashboard counts, from one read of the tasks the actor sees."""
+        with self.store.tracking_read() as repo:
+            tasks = [ref for ref, _ in self.visible_tasks(actor, repo)]
+            late = self._overdue(actor, tasks, repo, None)
+        notices = self.notices(actor)
+        tickets = self.tickets(actor)
+        return Summary(
+            as_of=self.today(),
+            tasks=len(tasks),
+            status=Counter(ref.status for ref in tasks),
+            overdue=late,
+            reviews_pending=len(self.reports(actor, review=ReviewState.SUBMITTED)),
+            notices_open=sum(n.state is not NoticeState.CLOSED for n in notices),
+            notices_late=sum(self.rung(n) > 0 for n in notices),
+            tickets=Counter(k.state for k in tickets),
+        )
 
     # ---------------------------------------------------------------- 督办
     def issue_notice(self, actor: Actor, *, department: str, subject: str, body: str, due: dt.date,

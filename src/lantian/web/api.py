@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from lantian.domain.plans.model import Role, TaskStatus, to_jsonable
-from lantian.domain.plans.records import FlagStatus
+from lantian.domain.plans.records import FlagStatus, TaskFilter
 from lantian.domain.tracking.model import NoticeState, ReviewState, TicketSource, TicketState, UserRole
 from lantian.domain.tracking.workflow import TicketAction
 from lantian.errors import AuthenticationError, InputError
@@ -117,7 +117,9 @@ def tasks(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    flt = views.TaskQuery(plan, department, role, status, q, deadline_before, overdue)
+    as_of = lantian(request).workflow.today() if overdue else None
+    flt = TaskFilter(plan=plan, department=department, role=role, status=status, text=q,
+                     deadline_before=deadline_before, overdue_as_of=as_of)  # fmt: skip
     return views.tasks_json(lantian(request), who.actor, flt, limit, offset)
 
 

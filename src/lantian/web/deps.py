@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import Request
 
 from lantian.bootstrap import App
-from lantian.domain.tracking.model import Actor, User, UserRole
+from lantian.domain.tracking.model import Actor, User
 from lantian.errors import (
     AuthenticationError,
     ConflictError,
@@ -70,13 +70,6 @@ class Viewer:
         if self.user is None:
             raise AuthenticationError("sign in first (请先登录)")
         return self.user.actor()
-
-    @property
-    def role(self) -> str:
-        return self.user.role.value if self.user else "public"
-
-    def can(self, role: str) -> bool:
-        return self.user is not None and self.user.role is UserRole(role)
 
 
 def viewer(request: Request) -> Viewer:

@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, TaskStatus
-from lantian.domain.plans.records import FlagStatus
+from lantian.domain.plans.records import FlagStatus, TaskFilter
 from lantian.domain.tracking.model import (
     NOTICE_LABELS,
     REVIEW_LABELS,
@@ -219,14 +219,14 @@ async def tasks(request: Request, plan: str = "", department: str = "", role: st
                 q: str = "", deadline_before: str = "", overdue: str = "", page: int = 1) -> HTMLResponse:  # fmt: skip
     who = await page_user(request)
     try:
-        flt = views.TaskQuery(
-            plan or None,
-            department or None,
-            Role(role) if role else None,
-            TaskStatus(status) if status else None,
-            q or None,
-            dt.date.fromisoformat(deadline_before) if deadline_before else None,
-            bool(overdue),
+        flt = TaskFilter(
+            plan=plan or None,
+            department=department or None,
+            role=Role(role) if role else None,
+            status=TaskStatus(status) if status else None,
+            text=q or None,
+            deadline_before=dt.date.fromisoformat(deadline_before) if deadline_before else None,
+            overdue_as_of=lantian(request).workflow.today() if overdue else None,
         )
     except ValueError as exc:
         raise InputError(f"bad filter (筛选条件有误): {exc}") from None

@@ -7,15 +7,14 @@ import datetime as dt
 import json
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
 from fastapi import Request, Response
 
 from lantian.bootstrap import App
-from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, TaskStatus, to_jsonable
-from lantian.domain.plans.records import FLAG_LABELS, FlagStatus
+from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, TaskStatus, to_jsonable
+from lantian.domain.plans.records import FLAG_LABELS, FlagStatus, TaskFilter
 from lantian.domain.tracking.model import (
     NOTICE_LABELS,
     REVIEW_LABELS,
@@ -76,10 +75,7 @@ def user_json(user: User) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- plans
 def plans_json(app: App, actor: Actor) -> list[dict[str, Any]]:
-    from lantian.domain.tracking import access
-
-    lineage = app.workflow.ancestors
-    return [dict(to_jsonable(p)) for p in app.plans.list_plans() if access.sees_plan(actor, p.jurisdiction, lineage)]
+    return [dict(to_jsonable(p)) for p in app.workflow.visible_plans(actor, app.plans.list_plans())]
 
 
 def import_plan(app: App, actor: Actor, filename: str, data: bytes) -> dict[str, Any]:
@@ -146,17 +142,6 @@ def resolve_flag(app: App, actor: Actor, flag_id: int, status: FlagStatus, note:
 
 
 # ---------------------------------------------------------------- tasks
-@dataclass(frozen=True)
-class TaskQuery:
-    plan: str | None = None
-    department: str | None = None
-    role: Role | None = None
-    status: TaskStatus | None = None
-    q: str | None = None
-    deadline_before: dt.date | None = None
-    overdue: bool = False
-
-
 def task_ref_json(ref: TaskRef, place: str | None, as_of: dt.date) -> dict[str, Any]:
     return {
         "id": ref.id,
@@ -167,41 +152,17 @@ def task_ref_json(ref: TaskRef, place: str | None, as_of: dt.date) -> dict[str, 
         "status": ref.status.value,
         "status_label": STATUS_LABELS[ref.status],
         "deadline": ref.last_deadline.isoformat() if ref.last_deadline else None,
-        "overdue": ref.last_deadline is not None
-        and ref.last_deadline < as_of
-        and ref.status is not TaskStatus.COMPLETED,
+        "overdue": ref.is_overdue(as_of),
         "departments": [{"name": n, "role": r.value, "role_label": ROLE_LABELS[r]} for n, r in ref.departments],
     }
 
 
-def select_tasks(app: App, actor: Actor, flt: TaskQuery) -> list[tuple[TaskRef, str | None]]:
-    as_of = app.workflow.today()
-    wanted = set(app.plans.resolve_departments(flt.department)) if flt.department else None
-    out = []
-    for ref, place in app.workflow.visible_tasks(actor):
-        if flt.plan and ref.plan_key != flt.plan:
-            continue
-        if flt.status and ref.status is not flt.status:
-            continue
-        if wanted is not None or flt.role:
-            if not any((wanted is None or n in wanted) and (flt.role is None or r is flt.role)
-                       for n, r in ref.departments):  # fmt: skip
-                continue
-        if flt.q and flt.q not in ref.text and flt.q not in ref.number:
-            continue
-        if flt.deadline_before and (ref.last_deadline is None or ref.last_deadline > flt.deadline_before):
-            continue
-        if flt.overdue and not (
-            ref.last_deadline and ref.last_deadline < as_of and ref.status is not TaskStatus.COMPLETED
-        ):
-            continue
-        out.append((ref, place))
-    return out
-
-
-def tasks_json(app: App, actor: Actor, flt: TaskQuery, limit: int, offset: int) -> dict[str, Any]:
-    rows = select_tasks(app, actor, flt)
+def tasks_json(app: App, actor: Actor, flt: TaskFilter, limit: int, offset: int) -> dict[str, Any]:
+    """One page of the tasks ``actor`` sees that pass ``flt`` (``flt.department`` as typed: 发改委)."""
     today = app.workflow.today()
+    if flt.department and not flt.departments:
+        flt.departments = app.plans.resolve_departments(flt.department)
+    rows = app.workflow.tasks(actor, flt)
     return {
         "total": len(rows),
         "limit": limit,
@@ -280,7 +241,7 @@ def matrix_json(app: App, actor: Actor) -> list[dict[str, Any]]:
     today = app.workflow.today()
     rows: dict[str, Counter[str]] = {}
     for ref, _ in app.workflow.visible_tasks(actor):
-        late = ref.last_deadline is not None and ref.last_deadline < today and ref.status is not TaskStatus.COMPLETED
+        late = ref.is_overdue(today)
         for name in {n for n, _ in ref.departments}:
             c = rows.setdefault(name, Counter())
             c["tasks"] += 1
@@ -321,27 +282,18 @@ def air_json(app: App) -> dict[str, Any]:
 
 
 def dashboard_json(app: App, actor: Actor) -> dict[str, Any]:
-    tasks = app.workflow.visible_tasks(actor)
-    today = app.workflow.today()
-    status = Counter(ref.status.value for ref, _ in tasks)
-    late = app.workflow.overdue(actor)
-    notices = app.workflow.notices(actor)
-    tickets = app.workflow.tickets(actor)
-    pending = [r for r in app.workflow.reports(actor) if r.review.value == "submitted"]
+    x = app.workflow.summary(actor)
     return {
-        "as_of": today.isoformat(),
-        "tasks": {"total": len(tasks), **{s.value: status.get(s.value, 0) for s in TaskStatus}},
+        "as_of": x.as_of.isoformat(),
+        "tasks": {"total": x.tasks, **{s.value: x.status[s] for s in TaskStatus}},
         "overdue": {
-            "deadline": sum(o.kind == "deadline" for o in late),
-            "report": sum(o.kind == "report" for o in late),
-            "items": [overdue_json(o) for o in late[:20]],
+            "deadline": sum(o.kind == "deadline" for o in x.overdue),
+            "report": sum(o.kind == "report" for o in x.overdue),
+            "items": [overdue_json(o) for o in x.overdue[:20]],
         },
-        "reviews_pending": len(pending),
-        "notices": {
-            "open": sum(n.state.value != "closed" for n in notices),
-            "late": sum(app.workflow.rung(n) > 0 for n in notices),
-        },
-        "tickets": {s.value: sum(k.state is s for k in tickets) for s in TICKET_LABELS},
+        "reviews_pending": x.reviews_pending,
+        "notices": {"open": x.notices_open, "late": x.notices_late},
+        "tickets": {s.value: x.tickets[s] for s in TICKET_LABELS},
         "targets": app.overview.targets(actor.jurisdiction) if actor.jurisdiction else [],
     }
 

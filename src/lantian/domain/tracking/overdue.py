@@ -58,6 +58,10 @@ class TaskRef:
     last_deadline: dt.date | None
     departments: tuple[tuple[str, Role], ...]  # (normalised name, role)
 
+    def is_overdue(self, as_of: dt.date) -> bool:
+        """逾期: the last deadline has passed and the task is not completed (as PlanTask.is_overdue)."""
+        return self.last_deadline is not None and self.last_deadline < as_of and self.status is not TaskStatus.COMPLETED
+
     def reporters(self) -> list[str]:
         owners = [name for name, role in self.departments if role in (Role.LEAD, Role.RESPONSIBLE)]
         names = owners or [name for name, _ in self.departments]
@@ -89,7 +93,7 @@ def find(tasks: Iterable[TaskRef], filed: set[tuple[int, str, str]], as_of: dt.d
     for task in tasks:
         if task.status is TaskStatus.COMPLETED:
             continue
-        if task.last_deadline is not None and task.last_deadline < as_of:
+        if task.is_overdue(as_of) and task.last_deadline is not None:
             for name in task.reporters():
                 days = (as_of - task.last_deadline).days
                 out.append(Overdue("deadline", task.id, task.plan_key, task.number, task.text, name,
