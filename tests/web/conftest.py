@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from fastapi.testclient import TestClient
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.domain.tracking.model import UserRole
+from lantian.services.reduction import ReductionService
 from lantian.web.app import create_app
 
 ENV = "市生态环境局"
@@ -65,3 +68,12 @@ def env_task(app: App) -> int:
         if ENV in names and TRANSPORT not in names:
             return ref.id
     raise AssertionError("seed 000 has no task of 市生态环境局 alone")
+
+
+@functools.cache
+def list_template() -> bytes:
+    """The shipped reduction-list template (三家示例企业, passes the national rules)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "template.xlsx"
+        ReductionService(Path(folder)).write_template(path)
+        return path.read_bytes()

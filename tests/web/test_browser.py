@@ -2,11 +2,13 @@
 
 The 大气办 signs in, imports seed plan 001 and confirms a flagged field; 市生态环境局 files progress
 with evidence; the 大气办 returns it; a 督办 is issued and answered and closed; a ticket goes from
-发现 to 销号; the dashboard shows it. Screenshots are kept in ``build/screenshots/`` (CI artifacts).
+发现 to 销号; the dashboard shows it; a forecast's warning level is read, the reduction list kept, a
+warning issued and its measures shown in force. Screenshots are kept in ``build/screenshots/`` (CI artifacts).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import threading
@@ -65,6 +67,11 @@ def test_a_month_of_work_in_the_browser(server: tuple[str, App], seeds_dir: Path
     (plan,) = seeds_dir.glob("001_*.txt")
     evidence = tmp_path / "验收报告.pdf"
     evidence.write_bytes(PDF)
+    forecast = Path(__file__).resolve().parents[2] / "src" / "lantian" / "data" / "forecast_template.csv"
+    reduction_list = tmp_path / "苏州市应急减排清单.xlsx"
+    app.reduction.write_template(reduction_list)
+    beijing = dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)
+    an_hour_ago = (beijing - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         page = browser.new_page(locale="zh-CN")
@@ -182,6 +189,26 @@ def test_a_month_of_work_in_the_browser(server: tuple[str, App], seeds_dir: Path
         assert page.locator("#tickets-closed").inner_text() == "1"
         assert page.locator("#notices-open").inner_text() == "0"
         shot("05-dashboard")
+
+        # heavy pollution: a forecast's level, the list kept, a warning issued and its measures in force
+        page.goto(f"{base}/forecasts")
+        page.set_input_files("#levels-form input[type=file]", str(forecast))
+        page.click("#levels-form button")
+        assert "红色" in page.locator("#levels-result h3").inner_text()
+        page.goto(f"{base}/warnings")
+        page.set_input_files("#list-keep-form input[type=file]", str(reduction_list))
+        page.click("#list-keep-form button")
+        assert "已登记为本辖区清单" in page.locator("#kept").inner_text()
+        assert "通过" in page.locator("#list-verdict").inner_text()
+        page.goto(f"{base}/warnings")
+        page.select_option("#warning-form select[name=level]", "orange")
+        page.fill("#warning-form input[name=at]", an_hour_ago)
+        page.fill("#warning-form input[name=issuer]", "苏州市重污染天气应急指挥部办公室")
+        page.click("#warning-form button")
+        page.wait_for_url(f"{base}/warnings")
+        assert page.locator("#level-now").inner_text() == "橙色"
+        assert page.locator("#in-force tr").count() == 1 + 2  # header, the cement and chemical plants
+        shot("06-warning-in-force")
         page.goto(f"{base}/audit")
         assert "审计链完整" in page.locator("#audit-verdict").inner_text()
 
@@ -192,7 +219,7 @@ def test_a_month_of_work_in_the_browser(server: tuple[str, App], seeds_dir: Path
         sign_out()
         page.goto(f"{base}/public")
         assert page.locator("h1").inner_text() == "Air quality: public disclosure"
-        shot("06-public")
+        shot("07-public")
         assert not failed, f"requests failed (an asset missing?): {failed}"
         browser.close()
     assert app.audit.verify().ok

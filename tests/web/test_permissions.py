@@ -17,7 +17,7 @@ from lantian.domain.plans.model import TaskStatus
 from lantian.domain.tracking.model import Actor, TicketSource, UserRole
 from lantian.domain.tracking.workflow import TicketAction
 from lantian.web.app import create_app
-from tests.web.conftest import ENV, PDF, env_task
+from tests.web.conftest import ENV, PDF, env_task, list_template
 
 ROLES = ("admin", "dept", "other", "leader")
 ALL = set(ROLES)
@@ -25,6 +25,10 @@ ADMIN = {"admin"}
 OWNER = {"admin", "dept"}  # the 大气办 and the department a record concerns
 READERS_OF_ENV = {"admin", "dept", "leader"}  # records of 市生态环境局: not 市交通运输局's business
 PUBLIC = "public"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LIST = ("清单.xlsx", list_template(), XLSX)
+FORECAST = ("预报.csv", "城市,发布时间,预报日期,预报AQI\n苏州,2024-01-01 16:00,2024-01-02,230\n".encode(), "text/csv")
+READINGS = ("读数.csv", "统一社会信用代码,时间,读数\n91320684MA1WXY0010,2024-01-05 09:00,10\n".encode(), "text/csv")
 PLAN = ("p.txt", "测试市2024年大气污染防治工作计划\n一、任务\n1. 测试任务。（市生态环境局负责）".encode(), "text/plain")
 
 
@@ -92,6 +96,13 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
             {"json": {"level": "yellow", "at": "2024-01-05T08:00:00", "issuer": "苏州市重污染天气应急指挥部办公室"}},
         ),
         ("GET", "/api/v1/reduction-list"): (ALL, {}),
+        ("PUT", "/api/v1/reduction-list"): (ADMIN, {"files": {"file": LIST}}),
+        ("GET", "/api/v1/reduction-list/template"): (ALL, {}),
+        ("POST", "/api/v1/reduction-lists/check"): (ALL, {"files": {"file": LIST}}),
+        ("POST", "/api/v1/warnings/readings"): (ALL, {"files": {"file": READINGS}}),
+        ("GET", "/api/v1/forecasts/schemes"): (ALL, {}),
+        ("POST", "/api/v1/forecasts/levels"): (ALL, {"files": {"file": FORECAST}}),
+        ("POST", "/api/v1/forecasts/verification"): (ALL, {"files": {"file": FORECAST}}),
         ("GET", "/api/v1/audit"): ({"admin", "leader"}, {}),
         ("GET", "/api/v1/audit/verify"): ({"admin", "leader"}, {}),
         ("GET", "/api/v1/public"): (PUBLIC, {}),
@@ -129,6 +140,13 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("GET", "/airquality"): (ALL, {}),
         ("GET", "/warnings"): (ALL, {}),
         ("POST", "/warnings"): (ADMIN, {"data": {"level": "yellow", "at": "2024-01-06T08:00", "issuer": "指挥部"}}),
+        ("GET", "/reduction-list"): (ALL, {}),
+        ("POST", "/reduction-list"): (ADMIN, {"files": {"file": LIST}}),
+        ("POST", "/reduction-lists/check"): (ALL, {"files": {"file": LIST}}),
+        ("POST", "/warnings/readings"): (ALL, {"files": {"file": READINGS}}),
+        ("GET", "/forecasts"): (ALL, {}),
+        ("POST", "/forecasts/levels"): (ALL, {"files": {"file": FORECAST}}),
+        ("POST", "/forecasts/verification"): (ALL, {"files": {"file": FORECAST}}),
         ("GET", "/audit"): ({"admin", "leader"}, {}),
     }
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +13,14 @@ from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, pr
 from lantian.domain.warnings.levels import LABELS
 from lantian.domain.warnings.reduction import POLLUTANT_LABELS, POLLUTANTS, CheckResult
 from lantian.errors import InputError
-from lantian.services.warnings_json import check_report, event_json, in_force_json, span_json
+from lantian.services.warnings_json import (
+    check_report,
+    event_json,
+    in_force_json,
+    readings_json,
+    span_json,
+    verification_json,
+)
 
 app = typer.Typer(help="重污染天气：预警级别与预报评估 Heavy-pollution weather: warning levels, forecast checks.")
 
@@ -63,8 +69,7 @@ def verify_cmd(
     with open_app(data_dir, database_url) as lantian:
         pairs, leads, months, overall = lantian.warnings.verify(forecast)
     if as_json:
-        print_json({"pairs": len(pairs), "overall": overall.__dict__, "by_lead": [s.__dict__ for s in leads],
-                    "by_month": [s.__dict__ for s in months]})  # fmt: skip
+        print_json(verification_json(pairs, leads, months, overall))
         return
     table = Table(
         "分组 group", "天数 n", "级别准确率 level", "范围准确率 range", "级别范围 level range", "首要污染物 primary",
@@ -209,8 +214,7 @@ def readings_cmd(
             jurisdiction, readings, baseline_days=baseline_days, tolerance=tolerance / 100
         )
     if as_json:
-        print_json({"jurisdiction": jurisdiction, "checked": len(found), "short": sum(c.short for c in found),
-                    "results": [asdict(c) for c in found]})  # fmt: skip
+        print_json(readings_json(jurisdiction, found))
         return
     table = Table("企业 enterprise", "对象 object", "级别 level", "基准 normal", "预警期间 during", "实际降幅 observed",
                   "承诺降幅 committed", "结论 verdict")  # fmt: skip

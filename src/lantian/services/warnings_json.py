@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from lantian.domain.warnings.levels import LABELS, LEVELS
 from lantian.domain.warnings.lifecycle import ACTIONS, Event, Segment
+from lantian.domain.warnings.readings import Compliance
 from lantian.domain.warnings.reduction import POLLUTANT_LABELS, CheckResult, EnterpriseResult
+from lantian.domain.warnings.verification import Pair, Scores
 from lantian.services.warnings import InForce
 
 
@@ -37,7 +40,8 @@ def enterprise_in_force(r: EnterpriseResult, level: str) -> dict[str, Any]:
     e = r.enterprise
     return {"credit_code": e.code, "name": e.name, "grade": e.grade, "reductions_t": r.reductions.get(level, {}),
             "measures": [{"object": m.target, "action": m.action, "share": m.share, "monitoring": list(m.monitoring),
-                          "text": m.text, "line": m.line} for m in r.measures.get(level, [])]}  # fmt: skip
+                          "text": m.text, "describe": m.describe(), "line": m.line}
+                         for m in r.measures.get(level, [])]}  # fmt: skip
 
 
 def check_report(r: CheckResult) -> dict[str, Any]:
@@ -69,3 +73,16 @@ def check_report(r: CheckResult) -> dict[str, Any]:
                                             for lv in LEVELS}} for k in r.key_vehicle],
         "not_covered": [{"credit_code": x.code, "name": x.name, "industry": x.industry} for x in r.not_covered],
     }  # fmt: skip
+
+
+def verification_json(pairs: list[Pair], leads: list[Scores], months: list[Scores], overall: Scores) -> dict[str, Any]:
+    """The JSON contract of ``warnings verify``: scores by lead time, by month and overall."""
+    return {"pairs": len(pairs), "overall": asdict(overall), "by_lead": [asdict(s) for s in leads],
+            "by_month": [asdict(s) for s in months]}  # fmt: skip
+
+
+def readings_json(jurisdiction: str, found: list[Compliance]) -> dict[str, Any]:
+    """The JSON contract of ``warnings readings``: each enterprise's object and level, and whether it fell short."""
+    results = [{**asdict(c), "label": LABELS.get(c.level, c.level)} for c in found]
+    return {"jurisdiction": jurisdiction, "checked": len(found), "short": sum(c.short for c in found),
+            "results": results}  # fmt: skip

@@ -43,6 +43,24 @@ async def read_files(files: list[UploadFile]) -> list[tuple[str, bytes]]:
     return [(f.filename or "", await f.read()) for f in files if f.filename]
 
 
+async def upload(file: UploadFile) -> views.Upload:
+    return file.filename or "", await file.read()
+
+
+async def optional(file: UploadFile | None) -> views.Upload | None:
+    return await upload(file) if file is not None and file.filename else None
+
+
+Place = Annotated[str | None, Query(max_length=200, description="辖区; default the user's own")]
+
+
+def place_of(who: Viewer, jurisdiction: str | None) -> str:
+    place = jurisdiction or who.actor.jurisdiction
+    if not place:
+        raise InputError("which jurisdiction? (请指定辖区)", field="jurisdiction")
+    return place
+
+
 # ---------------------------------------------------------------- session
 class LoginIn(BaseModel):
     username: str = Field(max_length=100)
@@ -81,8 +99,7 @@ def plans(request: Request, who: Who) -> list[dict[str, Any]]:
 @router.post("/plans", tags=["plans"], summary="导入计划 import a plan (.txt/.docx/.xlsx)")
 async def import_plan(request: Request, who: Who, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     views.require_admin(who)
-    data = await file.read()
-    return views.import_plan(lantian(request), who.actor, file.filename or "", data)
+    return views.import_plan(lantian(request), who.actor, await upload(file))
 
 
 @router.get("/flags", tags=["plans"], summary="待复核字段 flagged extractions")
@@ -331,12 +348,13 @@ def airquality(request: Request, who: Who) -> dict[str, Any]:
 
 
 @router.get("/warnings", tags=["warnings"], summary="预警 a place's warnings: in force and history")
-def warnings(request: Request, who: Who, jurisdiction: Annotated[str | None, Query(max_length=200)] = None
-             ) -> dict[str, Any]:  # fmt: skip
-    place = jurisdiction or who.actor.jurisdiction
-    if not place:
-        raise InputError("which jurisdiction? (请指定辖区)", field="jurisdiction")
-    return views.warnings_json(lantian(request), place)
+def warnings(
+    request: Request,
+    who: Who,
+    jurisdiction: Place = None,
+    at: Annotated[dt.datetime | None, Query(description="Beijing time; default now")] = None,
+) -> dict[str, Any]:
+    return views.warnings_json(lantian(request), place_of(who, jurisdiction), at)
 
 
 class WarningIn(BaseModel):
@@ -353,10 +371,72 @@ def record_warning(body: WarningIn, request: Request, who: Who) -> dict[str, Any
 
 
 @router.get("/reduction-list", tags=["warnings"], summary="应急减排清单核查 the kept list's check")
-def reduction_list(request: Request, who: Who, jurisdiction: Annotated[str | None, Query(max_length=200)] = None
-                   ) -> dict[str, Any]:  # fmt: skip
-    place = jurisdiction or who.actor.jurisdiction
-    return views.reduction_json(lantian(request), place)
+def reduction_list(request: Request, who: Who, jurisdiction: Place = None) -> dict[str, Any]:
+    return views.reduction_json(lantian(request), place_of(who, jurisdiction), full=True)
+
+
+@router.put("/reduction-list", tags=["warnings"], summary="登记本辖区减排清单 keep a list as the place's list in force")
+async def keep_reduction_list(request: Request, who: Who, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    views.require_admin(who)
+    return views.keep_list(lantian(request), who.actor, await upload(file))
+
+
+@router.get("/reduction-list/template", tags=["warnings"], summary="清单模板 the list template (.xlsx)")
+def reduction_template(request: Request, who: Who) -> Response:
+    return Response(
+        views.list_template(lantian(request)),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": "attachment; filename*=UTF-8''%E5%87%8F%E6%8E%92%E6%B8%85%E5%8D%95.xlsx"},
+    )
+
+
+@router.post("/reduction-lists/check", tags=["warnings"], summary="核查减排清单 check an uploaded list")
+async def check_reduction_list(
+    request: Request,
+    who: Who,
+    file: Annotated[UploadFile, File(description="减排清单 .xlsx")],
+    jurisdiction: Annotated[str, Form(max_length=200, description="适用该辖区的减排比例")] = "",
+    registry: Annotated[UploadFile | None, File(description="排污单位名录 .csv/.xlsx")] = None,
+    permits: Annotated[UploadFile | None, File(description="排污许可数据 .csv/.xlsx")] = None,
+) -> dict[str, Any]:
+    return views.check_list(
+        lantian(request), await upload(file), jurisdiction or None, await optional(registry), await optional(permits)
+    )
+
+
+@router.post("/warnings/readings", tags=["warnings"], summary="预警期间读数核查 readings against committed cuts")
+async def warning_readings(
+    request: Request,
+    who: Who,
+    file: Annotated[UploadFile, File(description="读数 .csv/.xlsx（统一社会信用代码,时间,读数）")],
+    jurisdiction: Annotated[str, Form(max_length=200)] = "",
+    baseline_days: Annotated[int, Form(ge=1, le=365)] = 7,
+    tolerance: Annotated[float, Form(ge=0, le=100, description="percentage points")] = 10.0,
+) -> dict[str, Any]:
+    place = place_of(who, jurisdiction or None)
+    return views.readings_check(lantian(request), place, await upload(file), baseline_days, tolerance / 100)
+
+
+@router.get("/forecasts/schemes", tags=["forecasts"], summary="预警分级方案 the warning schemes")
+def forecast_schemes(who: Who) -> list[dict[str, Any]]:
+    return views.schemes_json()
+
+
+@router.post("/forecasts/levels", tags=["forecasts"], summary="预警级别 the level each forecast triggers")
+async def forecast_levels(
+    request: Request,
+    who: Who,
+    file: Annotated[UploadFile, File(description="城市预报 .csv/.xlsx")],
+    scheme: Annotated[str, Form(max_length=40, description="2018 | 2024-key | 2024-other")] = "2018",
+) -> dict[str, Any]:
+    return views.forecast_levels(lantian(request), await upload(file), scheme)
+
+
+@router.post("/forecasts/verification", tags=["forecasts"], summary="预报效果评估 forecast verification")
+async def forecast_verification(
+    request: Request, who: Who, file: Annotated[UploadFile, File(description="城市预报 .csv/.xlsx")]
+) -> dict[str, Any]:
+    return views.forecast_verification(lantian(request), await upload(file))
 
 
 # ---------------------------------------------------------------- audit

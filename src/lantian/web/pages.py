@@ -188,7 +188,7 @@ async def import_plan(request: Request, file: UploadFile) -> HTMLResponse:
     who = await page_user(request)
     views.require_admin(who)
     app = lantian(request)
-    outcome = views.import_plan(app, who.actor, file.filename or "", await file.read())
+    outcome = views.import_plan(app, who.actor, (file.filename or "", await file.read()))
     return render(
         request,
         "plans.html",
@@ -488,6 +488,72 @@ async def record_warning(request: Request, level: Annotated[str, Form()], at: An
         raise InputError("choose a level (请选择预警级别)", field="level")
     views.record_warning(lantian(request), who.actor, None if level == "lift" else level, moment, issuer, note)
     return back_to("/warnings")
+
+
+@router.get("/reduction-list")
+async def reduction_list(request: Request, jurisdiction: str = "") -> HTMLResponse:
+    who = await page_user(request)
+    place = jurisdiction or who.actor.jurisdiction
+    return render(request, "reduction.html", result=views.reduction_json(lantian(request), place, full=True))
+
+
+@router.post("/reduction-list")
+async def keep_reduction_list(request: Request, file: UploadFile) -> HTMLResponse:
+    who = await page_user(request)
+    views.require_admin(who)
+    result = views.keep_list(lantian(request), who.actor, (file.filename or "", await file.read()))
+    return render(request, "reduction.html", result=result)
+
+
+@router.post("/reduction-lists/check")
+async def check_reduction_list(request: Request, file: UploadFile, jurisdiction: Annotated[str, Form()] = "",
+                               registry: UploadFile | None = None, permits: UploadFile | None = None
+                               ) -> HTMLResponse:  # fmt: skip
+    await page_user(request)
+    result = views.check_list(
+        lantian(request),
+        (file.filename or "", await file.read()),
+        jurisdiction or None,
+        await _upload(registry),
+        await _upload(permits),
+    )
+    return render(request, "reduction.html", result=result)
+
+
+@router.post("/warnings/readings")
+async def warning_readings(request: Request, file: UploadFile, jurisdiction: Annotated[str, Form()] = "",
+                           baseline_days: Annotated[int, Form(ge=1, le=365)] = 7,
+                           tolerance: Annotated[float, Form(ge=0, le=100)] = 10.0) -> HTMLResponse:  # fmt: skip
+    who = await page_user(request)
+    place = jurisdiction or who.actor.jurisdiction
+    result = views.readings_check(
+        lantian(request), place, (file.filename or "", await file.read()), baseline_days, tolerance / 100
+    )
+    return render(request, "readings.html", result=result)
+
+
+@router.get("/forecasts")
+async def forecasts(request: Request) -> HTMLResponse:
+    await page_user(request)
+    return render(request, "forecasts.html", schemes=views.schemes_json(), levels=None, verification=None)
+
+
+@router.post("/forecasts/levels")
+async def forecast_levels(request: Request, file: UploadFile, scheme: Annotated[str, Form()] = "2018") -> HTMLResponse:
+    await page_user(request)
+    levels = views.forecast_levels(lantian(request), (file.filename or "", await file.read()), scheme)
+    return render(request, "forecasts.html", schemes=views.schemes_json(), levels=levels, verification=None)
+
+
+@router.post("/forecasts/verification")
+async def forecast_verification(request: Request, file: UploadFile) -> HTMLResponse:
+    await page_user(request)
+    verification = views.forecast_verification(lantian(request), (file.filename or "", await file.read()))
+    return render(request, "forecasts.html", schemes=views.schemes_json(), levels=None, verification=verification)
+
+
+async def _upload(file: UploadFile | None) -> views.Upload | None:
+    return (file.filename, await file.read()) if file is not None and file.filename else None
 
 
 @router.get("/audit")

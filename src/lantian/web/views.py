@@ -7,6 +7,8 @@ import datetime as dt
 import json
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -31,13 +33,24 @@ from lantian.domain.tracking.model import (
 from lantian.domain.tracking.overdue import Overdue, TaskRef
 from lantian.domain.tracking.workflow import ACTION_LABELS, TicketAction, next_actions
 from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
-from lantian.errors import ForbiddenError, InputError, NotFoundError
+from lantian.errors import ForbiddenError, InputError, LantianError, NotFoundError
 from lantian.services.tracking import TaskView
-from lantian.services.warnings_json import check_report, event_json, in_force_json, span_json
+from lantian.services.warnings import load_schemes
+from lantian.services.warnings_json import (
+    check_report,
+    event_json,
+    in_force_json,
+    readings_json,
+    span_json,
+    verification_json,
+)
 from lantian.web.deps import COOKIE, Viewer
 
-PLAN_SUFFIXES = {".txt", ".docx", ".xlsx"}
-MAX_PLAN_BYTES = 20 * 1024 * 1024
+PLAN_SUFFIXES = (".txt", ".docx", ".xlsx")
+TABLE_SUFFIXES = (".csv", ".xlsx")  # forecasts, registries, permits, readings
+LIST_SUFFIXES = (".xlsx",)  # a reduction list
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+Upload = tuple[str, bytes]  # (file name, content)
 
 
 def set_session_cookie(request: Request, response: Response, token: str, expires: dt.datetime) -> None:
@@ -78,20 +91,34 @@ def plans_json(app: App, actor: Actor) -> list[dict[str, Any]]:
     return [dict(to_jsonable(p)) for p in app.workflow.visible_plans(actor, app.plans.list_plans())]
 
 
-def import_plan(app: App, actor: Actor, filename: str, data: bytes) -> dict[str, Any]:
-    name = PurePath(filename.replace("\\", "/")).name
-    if PurePath(name).suffix.lower() not in PLAN_SUFFIXES:
-        raise InputError(
-            "a plan is a .txt, .docx or .xlsx file (计划文件须为 .txt/.docx/.xlsx)", file=name, field="file"
-        )
+@contextmanager
+def uploaded(filename: str, data: bytes, suffixes: tuple[str, ...], field: str = "file") -> Iterator[Path]:
+    """An upload as a file under its own name in a private folder, for the services that read files.
+    Errors name the upload, never the folder."""
+    name = PurePath(filename.replace("\\", "/")).name or "upload"
+    if PurePath(name).suffix.lower() not in suffixes:
+        wanted = "/".join(suffixes)
+        raise InputError(f"the file must be {wanted} (文件类型须为 {wanted})", file=name, field=field)
     if not data:
-        raise InputError("the file is empty (文件为空)", file=name, field="file")
-    if len(data) > MAX_PLAN_BYTES:
-        raise InputError("the file is over 20 MiB (文件过大)", file=name, field="file")
+        raise InputError("the file is empty (文件为空)", file=name, field=field)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InputError("the file is over 20 MiB (文件过大)", file=name, field=field)
     with tempfile.TemporaryDirectory(prefix="lantian-upload-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
+        try:
+            yield path
+        except LantianError as exc:
+            if exc.file is not None:
+                exc.file = exc.file.replace(str(path), name)
+            exc.message = exc.message.replace(str(path), name)
+            raise
+
+
+def import_plan(app: App, actor: Actor, upload: Upload) -> dict[str, Any]:
+    with uploaded(*upload, PLAN_SUFFIXES) as path:
         report = app.plans.import_files([path])
+    name = path.name
     outcomes = []
     for o in report.outcomes:
         row = {
@@ -299,9 +326,10 @@ def dashboard_json(app: App, actor: Actor) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- warnings
-def warnings_json(app: App, place: str) -> dict[str, Any]:
+def warnings_json(app: App, place: str, at: dt.datetime | None = None) -> dict[str, Any]:
+    """A place's warnings: what is in force at ``at`` (Beijing time; default now), its events and spans."""
     events, spans, parents = app.warnings.history(place)
-    state = app.warnings.in_force(place, _beijing_now())
+    state = app.warnings.in_force(place, _beijing(at) if at else _beijing_now())
     return {
         "jurisdiction": place,
         "parents": parents,
@@ -317,22 +345,89 @@ def record_warning(
     place = actor.jurisdiction
     if not place:
         raise InputError("the command line records warnings for any place (命令行可登记任意辖区)", field="jurisdiction")
-    naive = at.astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None) if at.tzinfo else at
-    event = app.warnings.record(place, level, naive, issuer, note)
+    event = app.warnings.record(place, level, _beijing(at), issuer, note)
     app.audit.note(actor, f"warning.{event.action}", "warning", place, None, event_json(event))
     return event_json(event)
 
 
-def reduction_json(app: App, place: str) -> dict[str, Any]:
+def reduction_json(app: App, place: str, full: bool = False) -> dict[str, Any]:
+    """The kept list's check; ``full`` keeps every enterprise and violation (the page shows its own cut)."""
     if not place:
         raise InputError("which jurisdiction? (请指定辖区)", field="jurisdiction")
     meta = app.reduction.meta(place)
     if meta is None:
         raise NotFoundError(f"{place} has no reduction list yet (尚未登记应急减排清单)", field="jurisdiction")
     report = check_report(app.reduction.kept(place))
-    report["enterprises"] = report["enterprises"][:500]
-    report["violations"] = report["violations"][:500]
+    if not full:
+        report["enterprises"] = report["enterprises"][:500]
+        report["violations"] = report["violations"][:500]
     return {"jurisdiction": place, "meta": meta, "report": report}
+
+
+def forecast_levels(app: App, upload: Upload, scheme: str) -> dict[str, Any]:
+    """预警级别: the level each forecast series triggers under ``scheme``, day by day, with the rule."""
+    with uploaded(*upload, TABLE_SUFFIXES) as path:
+        series = app.warnings.levels(path, scheme)
+    return {"file": path.name, "scheme": scheme, "series": series}
+
+
+def forecast_verification(app: App, upload: Upload) -> dict[str, Any]:
+    """预报效果评估: every daily forecast against the observed city daily AQI."""
+    with uploaded(*upload, TABLE_SUFFIXES) as path:
+        result = verification_json(*app.warnings.verify(path))
+    return {"file": path.name, **result}
+
+
+def schemes_json() -> list[dict[str, Any]]:
+    return [{"code": s.code, "title": s.title, "verified": s.verified} for s in load_schemes().values()]
+
+
+def check_list(
+    app: App, upload: Upload, jurisdiction: str | None, registry: Upload | None, permits: Upload | None
+) -> dict[str, Any]:
+    """核查减排清单: an uploaded list under the place's rules, with the registry (全覆盖) and permits."""
+    with ExitStack() as stack:
+        path = stack.enter_context(uploaded(*upload, LIST_SUFFIXES))
+        extra = {
+            name: stack.enter_context(uploaded(*u, TABLE_SUFFIXES, field=name)) if u else None
+            for name, u in (("registry", registry), ("permits", permits))
+        }
+        result = app.reduction.check(path, jurisdiction=jurisdiction or None, **extra)
+    return {"jurisdiction": jurisdiction or None, "report": check_report(result)}
+
+
+def keep_list(app: App, actor: Actor, upload: Upload) -> dict[str, Any]:
+    """登记清单: keep an uploaded list as the admin's own place's list in force (checked first)."""
+    place = actor.jurisdiction
+    if not place:
+        raise InputError("the command line keeps lists for any place (命令行可登记任意辖区)", field="jurisdiction")
+    with uploaded(*upload, LIST_SUFFIXES) as path:
+        result, changed = app.reduction.import_list(path, place)
+    meta = app.reduction.meta(place)
+    if changed:
+        app.audit.note(actor, "reduction_list.import", "reduction_list", place, None, meta)
+    return {"jurisdiction": place, "changed": changed, "meta": meta, "report": check_report(result)}
+
+
+def readings_check(app: App, place: str, upload: Upload, baseline_days: int, tolerance: float) -> dict[str, Any]:
+    """预警期间读数核查: readings against the cuts the place's kept list commits to."""
+    if not place:
+        raise InputError("which jurisdiction? (请指定辖区)", field="jurisdiction")
+    with uploaded(*upload, TABLE_SUFFIXES) as path:
+        found = app.warnings.readings(place, path, baseline_days=baseline_days, tolerance=tolerance)
+    return {"file": path.name, "baseline_days": baseline_days, "tolerance": tolerance, **readings_json(place, found)}
+
+
+def list_template(app: App) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="lantian-template-") as folder:
+        path = Path(folder) / "template.xlsx"
+        app.reduction.write_template(path)
+        return path.read_bytes()
+
+
+def _beijing(at: dt.datetime) -> dt.datetime:
+    """A time as naive Beijing time, the way warnings are announced and stored."""
+    return at.astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None) if at.tzinfo else at
 
 
 def _beijing_now() -> dt.datetime:
