@@ -92,6 +92,8 @@ def test_forecast_verification_against_suzhou_january_2019(
     assert result["pairs"] == len(observed) == 31 and result["file"] == "苏州预报.csv"
     (lead,) = result["by_lead"]
     assert lead["group"] == "024h" and lead["rmse"] == pytest.approx(30) and lead["r"] == pytest.approx(1)
+    assert [(s["group"], s["n"]) for s in result["by_month"]] == [("2019-01", 31)]
+    assert [(s["group"], s["n"]) for s in result["by_year"]] == [("2019", 31)]
     page = page_post(c, "/forecasts/verification", files={"file": ("苏州预报.csv", forecast, CSV)})
     assert page.status_code == 200 and "31 个预报日有实测日AQI" in page.text  # type: ignore[attr-defined]
 

@@ -67,15 +67,15 @@ def verify_cmd(
 ) -> None:
     """预报效果评估 Forecast verification (HJ 1130 style): level, range and primary-pollutant accuracy, NMB, RMSE, r."""
     with open_app(data_dir, database_url) as lantian:
-        pairs, leads, months, overall = lantian.warnings.verify(forecast)
+        pairs, leads, months, years, overall = lantian.warnings.verify(forecast)
     if as_json:
-        print_json(verification_json(pairs, leads, months, overall))
+        print_json(verification_json(pairs, leads, months, years, overall))
         return
     table = Table(
         "分组 group", "天数 n", "级别准确率 level", "范围准确率 range", "级别范围 level range", "首要污染物 primary",
         "NMB", "RMSE", "r",
     )  # fmt: skip
-    for s in [*leads, *months, overall]:
+    for s in [*leads, *months, *years, overall]:
         accuracy = (_pct(s.level_accuracy), _pct(s.range_accuracy), _pct(s.level_range_accuracy),
                     _pct(s.primary_accuracy))  # fmt: skip
         table.add_row(s.group, str(s.n), *accuracy, _num(s.nmb, "{:+.1%}"), _num(s.rmse, "{:.1f}"), _num(s.r, "{:.2f}"))

@@ -20,7 +20,7 @@ from lantian.domain.warnings.forecast import HEADER, REQUIRED, ForecastRow, pars
 from lantian.domain.warnings.levels import LABELS, Scheme, Slot, highest, levels, parse_schemes
 from lantian.domain.warnings.readings import READING_HEADER, READING_REQUIRED, Compliance, compliance, parse_readings
 from lantian.domain.warnings.reduction import POLLUTANTS, CheckResult, EnterpriseResult, Measure
-from lantian.domain.warnings.verification import Pair, Scores, by, lead_label, month_label, scores
+from lantian.domain.warnings.verification import Pair, Scores, by, lead_label, month_label, scores, year_label
 from lantian.errors import ConflictError, InputError, NotFoundError
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Assessment
@@ -92,8 +92,8 @@ class WarningService:
             })  # fmt: skip
         return out
 
-    def verify(self, path: Path) -> tuple[list[Pair], list[Scores], list[Scores], Scores]:
-        """Every daily forecast against the observed city daily AQI: by lead time, by month, overall."""
+    def verify(self, path: Path) -> tuple[list[Pair], list[Scores], list[Scores], list[Scores], Scores]:
+        """Every daily forecast against the observed city daily AQI: by lead time, month and year, overall."""
         forecasts = [r for r in read_forecast(path) if r.hour is None]
         try:
             assessment: Assessment | None = self.airquality.assessment()
@@ -110,7 +110,7 @@ class WarningService:
         if not pairs:
             message = "no forecast day has an observed daily AQI (没有可对照的实测日AQI)"
             raise NotFoundError(f"{message}: import station data or published values", field="forecast")
-        return pairs, by(pairs, lead_label), by(pairs, month_label), scores("all", pairs)
+        return pairs, by(pairs, lead_label), by(pairs, month_label), by(pairs, year_label), scores("all", pairs)
 
     # ------------------------------------------------------------------ a warning's life
     def parents(self, jurisdiction: str) -> list[str]:

@@ -75,10 +75,12 @@ def check_report(r: CheckResult) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def verification_json(pairs: list[Pair], leads: list[Scores], months: list[Scores], overall: Scores) -> dict[str, Any]:
-    """The JSON contract of ``warnings verify``: scores by lead time, by month and overall."""
+def verification_json(
+    pairs: list[Pair], leads: list[Scores], months: list[Scores], years: list[Scores], overall: Scores
+) -> dict[str, Any]:
+    """The JSON contract of ``warnings verify``: scores by lead time, by month, by year and overall."""
     return {"pairs": len(pairs), "overall": asdict(overall), "by_lead": [asdict(s) for s in leads],
-            "by_month": [asdict(s) for s in months]}  # fmt: skip
+            "by_month": [asdict(s) for s in months], "by_year": [asdict(s) for s in years]}  # fmt: skip
 
 
 def readings_json(jurisdiction: str, found: list[Compliance]) -> dict[str, Any]:

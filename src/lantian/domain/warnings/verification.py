@@ -133,6 +133,11 @@ def month_label(p: Pair) -> str:
     return f"{d:%Y-%m}"
 
 
+def year_label(p: Pair) -> str:
+    d: dt.date = p.forecast.date
+    return f"{d:%Y}"
+
+
 def _share(values: Sequence[bool]) -> float | None:
     return sum(values) / len(values) if values else None
 
