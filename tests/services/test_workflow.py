@@ -4,6 +4,7 @@ optimistic locking, evidence checks and the audit chain (SQLite and PostgreSQL).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,15 @@ from sqlalchemy import text
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.domain.plans.model import TaskStatus
-from lantian.domain.tracking.model import SYSTEM, Actor, ReviewState, TicketSource, TicketState, UserRole
+from lantian.domain.tracking.model import (
+    SYSTEM,
+    Actor,
+    NoticeState,
+    ReviewState,
+    TicketSource,
+    TicketState,
+    UserRole,
+)
 from lantian.domain.tracking.workflow import TicketAction
 from lantian.errors import AuthenticationError, ConflictError, ForbiddenError, InputError, WorkflowError
 
@@ -158,6 +167,41 @@ def test_overdue_tasks_and_missing_reports(app: App) -> None:
     assert not any(o.kind == "report" and o.task_id == task for o in app.workflow.overdue(DEPT, as_of))
     deadline = [o for o in app.workflow.overdue(ADMIN, dt.date(2026, 1, 2)) if o.kind == "deadline"]
     assert deadline and all(o.due < dt.date(2026, 1, 2) for o in deadline)
+
+
+def test_dashboard_counts_in_the_store_match_the_records(app: App) -> None:
+    """The summary counts in SQL what overdue(), reports(), notices() and tickets() list one by one."""
+    refs = [ref for ref, _ in app.workflow.visible_tasks(ADMIN)]
+    env = [r for r in refs if ENV in [n for n, _ in r.departments]]
+    for ref in env[:3]:  # April's reports filed for three tasks; one accepted
+        app.workflow.submit_progress(DEPT, ref.id, period="2024-04", status=TaskStatus.IN_PROGRESS, narrative="x")
+    first = app.workflow.reports(ADMIN)[0]
+    app.workflow.review_progress(ADMIN, first.id, accept=True, reason="", version=first.version)
+    today = app.workflow.today()
+    for days in (0, 3, 45):  # due today, in 3 days, in 45 days
+        app.workflow.issue_notice(ADMIN, department=ENV, subject="s", body="b", due=today + dt.timedelta(days=days))
+    closed = app.workflow.issue_notice(ADMIN, department=TRANSPORT, subject="s", body="b", due=today)
+    closed = app.workflow.answer_notice(OTHER, closed.id, answer="done", version=closed.version)
+    app.workflow.close_notice(ADMIN, closed.id, version=closed.version)
+    ticket = app.workflow.open_ticket(ADMIN, source=TicketSource.COMPLAINT, title="t", description="d")
+    app.workflow.ticket_step(ADMIN, ticket.id, TicketAction.ASSIGN, version=1, department=ENV, due=dt.date(2099, 1, 1))
+    app.workflow.open_ticket(ADMIN, source=TicketSource.INSPECTION, title="u", description="d")
+    for later in (0, 2, 30, 400):  # as the days pass: notices fall late, deadlines pass, reports fall due
+        app.workflow.clock.now += dt.timedelta(days=later)  # type: ignore[attr-defined]
+        for actor in (ADMIN, DEPT, OTHER, LEADER, NANJING, SYSTEM):
+            x = app.workflow.summary(actor, first=15)
+            listed = app.workflow.overdue(actor)
+            assert x.overdue_deadline == sum(o.kind == "deadline" for o in listed), actor
+            assert x.overdue_report == sum(o.kind == "report" for o in listed), actor
+            assert x.overdue_first == listed[:15], actor
+            tasks = [ref for ref, _ in app.workflow.visible_tasks(actor)]
+            assert x.tasks == len(tasks) and x.status == Counter(r.status for r in tasks)
+            assert x.reviews_pending == len(app.workflow.reports(actor, review=ReviewState.SUBMITTED))
+            notices = app.workflow.notices(actor)
+            assert x.notices_open == sum(n.state is not NoticeState.CLOSED for n in notices)
+            assert x.notices_late == sum(app.workflow.rung(n) > 0 for n in notices)
+            assert x.tickets == Counter(k.state for k in app.workflow.tickets(actor))
+    assert app.workflow.summary(ADMIN).overdue_report > 0 and app.workflow.summary(DEPT).notices_late > 0
 
 
 def test_notice_is_issued_escalated_answered_and_closed(app: App) -> None:

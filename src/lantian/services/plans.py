@@ -148,6 +148,8 @@ class PlanService:
                         changes,
                     )
                 )
+        if any(o.status != "unchanged" for o in report.outcomes):
+            self.store.analyze()
         return report
 
     # ------------------------------------------------------------- reading

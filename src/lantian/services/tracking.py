@@ -67,7 +67,9 @@ class Summary:
     as_of: dt.date
     tasks: int
     status: Counter[TaskStatus]
-    overdue: list[Overdue]  # overdue tasks and missing reports, most days late first
+    overdue_deadline: int  # entries (task × department) past the task's deadline
+    overdue_report: int  # entries whose last due monthly report is missing
+    overdue_first: list[Overdue]  # the first of them, most days late first
     reviews_pending: int
     notices_open: int
     notices_late: int
@@ -110,44 +112,35 @@ class WorkflowService:
         return (self.clock() + dt.timedelta(hours=8)).date()  # Beijing date
 
     # ---------------------------------------------------------------- tasks
+    def scope(self, actor: Actor, repo: TrackingRepository) -> access.Scope:
+        """The tasks ``actor`` sees, as the store can select them (:func:`access.task_scope`)."""
+        return access.task_scope(actor, repo.plan_places(), self.ancestors)
+
     def visible_tasks(self, actor: Actor, repo: TrackingRepository | None = None) -> list[tuple[TaskRef, str | None]]:
         if repo is None:
             with self.store.tracking_read() as r:
                 return self.visible_tasks(actor, r)
-        lineage = self.ancestors
-        return [
-            (ref, place)
-            for ref, place in repo.task_refs()
-            if access.sees_task(actor, place, [n for n, _ in ref.departments], lineage)
-        ]
+        return repo.task_refs(scope=self.scope(actor, repo))
+
+    def plan_keys(self, actor: Actor) -> list[str]:
+        """The keys of the plans ``actor`` sees (the task list's choice of plan)."""
+        with self.store.tracking_read() as repo:
+            return repo.plan_keys(self.scope(actor, repo))
 
     def visible_plans(self, actor: Actor, plans: Sequence[PlanSummary]) -> list[PlanSummary]:
         lineage = self.ancestors
         return [p for p in plans if access.sees_plan(actor, p.jurisdiction, lineage)]
 
-    def tasks(self, actor: Actor, flt: TaskFilter) -> list[tuple[TaskRef, str | None]]:
-        """The tasks ``actor`` sees that pass ``flt`` (``flt.departments`` already resolved by the plan
-        service; ``flt.overdue_as_of`` keeps the tasks overdue on that day)."""
-        wanted = set(flt.departments) if flt.department else None
-        out = []
-        for ref, place in self.visible_tasks(actor):
-            if (flt.plan and ref.plan_key != flt.plan) or (flt.status and ref.status is not flt.status):
-                continue
-            if (wanted is not None or flt.role) and not any(
-                (wanted is None or n in wanted) and (flt.role is None or r is flt.role) for n, r in ref.departments
-            ):
-                continue
-            if flt.text and flt.text not in ref.text and flt.text not in ref.number:
-                continue
-            last = ref.last_deadline
-            if flt.deadline_before and (last is None or last > flt.deadline_before):
-                continue
-            if flt.deadline_after and (last is None or last < flt.deadline_after):
-                continue
-            if flt.overdue_as_of and not ref.is_overdue(flt.overdue_as_of):
-                continue
-            out.append((ref, place))
-        return out
+    def tasks(
+        self, actor: Actor, flt: TaskFilter, *, limit: int | None = None, offset: int = 0
+    ) -> tuple[list[tuple[TaskRef, str | None]], int]:
+        """One page of the tasks ``actor`` sees that pass ``flt`` (``flt.departments`` already resolved
+        by the plan service; ``flt.overdue_as_of`` keeps the tasks overdue on that day), and how many
+        there are in all. The store filters and pages: 100,000 tasks are never read for one page."""
+        with self.store.tracking_read() as repo:
+            scope = self.scope(actor, repo)
+            total = sum(repo.count_tasks(scope, flt).values())
+            return repo.task_refs(scope=scope, flt=flt, limit=limit, offset=offset), total
 
     def task(self, actor: Actor, task_id: int) -> TaskView:
         with self.store.tracking_read() as repo:
@@ -277,31 +270,51 @@ class WorkflowService:
     # ---------------------------------------------------------------- overdue (逾期)
     def overdue(self, actor: Actor, as_of: dt.date | None = None) -> list[Overdue]:
         with self.store.tracking_read() as repo:
-            return self._overdue(actor, [ref for ref, _ in self.visible_tasks(actor, repo)], repo, as_of)
+            return self._overdue(actor, self.scope(actor, repo), repo, as_of)
 
-    def _overdue(self, actor: Actor, tasks: list[TaskRef], repo: TrackingRepository,
+    def _overdue(self, actor: Actor, scope: access.Scope, repo: TrackingRepository,
                  as_of: dt.date | None) -> list[Overdue]:  # fmt: skip
-        found = overdue.find(tasks, repo.filed(), as_of or self.today(), self.settings.grace_days)
+        """Overdue work among the open tasks in ``scope`` (completed tasks owe nothing)."""
+        day = as_of or self.today()
+        tasks = [ref for ref, _ in repo.task_refs(scope=scope, open_only=True)]
+        month = overdue.last_due_month(day, self.settings.grace_days)
+        filed = repo.filed(period=month) if month else set()
+        found = overdue.find(tasks, filed, day, self.settings.grace_days)
         if actor.role is UserRole.DEPARTMENT:
             found = [o for o in found if o.department == actor.department]
         return found
 
-    def summary(self, actor: Actor) -> Summary:
-        """What the dashboard counts, from one read of the tasks the actor sees."""
+    def summary(self, actor: Actor, first: int = 20) -> Summary:
+        """What the dashboard counts, counted by the store (a city's 7,000 tasks are never read one by
+        one): the same figures as :meth:`overdue`, :meth:`reports`, :meth:`notices` and :meth:`tickets`."""
+        day = self.today()
+        month = overdue.last_due_month(day, self.settings.grace_days)
+        month_first = overdue.month_bounds(month)[0] if month else None
+        department = actor.department if actor.role is UserRole.DEPARTMENT else None
+        ladder = [r.days_late for r in self.settings.ladder]
         with self.store.tracking_read() as repo:
-            tasks = [ref for ref, _ in self.visible_tasks(actor, repo)]
-            late = self._overdue(actor, tasks, repo, None)
-        notices = self.notices(actor)
-        tickets = self.tickets(actor)
+            scope = self.scope(actor, repo)
+            status = repo.count_tasks(scope)
+            late, missing, entries = repo.overdue(scope, day, month, month_first, department, first)
+            refs = {ref.id: ref for ref, _ in repo.task_refs({task_id for _, task_id, _ in entries})}
+            records = access.record_scope(actor, repo.record_places(), self.ancestors)
+            counts = repo.record_counts(records, day - dt.timedelta(days=min(ladder)) if ladder else dt.date.min)
+        items = [
+            overdue.deadline_entry(refs[task_id], name, day) if kind == "deadline"
+            else overdue.report_entry(refs[task_id], name, str(month), day, self.settings.grace_days)
+            for kind, task_id, name in entries
+        ]  # fmt: skip
         return Summary(
-            as_of=self.today(),
-            tasks=len(tasks),
-            status=Counter(ref.status for ref in tasks),
-            overdue=late,
-            reviews_pending=len(self.reports(actor, review=ReviewState.SUBMITTED)),
-            notices_open=sum(n.state is not NoticeState.CLOSED for n in notices),
-            notices_late=sum(self.rung(n) > 0 for n in notices),
-            tickets=Counter(k.state for k in tickets),
+            as_of=day,
+            tasks=sum(status.values()),
+            status=status,
+            overdue_deadline=late,
+            overdue_report=missing,
+            overdue_first=sorted(items, key=overdue.order)[:first],
+            reviews_pending=counts["reviews_pending"],
+            notices_open=counts["notices_open"],
+            notices_late=counts["notices_late"],
+            tickets=counts["tickets"],
         )
 
     # ---------------------------------------------------------------- 督办

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from lantian.domain.plans.codec import plan_from_dict, plan_to_dict, task_from_dict, task_to_dict
@@ -42,6 +42,38 @@ _BATCH = 5000
 
 def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def task_conditions(flt: TaskFilter) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a task filter, over ``tasks`` joined to ``plans`` (the command line's
+    ``tasks list`` and the web app's task list)."""
+    tk, p = t.tasks, t.plans
+    conds: list[ColumnElement[bool]] = []
+    if flt.plan:
+        conds.append(p.c.key == flt.plan)
+    if flt.status:
+        conds.append(tk.c.status == flt.status.value)
+    if flt.text:
+        like = f"%{flt.text}%"
+        matches = [tk.c.text.like(like), tk.c.title.like(like), tk.c.category.like(like), tk.c.number == flt.text]
+        conds.append(or_(*matches))
+    if flt.deadline_after:
+        conds.append(tk.c.last_deadline >= flt.deadline_after)
+    if flt.deadline_before:
+        conds.append(tk.c.last_deadline <= flt.deadline_before)
+    if flt.overdue_as_of:
+        conds += [tk.c.last_deadline < flt.overdue_as_of, tk.c.status != TaskStatus.COMPLETED.value]
+    if flt.departments or flt.role:
+        d = t.task_departments
+        named = [d.c.task_id == tk.c.id]
+        if flt.departments:
+            named.append(or_(d.c.normalized.in_(flt.departments), d.c.name.in_(flt.departments)))
+        if flt.role:
+            named.append(d.c.role == flt.role.value)
+        if not flt.include_implicit:
+            named.append(d.c.implicit.is_(False))
+        conds.append(exists().where(*named))
+    return conds
 
 
 class PlanRepository:
@@ -346,31 +378,8 @@ class PlanRepository:
         query = (
             select(p.c.key, p.c.title.label("plan_title"), tk.c.payload, tk.c.status)
             .join(p, p.c.id == tk.c.plan_id)
-            .where(tk.c.removed_in.is_(None))
+            .where(tk.c.removed_in.is_(None), *task_conditions(flt))
         )
-        if flt.plan:
-            query = query.where(p.c.key == flt.plan)
-        if flt.status:
-            query = query.where(tk.c.status == flt.status.value)
-        if flt.text:
-            like = f"%{flt.text}%"
-            query = query.where(or_(tk.c.text.like(like), tk.c.title.like(like), tk.c.category.like(like)))
-        if flt.deadline_after:
-            query = query.where(tk.c.last_deadline >= flt.deadline_after)
-        if flt.deadline_before:
-            query = query.where(tk.c.last_deadline <= flt.deadline_before)
-        if flt.overdue_as_of:
-            query = query.where(tk.c.last_deadline < flt.overdue_as_of, tk.c.status != TaskStatus.COMPLETED.value)
-        if flt.departments or flt.role:
-            d = t.task_departments
-            conds = [d.c.task_id == tk.c.id]
-            if flt.departments:
-                conds.append(or_(d.c.normalized.in_(flt.departments), d.c.name.in_(flt.departments)))
-            if flt.role:
-                conds.append(d.c.role == flt.role.value)
-            if not flt.include_implicit:
-                conds.append(d.c.implicit.is_(False))
-            query = query.where(exists().where(*conds))
         query = query.order_by(p.c.key, tk.c.position)
         return [
             PlanTask(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from lantian.errors import ConfigError, ConflictError
@@ -30,7 +30,22 @@ class Store:
         store = cls(make_engine(url))
         if migrate:
             upgrade(store.engine)
+            if store.engine.dialect.name == "sqlite" and not store._has_statistics():
+                store.analyze()
         return store
+
+    def analyze(self) -> None:
+        """Refresh the query planner's statistics (ANALYZE) after a large change such as a plan import.
+        Without them SQLite scans every task for a city's page instead of starting from its plans.
+        (PostgreSQL's autovacuum keeps its own; running it there is harmless.)"""
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "sqlite":
+                conn.execute(text("PRAGMA analysis_limit=1000"))  # sample each index: milliseconds at any size
+            conn.execute(text("ANALYZE"))
+
+    def _has_statistics(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first() is not None
 
     @property
     def url(self) -> str:

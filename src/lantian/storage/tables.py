@@ -44,7 +44,7 @@ plans = Table(
     Column("doc_number", String(200)),  # 文号
     Column("issued_on", Date),
     Column("level", String(20)),
-    Column("jurisdiction", String(200)),  # 辖区
+    Column("jurisdiction", String(200), index=True),  # 辖区
     Column("year", Integer),
     Column("style", String(20), nullable=False, default=""),
     Column("current_revision", Integer, nullable=False),

@@ -9,13 +9,16 @@ ever lost silently (乐观锁).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from lantian.domain.plans.model import Role, TaskStatus
+from lantian.domain.plans.records import TaskFilter
+from lantian.domain.tracking.access import Scope
 from lantian.domain.tracking.audit import StoredEntry
 from lantian.domain.tracking.model import (
     Evidence,
@@ -33,6 +36,7 @@ from lantian.domain.tracking.model import (
 from lantian.domain.tracking.overdue import TaskRef
 from lantian.errors import ConflictError, NotFoundError
 from lantian.storage import tables as t
+from lantian.storage.repositories import task_conditions
 
 CONFLICT = "someone else changed this record first; reload and try again (记录已被他人修改，请刷新后重试)"
 
@@ -110,26 +114,53 @@ class TrackingRepository:
         self.session.execute(query)
 
     # ---------------------------------------------------------------- tasks, as the workflow sees them
-    def task_refs(self, task_ids: Iterable[int] | None = None) -> list[tuple[TaskRef, str | None]]:
-        """Current tasks with their departments, and each task's plan place (辖区)."""
-        tk, p, d = t.tasks, t.plans, t.task_departments
+    def plan_keys(self, scope: Scope) -> list[str]:
+        """The keys of the plans in ``scope`` (by their places), in order."""
+        p = t.plans
+        query = select(p.c.key).order_by(p.c.key)
+        if scope.places is not None:
+            query = query.where(_in_places(p.c.jurisdiction, scope.places))
+        return [str(k) for (k,) in self.session.execute(query)]
+
+    def plan_places(self) -> list[str | None]:
+        """Every place (辖区) a current plan has."""
+        return [row[0] for row in self.session.execute(select(t.plans.c.jurisdiction).distinct())]
+
+    def task_refs(
+        self,
+        task_ids: Iterable[int] | None = None,
+        *,
+        scope: Scope | None = None,
+        flt: TaskFilter | None = None,
+        open_only: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[tuple[TaskRef, str | None]]:
+        """Current tasks with their departments and their plan's place (辖区), in plan order: those in
+        ``scope`` that pass ``flt`` (``open_only``: not completed), ``limit`` of them from ``offset``."""
+        tk, p = t.tasks, t.plans
+        where = self._task_where(task_ids, scope, flt)
+        if open_only:
+            where.append(tk.c.status != TaskStatus.COMPLETED.value)
         query = (
             select(
                 tk.c.id, p.c.key, p.c.jurisdiction, tk.c.number, tk.c.title, tk.c.text, tk.c.status, tk.c.last_deadline
             )
             .join(p, p.c.id == tk.c.plan_id)
-            .where(tk.c.removed_in.is_(None))
+            .where(*where)
             .order_by(p.c.key, tk.c.position)
         )
-        ids = list(task_ids) if task_ids is not None else None
-        if ids is not None:
-            query = query.where(tk.c.id.in_(ids))
+        if limit is not None:
+            query = query.limit(limit).offset(offset)
         rows = self.session.execute(query).all()
+        od = t.task_departments.alias("od")  # not the one the filters' EXISTS clauses name
+        deps_query = select(od.c.task_id, od.c.normalized, od.c.role).where(od.c.subtask.is_(None))
+        if limit is not None:  # a page: its own ids
+            deps_query = deps_query.where(od.c.task_id.in_([int(r.id) for r in rows]))
+        else:  # the same tasks, joined
+            deps_query = deps_query.join(tk, tk.c.id == od.c.task_id).join(p, p.c.id == tk.c.plan_id).where(*where)
         deps: dict[int, list[tuple[str, Role]]] = {}
-        dq = select(d.c.task_id, d.c.normalized, d.c.role).where(d.c.subtask.is_(None))
-        if ids is not None:
-            dq = dq.where(d.c.task_id.in_(ids))
-        for task_id, name, role in self.session.execute(dq):
+        for task_id, name, role in self.session.execute(deps_query):
             deps.setdefault(int(task_id), []).append((str(name), Role(role)))
         return [
             (
@@ -146,6 +177,116 @@ class TrackingRepository:
             )
             for r in rows
         ]
+
+    def count_tasks(self, scope: Scope | None = None, flt: TaskFilter | None = None) -> Counter[TaskStatus]:
+        """How many tasks in ``scope`` pass ``flt``, by status."""
+        tk, p = t.tasks, t.plans
+        query = (
+            select(tk.c.status, func.count())
+            .join(p, p.c.id == tk.c.plan_id)
+            .where(*self._task_where(None, scope, flt))
+            .group_by(tk.c.status)
+        )
+        return Counter({TaskStatus(status): int(n) for status, n in self.session.execute(query)})
+
+    def _task_where(
+        self, task_ids: Iterable[int] | None, scope: Scope | None, flt: TaskFilter | None
+    ) -> list[ColumnElement[bool]]:
+        tk, p, d = t.tasks, t.plans, t.task_departments
+        conds: list[ColumnElement[bool]] = [tk.c.removed_in.is_(None)]
+        if task_ids is not None:
+            conds.append(tk.c.id.in_(list(task_ids)))
+        if scope is not None and scope.places is not None:
+            conds.append(_in_places(p.c.jurisdiction, scope.places))
+        if scope is not None and scope.department is not None:
+            conds.append(
+                exists().where(d.c.task_id == tk.c.id, d.c.subtask.is_(None), d.c.normalized == scope.department)
+            )
+        if flt is not None:
+            conds += task_conditions(flt)
+        return conds
+
+    # ---------------------------------------------------------------- the dashboard's counts, in the store
+    def overdue(self, scope: Scope, as_of: dt.date, month: str | None, month_first: dt.date | None,
+                department: str | None, limit: int) -> tuple[int, int, list[tuple[str, int, str]]]:  # fmt: skip
+        """What :func:`lantian.domain.tracking.overdue.find` finds, counted by the store: (entries past
+        the task's deadline, entries whose report is missing, the first ``limit`` of each kind in
+        ``find``'s order as (kind, task id, department)); ``department`` keeps one department's."""
+        tk, p = t.tasks, t.plans
+        counts, first = [0, 0], []
+        queries = self._overdue_queries(scope, as_of, month, month_first, department)
+        for i, (kind, (query, r)) in enumerate(zip(("deadline", "report"), queries, strict=False)):
+            order = [p.c.key, tk.c.number, r.c.normalized]
+            if kind == "deadline":  # the longest overdue first
+                order.insert(0, tk.c.last_deadline)
+            # one pass: the page of the first entries, each carrying the count of all (a window)
+            rows = self.session.execute(query.add_columns(func.count().over()).order_by(*order).limit(limit)).all()
+            counts[i] = int(rows[0][2]) if rows else 0
+            first += [(kind, int(a), str(b)) for a, b, _ in rows]
+        return counts[0], counts[1], first
+
+    def _overdue_queries(self, scope: Scope, as_of: dt.date, month: str | None, month_first: dt.date | None,
+                         department: str | None) -> list[tuple[Any, Any]]:  # fmt: skip
+        """(query of (task id, department), the reporters subquery) for the tasks past their deadline,
+        then (when a month's reports are due) for the reports missing."""
+        tk, p, pr = t.tasks, t.plans, t.progress_reports
+        owners = [Role.LEAD.value, Role.RESPONSIBLE.value]
+        out = []
+        for kind in ("deadline", "report") if month is not None and month_first is not None else ("deadline",):
+            # a task's reporters: its 牵头/负责 units, or all its units when it names none (TaskRef.reporters)
+            r, r2 = t.task_departments.alias(f"r_{kind}"), t.task_departments.alias(f"owners_{kind}")
+            names_owner = exists().where(r2.c.task_id == tk.c.id, r2.c.subtask.is_(None), r2.c.role.in_(owners))
+            query = (
+                select(tk.c.id, r.c.normalized)
+                .select_from(tk.join(p, p.c.id == tk.c.plan_id).join(r, r.c.task_id == tk.c.id))
+                .where(*self._task_where(None, scope, None), tk.c.status != TaskStatus.COMPLETED.value)
+                .where(r.c.subtask.is_(None), or_(r.c.role.in_(owners), ~names_owner))
+                .group_by(tk.c.id, r.c.normalized, p.c.key, tk.c.number, tk.c.last_deadline)
+            )
+            if department is not None:  # coalesce: not by the name's index (one department is in every city's
+                query = query.where(func.coalesce(r.c.normalized, "") == department)  # tasks), but from the tasks
+            if kind == "deadline":
+                query = query.where(tk.c.last_deadline < as_of)
+            else:
+                filed = exists().where(pr.c.task_id == tk.c.id, pr.c.department == r.c.normalized, pr.c.period == month)
+                query = query.where(or_(tk.c.last_deadline.is_(None), tk.c.last_deadline >= month_first), ~filed)
+            out.append((query, r))
+        return out
+
+    def record_places(self) -> list[str]:
+        """Every place (辖区) a progress report, 督办 or ticket has."""
+        tables = (t.progress_reports, t.notices, t.tickets)
+        return sorted(
+            {str(x) for table in tables for (x,) in self.session.execute(select(table.c.jurisdiction).distinct())}
+        )
+
+    def record_counts(self, scope: Scope, late_due: dt.date) -> dict[str, Any]:
+        """Reports awaiting review, open and late (due on or before ``late_due``, unanswered) 督办,
+        and tickets by state, among the records in ``scope``."""
+        r, n, k = t.progress_reports, t.notices, t.tickets
+
+        def count(table: Any, *conds: Any) -> int:
+            query = select(func.count()).select_from(table).where(*self._record_where(table, scope), *conds)
+            return int(self.session.scalar(query) or 0)
+
+        tickets = self.session.execute(
+            select(k.c.state, func.count()).where(*self._record_where(k, scope)).group_by(k.c.state)
+        )
+        return {
+            "reviews_pending": count(r, r.c.review == ReviewState.SUBMITTED.value),
+            "notices_open": count(n, n.c.state != NoticeState.CLOSED.value),
+            "notices_late": count(n, n.c.state == NoticeState.ISSUED.value, n.c.due <= late_due),
+            "tickets": Counter({TicketState(state): int(c) for state, c in tickets}),
+        }
+
+    @staticmethod
+    def _record_where(table: Any, scope: Scope) -> list[ColumnElement[bool]]:
+        conds: list[ColumnElement[bool]] = []
+        if scope.places is not None:
+            conds.append(_in_places(table.c.jurisdiction, scope.places))
+        if scope.department is not None:
+            conds.append(table.c.department == scope.department)
+        return conds
 
     def task_id(self, plan_key: str, number: str) -> int:
         tid = self.session.scalar(
@@ -217,12 +358,13 @@ class TrackingRepository:
         files = self.evidence_for("progress", [int(x.id) for x in rows])
         return [self._progress(x, files.get(int(x.id), [])) for x in rows]
 
-    def filed(self) -> set[tuple[int, str, str]]:
+    def filed(self, period: str | None = None) -> set[tuple[int, str, str]]:
+        """(task, department, month) of every report filed (for ``period`` only, if given)."""
         r = t.progress_reports
-        return {
-            (int(a), str(b), str(c))
-            for a, b, c in self.session.execute(select(r.c.task_id, r.c.department, r.c.period))
-        }
+        query = select(r.c.task_id, r.c.department, r.c.period)
+        if period is not None:
+            query = query.where(r.c.period == period)
+        return {(int(a), str(b), str(c)) for a, b, c in self.session.execute(query)}
 
     def add_progress(self, values: dict[str, Any]) -> int:
         r = t.progress_reports
@@ -476,3 +618,9 @@ def _entry(row: Any) -> StoredEntry:
         str(row.prev_hash),
         str(row.hash),
     )
+
+
+def _in_places(column: Any, places: tuple[str | None, ...]) -> ColumnElement[bool]:
+    """``column`` is one of ``places`` (None among them: or has no place)."""
+    named = column.in_([x for x in places if x is not None])
+    return or_(named, column.is_(None)) if None in places else named

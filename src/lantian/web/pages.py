@@ -89,6 +89,15 @@ def error_page(request: Request, error: LantianError, status: int) -> HTMLRespon
     return render(request, "error.html", status, error=error, back=request.headers.get("referer") or "/")
 
 
+def page_reader(request: Request) -> Viewer:
+    """The signed-in viewer of a page that only reads (GET: no CSRF token to check). Such pages are
+    plain functions, so the server runs them in its thread pool: a slow page does not hold up others."""
+    who = viewer(request)
+    if who.user is None:
+        raise LoginRequired()
+    return who
+
+
 async def page_user(request: Request) -> Viewer:
     who = viewer(request)
     if who.user is None:
@@ -161,16 +170,16 @@ def language(code: str, request: Request) -> Response:
 
 # ---------------------------------------------------------------- dashboard
 @router.get("/dashboard")
-async def dashboard(request: Request) -> HTMLResponse:
-    who = await page_user(request)
+def dashboard(request: Request) -> HTMLResponse:
+    who = page_reader(request)
     app = lantian(request)
     return render(request, "dashboard.html", data=views.dashboard_json(app, who.actor), air=views.air_json(app))
 
 
 # ---------------------------------------------------------------- plans
 @router.get("/plans")
-async def plans(request: Request, flags: str = "open") -> HTMLResponse:
-    who = await page_user(request)
+def plans(request: Request, flags: str = "open") -> HTMLResponse:
+    who = page_reader(request)
     app = lantian(request)
     status = None if flags == "all" else FlagStatus(flags) if flags in ("open", "confirmed", "corrected") else None
     return render(
@@ -215,9 +224,9 @@ PAGE = 50
 
 
 @router.get("/tasks")
-async def tasks(request: Request, plan: str = "", department: str = "", role: str = "", status: str = "",
+def tasks(request: Request, plan: str = "", department: str = "", role: str = "", status: str = "",
                 q: str = "", deadline_before: str = "", overdue: str = "", page: int = 1) -> HTMLResponse:  # fmt: skip
-    who = await page_user(request)
+    who = page_reader(request)
     try:
         flt = TaskFilter(
             plan=plan or None,
@@ -241,13 +250,13 @@ async def tasks(request: Request, plan: str = "", department: str = "", role: st
         page=page,
         pages=max(1, -(-data["total"] // PAGE)),
         query="&".join(f"{k}={quote(v)}" for k, v in query.items()),
-        plans=views.plans_json(lantian(request), who.actor),
+        plans=lantian(request).workflow.plan_keys(who.actor),
     )
 
 
 @router.get("/tasks/{task_id}")
-async def task(task_id: Id, request: Request) -> HTMLResponse:
-    who = await page_user(request)
+def task(task_id: Id, request: Request) -> HTMLResponse:
+    who = page_reader(request)
     app = lantian(request)
     data = views.task_json(app.workflow.task(who.actor, task_id), app.workflow.today())
     mine = [d["name"] for d in data["departments"]]
@@ -294,23 +303,23 @@ async def review(report_id: Id, request: Request, decision: Annotated[str, Form(
 
 
 @router.get("/progress")
-async def progress(request: Request, review: str = "submitted") -> HTMLResponse:
-    who = await page_user(request)
+def progress(request: Request, review: str = "submitted") -> HTMLResponse:
+    who = page_reader(request)
     state = ReviewState(review) if review in {s.value for s in ReviewState} else None
     rows = lantian(request).workflow.reports(who.actor, review=state)
     return render(request, "progress.html", reports=[views.report_json(r) for r in rows], review=review)
 
 
 @router.get("/matrix")
-async def matrix(request: Request) -> HTMLResponse:
-    who = await page_user(request)
+def matrix(request: Request) -> HTMLResponse:
+    who = page_reader(request)
     return render(request, "matrix.html", rows=views.matrix_json(lantian(request), who.actor))
 
 
 # ---------------------------------------------------------------- 督办
 @router.get("/notices")
-async def notices(request: Request) -> HTMLResponse:
-    who = await page_user(request)
+def notices(request: Request) -> HTMLResponse:
+    who = page_reader(request)
     service = lantian(request).workflow
     rows = [views.notice_json(n, service.rung(n)) for n in service.notices(who.actor)]
     departments = [name for name, _ in lantian(request).plans.departments()]
@@ -350,8 +359,8 @@ async def escalate(request: Request) -> Response:
 
 
 @router.get("/notices/{notice_id}")
-async def notice(notice_id: Id, request: Request) -> HTMLResponse:
-    who = await page_user(request)
+def notice(notice_id: Id, request: Request) -> HTMLResponse:
+    who = page_reader(request)
     service = lantian(request).workflow
     n = service.notice(who.actor, notice_id)
     return render(request, "notice.html", n=views.notice_json(n, service.rung(n)))
@@ -376,8 +385,8 @@ async def close_notice(notice_id: Id, request: Request, version: Version) -> Res
 
 # ---------------------------------------------------------------- tickets
 @router.get("/tickets")
-async def tickets(request: Request, state: str = "") -> HTMLResponse:
-    who = await page_user(request)
+def tickets(request: Request, state: str = "") -> HTMLResponse:
+    who = page_reader(request)
     chosen = TicketState(state) if state in {s.value for s in TicketState} else None
     rows = [views.ticket_json(k) for k in lantian(request).workflow.tickets(who.actor, chosen)]
     return render(request, "tickets.html", tickets=rows, state=state)
@@ -403,8 +412,8 @@ async def open_ticket(
 
 
 @router.get("/tickets/{ticket_id}")
-async def ticket(ticket_id: Id, request: Request) -> HTMLResponse:
-    who = await page_user(request)
+def ticket(ticket_id: Id, request: Request) -> HTMLResponse:
+    who = page_reader(request)
     app = lantian(request)
     k = app.workflow.ticket(who.actor, ticket_id)
     departments = [name for name, _ in app.plans.departments()]
@@ -448,8 +457,8 @@ async def ticket_step(
 
 # ---------------------------------------------------------------- air quality, warnings, audit
 @router.get("/airquality")
-async def airquality(request: Request, city: str = "") -> HTMLResponse:
-    await page_user(request)
+def airquality(request: Request, city: str = "") -> HTMLResponse:
+    page_reader(request)
     air = views.air_json(lantian(request))
     cities = sorted({d["station"] for d in air["days"]})
     chosen = city if city in cities else (cities[0] if cities else "")
@@ -464,8 +473,8 @@ async def airquality(request: Request, city: str = "") -> HTMLResponse:
 
 
 @router.get("/warnings")
-async def warnings(request: Request, jurisdiction: str = "") -> HTMLResponse:
-    who = await page_user(request)
+def warnings(request: Request, jurisdiction: str = "") -> HTMLResponse:
+    who = page_reader(request)
     app = lantian(request)
     place = jurisdiction or who.actor.jurisdiction
     data = views.warnings_json(app, place) if place else None
@@ -491,8 +500,8 @@ async def record_warning(request: Request, level: Annotated[str, Form()], at: An
 
 
 @router.get("/reduction-list")
-async def reduction_list(request: Request, jurisdiction: str = "") -> HTMLResponse:
-    who = await page_user(request)
+def reduction_list(request: Request, jurisdiction: str = "") -> HTMLResponse:
+    who = page_reader(request)
     place = jurisdiction or who.actor.jurisdiction
     return render(request, "reduction.html", result=views.reduction_json(lantian(request), place, full=True))
 
@@ -533,8 +542,8 @@ async def warning_readings(request: Request, file: UploadFile, jurisdiction: Ann
 
 
 @router.get("/forecasts")
-async def forecasts(request: Request) -> HTMLResponse:
-    await page_user(request)
+def forecasts(request: Request) -> HTMLResponse:
+    page_reader(request)
     return render(request, "forecasts.html", schemes=views.schemes_json(), levels=None, verification=None)
 
 
@@ -557,8 +566,8 @@ async def _upload(file: UploadFile | None) -> views.Upload | None:
 
 
 @router.get("/audit")
-async def audit(request: Request) -> HTMLResponse:
-    who = await page_user(request)
+def audit(request: Request) -> HTMLResponse:
+    who = page_reader(request)
     views.require_role(who, UserRole.ADMIN, UserRole.LEADER)
     app = lantian(request)
     return render(request, "audit.html", entries=app.audit.entries(limit=200), verdict=app.audit.verify())

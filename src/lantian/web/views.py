@@ -189,13 +189,8 @@ def tasks_json(app: App, actor: Actor, flt: TaskFilter, limit: int, offset: int)
     today = app.workflow.today()
     if flt.department and not flt.departments:
         flt.departments = app.plans.resolve_departments(flt.department)
-    rows = app.workflow.tasks(actor, flt)
-    return {
-        "total": len(rows),
-        "limit": limit,
-        "offset": offset,
-        "tasks": [task_ref_json(r, p, today) for r, p in rows[offset : offset + limit]],
-    }
+    rows, total = app.workflow.tasks(actor, flt, limit=limit, offset=offset)
+    return {"total": total, "limit": limit, "offset": offset, "tasks": [task_ref_json(r, p, today) for r, p in rows]}
 
 
 def task_json(view: TaskView, as_of: dt.date) -> dict[str, Any]:
@@ -314,9 +309,9 @@ def dashboard_json(app: App, actor: Actor) -> dict[str, Any]:
         "as_of": x.as_of.isoformat(),
         "tasks": {"total": x.tasks, **{s.value: x.status[s] for s in TaskStatus}},
         "overdue": {
-            "deadline": sum(o.kind == "deadline" for o in x.overdue),
-            "report": sum(o.kind == "report" for o in x.overdue),
-            "items": [overdue_json(o) for o in x.overdue[:20]],
+            "deadline": x.overdue_deadline,
+            "report": x.overdue_report,
+            "items": [overdue_json(o) for o in x.overdue_first],
         },
         "reviews_pending": x.reviews_pending,
         "notices": {"open": x.notices_open, "late": x.notices_late},

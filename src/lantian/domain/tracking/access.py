@@ -16,6 +16,7 @@ build it from the area maps (``lantian aq areas import``). Places compare by
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from lantian.domain.targets.registry import place_key
 from lantian.domain.tracking.model import Actor, UserRole
@@ -86,3 +87,33 @@ def require_department(actor: Actor, place: str, department: str | None) -> None
 def require_writer(actor: Actor) -> None:
     if actor.role is UserRole.LEADER:
         raise ForbiddenError("this account is read-only (只读账号)")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an actor sees, as a query can ask for it: the places (as stored) and, for a department
+    user, its department. For tasks (:func:`task_scope`) the places are the plans' and the department
+    must be named on the task; for records (:func:`record_scope`) they are the records' own."""
+
+    places: tuple[str | None, ...] | None  # None: every place
+    department: str | None = None  # only what names or concerns this department
+
+
+def task_scope(actor: Actor, plan_places: Iterable[str | None], ancestors: Ancestors) -> Scope:
+    """The rule of :func:`sees_task`; ``plan_places`` are the places stored plans have (a handful)."""
+    if actor.role is UserRole.DEPARTMENT and actor.department is None:
+        return Scope(places=())
+    department = actor.department if actor.role is UserRole.DEPARTMENT else None
+    if is_everywhere(actor):
+        return Scope(None, department)
+    return Scope(tuple(p for p in plan_places if sees_plan(actor, p, ancestors)), department)
+
+
+def record_scope(actor: Actor, record_places: Iterable[str], ancestors: Ancestors) -> Scope:
+    """The rule of :func:`sees_record`; ``record_places`` are the places stored records have."""
+    if is_everywhere(actor):
+        return Scope(None)
+    if actor.role is UserRole.DEPARTMENT and actor.department is None:
+        return Scope(places=())
+    department = actor.department if actor.role is UserRole.DEPARTMENT else None
+    return Scope(tuple(p for p in record_places if sees_record(actor, p, department, ancestors)), department)

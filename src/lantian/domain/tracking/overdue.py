@@ -85,28 +85,39 @@ class Overdue:
         return "任务逾期" if self.kind == "deadline" else f"{self.period} 调度未报"
 
 
+def deadline_entry(task: TaskRef, department: str, as_of: dt.date) -> Overdue:
+    """任务逾期: ``department`` owes ``task``, past its last deadline on ``as_of``."""
+    assert task.last_deadline is not None
+    return Overdue("deadline", task.id, task.plan_key, task.number, task.text, department, task.last_deadline,
+                   (as_of - task.last_deadline).days)  # fmt: skip
+
+
+def report_entry(task: TaskRef, department: str, month: str, as_of: dt.date,
+                 grace_days: int = DEFAULT_GRACE_DAYS) -> Overdue:  # fmt: skip
+    """调度未报: ``department`` has not filed ``task``'s report for ``month``."""
+    due = report_due(month, grace_days)
+    return Overdue("report", task.id, task.plan_key, task.number, task.text, department, due, (as_of - due).days, month)
+
+
+def order(o: Overdue) -> tuple[int, str, str, str]:
+    """The longest overdue first, then by plan, number and department."""
+    return -o.days, o.plan_key, o.number, o.department
+
+
 def find(tasks: Iterable[TaskRef], filed: set[tuple[int, str, str]], as_of: dt.date,
          grace_days: int = DEFAULT_GRACE_DAYS) -> list[Overdue]:  # fmt: skip
     """Overdue tasks and missing reports on ``as_of``; ``filed`` holds (task id, department, month)."""
     out: list[Overdue] = []
     month = last_due_month(as_of, grace_days)
+    first = month_bounds(month)[0] if month else None
     for task in tasks:
         if task.status is TaskStatus.COMPLETED:
             continue
-        if task.is_overdue(as_of) and task.last_deadline is not None:
-            for name in task.reporters():
-                days = (as_of - task.last_deadline).days
-                out.append(Overdue("deadline", task.id, task.plan_key, task.number, task.text, name,
-                                   task.last_deadline, days))  # fmt: skip
-        if month is None:
+        if task.is_overdue(as_of):
+            out += [deadline_entry(task, name, as_of) for name in task.reporters()]
+        if month is None or first is None or (task.last_deadline is not None and task.last_deadline < first):
             continue
-        first, _ = month_bounds(month)
-        if task.last_deadline is not None and task.last_deadline < first:
-            continue
-        due = report_due(month, grace_days)
-        for name in task.reporters():
-            if (task.id, name, month) not in filed:
-                out.append(Overdue("report", task.id, task.plan_key, task.number, task.text, name, due,
-                                   (as_of - due).days, month))  # fmt: skip
-    out.sort(key=lambda o: (-o.days, o.plan_key, o.number, o.department))
+        out += [report_entry(task, name, month, as_of, grace_days) for name in task.reporters()
+                if (task.id, name, month) not in filed]  # fmt: skip
+    out.sort(key=order)
     return out
