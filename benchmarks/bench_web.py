@@ -6,12 +6,15 @@ reports, 督办 notices and tickets; per city an admin (大气办), two departme
 The server is ``lantian serve`` on the embedded default (SQLite, one process), as a user starts it.
 
 Each simulated user signs in, then loops: the task list (page 1, sometimes filtered), one of its
-tasks, the dashboard, with a think time of 0.5–1.5 s between clicks. Latencies are measured by the
-client (request sent → last byte), per page. The baselines, measured in the same run on the same
-server: ``/healthz`` under the same load, and each page requested by a single user with nobody
-else on the server. Ratios are printed against both.
+tasks, the dashboard, with a think time between clicks (``--think``, default 2–8 s: a person reading
+the page; 0.5–1.5 s is a stress test); after 5 % of the tasks they
+open, department users file a progress report (a write, which also renews every dashboard's
+figures). Latencies are measured by the client (request sent → last byte), per page. The
+baselines, measured in the same run on the same server: ``/healthz`` under the same load, and each
+page requested by a single user with nobody else on the server. Ratios are printed against both.
 
-    python benchmarks/bench_web.py                  # 100,000 tasks, 50 users, 60 s
+    python benchmarks/bench_web.py                  # 100,000 tasks, 50 users, 60 s, thinking 2–8 s
+    python benchmarks/bench_web.py --think 0.5-1.5  # the same crowd clicking every second
     python benchmarks/bench_web.py --tasks 20000 --users 10 --seconds 20
 
 The data folder is built once under ``build/bench-web/`` and reused while its task count matches.
@@ -34,13 +37,13 @@ import time
 from pathlib import Path
 
 import httpx
-
 from _common import REPO, seeds_dir
 
 CITIES = ("南京市", "无锡市", "徐州市", "常州市", "苏州市", "南通市", "连云港市", "淮安市", "盐城市", "扬州市",
           "镇江市", "泰州市", "宿迁市")  # fmt: skip
 PASSWORD = "bench-password-0"
 DEPARTMENTS = ("市生态环境局", "市交通运输局")
+WRITE_SHARE = 0.05  # a department user files a report after this share of the tasks it opens
 
 
 def build(folder: Path, tasks: int) -> list[dict[str, str]]:
@@ -142,15 +145,37 @@ def start_server(data: Path) -> tuple[subprocess.Popen[bytes], str]:
 class User:
     """One person at a browser: signs in, then list → task → dashboard with think time between."""
 
-    def __init__(self, base: str, account: dict[str, str], rng: random.Random) -> None:
+    def __init__(
+        self, base: str, account: dict[str, str], rng: random.Random, think: tuple[float, float] = (2, 8)
+    ) -> None:
+        self.think = think
         self.client = httpx.AsyncClient(base_url=base, timeout=60, follow_redirects=False)
         self.account = account
         self.rng = rng
         self.task_ids: list[int] = []
+        self.csrf = ""
+        self.filed = 0
+
+    def pause(self) -> float:
+        """A person's think time between clicks (seconds), uniform in ``think``."""
+        return self.rng.uniform(*self.think)
 
     async def sign_in(self) -> None:
         r = await self.client.post("/api/v1/session", json={"username": self.account["username"], "password": PASSWORD})
         r.raise_for_status()
+        self.csrf = r.json()["csrf_token"]
+
+    async def file_progress(self, task_id: int, out: dict[str, list[float]]) -> None:
+        """A department files a month's report (each user its own months, so no two collide)."""
+        self.filed += 1
+        period = f"{2000 + self.filed // 12}-{self.filed % 12 + 1:02d}"
+        data = {"period": period, "status": "in_progress", "narrative": "按计划推进，已完成阶段任务"}
+        start = time.perf_counter()
+        r = await self.client.post(f"/api/v1/tasks/{task_id}/progress", data=data,
+                                   headers={"X-CSRF-Token": self.csrf})  # fmt: skip
+        out.setdefault("file progress", []).append(time.perf_counter() - start)
+        if r.status_code != 200:
+            raise RuntimeError(f"filing progress as {self.account['username']}: {r.status_code} {r.text[:200]}")
 
     async def get(self, kind: str, url: str, out: dict[str, list[float]]) -> httpx.Response:
         start = time.perf_counter()
@@ -174,12 +199,16 @@ class User:
         r = await self.get("task list", self.task_list_url(), out)
         ids = [int(x) for x in _TASK_LINK.findall(r.text)]
         self.task_ids = ids or self.task_ids
-        await asyncio.sleep(self.rng.uniform(0.5, 1.5))
+        await asyncio.sleep(self.pause())
         if self.task_ids:
-            await self.get("task detail", f"/tasks/{self.rng.choice(self.task_ids)}", out)
-            await asyncio.sleep(self.rng.uniform(0.5, 1.5))
+            task_id = self.rng.choice(self.task_ids)
+            await self.get("task detail", f"/tasks/{task_id}", out)
+            await asyncio.sleep(self.pause())
+            if self.account["role"] == "department" and self.rng.random() < WRITE_SHARE:
+                await self.file_progress(task_id, out)
+                await asyncio.sleep(self.pause())
         await self.get("dashboard", "/dashboard", out)
-        await asyncio.sleep(self.rng.uniform(0.5, 1.5))
+        await asyncio.sleep(self.pause())
 
 
 _TASK_LINK = __import__("re").compile(r'href="/tasks/(\d+)"')
@@ -211,15 +240,16 @@ async def alone(base: str, account: dict[str, str], rounds: int) -> dict[str, li
     return out
 
 
-async def load(base: str, accounts: list[dict[str, str]], users: int, seconds: float) -> dict[str, list[float]]:
+async def load(base: str, accounts: list[dict[str, str]], users: int, seconds: float,
+               think: tuple[float, float]) -> dict[str, list[float]]:  # fmt: skip
     out: dict[str, list[float]] = {}
-    crowd = [User(base, accounts[i % len(accounts)], random.Random(i)) for i in range(users)]
+    crowd = [User(base, accounts[i % len(accounts)], random.Random(i), think) for i in range(users)]
     for u in crowd:
         await u.sign_in()
     until = time.perf_counter() + seconds
 
     async def run(u: User) -> None:
-        await asyncio.sleep(u.rng.uniform(0, 1.5))  # people do not all click at once
+        await asyncio.sleep(u.rng.uniform(0, think[1]))  # people do not all click at once
         while time.perf_counter() < until:
             await u.click(out)
 
@@ -240,29 +270,32 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--folder", type=Path, default=REPO / "build" / "bench-web")
+    parser.add_argument("--think", default="2-8", help="think time between clicks, seconds: LOW-HIGH (default 2-8)")
     args = parser.parse_args()
+    low, high = (float(x) for x in args.think.split("-"))
     accounts = build(args.folder, args.tasks)
     server, base = start_server(args.folder / "data")
     try:
         # warm up: the first dashboard computes the air-quality overview and fills the caches
         asyncio.run(alone(base, accounts[0], 2))
         single = asyncio.run(alone(base, accounts[0], 20))
-        loaded = asyncio.run(load(base, accounts, args.users, args.seconds))
+        loaded = asyncio.run(load(base, accounts, args.users, args.seconds, (low, high)))
     finally:
         server.terminate()
         server.wait(timeout=30)
     info = json.loads((args.folder / "bench.json").read_text(encoding="utf-8"))
-    print(f"\n{info['tasks']:,} tasks · {len(accounts)} accounts · {args.users} users for {args.seconds:.0f} s · "
-          f"SQLite, one server process")  # fmt: skip
+    print(f"\n{info['tasks']:,} tasks · {len(accounts)} accounts · {args.users} users for {args.seconds:.0f} s, "
+          f"thinking {low:g}–{high:g} s between clicks · SQLite, one server process")  # fmt: skip
     health_p95 = percentile(loaded["healthz"], 0.95)
-    print(f"{'page':<12} {'requests':>8} {'p50 ms':>8} {'p95 ms':>8} {'alone p50':>10} {'p95/alone':>10} {'p95/healthz':>12}")
-    for kind in ("task list", "task detail", "dashboard", "healthz"):
+    header = ("page", "requests", "p50 ms", "p95 ms", "alone p50", "p95/alone", "p95/healthz")
+    print("{:<13} {:>8} {:>8} {:>8} {:>10} {:>10} {:>12}".format(*header))
+    for kind in ("task list", "task detail", "dashboard", "file progress", "healthz"):
         xs, base_xs = loaded.get(kind, []), single.get(kind, [])
         if not xs:
             continue
         p50, p95 = percentile(xs, 0.5) * 1000, percentile(xs, 0.95) * 1000
         alone_p50 = statistics.median(base_xs) * 1000 if base_xs else float("nan")
-        print(f"{kind:<12} {len(xs):>8} {p50:>8.1f} {p95:>8.1f} {alone_p50:>10.1f} {p95 / alone_p50:>10.1f} "
+        print(f"{kind:<13} {len(xs):>8} {p50:>8.1f} {p95:>8.1f} {alone_p50:>10.1f} {p95 / alone_p50:>10.1f} "
               f"{p95 / (health_p95 * 1000):>12.1f}")  # fmt: skip
     done = sum(len(v) for k, v in loaded.items() if k != "healthz")
     print(f"throughput: {done / args.seconds:.1f} pages/s")

@@ -94,6 +94,7 @@ class WorkflowService:
         self._ancestors = ancestors
         self.settings = settings or WorkflowSettings()
         self.clock = clock
+        self._summaries: dict[tuple[Any, ...], Summary] = {}
 
     @property
     def ancestors(self) -> Callable[[str], list[str]]:
@@ -286,8 +287,22 @@ class WorkflowService:
 
     def summary(self, actor: Actor, first: int = 20) -> Summary:
         """What the dashboard counts, counted by the store (a city's 7,000 tasks are never read one by
-        one): the same figures as :meth:`overdue`, :meth:`reports`, :meth:`notices` and :meth:`tickets`."""
+        one): the same figures as :meth:`overdue`, :meth:`reports`, :meth:`notices` and :meth:`tickets`.
+        Kept until the day ends or the store changes (:meth:`TrackingRepository.change_marker`)."""
         day = self.today()
+        with self.store.tracking_read() as repo:  # the scopes: the area maps (places above) may change too
+            scopes = (self.scope(actor, repo), access.record_scope(actor, repo.record_places(), self.ancestors))
+            key = (actor, day, first, scopes, repo.change_marker())
+        cached = self._summaries.get(key)
+        if cached is not None:
+            return cached
+        found = self._summary(actor, day, first)
+        if len(self._summaries) >= 512:
+            self._summaries.clear()
+        self._summaries[key] = found
+        return found
+
+    def _summary(self, actor: Actor, day: dt.date, first: int) -> Summary:
         month = overdue.last_due_month(day, self.settings.grace_days)
         month_first = overdue.month_bounds(month)[0] if month else None
         department = actor.department if actor.role is UserRole.DEPARTMENT else None

@@ -552,6 +552,14 @@ class TrackingRepository:
             query = query.limit(limit)
         return [_entry(r) for r in self.session.execute(query)]
 
+    def change_marker(self) -> tuple[Any, ...]:
+        """Changes whenever anything the dashboard counts changes: every workflow change writes an
+        audit entry in its own transaction, and every plan import or revision touches ``plans``."""
+        p = t.plans
+        head = self.session.execute(select(t.audit_head.c.seq)).scalar()
+        plans = self.session.execute(select(func.count(), func.max(p.c.updated_at), func.sum(p.c.current_revision)))
+        return (head, *plans.one())
+
     def audit_head(self) -> tuple[int, str] | None:
         row = self.session.execute(select(t.audit_head.c.seq, t.audit_head.c.hash)).first()
         return (int(row.seq), str(row.hash)) if row is not None else None
