@@ -109,3 +109,11 @@ def test_api_fuzzed_against_its_own_openapi(case: Any, admin: TestClient) -> Non
     assert response.status_code < 500, (
         f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}"
     )
+
+
+def test_paging_past_any_database_integer_is_a_clear_error(client: Callable[[str | None], TestClient]) -> None:
+    c = client("admin")
+    r = c.get("/api/v1/tasks", params={"offset": 2**63})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "offset"
+    assert c.get("/tasks", params={"page": 2**63}).status_code == 422
+    assert c.get("/api/v1/tasks", params={"offset": 2**31 - 1}).json()["tasks"] == []

@@ -132,7 +132,7 @@ def tasks(
     deadline_before: dt.date | None = None,
     overdue: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> dict[str, Any]:
     as_of = lantian(request).workflow.today() if overdue else None
     flt = TaskFilter(plan=plan, department=department, role=role, status=status, text=q,

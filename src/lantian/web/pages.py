@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Path, Request, UploadFile
+from fastapi import APIRouter, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import UploadFile as StarletteUpload
@@ -224,8 +224,9 @@ PAGE = 50
 
 
 @router.get("/tasks")
-def tasks(request: Request, plan: str = "", department: str = "", role: str = "", status: str = "",
-                q: str = "", deadline_before: str = "", overdue: str = "", page: int = 1) -> HTMLResponse:  # fmt: skip
+def tasks(request: Request, plan: str = "", department: str = "", role: str = "", status: str = "", q: str = "",
+          deadline_before: str = "", overdue: str = "", page: Annotated[int, Query(ge=1, le=1_000_000)] = 1
+          ) -> HTMLResponse:  # fmt: skip
     who = page_reader(request)
     try:
         flt = TaskFilter(
