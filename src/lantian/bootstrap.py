@@ -50,13 +50,13 @@ class App:
         if settings.is_sqlite:
             settings.ensure_dirs()
         store = Store.open(settings.database_url, migrate=migrate)
+        audit = AuditTrail(store)
         airquality = AirQualityService(settings.data_dir)
         targets = TargetService(store, airquality)
-        plans = PlanService(store, load_dictionary(settings))
+        plans = PlanService(store, load_dictionary(settings), audit=audit)
         accountability = AccountabilityService(airquality, targets, plans)
         reduction = ReductionService(settings.data_dir)
-        warnings = WarningService(airquality, store, reduction)
-        audit = AuditTrail(store)
+        warnings = WarningService(airquality, store, reduction, audit)
         return cls(
             settings=settings,
             store=store,

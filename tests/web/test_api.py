@@ -117,3 +117,24 @@ def test_paging_past_any_database_integer_is_a_clear_error(client: Callable[[str
     assert r.status_code == 422 and r.json()["error"]["field"] == "offset"
     assert c.get("/tasks", params={"page": 2**63}).status_code == 422
     assert c.get("/api/v1/tasks", params={"offset": 2**31 - 1}).json()["tasks"] == []
+
+
+def test_plan_flag_and_warning_changes_are_audited_with_them(client: Callable[[str | None], TestClient]) -> None:
+    """The service writes the audit entry in the change's own transaction: a refused change leaves none."""
+    c = client("admin")
+
+    def actions() -> list[str]:
+        return [e["action"] for e in c.get("/api/v1/audit").json() if e["action"] != "user.add"]
+
+    plan = "测试市2024年大气污染防治工作计划\n一、任务\n1. 测试任务。（市生态环境局负责）".encode()
+    assert c.post("/api/v1/plans", files={"file": ("p.txt", plan, "text/plain")}).status_code == 200
+    assert c.post("/api/v1/plans", files={"file": ("p.txt", plan, "text/plain")}).status_code == 200  # unchanged
+    assert actions() == ["plan.import"]
+    flag = c.get("/api/v1/flags").json()[0]["id"]
+    assert c.post(f"/api/v1/flags/{flag}", json={"status": "corrected"}).status_code == 422  # no correct value
+    assert c.post(f"/api/v1/flags/{flag}", json={"status": "corrected", "note": "市生态环境局"}).status_code == 200
+    lift = {"level": None, "at": "2024-01-05T08:00:00", "issuer": "苏州市指挥部办公室"}
+    assert c.post("/api/v1/warnings", json=lift).status_code == 422  # nothing in force to lift
+    assert c.post("/api/v1/warnings", json={**lift, "level": "yellow"}).status_code == 200
+    assert actions() == ["warning.issue", "flag.corrected", "plan.import"]
+    assert c.get("/api/v1/audit/verify").json()["ok"]

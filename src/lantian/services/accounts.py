@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from lantian.domain.tracking.model import SYSTEM, Actor, User, UserRole
 from lantian.errors import AuthenticationError, ConflictError, InputError, NotFoundError
 from lantian.services.audit import AuditTrail
-from lantian.services.plans import Clock, utc_now
+from lantian.services.clock import Clock, utc_now
 from lantian.storage.store import Store
 
 MIN_PASSWORD = 10

@@ -9,17 +9,23 @@ sequence number and the second gets a ConflictError: nothing is lost, the user r
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from lantian.domain.tracking import audit
 from lantian.domain.tracking.model import Actor
-from lantian.services.plans import Clock, utc_now
+from lantian.services.clock import Clock, utc_now
+from lantian.storage.repositories import PlanRepository
 from lantian.storage.store import Store
 from lantian.storage.tracking import TrackingRepository
 
 _WRITE_LOCK = threading.Lock()
+Note = Callable[[str, str, "str | int", Any, Any], None]  # (action, entity, entity id, before, after)
+
+
+def _unaudited(action: str, entity: str, entity_id: str | int, before: Any, after: Any) -> None:
+    return None
 
 
 class AuditTrail:
@@ -40,8 +46,23 @@ class AuditTrail:
         repo.audit_append(entry)
         return entry
 
+    @contextmanager
+    def changing(self, actor: Actor | None) -> Iterator[tuple[PlanRepository, Note]]:
+        """A transaction on the plan records (plans, flags, warnings) and a ``note`` that audits a
+        change in it as ``actor``. None: not audited (the command line, acting for the office)."""
+        if actor is None:
+            with self.store.transaction() as repo:
+                yield repo, _unaudited
+            return
+        with _WRITE_LOCK, self.store.transaction_with_audit() as (repo, trail):
+
+            def note(action: str, entity: str, entity_id: str | int, before: Any, after: Any) -> None:
+                self.record(trail, actor, action, entity, entity_id, before, after)
+
+            yield repo, note
+
     def note(self, actor: Actor, action: str, entity: str, entity_id: str | int, before: Any, after: Any) -> None:
-        """Record a change another service made (a plan import, a review flag resolved)."""
+        """Record a change made outside the database (a reduction list kept in the data folder)."""
         with self.writing() as repo:
             self.record(repo, actor, action, entity, entity_id, before, after)
 

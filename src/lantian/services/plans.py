@@ -7,10 +7,10 @@ with the same plan key becomes a new revision with its differences recorded.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lantian.documents.read import read_document
 from lantian.domain.plans.departments import DepartmentDictionary
@@ -25,14 +25,11 @@ from lantian.domain.plans.records import (
     StoredTarget,
     TaskFilter,
 )
+from lantian.domain.tracking.model import Actor
 from lantian.errors import InputError
+from lantian.services.audit import AuditTrail
+from lantian.services.clock import Clock, utc_now
 from lantian.storage.store import Store
-
-Clock = Callable[[], dt.datetime]
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -47,6 +44,12 @@ class ImportOutcome:
     changes: PlanDiff | None = None
 
     STATUS_LABELS = {"created": "新建", "revised": "新修订", "unchanged": "无变化"}  # noqa: RUF012
+
+    def as_dict(self) -> dict[str, Any]:
+        """The outcome as the web app and the audit log show it (the differences left out)."""
+        return {"file": Path(self.file).name, "key": self.key, "status": self.status,
+                "status_label": self.STATUS_LABELS[self.status], "revision": self.revision, "tasks": self.tasks,
+                "targets": self.targets, "flags": self.flags}  # fmt: skip
 
 
 @dataclass
@@ -74,9 +77,11 @@ def default_key(meta: PlanMeta, file: str) -> str:
 
 
 class PlanService:
-    def __init__(self, store: Store, dictionary: DepartmentDictionary, *, clock: Clock = utc_now) -> None:
+    def __init__(self, store: Store, dictionary: DepartmentDictionary, *, audit: AuditTrail | None = None,
+                 clock: Clock = utc_now) -> None:  # fmt: skip
         self.store = store
         self.dictionary = dictionary
+        self.audit = audit or AuditTrail(store)
         self.clock = clock
 
     # ------------------------------------------------------------- parse and import
@@ -91,8 +96,10 @@ class PlanService:
         *,
         key: str | None = None,
         overrides: Mapping[str, object] | None = None,
+        actor: Actor | None = None,
     ) -> ImportReport:
-        """Import plans; all-or-nothing. ``key`` and ``overrides`` apply to a single file only."""
+        """Import plans; all-or-nothing. ``key`` and ``overrides`` apply to a single file only.
+        ``actor``: who imports (the web app), audited in the same transaction."""
         if not paths:
             raise InputError("no files given (未指定文件)", field="FILE")
         if (key or overrides) and len(paths) > 1:
@@ -111,7 +118,7 @@ class PlanService:
             keys[k] = (plan.sha256, file)
         report = ImportReport()
         now = self.clock()
-        with self.store.transaction() as repo:
+        with self.audit.changing(actor) as (repo, note):
             for file, plan in parsed:
                 k = key or default_key(plan.meta, file)
                 # unchanged: these bytes are already the current revision of the plan (under its key,
@@ -136,19 +143,19 @@ class PlanService:
                 changes = diff_plans(repo.load(k), plan) if repo.has_plan(k) else None
                 number = repo.add_revision(k, plan, file=file, now=now, changes=changes)
                 n_targets = len(plan.targets) + sum(len(t.all_targets()) for t in plan.tasks)
-                report.outcomes.append(
-                    ImportOutcome(
-                        file,
-                        k,
-                        "created" if changes is None else "revised",
-                        number,
-                        len(plan.tasks),
-                        n_targets,
-                        len(plan.all_flags()),
-                        changes,
-                    )
+                outcome = ImportOutcome(
+                    file,
+                    k,
+                    "created" if changes is None else "revised",
+                    number,
+                    len(plan.tasks),
+                    n_targets,
+                    len(plan.all_flags()),
+                    changes,
                 )
-        if any(o.status != "unchanged" for o in report.outcomes):
+                report.outcomes.append(outcome)
+                note("plan.import", "plan", k, None, outcome.as_dict())
+        if report.changed:
             self.store.analyze()
         return report
 
@@ -175,9 +182,22 @@ class PlanService:
                 repo.plan_id(plan)
             return repo.flags(plan=plan, status=status)
 
-    def resolve_flag(self, flag_id: int, status: FlagStatus, note: str | None = None) -> StoredFlag:
-        with self.store.transaction() as repo:
-            return repo.set_flag_status(flag_id, status, note, self.clock())
+    def resolve_flag(
+        self, flag_id: int, status: FlagStatus, note: str | None = None, actor: Actor | None = None
+    ) -> StoredFlag:
+        """Confirm a flagged extraction or mark it corrected (saying what is right)."""
+        if status is FlagStatus.CORRECTED and not (note or "").strip():
+            raise InputError("say what the right value is (更正须填写正确内容)", field="note")
+        with self.audit.changing(actor) as (repo, audit):
+            stored = repo.set_flag_status(flag_id, status, note, self.clock())
+            audit(
+                f"flag.{status.value}",
+                "flag",
+                flag_id,
+                {"status": "open"},
+                {"status": status.value, "resolution": note},
+            )
+            return stored
 
     def resolve_departments(self, name: str) -> list[str]:
         """A department as a user types it (发改委, 市发改委) → the stored names it may match."""

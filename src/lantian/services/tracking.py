@@ -36,7 +36,7 @@ from lantian.domain.tracking.overdue import Overdue, TaskRef
 from lantian.domain.tracking.workflow import DEFAULT_LADDER, Rung, TicketAction
 from lantian.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from lantian.services.audit import AuditTrail
-from lantian.services.plans import Clock, utc_now
+from lantian.services.clock import Clock, utc_now
 from lantian.storage.store import Store
 from lantian.storage.tracking import TrackingRepository
 

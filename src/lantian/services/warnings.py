@@ -5,7 +5,7 @@ against the observed city daily values. docs/warnings.md.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from lantian.documents.read import decode_text
 from lantian.documents.tables import table_rows
 from lantian.domain.targets.registry import place_key
+from lantian.domain.tracking.model import Actor
 from lantian.domain.warnings import lifecycle
 from lantian.domain.warnings.forecast import HEADER, REQUIRED, ForecastRow, parse_forecast_rows, pollutant_keys
 from lantian.domain.warnings.levels import LABELS, Scheme, Slot, highest, levels, parse_schemes
@@ -24,6 +25,7 @@ from lantian.domain.warnings.verification import Pair, Scores, by, lead_label, m
 from lantian.errors import ConflictError, InputError, NotFoundError
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Assessment
+from lantian.services.audit import AuditTrail
 from lantian.services.reduction import ReductionService
 from lantian.services.targets import city_days
 from lantian.storage.store import Store
@@ -66,6 +68,7 @@ class WarningService:
     airquality: AirQualityService
     store: Store
     reduction: ReductionService
+    audit: AuditTrail
 
     def levels(self, path: Path, scheme: str, schemes_file: Path | None = None) -> list[dict[str, Any]]:
         """The warning level of each forecast series (city × issue) and of each of its days or hours."""
@@ -131,17 +134,25 @@ class WarningService:
         return []
 
     def record(
-        self, jurisdiction: str, level: str | None, at: dt.datetime, issuer: str, note: str = ""
+        self,
+        jurisdiction: str,
+        level: str | None,
+        at: dt.datetime,
+        issuer: str,
+        note: str = "",
+        actor: Actor | None = None,
     ) -> lifecycle.Event:
-        """Issue, upgrade or downgrade (``level``) or lift (None) a place's warning at ``at``."""
+        """Issue, upgrade or downgrade (``level``) or lift (None) a place's warning at ``at``;
+        ``actor`` (the web app) is audited in the same transaction."""
         if not jurisdiction.strip():
             raise InputError("name the jurisdiction (请填写辖区)", field="jurisdiction")
         key = place_key(jurisdiction)
         try:
-            with self.store.transaction() as repo:
+            with self.audit.changing(actor) as (repo, audit):
                 events = repo.warning_events([key]).get(key, [])
                 event = lifecycle.next_event(events, jurisdiction.strip(), level, at, issuer, note)
                 repo.add_warning_event(key, len(events) + 1, event, dt.datetime.now(dt.UTC))
+                audit(f"warning.{event.action}", "warning", jurisdiction.strip(), None, asdict(event))
         except IntegrityError:
             raise ConflictError(
                 f"{jurisdiction}: another user recorded a warning event at the same time; look at the history and "

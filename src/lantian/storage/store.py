@@ -58,9 +58,16 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[PlanRepository]:
         """A read-write unit of work: commits at the end, rolls back on any exception."""
+        with self.transaction_with_audit() as (repo, _):
+            yield repo
+
+    @contextmanager
+    def transaction_with_audit(self) -> Iterator[tuple[PlanRepository, TrackingRepository]]:
+        """One read-write unit of work over the plan records and the workflow's (whose audit log
+        records a change to the plans in the same transaction)."""
         try:
             with self._sessions.begin() as session:
-                yield PlanRepository(session)
+                yield PlanRepository(session), TrackingRepository(session)
         except OperationalError as exc:
             raise ConfigError(f"database error (数据库错误): {exc.orig}", field="database_url") from None
 

@@ -19,7 +19,7 @@ from lantian.domain.tracking.model import NoticeState, ReviewState, TicketSource
 from lantian.domain.tracking.workflow import TicketAction
 from lantian.errors import AuthenticationError, InputError
 from lantian.web import views
-from lantian.web.deps import COOKIE, Viewer, check_csrf, lantian, viewer
+from lantian.web.deps import COOKIE, Viewer, check_csrf, lantian, optional_upload, upload, viewer
 
 router = APIRouter(prefix="/api/v1")
 
@@ -41,14 +41,6 @@ Files = Annotated[list[UploadFile], File(description="佐证材料 evidence file
 
 async def read_files(files: list[UploadFile]) -> list[tuple[str, bytes]]:
     return [(f.filename or "", await f.read()) for f in files if f.filename]
-
-
-async def upload(file: UploadFile) -> views.Upload:
-    return file.filename or "", await file.read()
-
-
-async def optional(file: UploadFile | None) -> views.Upload | None:
-    return await upload(file) if file is not None and file.filename else None
 
 
 Place = Annotated[str | None, Query(max_length=200, description="辖区; default the user's own")]
@@ -400,7 +392,11 @@ async def check_reduction_list(
     permits: Annotated[UploadFile | None, File(description="排污许可数据 .csv/.xlsx")] = None,
 ) -> dict[str, Any]:
     return views.check_list(
-        lantian(request), await upload(file), jurisdiction or None, await optional(registry), await optional(permits)
+        lantian(request),
+        await upload(file),
+        jurisdiction or None,
+        await optional_upload(registry),
+        await optional_upload(permits),
     )
 
 

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, UploadFile
 
 from lantian.bootstrap import App
 from lantian.domain.tracking.model import Actor, User
@@ -102,3 +102,13 @@ async def check_csrf(request: Request, who: Viewer) -> None:
 
 def error_body(error: LantianError) -> dict[str, Any]:
     return {"error": error.to_dict() | {"text": str(error)}}
+
+
+async def upload(file: UploadFile) -> tuple[str, bytes]:
+    """An uploaded file as (its name as sent, its content)."""
+    return file.filename or "", await file.read()
+
+
+async def optional_upload(file: UploadFile | None) -> tuple[str, bytes] | None:
+    """An optional upload: None when the form's field was left empty."""
+    return await upload(file) if file is not None and file.filename else None

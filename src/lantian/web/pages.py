@@ -32,7 +32,17 @@ from lantian.domain.tracking.workflow import ACTION_LABELS, DEFAULT_LADDER, Tick
 from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
 from lantian.errors import InputError, LantianError
 from lantian.web import i18n, views
-from lantian.web.deps import COOKIE, LANG_COOKIE, LoginRequired, Viewer, check_csrf, lantian, viewer
+from lantian.web.deps import (
+    COOKIE,
+    LANG_COOKIE,
+    LoginRequired,
+    Viewer,
+    check_csrf,
+    lantian,
+    optional_upload,
+    upload,
+    viewer,
+)
 
 router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -197,7 +207,7 @@ async def import_plan(request: Request, file: UploadFile) -> HTMLResponse:
     who = await page_user(request)
     views.require_admin(who)
     app = lantian(request)
-    outcome = views.import_plan(app, who.actor, (file.filename or "", await file.read()))
+    outcome = views.import_plan(app, who.actor, await upload(file))
     return render(
         request,
         "plans.html",
@@ -511,7 +521,7 @@ def reduction_list(request: Request, jurisdiction: str = "") -> HTMLResponse:
 async def keep_reduction_list(request: Request, file: UploadFile) -> HTMLResponse:
     who = await page_user(request)
     views.require_admin(who)
-    result = views.keep_list(lantian(request), who.actor, (file.filename or "", await file.read()))
+    result = views.keep_list(lantian(request), who.actor, await upload(file))
     return render(request, "reduction.html", result=result)
 
 
@@ -522,10 +532,10 @@ async def check_reduction_list(request: Request, file: UploadFile, jurisdiction:
     await page_user(request)
     result = views.check_list(
         lantian(request),
-        (file.filename or "", await file.read()),
+        await upload(file),
         jurisdiction or None,
-        await _upload(registry),
-        await _upload(permits),
+        await optional_upload(registry),
+        await optional_upload(permits),
     )
     return render(request, "reduction.html", result=result)
 
@@ -536,9 +546,7 @@ async def warning_readings(request: Request, file: UploadFile, jurisdiction: Ann
                            tolerance: Annotated[float, Form(ge=0, le=100)] = 10.0) -> HTMLResponse:  # fmt: skip
     who = await page_user(request)
     place = jurisdiction or who.actor.jurisdiction
-    result = views.readings_check(
-        lantian(request), place, (file.filename or "", await file.read()), baseline_days, tolerance / 100
-    )
+    result = views.readings_check(lantian(request), place, await upload(file), baseline_days, tolerance / 100)
     return render(request, "readings.html", result=result)
 
 
@@ -551,19 +559,15 @@ def forecasts(request: Request) -> HTMLResponse:
 @router.post("/forecasts/levels")
 async def forecast_levels(request: Request, file: UploadFile, scheme: Annotated[str, Form()] = "2018") -> HTMLResponse:
     await page_user(request)
-    levels = views.forecast_levels(lantian(request), (file.filename or "", await file.read()), scheme)
+    levels = views.forecast_levels(lantian(request), await upload(file), scheme)
     return render(request, "forecasts.html", schemes=views.schemes_json(), levels=levels, verification=None)
 
 
 @router.post("/forecasts/verification")
 async def forecast_verification(request: Request, file: UploadFile) -> HTMLResponse:
     await page_user(request)
-    verification = views.forecast_verification(lantian(request), (file.filename or "", await file.read()))
+    verification = views.forecast_verification(lantian(request), await upload(file))
     return render(request, "forecasts.html", schemes=views.schemes_json(), levels=None, verification=verification)
-
-
-async def _upload(file: UploadFile | None) -> views.Upload | None:
-    return (file.filename, await file.read()) if file is not None and file.filename else None
 
 
 @router.get("/audit")

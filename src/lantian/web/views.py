@@ -1,5 +1,6 @@
-"""What the API and the pages share: records as JSON, and the few actions that span services
-(a plan import from an upload, a warning recorded with its audit line). Pure shaping, no HTTP."""
+"""What the API and the pages share: records as JSON, and uploads handed to the services as files
+(the services audit their own changes; only keeping a reduction list, a file in the data folder, is
+noted here after it). Shaping and the web app's own rules, no HTTP."""
 
 from __future__ import annotations
 
@@ -117,24 +118,8 @@ def uploaded(filename: str, data: bytes, suffixes: tuple[str, ...], field: str =
 
 def import_plan(app: App, actor: Actor, upload: Upload) -> dict[str, Any]:
     with uploaded(*upload, PLAN_SUFFIXES) as path:
-        report = app.plans.import_files([path])
-    name = path.name
-    outcomes = []
-    for o in report.outcomes:
-        row = {
-            "file": name,
-            "key": o.key,
-            "status": o.status,
-            "status_label": o.STATUS_LABELS[o.status],
-            "revision": o.revision,
-            "tasks": o.tasks,
-            "targets": o.targets,
-            "flags": o.flags,
-        }
-        outcomes.append(row)
-        if o.status != "unchanged":
-            app.audit.note(actor, "plan.import", "plan", o.key, None, row)
-    return {"outcomes": outcomes}
+        report = app.plans.import_files([path], actor=actor)
+    return {"outcomes": [o.as_dict() for o in report.outcomes]}
 
 
 def flags_json(app: App, actor: Actor, plan: str | None, status: FlagStatus | None) -> list[dict[str, Any]]:
@@ -159,12 +144,7 @@ def flags_json(app: App, actor: Actor, plan: str | None, status: FlagStatus | No
 
 
 def resolve_flag(app: App, actor: Actor, flag_id: int, status: FlagStatus, note: str | None) -> dict[str, Any]:
-    if status is FlagStatus.CORRECTED and not (note or "").strip():
-        raise InputError("say what the right value is (更正须填写正确内容)", field="note")
-    stored = app.plans.resolve_flag(flag_id, status, note)
-    app.audit.note(
-        actor, f"flag.{status.value}", "flag", flag_id, {"status": "open"}, {"status": status.value, "resolution": note}
-    )
+    stored = app.plans.resolve_flag(flag_id, status, note, actor=actor)
     return {"id": stored.id, "status": stored.status, "resolution": stored.resolution}
 
 
@@ -340,9 +320,7 @@ def record_warning(
     place = actor.jurisdiction
     if not place:
         raise InputError("the command line records warnings for any place (命令行可登记任意辖区)", field="jurisdiction")
-    event = app.warnings.record(place, level, _beijing(at), issuer, note)
-    app.audit.note(actor, f"warning.{event.action}", "warning", place, None, event_json(event))
-    return event_json(event)
+    return event_json(app.warnings.record(place, level, _beijing(at), issuer, note, actor=actor))
 
 
 def reduction_json(app: App, place: str, full: bool = False) -> dict[str, Any]:
