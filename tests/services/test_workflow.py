@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from lantian.bootstrap import App
 from lantian.config import Settings
-from lantian.domain.plans.model import TaskStatus
+from lantian.domain.plans.model import Role, TaskStatus
 from lantian.domain.tracking.model import (
     SYSTEM,
     Actor,
@@ -333,3 +333,32 @@ def test_accounts_hash_throttle_and_sessions(app: App) -> None:
     assert any(e.action == "user.locked" for e in app.audit.entries())
     assert app.audit.verify().ok
     assert SYSTEM.role is UserRole.ADMIN
+
+
+def test_responsibility_matrix_counts_each_task_once_per_department(tmp_path: Path) -> None:
+    app = App.open(Settings.load(tmp_path / "matrix"))
+    try:
+        plan = tmp_path / "p.txt"
+        plan.write_text(
+            "测试市2024年大气污染防治工作计划\n一、任务\n"
+            "1. 任务一，2024年6月底前完成。（市生态环境局牵头，市交通运输局配合）\n"
+            "2. 任务二。（市生态环境局负责）\n"
+            "3. 任务三。（市交通运输局牵头，市生态环境局配合）\n",
+            encoding="utf-8",
+        )
+        app.plans.import_files([plan])
+        app.workflow.clock = lambda: dt.datetime(2024, 7, 2, tzinfo=dt.UTC)
+        rows = {r.department: r for r in app.workflow.matrix(SYSTEM)}
+        env, transport = rows[ENV], rows[TRANSPORT]
+        assert (env.tasks, env.roles[Role.LEAD], env.roles[Role.RESPONSIBLE], env.roles[Role.COOPERATING]) == (
+            3,
+            1,
+            1,
+            1,
+        )
+        assert (transport.tasks, transport.roles[Role.LEAD], transport.roles[Role.COOPERATING]) == (2, 1, 1)
+        assert env.overdue == transport.overdue == 1 and env.completed == 0  # task 1 was due by 30 June
+        assert [r.department for r in app.workflow.matrix(SYSTEM)] == [ENV, TRANSPORT]  # most tasks first
+        assert app.workflow.matrix(NANJING) == []
+    finally:
+        app.close()

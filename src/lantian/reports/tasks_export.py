@@ -17,14 +17,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, PlanTask, Role, Target, TaskStatus, to_jsonable
+from lantian.domain.plans.model import (
+    ROLE_LABELS,
+    ROLE_RANK,
+    STATUS_LABELS,
+    PlanTask,
+    Role,
+    Target,
+    TaskStatus,
+    to_jsonable,
+)
 from lantian.errors import InputError
 
 FORMATS = ("xlsx", "csv", "json")
 Value = str | int | float | None
 
 TASK_COLUMNS = ["序号", "重点工作任务", "具体内容", "牵头单位", "配合单位", "责任单位", "完成时限", "目标值"]
-_ROLE_RANK = {Role.LEAD: 0, Role.RESPONSIBLE: 1, Role.COOPERATING: 2}  # 牵头 > 负责 > 配合
 _COMPARATORS = {">=": "≥", "<=": "≤", "=": "=", "~": "约"}
 
 
@@ -189,7 +197,7 @@ def responsibility_matrix(tasks: Sequence[PlanTask]) -> TableData:
     for i, pt in enumerate(tasks):
         for d in pt.task.all_departments():
             roles = cells.setdefault(d.normalized, {})
-            if i not in roles or _ROLE_RANK[d.role] < _ROLE_RANK[roles[i]]:
+            if i not in roles or ROLE_RANK[d.role] < ROLE_RANK[roles[i]]:
                 roles[i] = d.role
     order = sorted(cells, key=lambda name: (-len(cells[name]), name))
     columns = ["部门", *(_task_label(pt, several) for pt in tasks), "牵头数", "配合数", "负责数"]

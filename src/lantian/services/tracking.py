@@ -13,12 +13,12 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lantian.domain.plans.codec import task_from_dict
-from lantian.domain.plans.model import Task, TaskStatus, to_jsonable
+from lantian.domain.plans.model import ROLE_RANK, Role, Task, TaskStatus, to_jsonable
 from lantian.domain.plans.records import PlanSummary, TaskFilter
 from lantian.domain.tracking import access, evidence, overdue, workflow
 from lantian.domain.tracking.model import (
@@ -76,6 +76,20 @@ class Summary:
     tickets: Counter[TicketState]
 
 
+@dataclass
+class MatrixRow:
+    """One department's line of the responsibility matrix (责任矩阵)."""
+
+    department: str
+    roles: Counter[Role] = field(default_factory=Counter)  # tasks by its role on them
+    completed: int = 0
+    overdue: int = 0
+
+    @property
+    def tasks(self) -> int:
+        return sum(self.roles.values())
+
+
 def _clean(text: str | None, field: str, *, required: bool = True, limit: int = 20000) -> str:
     value = (text or "").strip()
     if required and not value:
@@ -122,6 +136,23 @@ class WorkflowService:
             with self.store.tracking_read() as r:
                 return self.visible_tasks(actor, r)
         return repo.task_refs(scope=self.scope(actor, repo))
+
+    def matrix(self, actor: Actor) -> list[MatrixRow]:
+        """责任矩阵: per department, the tasks ``actor`` sees that name it, by its role on each (one role
+        per task, 牵头 > 负责 > 配合, as ``tasks matrix``), and how many are completed and overdue."""
+        today = self.today()
+        rows: dict[str, MatrixRow] = {}
+        for ref, _ in self.visible_tasks(actor):
+            roles: dict[str, Role] = {}
+            for name, role in ref.departments:
+                if name not in roles or ROLE_RANK[role] < ROLE_RANK[roles[name]]:
+                    roles[name] = role
+            for name, role in roles.items():
+                row = rows.setdefault(name, MatrixRow(name))
+                row.roles[role] += 1
+                row.completed += ref.status is TaskStatus.COMPLETED
+                row.overdue += ref.is_overdue(today)
+        return sorted(rows.values(), key=lambda r: (-r.tasks, r.department))
 
     def plan_keys(self, actor: Actor) -> list[str]:
         """The keys of the plans ``actor`` sees (the task list's choice of plan)."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path, PurePath
@@ -16,7 +15,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from lantian.bootstrap import App
-from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, TaskStatus, to_jsonable
+from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, TaskStatus, to_jsonable
 from lantian.domain.plans.records import FLAG_LABELS, FlagStatus, TaskFilter
 from lantian.domain.tracking.model import (
     NOTICE_LABELS,
@@ -238,23 +237,12 @@ def overdue_json(o: Overdue) -> dict[str, Any]:
 
 
 def matrix_json(app: App, actor: Actor) -> list[dict[str, Any]]:
-    """责任矩阵: per department, how many visible tasks it leads, cooperates on, is responsible for,
-    how many are completed and how many overdue."""
-    today = app.workflow.today()
-    rows: dict[str, Counter[str]] = {}
-    for ref, _ in app.workflow.visible_tasks(actor):
-        late = ref.is_overdue(today)
-        for name in {n for n, _ in ref.departments}:
-            c = rows.setdefault(name, Counter())
-            c["tasks"] += 1
-            c["completed"] += ref.status is TaskStatus.COMPLETED
-            c["overdue"] += late
-        for name, role in set(ref.departments):
-            rows[name][role.value] += 1
+    """责任矩阵 (:meth:`WorkflowService.matrix`)."""
     return [
-        {"department": n, **{k: c[k] for k in ("tasks", "lead", "cooperating", "responsible", "completed", "overdue")}}
-        for n, c in sorted(rows.items(), key=lambda x: (-x[1]["tasks"], x[0]))
-    ]
+        {"department": r.department, "tasks": r.tasks, **{role.value: r.roles[role] for role in Role},
+         "completed": r.completed, "overdue": r.overdue}
+        for r in app.workflow.matrix(actor)
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------- 督办 and tickets

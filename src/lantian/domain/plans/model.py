@@ -19,6 +19,7 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {Role.LEAD: "牵头", Role.COOPERATING: "配合", Role.RESPONSIBLE: "负责"}
+ROLE_RANK = {Role.LEAD: 0, Role.RESPONSIBLE: 1, Role.COOPERATING: 2}  # a unit named twice on a task: 牵头 > 负责 > 配合
 
 
 class TaskStatus(StrEnum):
