@@ -13,6 +13,7 @@ from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, pr
 from lantian.domain.warnings.levels import LABELS
 from lantian.domain.warnings.reduction import POLLUTANT_LABELS, POLLUTANTS, CheckResult
 from lantian.errors import InputError
+from lantian.services.clock import beijing_now
 from lantian.services.warnings_json import (
     check_report,
     event_json,
@@ -91,8 +92,7 @@ def verify_cmd(
 
 def parse_at(value: str | None) -> dt.datetime:
     if value is None:
-        beijing = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8)))
-        return beijing.replace(tzinfo=None, second=0, microsecond=0)
+        return beijing_now().replace(second=0)
     try:
         return dt.datetime.fromisoformat(value.strip().replace("/", "-"))
     except ValueError:

@@ -36,7 +36,7 @@ from lantian.domain.tracking.overdue import Overdue, TaskRef
 from lantian.domain.tracking.workflow import DEFAULT_LADDER, Rung, TicketAction
 from lantian.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from lantian.services.audit import AuditTrail
-from lantian.services.clock import Clock, utc_now
+from lantian.services.clock import Clock, beijing, utc_now
 from lantian.storage.store import Store
 from lantian.storage.tracking import TrackingRepository
 
@@ -124,7 +124,7 @@ class WorkflowService:
         return lookup
 
     def today(self) -> dt.date:
-        return (self.clock() + dt.timedelta(hours=8)).date()  # Beijing date
+        return beijing(self.clock()).date()
 
     # ---------------------------------------------------------------- tasks
     def scope(self, actor: Actor, repo: TrackingRepository) -> access.Scope:

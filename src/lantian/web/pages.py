@@ -31,6 +31,7 @@ from lantian.domain.tracking.model import (
 from lantian.domain.tracking.workflow import ACTION_LABELS, DEFAULT_LADDER, TicketAction
 from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
 from lantian.errors import InputError, LantianError
+from lantian.services.clock import beijing as to_beijing
 from lantian.web import i18n, views
 from lantian.web.deps import (
     COOKIE,
@@ -75,7 +76,7 @@ def beijing(value: str | None) -> str:
     moment = dt.datetime.fromisoformat(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return (moment.astimezone(dt.UTC) + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    return to_beijing(moment).strftime("%Y-%m-%d %H:%M")
 
 
 templates.env.filters["bj"] = beijing

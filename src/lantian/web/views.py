@@ -34,6 +34,7 @@ from lantian.domain.tracking.overdue import Overdue, TaskRef
 from lantian.domain.tracking.workflow import ACTION_LABELS, TicketAction, next_actions
 from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
 from lantian.errors import ForbiddenError, InputError, LantianError, NotFoundError
+from lantian.services.clock import beijing, beijing_now
 from lantian.services.tracking import TaskView
 from lantian.services.warnings import load_schemes
 from lantian.services.warnings_json import (
@@ -292,7 +293,7 @@ def dashboard_json(app: App, actor: Actor) -> dict[str, Any]:
 def warnings_json(app: App, place: str, at: dt.datetime | None = None) -> dict[str, Any]:
     """A place's warnings: what is in force at ``at`` (Beijing time; default now), its events and spans."""
     events, spans, parents = app.warnings.history(place)
-    state = app.warnings.in_force(place, _beijing(at) if at else _beijing_now())
+    state = app.warnings.in_force(place, beijing(at) if at else beijing_now())
     return {
         "jurisdiction": place,
         "parents": parents,
@@ -308,7 +309,7 @@ def record_warning(
     place = actor.jurisdiction
     if not place:
         raise InputError("the command line records warnings for any place (命令行可登记任意辖区)", field="jurisdiction")
-    return event_json(app.warnings.record(place, level, _beijing(at), issuer, note, actor=actor))
+    return event_json(app.warnings.record(place, level, beijing(at), issuer, note, actor=actor))
 
 
 def reduction_json(app: App, place: str, full: bool = False) -> dict[str, Any]:
@@ -386,19 +387,10 @@ def list_template(app: App) -> bytes:
         return path.read_bytes()
 
 
-def _beijing(at: dt.datetime) -> dt.datetime:
-    """A time as naive Beijing time, the way warnings are announced and stored."""
-    return at.astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None) if at.tzinfo else at
-
-
-def _beijing_now() -> dt.datetime:
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).replace(tzinfo=None)
-
-
 def public_json(app: App) -> dict[str, Any]:
     """信息公开: what anyone may see: city air quality, the month's ranking, warnings in force."""
     air = app.overview.air()
-    now = _beijing_now()
+    now = beijing_now()
     warnings = []
     for place in app.warnings.places():
         state = app.warnings.in_force(place, now)
