@@ -3,7 +3,8 @@
 The 大气办 signs in, imports seed plan 001 and confirms a flagged field; 市生态环境局 files progress
 with evidence; the 大气办 returns it; a 督办 is issued and answered and closed; a ticket goes from
 发现 to 销号; the dashboard shows it; a forecast's warning level is read, the reduction list kept, a
-warning issued and its measures shown in force. Screenshots are kept in ``build/screenshots/`` (CI artifacts).
+warning issued and its measures shown in force; the air-quality page's charts drawn. Screenshots are
+kept in ``build/screenshots/`` (CI artifacts).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import uvicorn
 
 from lantian.bootstrap import App
 from lantian.config import Settings
+from lantian.domain.targets.registry import TargetEntry
 from lantian.domain.tracking.model import UserRole
 from lantian.web.app import create_app
 from tests.web.conftest import ENV, PASSWORD, PDF
@@ -59,6 +61,13 @@ def server(tmp_path: Path) -> Iterator[tuple[str, App]]:
     srv.should_exit = True
     thread.join(timeout=10)
     app.close()
+
+
+def all_drawn(page: object) -> None:
+    """Every chart on the page drawn (its JSON read and ECharts run), none left blank."""
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "[...document.querySelectorAll('[data-chart]')].every((el) => el.dataset.drawn === '1')", timeout=10_000
+    )
 
 
 def test_a_month_of_work_in_the_browser(server: tuple[str, App], seeds_dir: Path, tmp_path: Path) -> None:
@@ -212,6 +221,20 @@ def test_a_month_of_work_in_the_browser(server: tuple[str, App], seeds_dir: Path
         page.goto(f"{base}/audit")
         assert "审计链完整" in page.locator("#audit-verdict").inner_text()
 
+        # the air: a month of station data and a target; the city and station calendars, the trend and
+        # the value to date against the target are all drawn (ECharts served from the package)
+        aq = seeds_dir.parent / "data" / "aq"
+        app.airquality.import_station_lists(sorted((aq / "station_lists").glob("站点列表-20*.csv")))
+        app.airquality.import_files(sorted((aq / "cnemc_sites_2019_jiangsu").glob("china_sites_201901*.csv")))
+        app.targets.set(TargetEntry("苏州市", "pm25", 2019, "<=", 35, "µg/m³"))
+        page.goto(f"{base}/airquality?city=苏州")
+        assert page.locator("[data-chart]").count() == 4  # city calendar and trend, the PM2.5 curve, a station
+        all_drawn(page)
+        assert "≤ 35 µg/m³" in page.locator("#targets").inner_text()
+        shot("07-air-quality")
+        page.goto(f"{base}/dashboard")
+        all_drawn(page)
+
         # English, and the public page without signing in
         page.goto(f"{base}/lang/en")
         page.goto(f"{base}/dashboard")
@@ -219,7 +242,8 @@ def test_a_month_of_work_in_the_browser(server: tuple[str, App], seeds_dir: Path
         sign_out()
         page.goto(f"{base}/public")
         assert page.locator("h1").inner_text() == "Air quality: public disclosure"
-        shot("07-public")
+        all_drawn(page)
+        shot("08-public")
         assert not failed, f"requests failed (an asset missing?): {failed}"
         browser.close()
     assert app.audit.verify().ok

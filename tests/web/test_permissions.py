@@ -90,6 +90,8 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ),
         ("GET", "/api/v1/dashboard"): (ALL, {}),
         ("GET", "/api/v1/airquality"): (ALL, {}),
+        ("GET", "/api/v1/airquality/stations"): (ALL, {"params": {"city": "苏州"}}),
+        ("GET", "/api/v1/targets/trend"): (ALL, {}),
         ("GET", "/api/v1/warnings"): (ALL, {}),
         ("POST", "/api/v1/warnings"): (
             ADMIN,

@@ -196,6 +196,16 @@ class Assessment:
     def daily(self, level: str, start: dt.date | None, end: dt.date | None, o: Options) -> list[dict[str, Any]]:
         return records(self.con.execute(self.daily_table(level, start, end, o).order_by(["station", "day"])))
 
+    def stations_daily(
+        self, codes: Sequence[str], start: dt.date | None, end: dt.date | None, o: Options
+    ) -> list[dict[str, Any]]:
+        """Daily values and daily AQI of a few stations (their hours read alone): the rows
+        :meth:`daily` gives them at the station level."""
+        hourly = self._range(self.source, start, end)
+        daily = station_daily(hourly.filter(hourly.station.isin(sorted(codes))), rounding=o.rounding)
+        table = daily_aqi(daily, standard=self._standard(start, end, o), rounding=o.rounding)
+        return records(self.con.execute(table.order_by(["station", "day"])))
+
     def period(self, level: str, period: Period, o: Options, *, with_last_year: bool = True) -> list[dict[str, Any]]:
         """Period statistics per station or area, judged: validity, attainment, index, ranks."""
         rows = self._period_rows(level, period, o)

@@ -1,7 +1,8 @@
-"""What the dashboard and the public page show of the air (空气质量概览): city daily AQI for the last
-year of data (calendar heat map and trend), the newest month's city ranking, and the warnings in
-force. Computed with the assessment engine and kept until the hourly store changes (an import adds
-or rewrites Parquet files), so a page view does not recompute a year of station data.
+"""What the dashboard, the air-quality page and the public page show of the air (空气质量概览): city
+daily AQI for the last year of data (calendar heat map and trend), a city's stations' daily AQI, the
+newest month's city ranking, and a place's targets with their value-to-date curves. Computed with
+the assessment engine and kept until the hourly store changes (an import adds or rewrites Parquet
+files), so a page view does not recompute a year of station data.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class OverviewService:
         self._lock = threading.Lock()
         self._key: tuple[Any, ...] | None = None
         self._air: dict[str, Any] | None = None
-        self._targets: dict[tuple[str, tuple[Any, ...]], list[dict[str, Any]]] = {}
+        self._targets: dict[tuple[str, int | None, tuple[Any, ...]], dict[str, Any]] = {}
+        self._stations: dict[str, tuple[tuple[Any, ...] | None, dict[str, Any]]] = {}
 
     def _signature(self) -> tuple[Any, ...]:
         files = self.airquality.store.files("sites")
@@ -55,21 +57,49 @@ class OverviewService:
                 self._air, self._key = self._compute(), key
             return self._air
 
-    def targets(self, jurisdiction: str, runs: int = 200) -> list[dict[str, Any]]:
-        """The place's targets for the year of the newest data, with the value to date (目标进度)."""
+    def trend(self, jurisdiction: str, year: int | None = None, runs: int = 200) -> dict[str, Any]:
+        """The place's targets with their value-to-date curves (:meth:`TargetService.trend`), kept for
+        ten minutes or until the hourly store changes (targets and published values may change)."""
+        key = (jurisdiction, year, (*self._current_key(), int(time.time() // 600)))
+        with self._lock:
+            if key in self._targets:
+                return self._targets[key]
+        trend = self.target_service.trend(jurisdiction, year, runs=runs)
+        plain = {k: _plain(v) for k, v in trend.items() if k != "rows"}
+        plain["rows"] = [{k: _plain(v) for k, v in r.items()} for r in trend["rows"]]
+        with self._lock:
+            self._targets = {k: v for k, v in self._targets.items() if k[2] == key[2]}  # this window's only
+            self._targets[key] = plain
+        return plain
+
+    def stations(self, city: str) -> dict[str, Any]:
+        """{"city", "stations": [{"code", "name", "control"}], "days"}: the city's stations (the list in
+        force on the last day) and their daily AQI over the window of :meth:`air`."""
         air = self.air()
-        if not air["span"]:
-            return []
-        key = (jurisdiction, (*(self._key or ()), int(time.time() // 600)))  # targets may change: 10 minutes
-        if key not in self._targets:
-            self._targets = {k: v for k, v in self._targets.items() if k[1] == key[1]}  # keep this window's only
-            as_of = dt.date.fromisoformat(air["span"][1])
-            try:
-                rows = self.target_service.status(jurisdiction, as_of, runs=runs)
-            except NotFoundError:
-                rows = []
-            self._targets[key] = [{k: _plain(v) for k, v in r.items()} for r in rows]
-        return self._targets[key]
+        with self._lock:
+            if city in self._stations and self._stations[city][0] == self._key:
+                return self._stations[city][1]
+            key = self._key
+        out: dict[str, Any] = {"city": city, "stations": [], "days": []}
+        if air["span"]:
+            first, last = (dt.date.fromisoformat(d) for d in air["span"])
+            listed = self.airquality.registry().in_force(last)
+            chosen = sorted(
+                (s for s in (listed.stations.values() if listed else ()) if s.city == city), key=lambda s: s.code
+            )
+            out["stations"] = [{"code": s.code, "name": s.name, "control": s.control} for s in chosen]
+            if chosen:
+                start = max(first, last - dt.timedelta(days=365))
+                rows = self.airquality.assessment().stations_daily([s.code for s in chosen], start, last, Options())
+                out["days"] = [{k: _plain(r.get(k)) for k in DAY_COLUMNS} for r in rows]
+        with self._lock:
+            self._stations = {k: v for k, v in self._stations.items() if v[0] == key}
+            self._stations[city] = (key, out)
+        return out
+
+    def _current_key(self) -> tuple[Any, ...]:
+        with self._lock:
+            return self._signature()
 
     def _compute(self) -> dict[str, Any]:
         try:

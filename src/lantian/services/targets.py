@@ -21,7 +21,7 @@ from lantian.domain.targets.backtest import BACKTEST_INDICATORS, Backtest, run_b
 from lantian.domain.targets.progress import good_day_progress, heavy_day_progress, mean_progress
 from lantian.domain.targets.projection import DayValues, level_factors, simulate
 from lantian.domain.targets.registry import COMPARATORS, INDICATORS, IndicatorSpec, TargetEntry, effective, place_key
-from lantian.domain.targets.yearend import COMPLETE_YEAR, DRIVERS, present, statistic_of
+from lantian.domain.targets.yearend import COMPLETE_YEAR, DRIVERS, present, running, statistic_of
 from lantian.errors import InputError, NotFoundError
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Assessment, Options
@@ -98,6 +98,28 @@ class TargetService:
         context = _Context(self.airquality, jurisdiction, as_of, adjust=adjust)
         return [context.row(e, runs) for e in entries]
 
+    # ------------------------------------------------------------------ trend
+    def trend(self, jurisdiction: str, year: int | None = None, *, runs: int = RUNS) -> dict[str, Any]:
+        """目标进度曲线: the place's targets of ``year`` as of its newest daily value in that year, each
+        measured one with ``series``, the value to date after each day (the year-end rule over the days so
+        far) to draw against the target. Without ``year``: the newest year with both targets and data."""
+        entries = self.targets(jurisdiction)
+        years = sorted({e.year for e in entries})
+        context = _Context(self.airquality, jurisdiction, dt.date.today(), adjust=True)
+        data_years = sorted({d["day"].year for d in context.days})
+        if year is None:
+            both = [y for y in years if y in data_years]
+            year = both[-1] if both else (years[-1] if years else (data_years[-1] if data_years else None))
+        if year is None:
+            return {"jurisdiction": jurisdiction, "area": context.area, "year": None, "as_of": None, "years": [],
+                    "rows": []}  # fmt: skip
+        in_year = [d["day"] for d in context.days if d["day"].year == year]
+        as_of = in_year[-1] if in_year else dt.date(year, 1, 1)
+        context.at(as_of)
+        rows = [context.row(e, runs, series=True) for e in entries if e.year == year]
+        return {"jurisdiction": jurisdiction, "area": context.area, "year": year,
+                "as_of": as_of if in_year else None, "years": years, "rows": rows}  # fmt: skip
+
 
 def _from_plan(stored: Any) -> TargetEntry | None:
     g = stored.target
@@ -120,10 +142,8 @@ class _Context:
     def __init__(
         self, airquality: AirQualityService, jurisdiction: str, as_of: dt.date, *, adjust: bool = True
     ) -> None:
-        self.as_of = as_of
         self.adjust = adjust
-        self.year_start = dt.date(as_of.year, 1, 1)
-        self.year_end = dt.date(as_of.year, 12, 31)
+        self.at(as_of)
         self.area: str | None = None
         self.days: list[dict[str, Any]] = []
         try:
@@ -135,12 +155,20 @@ class _Context:
             ((self.area, by_day),) = places.items()
             self.days = [v for _, v in sorted(by_day.items())]
 
-    def row(self, e: TargetEntry, runs: int) -> dict[str, Any]:
+    def at(self, as_of: dt.date) -> None:
+        """Judge the targets of ``as_of``'s year as of that day."""
+        self.as_of = as_of
+        self.year_start = dt.date(as_of.year, 1, 1)
+        self.year_end = dt.date(as_of.year, 12, 31)
+
+    def row(self, e: TargetEntry, runs: int, *, series: bool = False) -> dict[str, Any]:
         spec = INDICATORS.get(e.indicator)
         out: dict[str, Any] = {
             "jurisdiction": e.jurisdiction, "indicator": e.indicator, "label": spec.label if spec else e.indicator,
+            "label_en": spec.label_en if spec else e.indicator,
             "year": e.year, "comparator": e.comparator, "target": e.value, "stretch": e.stretch_value,
-            "unit": e.unit, "baseline_year": e.baseline_year, "source": e.source, "area": self.area,
+            "unit": e.unit, "value_unit": spec.unit if spec else e.unit,  # the unit of the values and target_value
+            "baseline_year": e.baseline_year, "source": e.source, "area": self.area,
             "as_of": self.as_of, "value_to_date": None, "days_counted": 0,
             "days_remaining": (self.year_end - self.as_of).days if self.as_of < self.year_end else 0,
             "on_track": None, "probability": None, "probability_basis": None, "note": None,
@@ -168,6 +196,9 @@ class _Context:
         if from_published:
             out["note"] = f"{from_published} of the days are published city values (其中{from_published}天为发布值)"
         out["value_to_date"] = _num(value)
+        if series:  # the value to date after each day of the year so far, by the same rule
+            curve = running(observed, statistic_of(spec.kind, spec.key))
+            out["series"] = [[d["day"].isoformat(), _num(v)] for d, v in zip(observed, curve, strict=True)]
         remaining = out["days_remaining"]
         better: Callable[[Any], bool] = (
             (lambda v: v >= target) if e.comparator in (">=", "increase_by") else (lambda v: v <= target)

@@ -339,6 +339,23 @@ def airquality(request: Request, who: Who) -> dict[str, Any]:
     return views.air_json(lantian(request))
 
 
+@router.get("/airquality/stations", tags=["airquality"], summary="站点日数据 a city's stations and their daily AQI")
+def airquality_stations(
+    request: Request, who: Who, city: Annotated[str, Query(min_length=1, max_length=100, description="城市 city")]
+) -> dict[str, Any]:
+    return lantian(request).overview.stations(city)
+
+
+@router.get("/targets/trend", tags=["airquality"], summary="目标进度曲线 targets with their value-to-date curves")
+def targets_trend(
+    request: Request,
+    who: Who,
+    jurisdiction: Place = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="年度; default the newest with data")] = None,
+) -> dict[str, Any]:
+    return lantian(request).overview.trend(place_of(who, jurisdiction), year)
+
+
 @router.get("/warnings", tags=["warnings"], summary="预警 a place's warnings: in force and history")
 def warnings(
     request: Request,

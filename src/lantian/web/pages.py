@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, TaskStatus
@@ -31,6 +32,7 @@ from lantian.domain.tracking.model import (
 from lantian.domain.tracking.workflow import ACTION_LABELS, DEFAULT_LADDER, TicketAction
 from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
 from lantian.errors import InputError, LantianError
+from lantian.reports.bulletin import remaining_text, target_text
 from lantian.services.clock import beijing as to_beijing
 from lantian.web import i18n, views
 from lantian.web.deps import (
@@ -80,6 +82,18 @@ def beijing(value: str | None) -> str:
 
 
 templates.env.filters["bj"] = beijing
+templates.env.filters["target_text"] = target_text
+templates.env.filters["remaining_text"] = remaining_text
+
+
+def script_json(value: Any) -> Markup:
+    """``value`` as JSON to embed in ``<script type="application/json">``: not HTML-escaped (the
+    browser reads a script's text as it is), with ``<``, ``>``, ``&`` and ``'`` written as JSON
+    escapes so that no text in the data can close the script element."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("'", "\\u0027")):
+        text = text.replace(char, escaped)
+    return Markup(text)  # escaped for the script context above
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -91,7 +105,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         _=tr.gettext,
         lang=who.lang,
         path=request.url.path,
-        as_json=lambda v: json.dumps(v, ensure_ascii=False, default=str),
+        as_json=script_json,
     )
     return templates.TemplateResponse(request, name, context, status_code=status)
 
@@ -469,11 +483,20 @@ async def ticket_step(
 
 # ---------------------------------------------------------------- air quality, warnings, audit
 @router.get("/airquality")
-def airquality(request: Request, city: str = "") -> HTMLResponse:
+def airquality(
+    request: Request,
+    city: str = "",
+    station: str = "",
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> HTMLResponse:
     page_reader(request)
-    air = views.air_json(lantian(request))
+    app = lantian(request)
+    air = views.air_json(app)
     cities = sorted({d["station"] for d in air["days"]})
     chosen = city if city in cities else (cities[0] if cities else "")
+    stations = app.overview.stations(chosen) if chosen else {"stations": [], "days": []}
+    codes = [s["code"] for s in stations["stations"]]
+    at = station if station in codes else (codes[0] if codes else "")
     return render(
         request,
         "airquality.html",
@@ -481,6 +504,10 @@ def airquality(request: Request, city: str = "") -> HTMLResponse:
         cities=cities,
         city=chosen,
         days=[d for d in air["days"] if d["station"] == chosen],
+        stations=stations["stations"],
+        station=at,
+        station_days=[d for d in stations["days"] if d["station"] == at],
+        trend=app.overview.trend(chosen, year) if chosen else None,
     )
 
 

@@ -274,6 +274,7 @@ def air_json(app: App) -> dict[str, Any]:
 
 def dashboard_json(app: App, actor: Actor) -> dict[str, Any]:
     x = app.workflow.summary(actor)
+    trend = app.overview.trend(actor.jurisdiction) if actor.jurisdiction else None
     return {
         "as_of": x.as_of.isoformat(),
         "tasks": {"total": x.tasks, **{s.value: x.status[s] for s in TaskStatus}},
@@ -285,7 +286,9 @@ def dashboard_json(app: App, actor: Actor) -> dict[str, Any]:
         "reviews_pending": x.reviews_pending,
         "notices": {"open": x.notices_open, "late": x.notices_late},
         "tickets": {s.value: x.tickets[s] for s in TICKET_LABELS},
-        "targets": app.overview.targets(actor.jurisdiction) if actor.jurisdiction else [],
+        # the targets of the newest year with targets and data (the curves are on the air-quality page)
+        "targets_year": trend["year"] if trend else None,
+        "targets": [{k: v for k, v in r.items() if k != "series"} for r in trend["rows"]] if trend else [],
     }
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from lantian.domain.targets.progress import good_day_progress, heavy_day_progress, mean_progress
+from lantian.domain.targets.yearend import running, statistic_of
 
 
 def test_the_remaining_days_control_value() -> None:
@@ -51,3 +52,16 @@ def test_heavy_days_allowed() -> None:
     assert heavy_day_progress(Decimal("1.0"), 5, 200, 165).affordable_remaining == -2
     # a target of 0: none allowed at all
     assert heavy_day_progress(0, 0, 0, 365).affordable_remaining == 0
+
+
+def test_the_value_to_date_after_each_day() -> None:
+    # the year-end rule over the days so far: the mean of the valid daily values, rounded half to
+    # even as reported (30, 41 → 35.5 → 36; 30, 41, 38 → 36.33 → 36; + 53 → 40.5 → 40); a missing
+    # day leaves the value as it was
+    days = [{"pm25": 30, "aqi": 42}, {"pm25": 41, "aqi": 120}, {"pm25": None, "aqi": None},
+            {"pm25": 38, "aqi": 80}, {"pm25": 53, "aqi": 210}]  # fmt: skip
+    assert running(days, statistic_of("mean", "pm25")) == [30, 36, 36, 36, 40]
+    # 优良天数比率 of the valid days: 1/1, 1/2, 1/2, 2/3, 2/4
+    good = running(days, statistic_of("good_ratio", "aqi"))
+    assert good == [Decimal("100.0"), Decimal("50.0"), Decimal("50.0"), Decimal("66.7"), Decimal("50.0")]
+    assert running([], statistic_of("mean", "pm25")) == []

@@ -81,3 +81,9 @@ _STATISTICS: dict[str, Statistic] = {
     "o3_p90": _p90,
     "composite_index": _composite,
 }
+
+
+def running(days: Sequence[DayValues], statistic: Statistic) -> list[Decimal | None]:
+    """The value to date after each day (累计至当日): ``statistic`` over the first k days, for every
+    k — the curve a target is watched against through the year (``days`` in date order)."""
+    return [statistic(days[: k + 1]) for k in range(len(days))]

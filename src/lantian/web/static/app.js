@@ -16,6 +16,32 @@
     return source ? JSON.parse(source.textContent) : [];
   }
 
+  const round1 = (x) => Math.round(x * 10) / 10;
+
+  // 累计值 against the target: the value to date after each day, over the whole year
+  function targetChart(el, t) {
+    if (!t.series || !t.series.length) return null;
+    const year = t.series[0][0].slice(0, 4);
+    const line = t.target === null ? [] : [{ yAxis: t.target, name: "目标" }];
+    return {
+      title: { text: t.label, left: 0, textStyle: { fontSize: 14 } },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "time", min: `${year}-01-01`, max: `${year}-12-31` },
+      yAxis: {
+        type: "value", name: t.unit || "",  // the target line stays in view
+        min: (v) => Math.floor(t.target === null ? v.min : Math.min(v.min, t.target) * 0.95),
+        max: (v) => Math.min(t.unit === "%" ? 100 : Infinity,
+          Math.ceil(t.target === null ? v.max : Math.max(v.max, t.target) * 1.05)),
+      },
+      series: [{
+        name: t.label, type: "line", showSymbol: false, data: t.series,
+        markLine: { symbol: "none", lineStyle: { color: "#c0392b", type: "dashed" },
+          label: { formatter: `目标 ${t.comparator === ">=" || t.comparator === "increase_by" ? "≥" : "≤"} ${round1(t.target)}` },
+          data: line },
+      }],
+    };
+  }
+
   function byCity(rows) {
     const out = new Map();
     for (const r of rows) {
@@ -26,6 +52,7 @@
   }
 
   const charts = {
+    target: targetChart,
     trend(el, rows) {
       const series = [...byCity(rows)].map(([name, points]) => ({ name, type: "line", showSymbol: false, data: points }));
       return {
@@ -51,7 +78,7 @@
       return {
         tooltip: { formatter: (p) => `${p.value[0]} AQI ${p.value[1]}` },
         visualMap: { type: "piecewise", pieces: PIECES, orient: "horizontal", left: "center", top: 0 },
-        calendar: { range: [first, last], top: 60, left: 40, right: 20, cellSize: ["auto", 16], dayLabel: { firstDay: 1 } },
+        calendar: { range: [first, last], top: 60, left: 56, right: 20, cellSize: ["auto", 16], dayLabel: { firstDay: 1 } },
         series: [{ type: "heatmap", coordinateSystem: "calendar", data: rows.filter((r) => r.aqi !== null).map((r) => [r.day, r.aqi]) }],
       };
     },

@@ -1,0 +1,113 @@
+"""The air-quality page and its API: the city's stations' daily AQI (station calendar) and the targets'
+value-to-date curves against the target, on real data (苏州, January 2019, CNEMC station hours)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from lantian.bootstrap import App
+from lantian.domain.aq.periods import parse_period
+from lantian.domain.standards.rounding import round_half_even
+from lantian.domain.targets.registry import TargetEntry
+from lantian.services.assessment import Options
+from lantian.web.pages import script_json
+
+
+@pytest.fixture
+def suzhou_january(lantian: App, seeds_dir: Path) -> App:
+    aq = seeds_dir.parent / "data" / "aq"
+    lantian.airquality.import_station_lists(sorted((aq / "station_lists").glob("站点列表-20*.csv")))
+    lantian.airquality.import_files(sorted((aq / "cnemc_sites_2019_jiangsu").glob("china_sites_201901*.csv")))
+    lantian.targets.set(TargetEntry("苏州市", "pm25", 2019, "<=", 35, "µg/m³"))
+    lantian.targets.set(TargetEntry("苏州市", "good_day_ratio", 2019, ">=", 80, "%"))
+    return lantian
+
+
+def test_targets_are_drawn_against_the_value_to_date(
+    client: Callable[[str | None], TestClient], suzhou_january: App
+) -> None:
+    c = client("leader")
+    r = c.get("/api/v1/targets/trend")  # the user's own place, the newest year with targets and data
+    assert r.status_code == 200, r.text
+    trend = r.json()
+    place = (trend["jurisdiction"], trend["area"], trend["year"], trend["as_of"])
+    assert place == ("苏州市", "苏州", 2019, "2019-01-31")
+    rows = {row["indicator"]: row for row in trend["rows"]}
+    assert set(rows) == {"pm25", "good_day_ratio"}
+    city = [d for d in suzhou_january.airquality.assessment().daily("city", None, None, Options())
+            if d["station"] == "苏州"]  # fmt: skip
+    assert len(city) == 31
+    pm25 = rows["pm25"]
+    assert [day for day, _ in pm25["series"]] == [d["day"].isoformat() for d in city]
+    # each point is the mean of the daily values so far, rounded half to even as reported
+    for k in (0, 1, 9, 30):
+        values = [int(d["pm25"]) for d in city[: k + 1]]
+        assert pm25["series"][k][1] == float(round_half_even(Fraction(sum(values), len(values)), 0))
+    # the last point is the value to date, and the engine's statistic for the month
+    (month,) = [m for m in suzhou_january.airquality.assessment().period("city", parse_period("2019-01"), Options())
+                if m["station"] == "苏州"]  # fmt: skip
+    assert pm25["series"][-1][1] == pm25["value_to_date"] == float(month["pm25"])
+    assert pm25["target_value"] == 35 and pm25["on_track"] is (Decimal(str(pm25["value_to_date"])) <= 35)
+    good = rows["good_day_ratio"]
+    assert good["series"][-1][1] == good["value_to_date"] == float(month["good_ratio"])
+    assert good["value_unit"] == "%"
+    # a year without data: the targets, no curve, and why
+    assert c.get("/api/v1/targets/trend", params={"year": 2020}).json()["rows"] == []
+    r = c.get("/api/v1/targets/trend", params={"jurisdiction": "南京市"})
+    assert r.status_code == 200 and r.json()["rows"] == []
+    assert c.get("/api/v1/targets/trend", params={"year": 1999}).status_code == 422
+
+
+def test_a_citys_stations_and_their_daily_aqi(client: Callable[[str | None], TestClient], suzhou_january: App) -> None:
+    c = client("dept")
+    r = c.get("/api/v1/airquality/stations", params={"city": "苏州"})
+    assert r.status_code == 200, r.text
+    data = r.json()
+    codes = [s["code"] for s in data["stations"]]
+    assert codes == [f"116{i}A" for i in range(8)]  # the 2019 list: 上方山 … 相城区
+    assert next(s for s in data["stations"] if s["code"] == "1160A")["name"].startswith("上方山")
+    engine = {(d["station"], d["day"].isoformat()): d["aqi"]
+              for d in suzhou_january.airquality.assessment().daily("station", None, None, Options())
+              if d["station"] in codes}  # fmt: skip
+    assert len(data["days"]) == len(engine) > 31
+    assert all(engine[(d["station"], d["day"])] == d["aqi"] for d in data["days"])
+    assert c.get("/api/v1/airquality/stations", params={"city": "火星"}).json() == {
+        "city": "火星", "stations": [], "days": []
+    }  # fmt: skip
+    assert c.get("/api/v1/airquality/stations").status_code == 422
+
+
+def test_the_air_quality_page_embeds_what_its_charts_draw(
+    client: Callable[[str | None], TestClient], suzhou_january: App
+) -> None:
+    c = client("admin")
+    page = c.get("/airquality", params={"city": "苏州", "station": "1161A"})
+    assert page.status_code == 200
+    html = page.text
+    assert "站点日历热力图" in html and 'value="1161A" selected' in html and "目标进度" in html
+    assert "≤ 35 µg/m³" in html and "≥ 80 %" in html  # the targets as offices write them
+    scripts = dict(re.findall(r'<script type="application/json" id="([^"]+)">(.*?)</script>', html, re.S))
+    station_days = json.loads(scripts["station-days"])
+    assert {d["station"] for d in station_days} == {"1161A"} and len(station_days) == 31
+    curves = [json.loads(scripts[k]) for k in scripts if k.startswith("target-")]
+    assert sorted(t["label"] for t in curves) == ["PM2.5浓度", "优良天数比率"]
+    assert all(len(t["series"]) == 31 for t in curves)
+    assert c.get("/airquality", params={"city": "苏州", "year": 2020}).status_code == 200
+    # the dashboard's targets table names the year and links to the curves
+    dashboard = c.get("/dashboard").text
+    assert "/airquality?city=%E8%8B%8F%E5%B7%9E&amp;year=2019#targets" in dashboard
+    assert "≤ 35 µg/m³" in dashboard and "还需优良" in dashboard
+
+
+def test_script_json_cannot_close_its_script_element() -> None:
+    text = str(script_json([{"title": "</script><img src=x onerror=alert(1)> & 'q'"}]))
+    assert "<" not in text and ">" not in text and "&" not in text and "'" not in text
+    assert json.loads(text) == [{"title": "</script><img src=x onerror=alert(1)> & 'q'"}]
