@@ -105,14 +105,13 @@ class TargetService:
         far) to draw against the target. Without ``year``: the newest year with both targets and data."""
         entries = self.targets(jurisdiction)
         years = sorted({e.year for e in entries})
+        if not entries:  # nothing to draw: the place's daily values are not read
+            return {"jurisdiction": jurisdiction, "area": None, "year": year, "as_of": None, "years": [], "rows": []}
         context = _Context(self.airquality, jurisdiction, dt.date.today(), adjust=True)
-        data_years = sorted({d["day"].year for d in context.days})
         if year is None:
+            data_years = {d["day"].year for d in context.days}
             both = [y for y in years if y in data_years]
-            year = both[-1] if both else (years[-1] if years else (data_years[-1] if data_years else None))
-        if year is None:
-            return {"jurisdiction": jurisdiction, "area": context.area, "year": None, "as_of": None, "years": [],
-                    "rows": []}  # fmt: skip
+            year = both[-1] if both else years[-1]
         in_year = [d["day"] for d in context.days if d["day"].year == year]
         as_of = in_year[-1] if in_year else dt.date(year, 1, 1)
         context.at(as_of)
