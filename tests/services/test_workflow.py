@@ -208,6 +208,25 @@ def test_dashboard_counts_in_the_store_match_the_records(app: App) -> None:
     assert app.workflow.summary(ADMIN).reviews_pending == before.reviews_pending + 1
 
 
+def test_a_dashboard_is_recounted_only_when_a_place_it_counts_changes(app: App) -> None:
+    suzhou, nanjing = app.workflow.summary(ADMIN), app.workflow.summary(NANJING)
+    # a ticket in 南京: 南京's figures are recounted, 苏州's kept as they were
+    app.workflow.open_ticket(NANJING, source=TicketSource.COMPLAINT, title="t", description="d")
+    assert app.workflow.summary(ADMIN) is suzhou
+    nanjing_now = app.workflow.summary(NANJING)
+    assert nanjing_now.tickets[TicketState.FOUND] == nanjing.tickets[TicketState.FOUND] + 1
+    # a report filed in 苏州: 苏州's admin and department see it at once, 南京's figures are kept
+    dept = app.workflow.summary(DEPT)
+    app.workflow.submit_progress(DEPT, env_task(app), period="2024-04", status=TaskStatus.IN_PROGRESS, narrative="x")
+    assert app.workflow.summary(ADMIN).reviews_pending == suzhou.reviews_pending + 1
+    assert app.workflow.summary(DEPT).overdue_report == dept.overdue_report - 1
+    assert app.workflow.summary(NANJING) is nanjing_now
+    # the office acting for every place (SYSTEM) is recounted on any change
+    everywhere = app.workflow.summary(SYSTEM)
+    app.workflow.open_ticket(NANJING, source=TicketSource.COMPLAINT, title="u", description="d")
+    assert app.workflow.summary(SYSTEM).tickets[TicketState.FOUND] == everywhere.tickets[TicketState.FOUND] + 1
+
+
 def test_notice_is_issued_escalated_answered_and_closed(app: App) -> None:
     task = env_task(app)
     notice = app.workflow.issue_notice(

@@ -9,7 +9,7 @@ sequence number and the second gets a ConflictError: nothing is lost, the user r
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -39,11 +39,14 @@ class AuditTrail:
             yield repo
 
     def record(self, repo: TrackingRepository, actor: Actor, action: str, entity: str, entity_id: str | int,
-               before: Any, after: Any) -> audit.StoredEntry:  # fmt: skip
+               before: Any, after: Any, *, places: Iterable[str | None] = ()) -> audit.StoredEntry:  # fmt: skip
+        """Append the entry; ``places``: the places (辖区) whose tasks or records the change touched,
+        whose dashboards must recount (TrackingRepository.change_marker)."""
         entry = audit.seal(
             repo.audit_last(), self.clock(), actor.username, action, entity, str(entity_id), before, after
         )
         repo.audit_append(entry)
+        repo.touch(places, entry.seq)
         return entry
 
     @contextmanager

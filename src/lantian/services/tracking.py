@@ -254,7 +254,8 @@ class WorkflowService:
                 report_id, before = existing.id, _report_dict(existing)
             self._store_files(repo, actor, "progress", report_id, None, checked, files)
             report = repo.progress(report_id)
-            self.audit.record(repo, actor, "progress.submit", "progress", report_id, before, _report_dict(report))
+            self.audit.record(repo, actor, "progress.submit", "progress", report_id, before, _report_dict(report),
+                              places=(where, place))  # fmt: skip
             return report
 
     def review_progress(self, actor: Actor, report_id: int, *, accept: bool, reason: str | None,
@@ -282,6 +283,7 @@ class WorkflowService:
                 report_id,
                 _report_dict(report),
                 _report_dict(after),
+                places=(report.jurisdiction, *(place for _, place in repo.task_refs([report.task_id]))),
             )
             return after
 
@@ -319,11 +321,13 @@ class WorkflowService:
     def summary(self, actor: Actor, first: int = 20) -> Summary:
         """What the dashboard counts, counted by the store (a city's 7,000 tasks are never read one by
         one): the same figures as :meth:`overdue`, :meth:`reports`, :meth:`notices` and :meth:`tickets`.
-        Kept until the day ends or the store changes (:meth:`TrackingRepository.change_marker`)."""
+        Kept until the day ends, the plans change or a change touches one of the places counted (every
+        change audited here names the places it touched: :meth:`TrackingRepository.change_marker`)."""
         day = self.today()
         with self.store.tracking_read() as repo:  # the scopes: the area maps (places above) may change too
-            scopes = (self.scope(actor, repo), access.record_scope(actor, repo.record_places(), self.ancestors))
-            key = (actor, day, first, scopes, repo.change_marker())
+            tasks, records = self.scope(actor, repo), access.record_scope(actor, repo.record_places(), self.ancestors)
+            places = None if tasks.places is None or records.places is None else {*tasks.places, *records.places}
+            key = (actor, day, first, (tasks, records), repo.change_marker(places))
         cached = self._summaries.get(key)
         if cached is not None:
             return cached
@@ -392,7 +396,9 @@ class WorkflowService:
                 }
             )
             notice = repo.notice(notice_id)
-            self.audit.record(repo, actor, "notice.issue", "notice", notice_id, None, _notice_dict(notice))
+            self.audit.record(
+                repo, actor, "notice.issue", "notice", notice_id, None, _notice_dict(notice), places=[place]
+            )
             return notice
 
     def answer_notice(self, actor: Actor, notice_id: int, *, answer: str, version: int,
@@ -415,8 +421,9 @@ class WorkflowService:
             self._store_files(repo, actor, "notice", notice_id, None, checked, files)
             after = repo.notice(notice_id)
             self.audit.record(
-                repo, actor, "notice.answer", "notice", notice_id, _notice_dict(notice), _notice_dict(after)
-            )
+                repo, actor, "notice.answer", "notice", notice_id, _notice_dict(notice), _notice_dict(after),
+                places=[notice.jurisdiction],
+            )  # fmt: skip
             return after
 
     def close_notice(self, actor: Actor, notice_id: int, *, version: int) -> Notice:
@@ -426,8 +433,9 @@ class WorkflowService:
             repo.change_notice(notice_id, version, state=workflow.close_notice(notice.state).value)
             after = repo.notice(notice_id)
             self.audit.record(
-                repo, actor, "notice.close", "notice", notice_id, _notice_dict(notice), _notice_dict(after)
-            )
+                repo, actor, "notice.close", "notice", notice_id, _notice_dict(notice), _notice_dict(after),
+                places=[notice.jurisdiction],
+            )  # fmt: skip
             return after
 
     def rung(self, notice: Notice, as_of: dt.date | None = None) -> int:
@@ -456,6 +464,7 @@ class WorkflowService:
                         notice.id,
                         {"escalation": notice.escalation},
                         {"escalation": rung, "rung": name},
+                        places=[notice.jurisdiction],
                     )
                     moved.append(after)
         return moved
@@ -508,7 +517,8 @@ class WorkflowService:
             )
             self._store_files(repo, actor, "ticket", ticket_id, seq, checked, files)
             ticket = repo.ticket(ticket_id)
-            self.audit.record(repo, actor, "ticket.create", "ticket", ticket_id, None, _ticket_dict(ticket))
+            created, places = _ticket_dict(ticket), [ticket.jurisdiction]
+            self.audit.record(repo, actor, "ticket.create", "ticket", ticket_id, None, created, places=places)
             return ticket
 
     def ticket_step(self, actor: Actor, ticket_id: int, action: TicketAction, *, version: int, note: str = "",
@@ -546,8 +556,9 @@ class WorkflowService:
             self._store_files(repo, actor, "ticket", ticket_id, seq, checked, files)
             after = repo.ticket(ticket_id)
             self.audit.record(
-                repo, actor, f"ticket.{action.value}", "ticket", ticket_id, _ticket_dict(ticket), _ticket_dict(after)
-            )
+                repo, actor, f"ticket.{action.value}", "ticket", ticket_id, _ticket_dict(ticket), _ticket_dict(after),
+                places=[ticket.jurisdiction],
+            )  # fmt: skip
             return after
 
     def tickets(self, actor: Actor, state: TicketState | None = None) -> list[Ticket]:

@@ -33,6 +33,7 @@ from lantian.domain.plans.records import (
     TaskFilter,
 )
 from lantian.domain.targets.registry import TargetEntry
+from lantian.domain.tracking.overdue import reporting_units
 from lantian.domain.warnings.lifecycle import Event
 from lantian.errors import NotFoundError
 from lantian.storage import tables as t
@@ -213,17 +214,22 @@ class PlanRepository:
             tid = task_ids[task.number]
             parts: list[tuple[str | None, Any]] = [(None, task), *((s.number, s) for s in task.subtasks)]
             for sub, item in parts:
-                deps.extend(
-                    {
-                        "task_id": tid,
-                        "subtask": sub,
-                        "name": d.name,
-                        "normalized": d.normalized,
-                        "role": d.role.value,
-                        "implicit": d.implicit,
-                    }
-                    for d in item.departments
-                )
+                # the task's reporting units, each marked on its first row (none on a sub-task's rows)
+                units = [(d.normalized, d.role) for d in item.departments]
+                unmarked = set(reporting_units(units)) if sub is None else set()
+                for d in item.departments:
+                    deps.append(
+                        {
+                            "task_id": tid,
+                            "subtask": sub,
+                            "name": d.name,
+                            "normalized": d.normalized,
+                            "role": d.role.value,
+                            "implicit": d.implicit,
+                            "reporter": d.normalized in unmarked,
+                        }
+                    )
+                    unmarked.discard(d.normalized)
                 dls.extend(
                     {
                         "task_id": tid,

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 NAMING = {
@@ -98,6 +99,8 @@ task_departments = Table(
     Column("normalized", String(200), nullable=False, index=True),
     Column("role", String(20), nullable=False),
     Column("implicit", Boolean, nullable=False),
+    # reports on the task each month (调度报送单位, overdue.reporting_units): one row per such unit
+    Column("reporter", Boolean, nullable=False, server_default=false()),
 )
 
 task_deadlines = Table(
@@ -320,6 +323,13 @@ audit_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
+)
+
+place_changes = Table(
+    "place_changes",  # per place (辖区), the newest audit entry that changed its tasks or records: a
+    metadata,  # dashboard's figures are kept until a place they count changes (not on every change)
+    Column("place", String(200), primary_key=True),
+    Column("seq", Integer, nullable=False),
 )
 
 Index("ix_evidence_owner", evidence.c.owner, evidence.c.owner_id)

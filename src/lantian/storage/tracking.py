@@ -230,18 +230,15 @@ class TrackingRepository:
         """(query of (task id, department), the reporters subquery) for the tasks past their deadline,
         then (when a month's reports are due) for the reports missing."""
         tk, p, pr = t.tasks, t.plans, t.progress_reports
-        owners = [Role.LEAD.value, Role.RESPONSIBLE.value]
         out = []
         for kind in ("deadline", "report") if month is not None and month_first is not None else ("deadline",):
-            # a task's reporters: its 牵头/负责 units, or all its units when it names none (TaskRef.reporters)
-            r, r2 = t.task_departments.alias(f"r_{kind}"), t.task_departments.alias(f"owners_{kind}")
-            names_owner = exists().where(r2.c.task_id == tk.c.id, r2.c.subtask.is_(None), r2.c.role.in_(owners))
+            # a task's reporters (TaskRef.reporters), marked once each when the plan was stored
+            r = t.task_departments.alias(f"r_{kind}")
             query = (
                 select(tk.c.id, r.c.normalized)
                 .select_from(tk.join(p, p.c.id == tk.c.plan_id).join(r, r.c.task_id == tk.c.id))
                 .where(*self._task_where(None, scope, None), tk.c.status != TaskStatus.COMPLETED.value)
-                .where(r.c.subtask.is_(None), or_(r.c.role.in_(owners), ~names_owner))
-                .group_by(tk.c.id, r.c.normalized, p.c.key, tk.c.number, tk.c.last_deadline)
+                .where(r.c.reporter.is_(True))
             )
             if department is not None:  # coalesce: not by the name's index (one department is in every city's
                 query = query.where(func.coalesce(r.c.normalized, "") == department)  # tasks), but from the tasks
@@ -552,13 +549,26 @@ class TrackingRepository:
             query = query.limit(limit)
         return [_entry(r) for r in self.session.execute(query)]
 
-    def change_marker(self) -> tuple[Any, ...]:
-        """Changes whenever anything the dashboard counts changes: every workflow change writes an
-        audit entry in its own transaction, and every plan import or revision touches ``plans``."""
-        p = t.plans
-        head = self.session.execute(select(t.audit_head.c.seq)).scalar()
+    def change_marker(self, places: Iterable[str | None] | None = None) -> tuple[Any, ...]:
+        """Changes whenever anything the dashboard counts in ``places`` changes (None: anywhere): every
+        workflow change marks the places it touched (:meth:`touch`) with its audit entry, in its own
+        transaction, and every plan import or revision touches ``plans``."""
+        p, c = t.plans, t.place_changes
+        if places is None:
+            changed = self.session.execute(select(t.audit_head.c.seq)).scalar()
+        else:
+            names = sorted({x for x in places if x is not None})
+            changed = self.session.execute(select(func.max(c.c.seq)).where(c.c.place.in_(names))).scalar()
         plans = self.session.execute(select(func.count(), func.max(p.c.updated_at), func.sum(p.c.current_revision)))
-        return (head, *plans.one())
+        return (changed, *plans.one())
+
+    def touch(self, places: Iterable[str | None], seq: int) -> None:
+        """Mark ``places`` as changed by audit entry ``seq`` (see :meth:`change_marker`)."""
+        c = t.place_changes
+        for place in sorted({x for x in places if x is not None}):
+            moved = self.session.execute(update(c).where(c.c.place == place).values(seq=seq))
+            if moved.rowcount == 0:  # type: ignore[attr-defined]
+                self.session.execute(insert(c).values(place=place, seq=seq))
 
     def audit_head(self) -> tuple[int, str] | None:
         row = self.session.execute(select(t.audit_head.c.seq, t.audit_head.c.hash)).first()

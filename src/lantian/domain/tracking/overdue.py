@@ -46,6 +46,15 @@ def last_due_month(as_of: dt.date, grace_days: int = DEFAULT_GRACE_DAYS) -> str 
     return before if report_due(before, grace_days) < as_of else None
 
 
+def reporting_units(departments: Iterable[tuple[str, Role]]) -> list[str]:
+    """The units that report on a task each month (调度报送单位): its 牵头 and 负责 units, or every unit
+    when it names neither — once each, in order. The store keeps the answer beside each task's units
+    (``task_departments.reporter``) so the dashboard counts missing reports without redoing it."""
+    named = list(departments)
+    owners = [name for name, role in named if role in (Role.LEAD, Role.RESPONSIBLE)]
+    return list(dict.fromkeys(owners or [name for name, _ in named]))
+
+
 @dataclass(frozen=True)
 class TaskRef:
     """What overdue detection needs of a task."""
@@ -63,9 +72,7 @@ class TaskRef:
         return self.last_deadline is not None and self.last_deadline < as_of and self.status is not TaskStatus.COMPLETED
 
     def reporters(self) -> list[str]:
-        owners = [name for name, role in self.departments if role in (Role.LEAD, Role.RESPONSIBLE)]
-        names = owners or [name for name, _ in self.departments]
-        return list(dict.fromkeys(names))
+        return reporting_units(self.departments)
 
 
 @dataclass(frozen=True)
