@@ -108,6 +108,12 @@ class AuthenticationError(LantianError):
     exit_code = 7
 
 
+class ThrottledError(AuthenticationError):
+    """Too many failed sign-ins from one address (HTTP 429)."""
+
+    code = "throttled"
+
+
 class ForbiddenError(LantianError):
     code = "forbidden"
     exit_code = 7

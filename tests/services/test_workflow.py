@@ -24,7 +24,14 @@ from lantian.domain.tracking.model import (
     UserRole,
 )
 from lantian.domain.tracking.workflow import TicketAction
-from lantian.errors import AuthenticationError, ConflictError, ForbiddenError, InputError, WorkflowError
+from lantian.errors import (
+    AuthenticationError,
+    ConflictError,
+    ForbiddenError,
+    InputError,
+    ThrottledError,
+    WorkflowError,
+)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ENV = "市生态环境局"
@@ -352,6 +359,25 @@ def test_accounts_hash_throttle_and_sessions(app: App) -> None:
     assert any(e.action == "user.locked" for e in app.audit.entries())
     assert app.audit.verify().ok
     assert SYSTEM.role is UserRole.ADMIN
+
+
+def test_sign_ins_are_throttled_per_address(app: App) -> None:
+    for name in ("a1", "a2"):
+        app.accounts.add(name, "correct horse battery", UserRole.LEADER, "苏州市")
+    # 20 failures from one address, spread over user names (none of them reaches its own lock of 5)
+    for i in range(20):
+        with pytest.raises(AuthenticationError, match="用户名或密码错误"):
+            app.accounts.login(("a1", "a2", "nobody", "x9", "y7")[i % 5], "wrong password!", "10.0.0.7")
+        app.workflow.clock.now += dt.timedelta(seconds=30)  # type: ignore[attr-defined]
+    # the address is refused, even with a right password (the oldest failure, 10 minutes ago, lapses in 5);
+    # another address is not
+    with pytest.raises(ThrottledError, match="该地址登录失败次数过多，请5分钟后再试") as refused:
+        app.accounts.login("a1", "correct horse battery", "10.0.0.7")
+    assert refused.value.field == "address"
+    assert app.accounts.login("a2", "correct horse battery", "10.0.0.8").user.username == "a2"
+    # once the oldest failure is 15 minutes old, the address may try again
+    app.workflow.clock.now += dt.timedelta(minutes=5, seconds=1)  # type: ignore[attr-defined]
+    assert app.accounts.login("a1", "correct horse battery", "10.0.0.7").user.username == "a1"
 
 
 def test_responsibility_matrix_counts_each_task_once_per_department(tmp_path: Path) -> None:

@@ -36,6 +36,19 @@ def test_security_headers_and_cookie_flags(client: Callable[[str | None], TestCl
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
 
 
+def test_one_address_guessing_across_accounts_is_refused(client: Callable[[str | None], TestClient]) -> None:
+    c = client(None)  # every request from the test client's one address
+    for i in range(20):
+        name = ("admin", "dept", "other", "leader", "nobody")[i % 5]  # four tries each: no account locks
+        r = c.post("/api/v1/session", json={"username": name, "password": "not-the-password"})
+        assert r.status_code == 401
+    r = c.post("/api/v1/session", json={"username": "admin", "password": "a-long-test-password"})
+    assert r.status_code == 429 and r.json()["error"]["code"] == "throttled"
+    assert "该地址登录失败次数过多" in r.json()["error"]["message"]
+    page = c.post("/login", data={"username": "admin", "password": "a-long-test-password"})
+    assert page.status_code == 429 and "该地址登录失败次数过多" in page.text
+
+
 def test_csrf_is_required_on_unsafe_requests(client: Callable[[str | None], TestClient]) -> None:
     c = client("admin")
     token = c.headers.pop("X-CSRF-Token")

@@ -3,6 +3,9 @@
 - Passwords are hashed with argon2id (argon2-cffi's defaults); only hashes are stored.
 - After ``max_failures`` consecutive wrong passwords an account is locked for ``lock_minutes``
   (登录限制); the message never says whether the user name exists.
+- After ``max_address_failures`` failed sign-ins from one client address within ``lock_minutes``
+  (whatever the user names tried), that address is refused until the oldest of them is that old:
+  guessing across many accounts is slowed too. Counted in this process's memory.
 - A session is a random token in an HttpOnly cookie; the database keeps only its SHA-256, with a
   CSRF token and an expiry. Signing out or changing the password ends the sessions.
 """
@@ -13,13 +16,15 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import threading
+from collections import deque
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from lantian.domain.tracking.model import SYSTEM, Actor, User, UserRole
-from lantian.errors import AuthenticationError, ConflictError, InputError, NotFoundError
+from lantian.errors import AuthenticationError, ConflictError, InputError, NotFoundError, ThrottledError
 from lantian.services.audit import AuditTrail
 from lantian.services.clock import Clock, utc_now
 from lantian.storage.store import Store
@@ -31,9 +36,10 @@ WRONG = "wrong user name or password (用户名或密码错误)"
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    max_failures: int = 5
+    max_failures: int = 5  # wrong passwords in a row that lock an account
     lock_minutes: int = 15
     session_hours: int = 12
+    max_address_failures: int = 20  # failed sign-ins from one address within lock_minutes (an office's NAT)
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,32 @@ class AccountService:
         self.clock = clock
         self.hasher = PasswordHasher()
         self._dummy = self.hasher.hash("lantian-timing-equaliser")
+        self._address_failures: dict[str, deque[dt.datetime]] = {}
+        self._address_lock = threading.Lock()
+
+    def _address_check(self, address: str | None, now: dt.datetime) -> None:
+        """Refuse an address with too many recent failures (see the module's notes)."""
+        if not address:
+            return
+        window = dt.timedelta(minutes=self.policy.lock_minutes)
+        with self._address_lock:
+            recent = self._address_failures.get(address)
+            while recent and recent[0] <= now - window:
+                recent.popleft()
+            if recent is not None and not recent:
+                del self._address_failures[address]
+            elif recent is not None and len(recent) >= self.policy.max_address_failures:
+                wait = max(1, -(-int((recent[0] + window - now).total_seconds()) // 60))
+                raise ThrottledError(
+                    f"too many failed sign-ins from this address; try again in {wait} minutes"
+                    f" (该地址登录失败次数过多，请{wait}分钟后再试)",
+                    field="address",
+                )
+
+    def _address_failed(self, address: str | None, now: dt.datetime) -> None:
+        if address:
+            with self._address_lock:
+                self._address_failures.setdefault(address, deque()).append(now)
 
     # ---------------------------------------------------------------- users
     def add(self, username: str, password: str, role: UserRole, jurisdiction: str, *,
@@ -124,12 +156,15 @@ class AccountService:
             )
 
     # ---------------------------------------------------------------- sessions
-    def login(self, username: str, password: str) -> Session:
+    def login(self, username: str, password: str, address: str | None = None) -> Session:
+        """A session for ``username``; ``address``: the client's, for the per-address throttle."""
         now = self.clock()
+        self._address_check(address, now)
         with self.audit.writing() as repo:
             row = repo.user_row(username.strip())
             if row is None or not row.active:
                 _verify(self.hasher, self._dummy, password)  # same work as a real check
+                self._address_failed(address, now)
                 raise AuthenticationError(WRONG, field="password")
             locked = row.locked_until
             if locked is not None and (locked if locked.tzinfo else locked.replace(tzinfo=dt.UTC)) > now:
@@ -151,6 +186,7 @@ class AccountService:
                         repo, SYSTEM, "user.locked", "user", str(row.username), None, {"locked_until": lock.isoformat()}
                     )
                 failed = AuthenticationError(WRONG, field="password")
+                self._address_failed(address, now)
             else:
                 failed = None
                 if self.hasher.check_needs_rehash(str(row.password_hash)):

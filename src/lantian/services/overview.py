@@ -38,7 +38,8 @@ class OverviewService:
     def __init__(self, airquality: AirQualityService, targets: TargetService) -> None:
         self.airquality = airquality
         self.target_service = targets
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the cached values
+        self._computing = threading.Lock()  # held while a place's targets are computed
         self._key: tuple[Any, ...] | None = None
         self._air: dict[str, Any] | None = None
         self._targets: dict[tuple[str, int | None, tuple[Any, ...]], dict[str, Any]] = {}
@@ -64,13 +65,17 @@ class OverviewService:
         with self._lock:
             if key in self._targets:
                 return self._targets[key]
-        trend = self.target_service.trend(jurisdiction, year, runs=runs)
-        plain = {k: _plain(v) for k, v in trend.items() if k != "rows"}
-        plain["rows"] = [{k: _plain(v) for k, v in r.items()} for r in trend["rows"]]
-        with self._lock:
-            self._targets = {k: v for k, v in self._targets.items() if k[2] == key[2]}  # this window's only
-            self._targets[key] = plain
-        return plain
+        with self._computing:  # one computation at a time: the users who asked meanwhile take its result
+            with self._lock:
+                if key in self._targets:
+                    return self._targets[key]
+            trend = self.target_service.trend(jurisdiction, year, runs=runs)
+            plain = {k: _plain(v) for k, v in trend.items() if k != "rows"}
+            plain["rows"] = [{k: _plain(v) for k, v in r.items()} for r in trend["rows"]]
+            with self._lock:
+                self._targets = {k: v for k, v in self._targets.items() if k[2] == key[2]}  # this window's only
+                self._targets[key] = plain
+            return plain
 
     def stations(self, city: str) -> dict[str, Any]:
         """{"city", "stations": [{"code", "name", "control"}], "days"}: the city's stations (the list in

@@ -43,8 +43,10 @@ class TargetService:
 
     def targets(self, jurisdiction: str | None = None, year: int | None = None) -> list[TargetEntry]:
         """The effective targets (a user's entry wins over a plan's), optionally of one place and year."""
+        key = place_key(jurisdiction) if jurisdiction else None
+        names = None if key is None else [key, f"{key}市"]  # the names place_key takes to key
         with self.store.reading() as repo:
-            entries = [*repo.user_targets(), *(_from_plan(s) for s in repo.targets())]
+            entries = [*repo.user_targets(), *(_from_plan(s) for s in repo.targets(jurisdictions=names))]
         chosen = effective(e for e in entries if e is not None)
         if jurisdiction:
             chosen = [e for e in chosen if place_key(e.jurisdiction) == place_key(jurisdiction)]

@@ -180,7 +180,7 @@ class WorkflowService:
             if not refs:
                 raise NotFoundError(f"no task {task_id} (没有该任务)", field="task")
             ref, place = refs[0]
-            if not access.sees_task(actor, place, [n for n, _ in ref.departments], self.ancestors):
+            if not access.sees_task(actor, place, ref.units, self.ancestors):
                 raise ForbiddenError("this task does not concern you (无权查看该任务)")
             _, _, payload = repo.task_location(task_id)
             reports = [r for r in repo.progress_list(task_id=task_id) if self._sees_report(actor, r)]
@@ -199,6 +199,7 @@ class WorkflowService:
         narrative = _clean(narrative, "narrative")
         values = _indicators(indicators or {})
         department = (department or actor.department or "").strip()
+        subtask = subtask.strip()
         if not department:
             raise InputError("which department is reporting? (请指定报送部门)", field="department")
         checked = [self._check_file(name, data) for name, data in files]
@@ -207,15 +208,24 @@ class WorkflowService:
             if not refs:
                 raise NotFoundError(f"no task {task_id} (没有该任务)", field="task")
             ref, place = refs[0]
-            names = [n for n, _ in ref.departments]
-            if not access.sees_task(actor, place, names, self.ancestors):
+            if not access.sees_task(actor, place, ref.units, self.ancestors):
                 raise ForbiddenError("this task does not concern you (无权报送该任务)")
             where = actor.jurisdiction or place or ""
             access.require_department(actor, where, department)
+            # the whole task: a unit named on it; a sub-task: a unit named on it or on that sub-task
+            names = [n for n, _ in ref.departments]
+            if subtask:
+                parts = {s.number: s for s in task_from_dict(repo.task_location(task_id)[2]).subtasks}
+                if subtask not in parts:
+                    listed = "、".join(parts) or "none"
+                    raise InputError(
+                        f"task {ref.number} has no sub-task {subtask!r} (没有该子任务; sub-tasks: {listed})",
+                        field="subtask",
+                    )
+                names += [d.normalized for d in parts[subtask].departments]
             if department not in names:
-                raise InputError(
-                    f"{department} is not named on task {ref.number} (该部门不在任务责任单位中)", field="department"
-                )
+                part = f"sub-task {subtask}" if subtask else f"task {ref.number}"
+                raise InputError(f"{department} is not named on {part} (该部门不在任务责任单位中)", field="department")
             existing = repo.progress_key(task_id, subtask, department, period)
             now = self.clock()
             fields = {
@@ -327,7 +337,9 @@ class WorkflowService:
         with self.store.tracking_read() as repo:  # the scopes: the area maps (places above) may change too
             tasks, records = self.scope(actor, repo), access.record_scope(actor, repo.record_places(), self.ancestors)
             places = None if tasks.places is None or records.places is None else {*tasks.places, *records.places}
-            key = (actor, day, first, (tasks, records), repo.change_marker(places))
+            # not the actor: users who count the same scopes share the figures (a place's admin and leader)
+            department = actor.department if actor.role is UserRole.DEPARTMENT else None
+            key = (department, day, first, (tasks, records), repo.change_marker(places))
         cached = self._summaries.get(key)
         if cached is not None:
             return cached

@@ -410,14 +410,22 @@ class PlanRepository:
         return [(str(n), int(c)) for n, c in rows]
 
     def targets(
-        self, *, plan: str | None = None, jurisdiction: str | None = None, indicator: str | None = None
+        self,
+        *,
+        plan: str | None = None,
+        jurisdiction: str | None = None,
+        indicator: str | None = None,
+        jurisdictions: Sequence[str] | None = None,
     ) -> list[StoredTarget]:
+        """Plan targets, of one plan, place (or any of ``jurisdictions``) and indicator."""
         g, p, tk = t.targets, t.plans, t.tasks
         query = select(p.c.key, tk.c.number, g).join(p, p.c.id == g.c.plan_id).outerjoin(tk, tk.c.id == g.c.task_id)
         if plan:
             query = query.where(p.c.key == plan)
         if jurisdiction:
             query = query.where(g.c.jurisdiction == jurisdiction)
+        if jurisdictions is not None:
+            query = query.where(g.c.jurisdiction.in_(list(jurisdictions)))
         if indicator:
             query = query.where(g.c.indicator == indicator)
         query = query.order_by(p.c.key, g.c.id)

@@ -29,8 +29,11 @@ class Store:
         """Open the database at ``url``, migrating it to the newest schema when ``migrate``."""
         store = cls(make_engine(url))
         if migrate:
+            before = current_revision(store.engine)
             upgrade(store.engine)
-            if store.engine.dialect.name == "sqlite" and not store._has_statistics():
+            # statistics missing, or a migration ran (SQLite rebuilds an altered table without them)
+            migrated = before is not None and before != current_revision(store.engine)
+            if store.engine.dialect.name == "sqlite" and (migrated or not store._has_statistics()):
                 store.analyze()
         return store
 

@@ -154,14 +154,18 @@ class TrackingRepository:
             query = query.limit(limit).offset(offset)
         rows = self.session.execute(query).all()
         od = t.task_departments.alias("od")  # not the one the filters' EXISTS clauses name
-        deps_query = select(od.c.task_id, od.c.normalized, od.c.role).where(od.c.subtask.is_(None))
+        deps_query = select(od.c.task_id, od.c.subtask, od.c.normalized, od.c.role)
         if limit is not None:  # a page: its own ids
             deps_query = deps_query.where(od.c.task_id.in_([int(r.id) for r in rows]))
         else:  # the same tasks, joined
             deps_query = deps_query.join(tk, tk.c.id == od.c.task_id).join(p, p.c.id == tk.c.plan_id).where(*where)
         deps: dict[int, list[tuple[str, Role]]] = {}
-        for task_id, name, role in self.session.execute(deps_query):
-            deps.setdefault(int(task_id), []).append((str(name), Role(role)))
+        on_parts: dict[int, list[str]] = {}
+        for task_id, subtask, name, role in self.session.execute(deps_query.order_by(od.c.id)):
+            if subtask is None:
+                deps.setdefault(int(task_id), []).append((str(name), Role(role)))
+            else:
+                on_parts.setdefault(int(task_id), []).append(str(name))
         return [
             (
                 TaskRef(
@@ -172,6 +176,7 @@ class TrackingRepository:
                     TaskStatus(r.status),
                     r.last_deadline,
                     tuple(dict.fromkeys(deps.get(int(r.id), []))),
+                    tuple(dict.fromkeys(on_parts.get(int(r.id), []))),
                 ),
                 r.jurisdiction,
             )
@@ -199,9 +204,8 @@ class TrackingRepository:
         if scope is not None and scope.places is not None:
             conds.append(_in_places(p.c.jurisdiction, scope.places))
         if scope is not None and scope.department is not None:
-            conds.append(
-                exists().where(d.c.task_id == tk.c.id, d.c.subtask.is_(None), d.c.normalized == scope.department)
-            )
+            # named on the task or on one of its sub-tasks (TaskRef.units)
+            conds.append(exists().where(d.c.task_id == tk.c.id, d.c.normalized == scope.department))
         if flt is not None:
             conds += task_conditions(flt)
         return conds

@@ -61,7 +61,7 @@ class LoginIn(BaseModel):
 
 @router.post("/session", tags=["session"], summary="登录 sign in")
 def login(body: LoginIn, request: Request, response: Response) -> dict[str, Any]:
-    session = lantian(request).accounts.login(body.username, body.password)
+    session = lantian(request).accounts.login(body.username, body.password, views.client_address(request))
     views.set_session_cookie(request, response, session.token, session.expires)
     return {"user": views.user_json(session.user), "csrf_token": session.csrf}
 

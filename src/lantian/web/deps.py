@@ -25,6 +25,7 @@ from lantian.errors import (
     InputError,
     LantianError,
     NotFoundError,
+    ThrottledError,
     WorkflowError,
 )
 from lantian.web import i18n
@@ -34,6 +35,7 @@ LANG_COOKIE = "lantian_lang"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 STATUS: list[tuple[type[LantianError], int]] = [
+    (ThrottledError, 429),
     (AuthenticationError, 401),
     (ForbiddenError, 403),
     (NotFoundError, 404),

@@ -43,6 +43,7 @@ from lantian.web.deps import (
     check_csrf,
     lantian,
     optional_upload,
+    status_of,
     upload,
     viewer,
 )
@@ -165,9 +166,10 @@ def login(request: Request, username: Annotated[str, Form()], password: Annotate
           next: Annotated[str, Form()] = "/dashboard") -> Response:  # fmt: skip
     target = next if next.startswith("/") and not next.startswith("//") else "/dashboard"
     try:
-        session = lantian(request).accounts.login(username, password)
+        session = lantian(request).accounts.login(username, password, views.client_address(request))
     except LantianError as exc:
-        return render(request, "login.html", 401, next=target, failed=str(exc), username=username)
+        status = status_of(exc)
+        return render(request, "login.html", status, next=target, failed=str(exc), username=username)
     response = back_to(target)
     views.set_session_cookie(request, response, session.token, session.expires)
     return response
@@ -303,10 +305,14 @@ async def submit_progress(task_id: Id, request: Request) -> Response:
         status = TaskStatus(text.get("status", ""))
     except ValueError:
         raise InputError("choose a status (请选择进展状态)", field="status") from None
-    version = int(text["version"]) if text.get("version", "").isdigit() else None
+    subtask = text.get("subtask", "").strip()
+    # the form carries the version of each report the unit filed this period, by part (version:<sub-task>)
+    sent = text.get(f"version:{subtask}", text.get("version", "") if not subtask else "")
+    version = int(sent) if sent.isdigit() else None
     lantian(request).workflow.submit_progress(
         who.actor,
         task_id,
+        subtask=subtask,
         period=text.get("period", ""),
         status=status,
         narrative=text.get("narrative", ""),

@@ -267,6 +267,12 @@ def ticket_json(k: Ticket) -> dict[str, Any]:
     return d
 
 
+def client_address(request: Request) -> str | None:
+    """The client's address: behind a reverse proxy, the one it forwards (uvicorn's proxy headers,
+    trusted from ``--forwarded-allow-ips``; docs/deployment.md)."""
+    return request.client.host if request.client else None
+
+
 # ---------------------------------------------------------------- dashboard and air quality
 def air_json(app: App) -> dict[str, Any]:
     return app.overview.air()

@@ -66,6 +66,12 @@ class TaskRef:
     status: TaskStatus
     last_deadline: dt.date | None
     departments: tuple[tuple[str, Role], ...]  # (normalised name, role)
+    subtask_units: tuple[str, ...] = ()  # units named on its sub-tasks (see the task, report on those)
+
+    @property
+    def units(self) -> list[str]:
+        """Every unit the task concerns: those named on it, then those named on its sub-tasks."""
+        return list(dict.fromkeys([*(name for name, _ in self.departments), *self.subtask_units]))
 
     def is_overdue(self, as_of: dt.date) -> bool:
         """逾期: the last deadline has passed and the task is not completed (as PlanTask.is_overdue)."""

@@ -1,0 +1,75 @@
+"""Progress on a sub-task (子任务): seed 001 (苏州, 苏气办〔2023〕16号) names most units on its tasks'
+numbered clauses, not on the task. Task 2 names 各县级市（区）人民政府, 苏州工业园区 and 太仓港口管委会;
+its clause 2.1 adds 市发展改革委, 市工业和信息化局 and 市生态环境局, its clause 2.2 does not name 市生态环境局."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from lantian.bootstrap import App
+from lantian.domain.tracking.model import SYSTEM
+from tests.web.conftest import ENV
+
+
+@pytest.fixture
+def task_2(lantian: App, seeds_dir: Path) -> int:
+    (seed,) = seeds_dir.glob("001_*.txt")
+    lantian.plans.import_files([seed])
+    (ref,) = [r for r, _ in lantian.workflow.visible_tasks(SYSTEM) if "16号" in r.plan_key and r.number == "2"]
+    assert ENV not in [n for n, _ in ref.departments] and ENV in ref.subtask_units
+    return ref.id
+
+
+def form(c: TestClient, period: str, **fields: str) -> dict[str, str]:
+    return {"csrf_token": c.headers["X-CSRF-Token"], "period": period, "status": "in_progress", **fields}
+
+
+def test_a_unit_named_on_a_sub_task_reports_on_it(client: Callable[[str | None], TestClient], task_2: int) -> None:
+    dept = client("dept")
+    page = dept.get(f"/tasks/{task_2}")
+    assert page.status_code == 200  # named on a clause: the task concerns it
+    assert '<select name="subtask">' in page.text and '<option value="2.1">' in page.text
+    (period,) = re.findall(r'name="period" value="(\d{4}-\d{2})"', page.text)  # last month, the form's default
+    assert client("other").get(f"/tasks/{task_2}").status_code == 403  # 市交通运输局 is named nowhere on it
+    assert any(t["id"] == task_2 for t in dept.get("/api/v1/tasks", params={"limit": 500}).json()["tasks"])
+    # the whole task is not its to report; clause 2.1 is
+    r = dept.post(f"/tasks/{task_2}/progress", data=form(dept, period, narrative="全市方案已印发"))
+    assert r.status_code == 422 and "task 2" in r.text
+    r = dept.post(f"/tasks/{task_2}/progress", data=form(dept, period, narrative="已完成3家企业改造", subtask="2.1"))
+    assert r.status_code == 303, r.text
+    (report,) = dept.get(f"/api/v1/tasks/{task_2}").json()["reports"]
+    assert (report["subtask"], report["department"], report["narrative"]) == ("2.1", ENV, "已完成3家企业改造")
+    page = dept.get(f"/tasks/{task_2}").text
+    assert "子任务 2.1" in page
+    (version,) = re.findall(r'name="version:2\.1" value="(\d+)"', page)
+    # the same clause again, with the version the page carries: the report is corrected, not doubled
+    r = dept.post(
+        f"/tasks/{task_2}/progress",
+        data=form(dept, period, narrative="已完成5家企业改造", subtask="2.1", **{"version:2.1": version}),
+    )
+    assert r.status_code == 303, r.text
+    (report,) = dept.get(f"/api/v1/tasks/{task_2}").json()["reports"]
+    assert report["narrative"] == "已完成5家企业改造" and report["version"] == int(version) + 1
+
+
+@pytest.mark.parametrize(
+    ("subtask", "words"),
+    [("2.2", "sub-task 2.2"), ("9.9", "no sub-task '9.9'")],
+    ids=["not-named-there", "no-such-clause"],
+)
+def test_a_sub_task_the_unit_may_not_report_on(
+    client: Callable[[str | None], TestClient], task_2: int, subtask: str, words: str
+) -> None:
+    dept = client("dept")
+    r = dept.post(
+        f"/api/v1/tasks/{task_2}/progress",
+        data={"period": "2024-05", "status": "in_progress", "narrative": "x", "subtask": subtask},
+    )
+    assert r.status_code == 422 and words in r.json()["error"]["message"]
+    assert r.json()["error"]["field"] in ("subtask", "department")
+    assert dept.get(f"/api/v1/tasks/{task_2}").json()["reports"] == []
