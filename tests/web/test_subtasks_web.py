@@ -33,7 +33,10 @@ def test_a_unit_named_on_a_sub_task_reports_on_it(client: Callable[[str | None],
     dept = client("dept")
     page = dept.get(f"/tasks/{task_2}")
     assert page.status_code == 200  # named on a clause: the task concerns it
-    assert '<select name="subtask">' in page.text and '<option value="2.1">' in page.text
+    # the picker offers what it may report on: clause 2.1, not the whole task nor clause 2.2
+    assert '<select name="subtask"><option value="2.1">' in page.text and '<option value="2.2">' not in page.text
+    office = client("admin").get(f"/tasks/{task_2}").text  # the office reports on any part
+    assert '<option value="">整项任务</option><option value="2.1">' in office and '<option value="2.2">' in office
     (period,) = re.findall(r'name="period" value="(\d{4}-\d{2})"', page.text)  # last month, the form's default
     assert client("other").get(f"/tasks/{task_2}").status_code == 403  # 市交通运输局 is named nowhere on it
     assert any(t["id"] == task_2 for t in dept.get("/api/v1/tasks", params={"limit": 500}).json()["tasks"])

@@ -97,9 +97,10 @@ class OverviewService:
                 start = max(first, last - dt.timedelta(days=365))
                 rows = self.airquality.assessment().stations_daily([s.code for s in chosen], start, last, Options())
                 out["days"] = [{k: _plain(r.get(k)) for k in DAY_COLUMNS} for r in rows]
-        with self._lock:
-            self._stations = {k: v for k, v in self._stations.items() if v[0] == key}
-            self._stations[city] = (key, out)
+        if out["stations"]:  # a name with no stations is not kept (any text may be asked for)
+            with self._lock:
+                self._stations = {k: v for k, v in self._stations.items() if v[0] == key}
+                self._stations[city] = (key, out)
         return out
 
     def _current_key(self) -> tuple[Any, ...]:

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from lantian.bootstrap import App
-from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, TaskStatus, to_jsonable
+from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, SubTask, TaskStatus, to_jsonable
 from lantian.domain.plans.records import FLAG_LABELS, FlagStatus, TaskFilter
 from lantian.domain.tracking.model import (
     NOTICE_LABELS,
@@ -173,6 +173,11 @@ def tasks_json(app: App, actor: Actor, flt: TaskFilter, limit: int, offset: int)
     return {"total": total, "limit": limit, "offset": offset, "tasks": [task_ref_json(r, p, today) for r, p in rows]}
 
 
+def subtask_json(s: SubTask) -> dict[str, Any]:
+    """A sub-task with the units it names (a department reports on the ones that name it)."""
+    return {"number": s.number, "text": s.text, "departments": list(dict.fromkeys(u.normalized for u in s.departments))}
+
+
 def task_json(view: TaskView, as_of: dt.date) -> dict[str, Any]:
     task = view.task
     targets = [
@@ -193,7 +198,7 @@ def task_json(view: TaskView, as_of: dt.date) -> dict[str, Any]:
         "category": task.category,
         "full_text": task.text,
         "deadlines": [{"text": d.text, "end": d.end.isoformat() if d.end else None} for d in task.all_deadlines()],
-        "subtasks": [{"number": s.number, "text": s.text} for s in task.subtasks],
+        "subtasks": [subtask_json(s) for s in task.subtasks],
         "targets": targets,
         "reports": [report_json(r) for r in view.reports],
     }
