@@ -55,7 +55,7 @@ class App:
         targets = TargetService(store, airquality)
         plans = PlanService(store, load_dictionary(settings), audit=audit)
         accountability = AccountabilityService(airquality, targets, plans)
-        reduction = ReductionService(settings.data_dir)
+        reduction = ReductionService(settings.data_dir, audit)
         warnings = WarningService(airquality, store, reduction, audit)
         return cls(
             settings=settings,

@@ -64,11 +64,6 @@ class AuditTrail:
 
             yield repo, note
 
-    def note(self, actor: Actor, action: str, entity: str, entity_id: str | int, before: Any, after: Any) -> None:
-        """Record a change made outside the database (a reduction list kept in the data folder)."""
-        with self.writing() as repo:
-            self.record(repo, actor, action, entity, entity_id, before, after)
-
     def verify(self) -> audit.Verdict:
         with self.store.tracking_read() as repo:
             return audit.verify(repo.audit_entries(), repo.audit_head())

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 from lantian.documents.read import decode_text
 from lantian.documents.tables import find_sheet, open_workbook, sheet_rows, table_rows
 from lantian.domain.targets.registry import place_key
+from lantian.domain.tracking.model import Actor
 from lantian.domain.warnings.reduction import (
     ENTERPRISE_HEADER,
     ENTERPRISE_REQUIRED,
@@ -39,6 +41,7 @@ from lantian.domain.warnings.reduction import (
     parse_rules,
 )
 from lantian.errors import InputError, NotFoundError, StructureError, UnsupportedFormatError
+from lantian.services.audit import AuditTrail
 
 ENTERPRISE_SHEETS = ("企业", "enterprises", "企业清单")
 LINE_SHEETS = ("生产线", "lines", "生产线工序")
@@ -85,6 +88,7 @@ def read_list(path: Path) -> tuple[ReductionList, tuple[str, str, str]]:
 @dataclass
 class ReductionService:
     data_dir: Path
+    audit: AuditTrail | None = None  # keeping a list for a user is audited (the command line's is not)
 
     @property
     def root(self) -> Path:
@@ -114,10 +118,14 @@ class ReductionService:
         return check(data, rules, registry=entries, permits=permit_rows, sheets=sheets)
 
     # ------------------------------------------------------------------ a jurisdiction's list
-    def import_list(self, path: Path, jurisdiction: str, rules_file: Path | None = None) -> tuple[CheckResult, bool]:
+    def import_list(
+        self, path: Path, jurisdiction: str, rules_file: Path | None = None, *, actor: Actor | None = None
+    ) -> tuple[CheckResult, bool]:
         """Check the workbook and keep it as ``jurisdiction``'s list in force (a bad cell keeps nothing;
         a list that fails the checks is kept with its report, as offices file lists in revision).
-        Returns the check and whether anything changed (the same file again changes nothing)."""
+        Returns the check and whether anything changed (the same file again changes nothing). Kept for
+        ``actor``, the change is audited in a transaction around the file writes: a failed write leaves
+        no entry."""
         if not jurisdiction.strip():
             raise InputError("name the jurisdiction (请填写辖区)", field="jurisdiction")
         result = self.check(path, rules_file=rules_file, jurisdiction=jurisdiction)
@@ -127,8 +135,6 @@ class ReductionService:
         meta = self.meta(jurisdiction)
         if meta is not None and meta.get("sha256") == sha:
             return result, False
-        self.root.mkdir(parents=True, exist_ok=True)
-        _atomic_bytes(self.root / f"{key}.xlsx", data)
         info = {
             "jurisdiction": jurisdiction,
             "file": path.name,
@@ -138,7 +144,13 @@ class ReductionService:
             "measures": result.measures,
             "passed": result.passed,
         }
-        _atomic_bytes(self.root / f"{key}.json", json.dumps(info, ensure_ascii=False, indent=2).encode())
+        with ExitStack() as stack:
+            if self.audit is not None and actor is not None:
+                _, note = stack.enter_context(self.audit.changing(actor))
+                note("reduction_list.import", "reduction_list", jurisdiction, meta, info)
+            self.root.mkdir(parents=True, exist_ok=True)
+            _atomic_bytes(self.root / f"{key}.xlsx", data)
+            _atomic_bytes(self.root / f"{key}.json", json.dumps(info, ensure_ascii=False, indent=2).encode())
         return result, True
 
     def meta(self, jurisdiction: str) -> dict[str, Any] | None:

@@ -307,7 +307,7 @@ async def submit_progress(task_id: Id, request: Request) -> Response:
         raise InputError("choose a status (请选择进展状态)", field="status") from None
     subtask = text.get("subtask", "").strip()
     # the form carries the version of each report the unit filed this period, by part (version:<sub-task>)
-    sent = text.get(f"version:{subtask}", text.get("version", "") if not subtask else "")
+    sent = text.get(f"version:{subtask}", "")
     version = int(sent) if sent.isdigit() else None
     lantian(request).workflow.submit_progress(
         who.actor,

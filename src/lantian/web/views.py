@@ -378,10 +378,8 @@ def keep_list(app: App, actor: Actor, upload: Upload) -> dict[str, Any]:
     if not place:
         raise InputError("the command line keeps lists for any place (命令行可登记任意辖区)", field="jurisdiction")
     with uploaded(*upload, LIST_SUFFIXES) as path:
-        result, changed = app.reduction.import_list(path, place)
+        result, changed = app.reduction.import_list(path, place, actor=actor)
     meta = app.reduction.meta(place)
-    if changed:
-        app.audit.note(actor, "reduction_list.import", "reduction_list", place, None, meta)
     return {"jurisdiction": place, "changed": changed, "meta": meta, "report": check_report(result)}
 
 

@@ -22,7 +22,8 @@
   function targetChart(el, t) {
     if (!t.series || !t.series.length) return null;
     const year = t.series[0][0].slice(0, 4);
-    const line = t.target === null ? [] : [{ yAxis: t.target, name: "目标" }];
+    const word = t.target_word || "目标";
+    const line = t.target === null ? [] : [{ yAxis: t.target, name: word }];
     return {
       title: { text: t.label, left: 0, textStyle: { fontSize: 14 } },
       tooltip: { trigger: "axis" },
@@ -36,7 +37,7 @@
       series: [{
         name: t.label, type: "line", showSymbol: false, data: t.series,
         markLine: { symbol: "none", lineStyle: { color: "#c0392b", type: "dashed" },
-          label: { formatter: `目标 ${t.comparator === ">=" || t.comparator === "increase_by" ? "≥" : "≤"} ${round1(t.target)}` },
+          label: { formatter: `${word} ${t.comparator === ">=" || t.comparator === "increase_by" ? "≥" : "≤"} ${round1(t.target)}` },
           data: line },
       }],
     };
