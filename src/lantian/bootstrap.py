@@ -52,7 +52,7 @@ class App:
         store = Store.open(settings.database_url, migrate=migrate)
         audit = AuditTrail(store)
         airquality = AirQualityService(settings.data_dir)
-        targets = TargetService(store, airquality)
+        targets = TargetService(store, airquality, audit)
         plans = PlanService(store, load_dictionary(settings), audit=audit)
         accountability = AccountabilityService(airquality, targets, plans)
         reduction = ReductionService(settings.data_dir, audit)

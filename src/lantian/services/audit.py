@@ -9,9 +9,9 @@ sequence number and the second gets a ConflictError: nothing is lost, the user r
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from lantian.domain.tracking import audit
 from lantian.domain.tracking.model import Actor
@@ -21,11 +21,13 @@ from lantian.storage.store import Store
 from lantian.storage.tracking import TrackingRepository
 
 _WRITE_LOCK = threading.Lock()
-Note = Callable[[str, str, "str | int", Any, Any], None]  # (action, entity, entity id, before, after)
 
 
-def _unaudited(action: str, entity: str, entity_id: str | int, before: Any, after: Any) -> None:
-    return None
+class Note(Protocol):
+    """Audits one change of the transaction it was handed out with (``places``: see ``record``)."""
+
+    def __call__(self, action: str, entity: str, entity_id: str | int, before: Any, after: Any, *,
+                 places: Iterable[str | None] = ()) -> None: ...  # fmt: skip
 
 
 class AuditTrail:
@@ -50,17 +52,14 @@ class AuditTrail:
         return entry
 
     @contextmanager
-    def changing(self, actor: Actor | None) -> Iterator[tuple[PlanRepository, Note]]:
-        """A transaction on the plan records (plans, flags, warnings) and a ``note`` that audits a
-        change in it as ``actor``. None: not audited (the command line, acting for the office)."""
-        if actor is None:
-            with self.store.transaction() as repo:
-                yield repo, _unaudited
-            return
+    def changing(self, actor: Actor) -> Iterator[tuple[PlanRepository, Note]]:
+        """A transaction on the plan records (plans, flags, targets, warnings) and a ``note`` that
+        audits a change in it as ``actor`` (a signed-in user, or ``SYSTEM``: the command line)."""
         with _WRITE_LOCK, self.store.transaction_with_audit() as (repo, trail):
 
-            def note(action: str, entity: str, entity_id: str | int, before: Any, after: Any) -> None:
-                self.record(trail, actor, action, entity, entity_id, before, after)
+            def note(action: str, entity: str, entity_id: str | int, before: Any, after: Any, *,
+                     places: Iterable[str | None] = ()) -> None:  # fmt: skip
+                self.record(trail, actor, action, entity, entity_id, before, after, places=places)
 
             yield repo, note
 

@@ -25,7 +25,7 @@ from lantian.domain.plans.records import (
     StoredTarget,
     TaskFilter,
 )
-from lantian.domain.tracking.model import Actor
+from lantian.domain.tracking.model import SYSTEM, Actor
 from lantian.errors import InputError
 from lantian.services.audit import AuditTrail
 from lantian.services.clock import Clock, utc_now
@@ -96,10 +96,10 @@ class PlanService:
         *,
         key: str | None = None,
         overrides: Mapping[str, object] | None = None,
-        actor: Actor | None = None,
+        actor: Actor = SYSTEM,
     ) -> ImportReport:
         """Import plans; all-or-nothing. ``key`` and ``overrides`` apply to a single file only.
-        ``actor``: who imports (the web app), audited in the same transaction."""
+        ``actor``: who imports (a web user, or the command line), audited in the same transaction."""
         if not paths:
             raise InputError("no files given (未指定文件)", field="FILE")
         if (key or overrides) and len(paths) > 1:
@@ -183,7 +183,7 @@ class PlanService:
             return repo.flags(plan=plan, status=status)
 
     def resolve_flag(
-        self, flag_id: int, status: FlagStatus, note: str | None = None, actor: Actor | None = None
+        self, flag_id: int, status: FlagStatus, note: str | None = None, actor: Actor = SYSTEM
     ) -> StoredFlag:
         """Confirm a flagged extraction or mark it corrected (saying what is right)."""
         if status is FlagStatus.CORRECTED and not (note or "").strip():
@@ -223,9 +223,12 @@ class PlanService:
                 repo.plan_id(flt.plan)
             return repo.tasks(flt)
 
-    def set_task_status(self, key: str, number: str, status: TaskStatus) -> None:
-        with self.store.transaction() as repo:
-            repo.set_task_status(key, number, status)
+    def set_task_status(self, key: str, number: str, status: TaskStatus, actor: Actor = SYSTEM) -> None:
+        """Set a task's status by hand (the office's decision, outside the monthly reports); audited."""
+        with self.audit.changing(actor) as (repo, note):
+            before, place = repo.set_task_status(key, number, status)
+            note("task.status", "task", f"{key}#{number}", {"status": before}, {"status": status.value},
+                 places=[place])  # fmt: skip
 
     def list_targets(
         self, *, plan: str | None = None, jurisdiction: str | None = None, indicator: str | None = None

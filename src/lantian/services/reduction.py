@@ -19,7 +19,7 @@ from typing import Any
 from lantian.documents.read import decode_text
 from lantian.documents.tables import find_sheet, open_workbook, sheet_rows, table_rows
 from lantian.domain.targets.registry import place_key
-from lantian.domain.tracking.model import Actor
+from lantian.domain.tracking.model import SYSTEM, Actor
 from lantian.domain.warnings.reduction import (
     ENTERPRISE_HEADER,
     ENTERPRISE_REQUIRED,
@@ -88,7 +88,7 @@ def read_list(path: Path) -> tuple[ReductionList, tuple[str, str, str]]:
 @dataclass
 class ReductionService:
     data_dir: Path
-    audit: AuditTrail | None = None  # keeping a list for a user is audited (the command line's is not)
+    audit: AuditTrail | None = None  # keeping a list is audited (None: checking and templates only)
 
     @property
     def root(self) -> Path:
@@ -119,13 +119,13 @@ class ReductionService:
 
     # ------------------------------------------------------------------ a jurisdiction's list
     def import_list(
-        self, path: Path, jurisdiction: str, rules_file: Path | None = None, *, actor: Actor | None = None
+        self, path: Path, jurisdiction: str, rules_file: Path | None = None, *, actor: Actor = SYSTEM
     ) -> tuple[CheckResult, bool]:
         """Check the workbook and keep it as ``jurisdiction``'s list in force (a bad cell keeps nothing;
         a list that fails the checks is kept with its report, as offices file lists in revision).
-        Returns the check and whether anything changed (the same file again changes nothing). Kept for
-        ``actor``, the change is audited in a transaction around the file writes: a failed write leaves
-        no entry."""
+        Returns the check and whether anything changed (the same file again changes nothing). Kept by
+        ``actor`` (a web user, or the command line), the change is audited in a transaction around
+        the file writes: a failed write leaves no entry."""
         if not jurisdiction.strip():
             raise InputError("name the jurisdiction (请填写辖区)", field="jurisdiction")
         result = self.check(path, rules_file=rules_file, jurisdiction=jurisdiction)
@@ -145,7 +145,7 @@ class ReductionService:
             "passed": result.passed,
         }
         with ExitStack() as stack:
-            if self.audit is not None and actor is not None:
+            if self.audit is not None:
                 _, note = stack.enter_context(self.audit.changing(actor))
                 note("reduction_list.import", "reduction_list", jurisdiction, meta, info)
             self.root.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -22,9 +22,11 @@ from lantian.domain.targets.progress import good_day_progress, heavy_day_progres
 from lantian.domain.targets.projection import DayValues, level_factors, simulate
 from lantian.domain.targets.registry import COMPARATORS, INDICATORS, IndicatorSpec, TargetEntry, effective, place_key
 from lantian.domain.targets.yearend import COMPLETE_YEAR, DRIVERS, present, running, statistic_of
+from lantian.domain.tracking.model import SYSTEM, Actor
 from lantian.errors import InputError, NotFoundError
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Assessment, Options
+from lantian.services.audit import AuditTrail
 from lantian.storage.store import Store
 
 RUNS = 1000
@@ -34,11 +36,20 @@ RUNS = 1000
 class TargetService:
     store: Store
     airquality: AirQualityService
+    audit: AuditTrail
 
     # ------------------------------------------------------------------ registry
-    def set(self, entry: TargetEntry) -> TargetEntry:
-        with self.store.transaction() as repo:
+    def set(self, entry: TargetEntry, actor: Actor = SYSTEM) -> TargetEntry:
+        """Enter or replace a place's target for an indicator and year (it wins over a plan's); audited."""
+        with self.audit.changing(actor) as (repo, note):
+            before = next(
+                (e for e in repo.user_targets()
+                 if (e.jurisdiction, e.indicator, e.year) == (entry.jurisdiction, entry.indicator, entry.year)),
+                None,
+            )  # fmt: skip
             repo.set_user_target(entry, dt.datetime.now(dt.UTC))
+            note("target.set", "target", f"{entry.jurisdiction}·{entry.indicator}·{entry.year}",
+                 asdict(before) if before else None, asdict(entry), places=[entry.jurisdiction])  # fmt: skip
         return entry
 
     def targets(self, jurisdiction: str | None = None, year: int | None = None) -> list[TargetEntry]:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from lantian.documents.read import decode_text
 from lantian.documents.tables import table_rows
 from lantian.domain.targets.registry import place_key
-from lantian.domain.tracking.model import Actor
+from lantian.domain.tracking.model import SYSTEM, Actor
 from lantian.domain.warnings import lifecycle
 from lantian.domain.warnings.forecast import HEADER, REQUIRED, ForecastRow, parse_forecast_rows, pollutant_keys
 from lantian.domain.warnings.levels import LABELS, Scheme, Slot, highest, levels, parse_schemes
@@ -140,10 +140,10 @@ class WarningService:
         at: dt.datetime,
         issuer: str,
         note: str = "",
-        actor: Actor | None = None,
+        actor: Actor = SYSTEM,
     ) -> lifecycle.Event:
         """Issue, upgrade or downgrade (``level``) or lift (None) a place's warning at ``at``;
-        ``actor`` (the web app) is audited in the same transaction."""
+        ``actor`` (a web user, or the command line) is audited in the same transaction."""
         if not jurisdiction.strip():
             raise InputError("name the jurisdiction (请填写辖区)", field="jurisdiction")
         key = place_key(jurisdiction)

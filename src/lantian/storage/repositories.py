@@ -285,13 +285,20 @@ class PlanRepository:
         )
         return self.flags(flag_id=flag_id, status=None)[0]
 
-    def set_task_status(self, key: str, number: str, status: TaskStatus) -> None:
+    def set_task_status(self, key: str, number: str, status: TaskStatus) -> tuple[str, str | None]:
+        """Set the status; returns the status before and the plan's jurisdiction."""
         pid = self.plan_id(key)
-        done = self.session.execute(
+        row = self.session.execute(
+            select(t.tasks.c.status, t.plans.c.jurisdiction)
+            .join(t.plans, t.plans.c.id == t.tasks.c.plan_id)
+            .where(t.tasks.c.plan_id == pid, t.tasks.c.number == number)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"plan {key} has no task {number} (没有该任务)", field="task")
+        self.session.execute(
             update(t.tasks).where(t.tasks.c.plan_id == pid, t.tasks.c.number == number).values(status=status.value)
         )
-        if not done.rowcount:  # type: ignore[attr-defined]
-            raise NotFoundError(f"plan {key} has no task {number} (没有该任务)", field="task")
+        return str(row.status), row.jurisdiction
 
     # ---------------------------------------------------------------- reads
     def summaries(self) -> list[PlanSummary]:
