@@ -18,7 +18,7 @@ from lantian.services.plans import PlanService
 from lantian.services.reduction import ReductionService
 from lantian.services.reports import ReportService
 from lantian.services.targets import TargetService
-from lantian.services.tracking import WorkflowService
+from lantian.services.tracking import WorkflowService, WorkflowSettings
 from lantian.services.warnings import WarningService
 from lantian.storage.store import Store
 
@@ -69,7 +69,13 @@ class App:
             reduction=reduction,
             audit=audit,
             accounts=AccountService(store, audit),
-            workflow=WorkflowService(store, audit, settings.data_dir, warnings.parents),
+            workflow=WorkflowService(
+                store,
+                audit,
+                settings.data_dir,
+                warnings.parents,
+                settings=WorkflowSettings.load(settings.workflow_file),
+            ),
             overview=OverviewService(airquality, targets),
         )
 

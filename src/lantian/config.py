@@ -40,6 +40,11 @@ class Settings:
         return self.data_dir / "departments.toml"
 
     @property
+    def workflow_file(self) -> Path:
+        """The office's rules for the monthly round (调度规则: grace_days, clause_reporters), if any."""
+        return self.data_dir / "workflow.toml"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 

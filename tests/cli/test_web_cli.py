@@ -67,7 +67,9 @@ def test_what_the_command_line_changes_is_audited_as_the_system(
     ]  # fmt: skip
     status = next(e for e in entries if e["action"] == "task.status")
     assert (status["entity_id"], json.loads(status["before"]), json.loads(status["after"])) == (
-        "p#1", {"status": "not_started"}, {"status": "in_progress"}
+        "p#1",
+        {"status": "not_started"},
+        {"status": "in_progress"},
     )
     target = next(e for e in entries if e["action"] == "target.set")
     assert json.loads(target["before"]) is None and json.loads(target["after"])["value"] == 28

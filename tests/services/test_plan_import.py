@@ -11,8 +11,10 @@ import pytest
 
 from lantian.bootstrap import App
 from lantian.config import Settings
+from lantian.domain.plans.corrections import Correction
 from lantian.domain.plans.model import Role, TaskStatus
 from lantian.domain.plans.records import FlagStatus, TaskFilter
+from lantian.domain.tracking.model import SYSTEM
 from lantian.errors import EmptyInputError, InputError, NotFoundError, StructureError
 
 SEED_KEYS = {
@@ -239,3 +241,68 @@ def test_two_files_with_one_key_in_one_import_are_refused(app: App, seeds_dir: P
         app.plans.import_files([original, copy])
     assert str(original) in str(err.value) and "copy.txt" in str(err.value)
     assert app.plans.list_plans() == []
+
+
+def test_a_correction_rewrites_the_task_and_is_applied_to_later_revisions(
+    app: App, seeds_dir: Path, tmp_path: Path
+) -> None:
+    original = seed_file(seeds_dir, "001")
+    key = SEED_KEYS["001"]
+    app.plans.import_files([original])
+    (flag,) = [f for f in app.plans.review(key) if f.flag.task_number == "34"]
+    assert app.plans.list_tasks(TaskFilter(plan=key, department="市大气办")) == []
+    correction = Correction("departments", lead=("市大气办",), cooperating=("市财政局",))
+    done = app.plans.resolve_flag(flag.id, FlagStatus.CORRECTED, correction=correction)
+    assert (done.id, done.status, done.resolution, done.correction) == (
+        flag.id, FlagStatus.CORRECTED, "牵头：市大气办；配合：市财政局", correction
+    )  # fmt: skip
+
+    def task_34() -> list[tuple[str, Role]]:
+        (found,) = app.plans.list_tasks(TaskFilter(plan=key, department="市大气办"))
+        assert found.task.number == "34"
+        return [(d.normalized, d.role) for d in found.task.departments if not d.implicit]
+
+    assert task_34() == [("市大气办", Role.LEAD), ("市财政局", Role.COOPERATING)]
+    _, _, revisions = app.plans.get_plan(key)
+    assert [r.file.startswith(f"复核更正 #{flag.id}") for r in revisions] == [False, True]
+    assert [(c.number, c.fields) for c in revisions[-1].changes.changed] == [("34", ["departments"])]  # type: ignore[union-attr]
+    (ref,) = [r for r, _ in app.workflow.visible_tasks(SYSTEM) if r.plan_key == key and r.number == "34"]
+    assert ref.reporters()[0] == "市大气办"  # the lead now owes the monthly report
+    entry = app.audit.entries(entity="flag")[0]
+    assert entry.action == "flag.corrected" and '"revision":2' in entry.after and "市大气办" in entry.after
+
+    # the same bytes again: nothing changes; a revised file: the correction is applied to it again
+    assert app.plans.import_files([original]).outcomes[0].status == "unchanged"
+    copy = tmp_path / "001_revised.txt"
+    copy.write_bytes(original.read_bytes() + "\n".encode())
+    (outcome,) = app.plans.import_files([copy]).outcomes
+    assert (outcome.status, outcome.revision, outcome.corrections, outcome.reopened) == ("revised", 3, 1, 0)
+    assert task_34() == [("市大气办", Role.LEAD), ("市财政局", Role.COOPERATING)]
+    kept = next(f for f in app.plans.review(key, status=None) if f.id == flag.id)  # the same flag, kept
+    assert (kept.status, kept.revision, kept.correction) == (FlagStatus.CORRECTED, 3, correction)
+
+
+def test_a_correction_that_no_longer_fits_opens_its_flag_again(app: App, seeds_dir: Path, tmp_path: Path) -> None:
+    original = seed_file(seeds_dir, "001")
+    app.plans.import_files([original])
+    flag = next(f for f in app.plans.review(SEED_KEYS["001"]) if f.flag.task_number == "35")
+    with app.store.transaction() as repo:  # a correction naming a clause the task does not have (any more)
+        repo.set_flag_status(flag.id, FlagStatus.CORRECTED, "x", dt.datetime.now(dt.UTC),
+                             Correction("departments", part="35.2", lead=("市财政局",)))  # fmt: skip
+    copy = tmp_path / "001_revised.txt"
+    copy.write_bytes(original.read_bytes() + "\n".encode())
+    (outcome,) = app.plans.import_files([copy]).outcomes
+    assert (outcome.corrections, outcome.reopened) == (0, 1)
+    reopened = next(f for f in app.plans.review(SEED_KEYS["001"]) if f.id == flag.id)
+    assert reopened.correction is None and "没有该子任务" in (reopened.resolution or "")
+
+
+def test_corrections_that_cannot_apply_change_nothing(app: App, seeds_dir: Path) -> None:
+    app.plans.import_files([seed_file(seeds_dir, "003")])
+    annex = next(f for f in app.plans.review() if f.flag.field == "annex")
+    with pytest.raises(InputError, match="只能确认"):
+        app.plans.resolve_flag(annex.id, FlagStatus.CORRECTED, correction=Correction("annex", text="扬州"))
+    with pytest.raises(InputError, match="即为已更正"):
+        app.plans.resolve_flag(annex.id, FlagStatus.CONFIRMED, correction=Correction("annex"))
+    assert [f.id for f in app.plans.review()] == [annex.id]
+    assert app.plans.list_plans()[0].revision == 1 and [e.action for e in app.audit.entries()] == ["plan.import"]

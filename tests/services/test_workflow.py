@@ -161,7 +161,7 @@ def test_bad_input_is_refused_before_anything_is_written(app: App) -> None:
         with pytest.raises(InputError, match=message):
             app.workflow.submit_progress(DEPT, task, **args)  # type: ignore[arg-type]
     assert app.workflow.reports(ADMIN) == []
-    assert app.audit.entries() == []
+    assert [e.action for e in app.audit.entries()] == ["plan.import"]  # the plan the fixture imported, only
 
 
 def test_overdue_tasks_and_missing_reports(app: App) -> None:
@@ -302,28 +302,28 @@ def test_audit_chain_verifies_and_detects_tampering(app: App) -> None:
     r = app.workflow.submit_progress(DEPT, task, period="2024-04", status=TaskStatus.IN_PROGRESS, narrative="x")
     app.workflow.review_progress(ADMIN, r.id, accept=False, reason="补充材料", version=1)
     verdict = app.audit.verify()
-    assert verdict.ok and verdict.entries == 3 and verdict.head_seq == 3
+    assert verdict.ok and verdict.entries == 4 and verdict.head_seq == 4  # the plan's import first
     newest = app.audit.entries(limit=1)[0]
     assert newest.action == "progress.return" and '"review":"returned"' in newest.after
 
     engine = app.store.engine
     with engine.begin() as conn:  # someone edits the stored reason
-        conn.execute(text("UPDATE audit_log SET after = replace(after, '补充材料', '同意') WHERE seq = 3"))
-    assert [(b.seq, b.reason) for b in app.audit.verify().breaks] == [(3, "altered")]
+        conn.execute(text("UPDATE audit_log SET after = replace(after, '补充材料', '同意') WHERE seq = 4"))
+    assert [(b.seq, b.reason) for b in app.audit.verify().breaks] == [(4, "altered")]
     with engine.begin() as conn:
-        conn.execute(text("UPDATE audit_log SET after = replace(after, '同意', '补充材料') WHERE seq = 3"))
+        conn.execute(text("UPDATE audit_log SET after = replace(after, '同意', '补充材料') WHERE seq = 4"))
     assert app.audit.verify().ok
     with engine.begin() as conn:  # an entry in the middle deleted
-        conn.execute(text("DELETE FROM audit_log WHERE seq = 2"))
-    assert (2, "missing") in [(b.seq, b.reason) for b in app.audit.verify().breaks]
+        conn.execute(text("DELETE FROM audit_log WHERE seq = 3"))
+    assert (3, "missing") in [(b.seq, b.reason) for b in app.audit.verify().breaks]
 
 
 def test_audit_detects_deleting_the_newest_entries(app: App) -> None:
     task = env_task(app)
     app.workflow.submit_progress(DEPT, task, period="2024-04", status=TaskStatus.IN_PROGRESS, narrative="x")
     app.workflow.issue_notice(ADMIN, department=ENV, subject="s", body="b", due=dt.date(2024, 6, 1))
-    with app.store.engine.begin() as conn:
-        conn.execute(text("DELETE FROM audit_log WHERE seq = 2"))
+    with app.store.engine.begin() as conn:  # the newest (the plan's import is #1)
+        conn.execute(text("DELETE FROM audit_log WHERE seq = 3"))
     assert [b.reason for b in app.audit.verify().breaks] == ["head"]
 
 

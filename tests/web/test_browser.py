@@ -114,6 +114,18 @@ def test_a_month_of_work_in_the_browser(server: tuple[str, App], seeds_dir: Path
         flags.first.locator("button[value=confirmed]").click()
         page.wait_for_url(f"{base}/plans")
         assert page.locator("tr.flag").count() == 3
+        # and corrects the next: task 34 names no unit; the office says who leads it
+        row = page.locator("tr.flag[data-field=departments]").first
+        row.locator("input[name=lead]").fill("市大气办")
+        row.locator("input[name=cooperating]").fill("市财政局、市生态环境局")
+        shot("01b-flag-correction")
+        row.locator("button[value=corrected]").click()
+        page.wait_for_url(f"{base}/plans")
+        assert page.locator("tr.flag").count() == 2
+        page.goto(f"{base}/plans?flags=corrected")
+        assert "牵头：市大气办；配合：市财政局、市生态环境局" in page.locator("#flags").inner_text()
+        page.goto(f"{base}/tasks?department=市大气办")
+        assert page.locator("table.tasks tr", has_text="强化监督考核").count() == 1
         sign_out()
 
         # 市生态环境局 files progress with evidence on one of its tasks

@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 
 from lantian.bootstrap import App
 from lantian.domain.tracking.model import SYSTEM
+from lantian.errors import InputError
+from lantian.services.tracking import WorkflowSettings
 from tests.web.conftest import ENV
 
 
@@ -76,3 +78,42 @@ def test_a_sub_task_the_unit_may_not_report_on(
     assert r.status_code == 422 and words in r.json()["error"]["message"]
     assert r.json()["error"]["field"] in ("subtask", "department")
     assert dept.get(f"/api/v1/tasks/{task_2}").json()["reports"] == []
+
+
+def test_the_units_leading_a_clause_owe_the_monthly_report(lantian: App, task_2: int) -> None:
+    refs = {r.number: r for r, _ in lantian.workflow.visible_tasks(SYSTEM) if "16号" in r.plan_key}
+    assert refs["1"].departments == ()  # task 1 names its units on its clauses only
+    assert "市市场监管局" in refs["1"].reporters() and refs["1"].reporters(clauses=False) == []
+    # task 2: its own units, then 2.1's; 2.2's lead (市发展改革委) already reports through 2.1
+    assert refs["2"].reporters() == [*(n for n, _ in refs["2"].departments), "市发展改革委", "市工业和信息化局", ENV]
+
+    def counted(app: App) -> set[tuple[str, str, str]]:
+        found = app.workflow.overdue(SYSTEM)  # worked out task by task; the dashboard counts in SQL
+        summary = app.workflow.summary(SYSTEM)
+        kinds = [o.kind for o in found]
+        assert (summary.overdue_deadline, summary.overdue_report) == (kinds.count("deadline"), kinds.count("report"))
+        return {(o.kind, o.number, o.department) for o in found if "16号" in o.plan_key}
+
+    entries = counted(lantian)
+    assert {o for o in entries if o[1] == "1"} == {("deadline", "1", name) for name in refs["1"].reporters()}
+    lantian.settings.workflow_file.write_text("# 调度规则\nclause_reporters = false\n", encoding="utf-8")
+    office = App.open(lantian.settings)  # the office's rule: only the units named on the task report
+    try:
+        assert office.workflow.settings.clause_reporters is False
+        entries = counted(office)
+        assert not {o for o in entries if o[1] == "1"}
+        assert {o[2] for o in entries if o[1] == "2"} == {n for n, _ in refs["2"].departments}
+    finally:
+        office.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [("grace_days = 40\n", "grace_days"), ("grace_days = '5'\n", "grace_days"),
+     ("clause_reporters = 1\n", "clause_reporters"), ("graceday = 5\n", "graceday"), ("grace_days = \n", None)],
+)  # fmt: skip
+def test_a_bad_workflow_file_is_named(lantian: App, text: str, field: str | None) -> None:
+    lantian.settings.workflow_file.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        WorkflowSettings.load(lantian.settings.workflow_file)
+    assert err.value.file == str(lantian.settings.workflow_file) and err.value.field == field

@@ -11,6 +11,7 @@ from rich.table import Table
 from lantian.bootstrap import dictionary_only
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
 from lantian.documents.read import read_document
+from lantian.domain.plans.corrections import Correction
 from lantian.domain.plans.diff import FIELD_LABELS, PlanDiff
 from lantian.domain.plans.model import ROLE_LABELS, ParsedPlan
 from lantian.domain.plans.records import FLAG_LABELS, FlagStatus
@@ -107,6 +108,8 @@ def _outcome_dict(o: ImportOutcome) -> dict[str, Any]:
         "tasks": o.tasks,
         "targets": o.targets,
         "flags": o.flags,
+        "corrections": o.corrections,
+        "reopened": o.reopened,
         "changes": o.changes.to_dict() if o.changes else None,
     }
 
@@ -149,6 +152,9 @@ def import_cmd(
             f"{label} {o.status}: {o.key} (修订 revision {o.revision}) ← {o.file}: {o.tasks} 项任务 tasks, "
             f"{o.targets} 项目标 targets, {o.flags} 处待复核 flags"
         )
+        if o.corrections or o.reopened:
+            out.print(f"  复核更正 corrections applied again: {o.corrections}; "
+                      f"不再适用、重新待复核 reopened: {o.reopened}")  # fmt: skip
         if o.changes is not None:
             _print_diff(o.changes)
 
@@ -253,24 +259,52 @@ def review_cmd(
     key: Annotated[str | None, typer.Argument(help="计划键 plan key (default all plans)")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="包括已处理的 include resolved flags")] = False,
     confirm: Annotated[int | None, typer.Option("--confirm", help="确认提取无误 confirm flag ID")] = None,
-    correct: Annotated[int | None, typer.Option("--correct", help="标记已更正 mark flag ID corrected")] = None,
+    correct: Annotated[
+        int | None, typer.Option("--correct", help="更正 correct flag ID (the field's options below)")
+    ] = None,
     note: Annotated[str | None, typer.Option("--note", help="复核说明 what the reviewer found")] = None,
+    part: Annotated[str | None, typer.Option("--part", help="子任务 correct a sub-task (1.2), not the task")] = None,
+    lead: Annotated[str | None, typer.Option("--lead", help="牵头单位 lead units, 、-separated (departments)")] = None,
+    responsible: Annotated[str | None, typer.Option("--responsible", help="负责单位 (departments)")] = None,
+    cooperating: Annotated[str | None, typer.Option("--cooperating", help="配合单位 (departments)")] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="the deadline or target as it should read (deadline, target)")
+    ] = None,
+    jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", help="辖区 (meta)")] = None,
+    level: Annotated[str | None, typer.Option("--level", help="province|city|county|district (meta)")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="计划年度 plan year (meta)")] = None,
     as_json: JsonFlag = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """待复核的提取结果 Extractions flagged for review; confirm or correct them."""
+    """待复核的提取结果 Extractions flagged for review; confirm them, or correct the field (the plan gets
+    a new revision; a revised file raising the same flag gets the correction again)."""
+    fields = {"part": part, "lead": lead, "responsible": responsible, "cooperating": cooperating, "text": text,
+              "jurisdiction": jurisdiction, "level": level, "year": year}  # fmt: skip
     with open_app(data_dir, database_url) as lantian:
         if confirm is not None or correct is not None:
             if confirm is not None and correct is not None:
                 raise InputError("give --confirm or --correct, not both (只能二选一)", field="review")
-            if correct is not None and not note:
-                raise InputError("--correct needs --note saying what is right (更正需说明)", field="note")
+            structured = any(v is not None for k, v in fields.items() if k != "part")
+            if correct is not None and not note and not structured:
+                raise InputError(
+                    "--correct needs the field's value (--lead/--responsible/--cooperating, --text, --jurisdiction/"
+                    "--level/--year) or --note saying what is right (更正需填写正确内容)", field="note",
+                )  # fmt: skip
+            if confirm is not None and structured:
+                raise InputError("a correction goes with --correct, not --confirm (更正内容只用于 --correct)",
+                                 field="confirm")  # fmt: skip
             flag_id = confirm if confirm is not None else correct
             assert flag_id is not None
             status = FlagStatus.CONFIRMED if confirm is not None else FlagStatus.CORRECTED
-            done = lantian.plans.resolve_flag(flag_id, status, note)
+            correction = None
+            if structured:
+                field = lantian.plans.flag(flag_id).flag.field
+                correction = Correction.from_dict({"field": field, **fields})
+            done = lantian.plans.resolve_flag(flag_id, status, note, correction=correction)
             out.print(f"#{done.id} {FLAG_LABELS[FlagStatus(done.status)]} {done.status}: {done.flag.message}")
+            if done.resolution:
+                out.print(f"  → {done.resolution}")
             return
         flags = lantian.plans.review(key, None if show_all else FlagStatus.OPEN)
     if as_json:
@@ -282,6 +316,7 @@ def review_cmd(
                     "revision": f.revision,
                     "status": f.status,
                     "resolution": f.resolution,
+                    "correction": f.correction.to_dict() if f.correction else None,
                     "task_number": f.flag.task_number,
                     "field": f.flag.field,
                     "message": f.flag.message,
@@ -307,7 +342,7 @@ def review_cmd(
     out.print(table)
     out.print(
         f"{len(flags)} 处 flags; 确认 confirm: lantian plans review --confirm ID; "
-        "更正 correct: lantian plans review --correct ID --note …"
+        "更正 correct: lantian plans review --correct ID --lead … | --text … | --jurisdiction … (or --note …)"
     )
 
 

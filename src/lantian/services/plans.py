@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from lantian.documents.read import read_document
+from lantian.domain.plans.corrections import Correction, FlagKey, apply_correction, flag_key
 from lantian.domain.plans.departments import DepartmentDictionary
 from lantian.domain.plans.diff import PlanDiff, diff_plans
 from lantian.domain.plans.links import MIN_SCORE, LinkReport, propose_links
-from lantian.domain.plans.model import ParsedPlan, PlanMeta, PlanTask, TaskStatus
+from lantian.domain.plans.model import ParsedPlan, PlanMeta, PlanTask, ReviewFlag, TaskStatus
 from lantian.domain.plans.records import (
     FlagStatus,
     PlanSummary,
@@ -42,6 +43,8 @@ class ImportOutcome:
     targets: int
     flags: int
     changes: PlanDiff | None = None
+    corrections: int = 0  # reviewers' corrections applied again to a revised file
+    reopened: int = 0  # flags opened again: their correction no longer fits the revised file
 
     STATUS_LABELS = {"created": "新建", "revised": "新修订", "unchanged": "无变化"}  # noqa: RUF012
 
@@ -49,7 +52,8 @@ class ImportOutcome:
         """The outcome as the web app and the audit log show it (the differences left out)."""
         return {"file": Path(self.file).name, "key": self.key, "status": self.status,
                 "status_label": self.STATUS_LABELS[self.status], "revision": self.revision, "tasks": self.tasks,
-                "targets": self.targets, "flags": self.flags}  # fmt: skip
+                "targets": self.targets, "flags": self.flags, "corrections": self.corrections,
+                "reopened": self.reopened}  # fmt: skip
 
 
 @dataclass
@@ -140,8 +144,11 @@ class PlanService:
                         )
                     )
                     continue
+                reapplied, reopened = 0, dict[FlagKey, str]()
+                if repo.has_plan(k):
+                    plan, reapplied, reopened = self._correct_again(repo.corrections(k), plan)
                 changes = diff_plans(repo.load(k), plan) if repo.has_plan(k) else None
-                number = repo.add_revision(k, plan, file=file, now=now, changes=changes)
+                number = repo.add_revision(k, plan, file=file, now=now, changes=changes, reopened=reopened)
                 n_targets = len(plan.targets) + sum(len(t.all_targets()) for t in plan.tasks)
                 outcome = ImportOutcome(
                     file,
@@ -152,12 +159,32 @@ class PlanService:
                     n_targets,
                     len(plan.all_flags()),
                     changes,
+                    reapplied,
+                    len(reopened),
                 )
                 report.outcomes.append(outcome)
                 note("plan.import", "plan", k, None, outcome.as_dict())
         if report.changed:
             self.store.analyze()
         return report
+
+    def _correct_again(
+        self, kept: list[tuple[ReviewFlag, Correction]], plan: ParsedPlan
+    ) -> tuple[ParsedPlan, int, dict[FlagKey, str]]:
+        """A revised file: the corrections of the flags it raises again, applied again (the plan, how
+        many applied, and the flags opened again because theirs no longer fits, with the reason)."""
+        raised = {flag_key(f): f for f in plan.all_flags()}
+        applied, reopened = 0, dict[FlagKey, str]()
+        for old, correction in kept:
+            flag = raised.get(flag_key(old))
+            if flag is None:
+                continue
+            try:
+                plan = apply_correction(plan, flag, correction, self.dictionary)
+                applied += 1
+            except InputError as exc:
+                reopened[flag_key(flag)] = f"更正未能用于新修订 the correction no longer applies: {exc.message}"
+        return plan, applied, reopened
 
     # ------------------------------------------------------------- reading
     def list_plans(self) -> list[PlanSummary]:
@@ -182,22 +209,50 @@ class PlanService:
                 repo.plan_id(plan)
             return repo.flags(plan=plan, status=status)
 
+    def flag(self, flag_id: int) -> StoredFlag:
+        with self.store.reading() as repo:
+            return repo.flag(flag_id)
+
     def resolve_flag(
-        self, flag_id: int, status: FlagStatus, note: str | None = None, actor: Actor = SYSTEM
+        self,
+        flag_id: int,
+        status: FlagStatus,
+        note: str | None = None,
+        actor: Actor = SYSTEM,
+        correction: Correction | None = None,
     ) -> StoredFlag:
-        """Confirm a flagged extraction or mark it corrected (saying what is right)."""
-        if status is FlagStatus.CORRECTED and not (note or "").strip():
+        """Confirm a flagged extraction, or mark it corrected: with a ``correction`` (the field as it
+        should be), applied to the plan as a new revision in the same transaction; else with a ``note``
+        saying what is right. The correction is kept with the flag and applied again when a revised
+        file raises the same flag."""
+        if correction is not None and status is not FlagStatus.CORRECTED:
+            raise InputError("a correction marks the flag corrected (填写更正内容即为已更正)", field="status")
+        if status is FlagStatus.CORRECTED and correction is None and not (note or "").strip():
             raise InputError("say what the right value is (更正须填写正确内容)", field="note")
+        now = self.clock()
         with self.audit.changing(actor) as (repo, audit):
-            stored = repo.set_flag_status(flag_id, status, note, self.clock())
-            audit(
-                f"flag.{status.value}",
-                "flag",
-                flag_id,
-                {"status": "open"},
-                {"status": status.value, "resolution": note},
-            )
-            return stored
+            stored = repo.flag(flag_id)
+            before = {"status": stored.status, "resolution": stored.resolution,
+                      "correction": stored.correction.to_dict() if stored.correction else None}  # fmt: skip
+            after: dict[str, Any] = {"status": status.value}
+            places: list[str | None] = []  # a corrected plan's dashboards recount (its place, old and new)
+            if correction is not None:
+                plan = repo.load(stored.plan_key)
+                corrected = apply_correction(plan, stored.flag, correction, self.dictionary)
+                changes = diff_plans(plan, corrected)
+                if changes.empty:  # the plan already says so: no new revision
+                    after["revision"] = repo.summary(stored.plan_key).revision
+                else:
+                    file = f"复核更正 #{flag_id} · {Path(repo.revision_file(stored.plan_key)).name}"
+                    after["revision"] = repo.add_revision(stored.plan_key, corrected, file=file, now=now,
+                                                          changes=changes)  # fmt: skip
+                after["correction"] = correction.to_dict()
+                note = (note or "").strip() or correction.summary()
+                places = [plan.meta.jurisdiction, corrected.meta.jurisdiction]
+            after["resolution"] = note
+            done = repo.set_flag_status(flag_id, status, note, now, correction)
+            audit(f"flag.{status.value}", "flag", flag_id, before, after, places=places)
+            return done
 
     def resolve_departments(self, name: str) -> list[str]:
         """A department as a user types it (发改委, 市发改委) → the stored names it may match."""

@@ -11,6 +11,7 @@ import hashlib
 import math
 import os
 import tempfile
+import tomllib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -45,9 +46,37 @@ Upload = tuple[str, bytes]  # (file name as uploaded, content)
 
 @dataclass(frozen=True)
 class WorkflowSettings:
+    """The office's rules for the monthly round, from ``<data>/workflow.toml`` (all optional):
+    ``grace_days = 5`` (a month's report is due this many days after it) and ``clause_reporters =
+    true`` (the units leading a task's clauses owe its monthly report too; see ``overdue``)."""
+
     grace_days: int = overdue.DEFAULT_GRACE_DAYS  # a month's report is due this many days after it
     max_evidence_bytes: int = evidence.DEFAULT_MAX_BYTES
     ladder: tuple[Rung, ...] = DEFAULT_LADDER
+    clause_reporters: bool = True  # 子任务牵头单位也报送调度
+
+    @classmethod
+    def load(cls, path: Path) -> WorkflowSettings:
+        """The settings in ``path`` over the defaults (none when the file is missing)."""
+        if not path.is_file():
+            return cls()
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"not a TOML file (配置文件格式错误): {exc}", file=str(path)) from None
+        unknown = sorted(set(data) - {"grace_days", "clause_reporters"})
+        if unknown:
+            raise InputError(f"unknown setting {unknown[0]!r} (未知配置项); known: grace_days, clause_reporters",
+                             file=str(path), field=unknown[0])  # fmt: skip
+        grace = data.get("grace_days", overdue.DEFAULT_GRACE_DAYS)
+        if type(grace) is not int or not 0 <= grace <= 27:
+            raise InputError(f"grace_days must be a whole number of days from 0 to 27 (宽限天数), not {grace!r}",
+                             file=str(path), field="grace_days")  # fmt: skip
+        clauses = data.get("clause_reporters", True)
+        if not isinstance(clauses, bool):
+            raise InputError(f"clause_reporters must be true or false, not {clauses!r}", file=str(path),
+                             field="clause_reporters")  # fmt: skip
+        return cls(grace_days=grace, clause_reporters=clauses)
 
 
 @dataclass(frozen=True)
@@ -323,7 +352,7 @@ class WorkflowService:
         tasks = [ref for ref, _ in repo.task_refs(scope=scope, open_only=True)]
         month = overdue.last_due_month(day, self.settings.grace_days)
         filed = repo.filed(period=month) if month else set()
-        found = overdue.find(tasks, filed, day, self.settings.grace_days)
+        found = overdue.find(tasks, filed, day, self.settings.grace_days, clauses=self.settings.clause_reporters)
         if actor.role is UserRole.DEPARTMENT:
             found = [o for o in found if o.department == actor.department]
         return found
@@ -357,7 +386,8 @@ class WorkflowService:
         with self.store.tracking_read() as repo:
             scope = self.scope(actor, repo)
             status = repo.count_tasks(scope)
-            late, missing, entries = repo.overdue(scope, day, month, month_first, department, first)
+            late, missing, entries = repo.overdue(scope, day, month, month_first, department, first,
+                                                  clauses=self.settings.clause_reporters)  # fmt: skip
             refs = {ref.id: ref for ref, _ in repo.task_refs({task_id for _, task_id, _ in entries})}
             records = access.record_scope(actor, repo.record_places(), self.ancestors)
             counts = repo.record_counts(records, day - dt.timedelta(days=min(ladder)) if ladder else dt.date.min)

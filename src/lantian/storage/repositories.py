@@ -7,13 +7,14 @@ several files is one transaction: all of it lands or none).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from lantian.domain.plans.codec import plan_from_dict, plan_to_dict, task_from_dict, task_to_dict
+from lantian.domain.plans.corrections import Correction, FlagKey, flag_key
 from lantian.domain.plans.diff import PlanDiff
 from lantian.domain.plans.model import (
     Level,
@@ -33,7 +34,7 @@ from lantian.domain.plans.records import (
     TaskFilter,
 )
 from lantian.domain.targets.registry import TargetEntry
-from lantian.domain.tracking.overdue import reporting_units
+from lantian.domain.tracking.overdue import clause_reporting_units, reporting_units
 from lantian.domain.warnings.lifecycle import Event
 from lantian.errors import NotFoundError
 from lantian.storage import tables as t
@@ -109,8 +110,10 @@ class PlanRepository:
         )
 
     # ---------------------------------------------------------------- writes
-    def add_revision(self, key: str, plan: ParsedPlan, *, file: str, now: dt.datetime, changes: PlanDiff | None) -> int:
-        """Store ``plan`` as the newest revision of ``key`` (creating the plan); returns its number."""
+    def add_revision(self, key: str, plan: ParsedPlan, *, file: str, now: dt.datetime, changes: PlanDiff | None,
+                     reopened: Mapping[FlagKey, str] | None = None) -> int:  # fmt: skip
+        """Store ``plan`` as the newest revision of ``key`` (creating the plan); returns its number.
+        ``reopened``: flags whose correction no longer applies, opened again with the reason."""
         meta = plan.meta
         task_dicts = [task_to_dict(task) for task in plan.tasks]
         values = {
@@ -156,7 +159,7 @@ class PlanRepository:
             )
         )
         self._write_tasks(int(pid), number, plan, task_dicts)
-        self._write_flags(int(pid), number, plan)
+        self._write_flags(int(pid), number, plan, reopened or {})
         return number
 
     def _write_tasks(self, pid: int, number: int, plan: ParsedPlan, task_dicts: list[dict[str, Any]]) -> None:
@@ -213,10 +216,14 @@ class PlanRepository:
         for task in plan.tasks:
             tid = task_ids[task.number]
             parts: list[tuple[str | None, Any]] = [(None, task), *((s.number, s) for s in task.subtasks)]
-            for sub, item in parts:
-                # the task's reporting units, each marked on its first row (none on a sub-task's rows)
-                units = [(d.normalized, d.role) for d in item.departments]
-                unmarked = set(reporting_units(units)) if sub is None else set()
+            # the task's reporting units, each marked on its first row; then each clause's units that
+            # report through it (overdue.clause_reporting_units), on the clause's rows
+            own = [(d.normalized, d.role) for d in task.departments]
+            reporting = [reporting_units(own), *clause_reporting_units(
+                own, ([(d.normalized, d.role) for d in s.departments] for s in task.subtasks)
+            )]  # fmt: skip
+            for (sub, item), marks in zip(parts, reporting, strict=True):
+                unmarked = set(marks)
                 for d in item.departments:
                     deps.append(
                         {
@@ -247,43 +254,78 @@ class PlanRepository:
             for chunk in _chunks(rows):
                 self.session.execute(insert(table), chunk)
 
-    def _write_flags(self, pid: int, number: int, plan: ParsedPlan) -> None:
-        # Flags of an earlier revision that the new one raises again keep their review status.
-        old = {
-            (r.task_number, r.field, r.message, r.text): (r.status, r.resolution, r.resolved_at)
-            for r in self.session.execute(select(t.review_flags).where(t.review_flags.c.plan_id == pid))
-        }
-        self.session.execute(delete(t.review_flags).where(t.review_flags.c.plan_id == pid))
+    def _write_flags(self, pid: int, number: int, plan: ParsedPlan, reopened: Mapping[FlagKey, str]) -> None:
+        """Flags of an earlier revision that the new one raises again keep their row (their id, review
+        status and correction); the others go."""
+        f = t.review_flags
+        old: dict[FlagKey, list[int]] = {}
+        query = select(f.c.id, f.c.task_number, f.c.field, f.c.message, f.c.text).where(f.c.plan_id == pid)
+        for r in self.session.execute(query.order_by(f.c.id)):
+            old.setdefault((r.task_number, r.field, r.message, r.text), []).append(int(r.id))
         rows = []
-        for f in plan.all_flags():
-            status, resolution, at = old.get((f.task_number, f.field, f.message, f.text), (FlagStatus.OPEN, None, None))
+        for flag in plan.all_flags():
+            k = flag_key(flag)
+            if old.get(k):
+                values: dict[str, Any] = {"revision": number, "line": flag.line}
+                if k in reopened:
+                    values.update(status=FlagStatus.OPEN.value, resolution=reopened[k], resolved_at=None,
+                                  correction=None)  # fmt: skip
+                self.session.execute(update(f).where(f.c.id == old[k].pop(0)).values(**values))
+                continue
             rows.append(
                 {
                     "plan_id": pid,
                     "revision": number,
-                    "task_number": f.task_number,
-                    "field": f.field,
-                    "message": f.message,
-                    "line": f.line,
-                    "text": f.text,
-                    "status": status,
-                    "resolution": resolution,
-                    "resolved_at": at,
+                    "task_number": flag.task_number,
+                    "field": flag.field,
+                    "message": flag.message,
+                    "line": flag.line,
+                    "text": flag.text,
+                    "status": FlagStatus.OPEN.value,
+                    "resolution": None,
+                    "resolved_at": None,
                 }
             )
+        for chunk in _chunks([i for ids in old.values() for i in ids]):
+            self.session.execute(delete(f).where(f.c.id.in_(chunk)))
         for chunk in _chunks(rows):
-            self.session.execute(insert(t.review_flags), chunk)
+            self.session.execute(insert(f), chunk)
 
-    def set_flag_status(self, flag_id: int, status: str, resolution: str | None, now: dt.datetime) -> StoredFlag:
+    def set_flag_status(self, flag_id: int, status: str, resolution: str | None, now: dt.datetime,
+                        correction: Correction | None = None) -> StoredFlag:  # fmt: skip
+        """Record the review; a ``correction`` replaces the one kept (confirming keeps it: the plan
+        still holds what it corrected)."""
         found = self.session.scalar(select(t.review_flags.c.id).where(t.review_flags.c.id == flag_id))
         if found is None:
             raise NotFoundError(f"no review flag #{flag_id} (没有该复核项)", field="flag")
-        self.session.execute(
-            update(t.review_flags)
-            .where(t.review_flags.c.id == flag_id)
-            .values(status=status, resolution=resolution, resolved_at=now if status != FlagStatus.OPEN else None)
+        values: dict[str, Any] = {
+            "status": status, "resolution": resolution, "resolved_at": now if status != FlagStatus.OPEN else None
+        }  # fmt: skip
+        if correction is not None:
+            values["correction"] = correction.to_dict()
+        self.session.execute(update(t.review_flags).where(t.review_flags.c.id == flag_id).values(**values))
+        return self.flag(flag_id)
+
+    def flag(self, flag_id: int) -> StoredFlag:
+        found = self.flags(flag_id=flag_id, status=None)
+        if not found:
+            raise NotFoundError(f"no review flag #{flag_id} (没有该复核项)", field="flag")
+        return found[0]
+
+    def corrections(self, key: str) -> list[tuple[ReviewFlag, Correction]]:
+        """The plan's flags that carry a correction, with it."""
+        return [(s.flag, s.correction) for s in self.flags(plan=key, status=None) if s.correction is not None]
+
+    def revision_file(self, key: str) -> str:
+        """The file the plan's current revision was read from."""
+        r = t.plan_revisions
+        return str(
+            self.session.scalar(
+                select(r.c.file)
+                .join(t.plans, t.plans.c.id == r.c.plan_id)
+                .where(t.plans.c.key == key, r.c.number == t.plans.c.current_revision)
+            )
         )
-        return self.flags(flag_id=flag_id, status=None)[0]
 
     def set_task_status(self, key: str, number: str, status: TaskStatus) -> tuple[str, str | None]:
         """Set the status; returns the status before and the plan's jurisdiction."""
@@ -516,6 +558,7 @@ class PlanRepository:
                 revision=m["revision"],
                 status=m["status"],
                 resolution=m["resolution"],
+                correction=Correction.from_dict(m["correction"]) if m["correction"] else None,
                 flag=ReviewFlag(
                     field=m["field"], message=m["message"], line=m["line"], text=m["text"], task_number=m["task_number"]
                 ),

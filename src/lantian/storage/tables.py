@@ -150,6 +150,7 @@ review_flags = Table(
     Column("status", String(20), nullable=False),  # open | confirmed | corrected
     Column("resolution", Text),
     Column("resolved_at", DateTime(timezone=True)),
+    Column("correction", JSON),  # the reviewer's structured correction (domain.plans.corrections), if any
 )
 
 jurisdiction_targets = Table(

@@ -160,12 +160,12 @@ class TrackingRepository:
         else:  # the same tasks, joined
             deps_query = deps_query.join(tk, tk.c.id == od.c.task_id).join(p, p.c.id == tk.c.plan_id).where(*where)
         deps: dict[int, list[tuple[str, Role]]] = {}
-        on_parts: dict[int, list[str]] = {}
+        on_parts: dict[int, dict[str, list[tuple[str, Role]]]] = {}
         for task_id, subtask, name, role in self.session.execute(deps_query.order_by(od.c.id)):
             if subtask is None:
                 deps.setdefault(int(task_id), []).append((str(name), Role(role)))
             else:
-                on_parts.setdefault(int(task_id), []).append(str(name))
+                on_parts.setdefault(int(task_id), {}).setdefault(str(subtask), []).append((str(name), Role(role)))
         return [
             (
                 TaskRef(
@@ -176,7 +176,7 @@ class TrackingRepository:
                     TaskStatus(r.status),
                     r.last_deadline,
                     tuple(dict.fromkeys(deps.get(int(r.id), []))),
-                    tuple(dict.fromkeys(on_parts.get(int(r.id), []))),
+                    tuple(tuple(dict.fromkeys(units)) for units in on_parts.get(int(r.id), {}).values()),
                 ),
                 r.jurisdiction,
             )
@@ -212,13 +212,15 @@ class TrackingRepository:
 
     # ---------------------------------------------------------------- the dashboard's counts, in the store
     def overdue(self, scope: Scope, as_of: dt.date, month: str | None, month_first: dt.date | None,
-                department: str | None, limit: int) -> tuple[int, int, list[tuple[str, int, str]]]:  # fmt: skip
+                department: str | None, limit: int, *,
+                clauses: bool = True) -> tuple[int, int, list[tuple[str, int, str]]]:  # fmt: skip
         """What :func:`lantian.domain.tracking.overdue.find` finds, counted by the store: (entries past
         the task's deadline, entries whose report is missing, the first ``limit`` of each kind in
-        ``find``'s order as (kind, task id, department)); ``department`` keeps one department's."""
+        ``find``'s order as (kind, task id, department)); ``department`` keeps one department's;
+        ``clauses``: the units marked as reporting through a clause count (``find``'s ``clauses``)."""
         tk, p = t.tasks, t.plans
         counts, first = [0, 0], []
-        queries = self._overdue_queries(scope, as_of, month, month_first, department)
+        queries = self._overdue_queries(scope, as_of, month, month_first, department, clauses)
         for i, (kind, (query, r)) in enumerate(zip(("deadline", "report"), queries, strict=False)):
             order = [p.c.key, tk.c.number, r.c.normalized]
             if kind == "deadline":  # the longest overdue first
@@ -230,7 +232,7 @@ class TrackingRepository:
         return counts[0], counts[1], first
 
     def _overdue_queries(self, scope: Scope, as_of: dt.date, month: str | None, month_first: dt.date | None,
-                         department: str | None) -> list[tuple[Any, Any]]:  # fmt: skip
+                         department: str | None, clauses: bool) -> list[tuple[Any, Any]]:  # fmt: skip
         """(query of (task id, department), the reporters subquery) for the tasks past their deadline,
         then (when a month's reports are due) for the reports missing."""
         tk, p, pr = t.tasks, t.plans, t.progress_reports
@@ -244,6 +246,8 @@ class TrackingRepository:
                 .where(*self._task_where(None, scope, None), tk.c.status != TaskStatus.COMPLETED.value)
                 .where(r.c.reporter.is_(True))
             )
+            if not clauses:  # a clause's row is marked only for a unit that reports through it
+                query = query.where(r.c.subtask.is_(None))
             if department is not None:  # coalesce: not by the name's index (one department is in every city's
                 query = query.where(func.coalesce(r.c.normalized, "") == department)  # tasks), but from the tasks
             if kind == "deadline":

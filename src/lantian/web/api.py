@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Respon
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from lantian.domain.plans.corrections import Correction
 from lantian.domain.plans.model import Role, TaskStatus, to_jsonable
 from lantian.domain.plans.records import FlagStatus, TaskFilter
 from lantian.domain.tracking.model import NoticeState, ReviewState, TicketSource, TicketState, UserRole
@@ -100,15 +101,34 @@ def flags(request: Request, who: Who, plan: str | None = None,
     return views.flags_json(lantian(request), who.actor, plan, None if status == "all" else FlagStatus(status))
 
 
+Names = list[Annotated[str, Field(min_length=1, max_length=200)]]
+
+
+class CorrectionIn(BaseModel):
+    """What the flagged field should be; which members apply depends on the flag's field."""
+
+    field: Literal["departments", "deadline", "target", "meta"]
+    part: str | None = Field(default=None, max_length=50, description="子任务 sub-task number; none: the task")
+    lead: Names = Field(default_factory=list, max_length=50, description="牵头单位 (departments)")
+    responsible: Names = Field(default_factory=list, max_length=50, description="负责单位 (departments)")
+    cooperating: Names = Field(default_factory=list, max_length=50, description="配合单位 (departments)")
+    text: str | None = Field(default=None, max_length=500, description="the deadline or target as it should read")
+    jurisdiction: str | None = Field(default=None, max_length=200, description="辖区 (meta)")
+    level: Literal["province", "city", "county", "district"] | None = Field(default=None, description="级别 (meta)")
+    year: int | None = Field(default=None, ge=2000, le=2100, description="计划年度 (meta)")
+
+
 class FlagIn(BaseModel):
     status: Literal["confirmed", "corrected"]
     note: str | None = Field(default=None, max_length=2000)
+    correction: CorrectionIn | None = Field(default=None, description="applied to the plan as a new revision")
 
 
-@router.post("/flags/{flag_id}", tags=["plans"], summary="复核 resolve a flag")
+@router.post("/flags/{flag_id}", tags=["plans"], summary="复核 resolve a flag (confirm, or correct the field)")
 def resolve_flag(flag_id: Id, body: FlagIn, request: Request, who: Who) -> dict[str, Any]:
     views.require_admin(who)
-    return views.resolve_flag(lantian(request), who.actor, flag_id, FlagStatus(body.status), body.note)
+    correction = Correction.from_dict(body.correction.model_dump()) if body.correction else None
+    return views.resolve_flag(lantian(request), who.actor, flag_id, FlagStatus(body.status), body.note, correction)
 
 
 # ---------------------------------------------------------------- tasks and progress

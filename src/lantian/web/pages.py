@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from starlette.datastructures import UploadFile as StarletteUpload
 
+from lantian.domain.plans.corrections import Correction
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, TaskStatus
 from lantian.domain.plans.records import FlagStatus, TaskFilter
 from lantian.domain.tracking.model import (
@@ -235,14 +236,24 @@ async def import_plan(request: Request, file: UploadFile) -> HTMLResponse:
     )
 
 
+CORRECTION_FORM = ("part", "lead", "responsible", "cooperating", "text", "jurisdiction", "level", "year")
+
+
 @router.post("/flags/{flag_id}")
-async def resolve_flag(flag_id: Id, request: Request, status: Annotated[str, Form()],
-                       note: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+async def resolve_flag(flag_id: Id, request: Request) -> Response:
+    """确认 or 更正: the form carries the flag's ``field`` and, to correct it, the inputs of that field
+    (names separated by 、); a correction with none of them filled in is a note only."""
     who = await page_user(request)
     views.require_admin(who)
+    form = await request.form()
+    data = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+    status = data.get("status", "")
     if status not in ("confirmed", "corrected"):
         raise InputError("confirm or correct (请选择确认或更正)", field="status")
-    views.resolve_flag(lantian(request), who.actor, flag_id, FlagStatus(status), note or None)
+    correction = None
+    if status == "corrected" and any(data.get(k) for k in CORRECTION_FORM if k != "part"):
+        correction = Correction.from_dict({"field": data.get("field", ""), **{k: data.get(k) for k in CORRECTION_FORM}})
+    views.resolve_flag(lantian(request), who.actor, flag_id, FlagStatus(status), data.get("note") or None, correction)
     return back_to("/plans")
 
 

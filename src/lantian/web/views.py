@@ -15,7 +15,8 @@ from typing import Any
 from fastapi import Request, Response
 
 from lantian.bootstrap import App
-from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, SubTask, TaskStatus, to_jsonable
+from lantian.domain.plans.corrections import CORRECTABLE, FLAG_FIELD_LABELS, Correction
+from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, SubTask, Task, TaskStatus, to_jsonable
 from lantian.domain.plans.records import FLAG_LABELS, FlagStatus, TaskFilter
 from lantian.domain.tracking.model import (
     NOTICE_LABELS,
@@ -123,29 +124,46 @@ def import_plan(app: App, actor: Actor, upload: Upload) -> dict[str, Any]:
 
 
 def flags_json(app: App, actor: Actor, plan: str | None, status: FlagStatus | None) -> list[dict[str, Any]]:
+    """The flags of the plans ``actor`` sees; each with the parts of its task a correction may name
+    (``parts``: the sub-task numbers; ``part``: the one whose lines hold the flag, if any)."""
     visible = {p["key"] for p in plans_json(app, actor)}
-    return [
-        {
-            "id": f.id,
-            "plan": f.plan_key,
-            "revision": f.revision,
-            "task_number": f.flag.task_number,
-            "field": f.flag.field,
-            "message": f.flag.message,
-            "line": f.flag.line,
-            "text": f.flag.text,
-            "status": f.status,
-            "status_label": FLAG_LABELS.get(FlagStatus(f.status), f.status),
-            "resolution": f.resolution,
-        }
-        for f in app.plans.review(plan, status)
-        if f.plan_key in visible
-    ]
+    stored = [f for f in app.plans.review(plan, status) if f.plan_key in visible]
+    tasks: dict[str, dict[str, Task]] = {}
+    for key in {f.plan_key for f in stored if f.flag.task_number and f.flag.field in CORRECTABLE}:
+        tasks[key] = {t.number: t for t in app.plans.get_plan(key)[1].tasks}
+    out = []
+    for f in stored:
+        task = tasks.get(f.plan_key, {}).get(f.flag.task_number or "")
+        subtasks = task.subtasks if task is not None else []
+        holder = next((s.number for s in subtasks if s.source.line <= f.flag.line <= s.source.end_line), None)
+        out.append(
+            {
+                "id": f.id,
+                "plan": f.plan_key,
+                "revision": f.revision,
+                "task_number": f.flag.task_number,
+                "field": f.flag.field,
+                "field_label": FLAG_FIELD_LABELS.get(f.flag.field, f.flag.field),
+                "correctable": f.flag.field in CORRECTABLE,
+                "message": f.flag.message,
+                "line": f.flag.line,
+                "text": f.flag.text,
+                "status": f.status,
+                "status_label": FLAG_LABELS.get(FlagStatus(f.status), f.status),
+                "resolution": f.resolution,
+                "correction": f.correction.to_dict() if f.correction else None,
+                "parts": [s.number for s in subtasks],
+                "part": holder,
+            }
+        )
+    return out
 
 
-def resolve_flag(app: App, actor: Actor, flag_id: int, status: FlagStatus, note: str | None) -> dict[str, Any]:
-    stored = app.plans.resolve_flag(flag_id, status, note, actor=actor)
-    return {"id": stored.id, "status": stored.status, "resolution": stored.resolution}
+def resolve_flag(app: App, actor: Actor, flag_id: int, status: FlagStatus, note: str | None,
+                 correction: Correction | None = None) -> dict[str, Any]:  # fmt: skip
+    stored = app.plans.resolve_flag(flag_id, status, note, actor=actor, correction=correction)
+    return {"id": stored.id, "status": stored.status, "resolution": stored.resolution,
+            "correction": stored.correction.to_dict() if stored.correction else None}  # fmt: skip
 
 
 # ---------------------------------------------------------------- tasks

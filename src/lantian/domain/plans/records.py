@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from lantian.domain.plans.corrections import Correction
 from lantian.domain.plans.diff import PlanDiff
 from lantian.domain.plans.model import Level, ReviewFlag, Role, Target, TaskStatus
 
@@ -61,6 +62,7 @@ class StoredFlag:
     flag: ReviewFlag
     status: str
     resolution: str | None = None
+    correction: Correction | None = None  # the structured correction applied to the plan, if any
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,10 @@
 Reports are monthly by default ("以日保月、以月保季"): the report for a month is due ``grace_days``
 after the month ends (the 5th of the next month by default). A department owes a report for every
 task it leads or is responsible for (牵头 / 负责) that is not completed and whose deadline had not
-passed before the month began; 配合 units report through the lead.
+passed before the month began; 配合 units report through the lead. A task whose units are named
+on its numbered clauses (子任务: 1. …市发改委牵头；2. …市工信局牵头) is reported on by each clause's
+牵头 / 负责 units too, one report per unit and task, unless the office turns that off
+(``clause_reporters = false``: only the units named on the task itself report).
 """
 
 from __future__ import annotations
@@ -47,12 +50,27 @@ def last_due_month(as_of: dt.date, grace_days: int = DEFAULT_GRACE_DAYS) -> str 
 
 
 def reporting_units(departments: Iterable[tuple[str, Role]]) -> list[str]:
-    """The units that report on a task each month (调度报送单位): its 牵头 and 负责 units, or every unit
-    when it names neither — once each, in order. The store keeps the answer beside each task's units
-    (``task_departments.reporter``) so the dashboard counts missing reports without redoing it."""
+    """The units that report on a task, or on one of its clauses, each month (调度报送单位): its 牵头 and
+    负责 units, or every unit when it names neither — once each, in order. The store keeps the answer
+    beside each task's units (``task_departments.reporter``) so the dashboard counts missing reports
+    without redoing it."""
     named = list(departments)
     owners = [name for name, role in named if role in (Role.LEAD, Role.RESPONSIBLE)]
     return list(dict.fromkeys(owners or [name for name, _ in named]))
+
+
+def clause_reporting_units(
+    departments: Iterable[tuple[str, Role]], clauses: Iterable[Iterable[tuple[str, Role]]]
+) -> list[list[str]]:
+    """Per clause (子任务), the units that report on the task through it: the clause's reporting units
+    that do not already report on the task itself or through an earlier clause."""
+    seen = set(reporting_units(departments))
+    out = []
+    for clause in clauses:
+        mine = [name for name in reporting_units(clause) if name not in seen]
+        seen.update(mine)
+        out.append(mine)
+    return out
 
 
 @dataclass(frozen=True)
@@ -66,7 +84,12 @@ class TaskRef:
     status: TaskStatus
     last_deadline: dt.date | None
     departments: tuple[tuple[str, Role], ...]  # (normalised name, role)
-    subtask_units: tuple[str, ...] = ()  # units named on its sub-tasks (see the task, report on those)
+    clauses: tuple[tuple[tuple[str, Role], ...], ...] = ()  # each sub-task's (normalised name, role), in order
+
+    @property
+    def subtask_units(self) -> list[str]:
+        """The units named on its sub-tasks (they see the task and report on those)."""
+        return list(dict.fromkeys(name for clause in self.clauses for name, _ in clause))
 
     @property
     def units(self) -> list[str]:
@@ -77,8 +100,10 @@ class TaskRef:
         """逾期: the last deadline has passed and the task is not completed (as PlanTask.is_overdue)."""
         return self.last_deadline is not None and self.last_deadline < as_of and self.status is not TaskStatus.COMPLETED
 
-    def reporters(self) -> list[str]:
-        return reporting_units(self.departments)
+    def reporters(self, clauses: bool = True) -> list[str]:
+        """Who owes the monthly report: the task's reporting units, then (``clauses``) its clauses'."""
+        extra = clause_reporting_units(self.departments, self.clauses) if clauses else []
+        return [*reporting_units(self.departments), *(name for part in extra for name in part)]
 
 
 @dataclass(frozen=True)
@@ -118,8 +143,9 @@ def order(o: Overdue) -> tuple[int, str, str, str]:
 
 
 def find(tasks: Iterable[TaskRef], filed: set[tuple[int, str, str]], as_of: dt.date,
-         grace_days: int = DEFAULT_GRACE_DAYS) -> list[Overdue]:  # fmt: skip
-    """Overdue tasks and missing reports on ``as_of``; ``filed`` holds (task id, department, month)."""
+         grace_days: int = DEFAULT_GRACE_DAYS, *, clauses: bool = True) -> list[Overdue]:  # fmt: skip
+    """Overdue tasks and missing reports on ``as_of``; ``filed`` holds (task id, department, month);
+    ``clauses``: the units leading a task's clauses report on it too (see the module)."""
     out: list[Overdue] = []
     month = last_due_month(as_of, grace_days)
     first = month_bounds(month)[0] if month else None
@@ -127,10 +153,10 @@ def find(tasks: Iterable[TaskRef], filed: set[tuple[int, str, str]], as_of: dt.d
         if task.status is TaskStatus.COMPLETED:
             continue
         if task.is_overdue(as_of):
-            out += [deadline_entry(task, name, as_of) for name in task.reporters()]
+            out += [deadline_entry(task, name, as_of) for name in task.reporters(clauses)]
         if month is None or first is None or (task.last_deadline is not None and task.last_deadline < first):
             continue
-        out += [report_entry(task, name, month, as_of, grace_days) for name in task.reporters()
+        out += [report_entry(task, name, month, as_of, grace_days) for name in task.reporters(clauses)
                 if (task.id, name, month) not in filed]  # fmt: skip
     out.sort(key=order)
     return out
