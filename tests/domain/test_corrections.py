@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from lantian.domain.plans.corrections import Correction, apply_correction, flag_key, parse_level
+from lantian.domain.plans.corrections import Correction, apply_correction, flag_key, parse_level, part_at
 from lantian.domain.plans.departments import DepartmentDictionary
 from lantian.domain.plans.model import (
     Deadline,
@@ -101,6 +101,8 @@ def _plan() -> ParsedPlan:
 
 def test_a_sub_task_is_corrected_alone() -> None:
     plan = _plan()
+    assert [part_at(plan.tasks[0], line) for line in (9, 10, 11, 12, 13)] == [None, "1.1", "1.1", "1.2", None]
+    assert part_at(None, 10) is None
     flag = ReviewFlag("departments", "sub-task without a responsibility clause (分项缺少责任分工)", 10, "加快", "1")
     fixed = apply_correction(plan, flag, Correction("departments", part="1.1", responsible=("市公安局",)), DICT)
     assert [(d.normalized, d.role) for d in fixed.tasks[0].subtasks[0].departments] == [("市公安局", Role.RESPONSIBLE)]

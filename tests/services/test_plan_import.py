@@ -274,7 +274,7 @@ def test_a_correction_rewrites_the_task_and_is_applied_to_later_revisions(
     # the same bytes again: nothing changes; a revised file: the correction is applied to it again
     assert app.plans.import_files([original]).outcomes[0].status == "unchanged"
     copy = tmp_path / "001_revised.txt"
-    copy.write_bytes(original.read_bytes() + "\n".encode())
+    copy.write_bytes(original.read_bytes() + b"\n")
     (outcome,) = app.plans.import_files([copy]).outcomes
     assert (outcome.status, outcome.revision, outcome.corrections, outcome.reopened) == ("revised", 3, 1, 0)
     assert task_34() == [("市大气办", Role.LEAD), ("市财政局", Role.COOPERATING)]
@@ -290,7 +290,7 @@ def test_a_correction_that_no_longer_fits_opens_its_flag_again(app: App, seeds_d
         repo.set_flag_status(flag.id, FlagStatus.CORRECTED, "x", dt.datetime.now(dt.UTC),
                              Correction("departments", part="35.2", lead=("市财政局",)))  # fmt: skip
     copy = tmp_path / "001_revised.txt"
-    copy.write_bytes(original.read_bytes() + "\n".encode())
+    copy.write_bytes(original.read_bytes() + b"\n")
     (outcome,) = app.plans.import_files([copy]).outcomes
     assert (outcome.corrections, outcome.reopened) == (0, 1)
     reopened = next(f for f in app.plans.review(SEED_KEYS["001"]) if f.id == flag.id)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
+from lantian.bootstrap import App
+from lantian.config import Settings
+from lantian.storage import tables as t
 from lantian.storage.engine import current_revision, downgrade, head_revision, make_engine, upgrade
 from lantian.storage.tables import metadata
 
@@ -56,3 +61,25 @@ def test_migrations_match_the_table_definitions(db_url: str) -> None:
             assert compare_metadata(ctx, metadata) == []
     finally:
         engine.dispose()
+
+
+def test_the_reporter_marks_of_the_migrations_are_the_domain_rule(db_url: str, tmp_path: Path, seeds_dir: Path) -> None:
+    """0006 and 0007 mark, in SQL, the rows already stored: the same marks as storing the plans does
+    (overdue.reporting_units on the task, clause_reporting_units on its clauses)."""
+    app = App.open(Settings.load(tmp_path / "data", db_url))
+    try:
+        app.plans.import_files(sorted(seeds_dir.glob("*.txt")))
+        d = t.task_departments
+        query = select(d.c.id, d.c.subtask.is_not(None), d.c.reporter).order_by(d.c.id)
+
+        def marks() -> list[tuple[int, bool, bool]]:
+            with app.store.engine.connect() as conn:
+                return [(int(i), bool(on_clause), bool(r)) for i, on_clause, r in conn.execute(query)]
+
+        stored = marks()
+        assert any(r for _, on_clause, r in stored if not on_clause) and any(r for _, c, r in stored if c)
+        downgrade(app.store.engine, "0005")  # the marks gone
+        upgrade(app.store.engine)
+        assert marks() == stored
+    finally:
+        app.close()

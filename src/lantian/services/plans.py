@@ -17,7 +17,7 @@ from lantian.domain.plans.corrections import Correction, FlagKey, apply_correcti
 from lantian.domain.plans.departments import DepartmentDictionary
 from lantian.domain.plans.diff import PlanDiff, diff_plans
 from lantian.domain.plans.links import MIN_SCORE, LinkReport, propose_links
-from lantian.domain.plans.model import ParsedPlan, PlanMeta, PlanTask, ReviewFlag, TaskStatus
+from lantian.domain.plans.model import ParsedPlan, PlanMeta, PlanTask, ReviewFlag, Task, TaskStatus
 from lantian.domain.plans.records import (
     FlagStatus,
     PlanSummary,
@@ -208,6 +208,16 @@ class PlanService:
             if plan:
                 repo.plan_id(plan)
             return repo.flags(plan=plan, status=status)
+
+    def flagged_tasks(self, flags: Sequence[StoredFlag]) -> dict[tuple[str, str], Task]:
+        """(plan key, task number) → the current task, for the flags that name a task."""
+        wanted: dict[str, set[str]] = {}
+        for f in flags:
+            if f.flag.task_number:
+                wanted.setdefault(f.plan_key, set()).add(f.flag.task_number)
+        with self.store.reading() as repo:
+            return {(key, n): task for key, numbers in wanted.items()
+                    for n, task in repo.tasks_by_number(key, numbers).items()}  # fmt: skip
 
     def flag(self, flag_id: int) -> StoredFlag:
         with self.store.reading() as repo:

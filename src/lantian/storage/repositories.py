@@ -446,6 +446,19 @@ class PlanRepository:
             for row in self.session.execute(query)
         ]
 
+    def tasks_by_number(self, key: str, numbers: Iterable[str]) -> dict[str, Task]:
+        """The plan's current tasks with these numbers (the review screen's flagged tasks)."""
+        tk, p = t.tasks, t.plans
+        out: dict[str, Task] = {}
+        for chunk in _chunks(sorted(set(numbers))):
+            query = (
+                select(tk.c.number, tk.c.payload)
+                .join(p, p.c.id == tk.c.plan_id)
+                .where(p.c.key == key, tk.c.removed_in.is_(None), tk.c.number.in_(chunk))
+            )
+            out.update((str(n), task_from_dict(payload)) for n, payload in self.session.execute(query))
+        return out
+
     def department_names(self) -> list[tuple[str, int]]:
         """Every normalised department with the number of (current) tasks naming it."""
         d, tk = t.task_departments, t.tasks

@@ -15,8 +15,8 @@ from typing import Any
 from fastapi import Request, Response
 
 from lantian.bootstrap import App
-from lantian.domain.plans.corrections import CORRECTABLE, FLAG_FIELD_LABELS, Correction
-from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, SubTask, Task, TaskStatus, to_jsonable
+from lantian.domain.plans.corrections import CORRECTABLE, FLAG_FIELD_LABELS, Correction, part_at
+from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, SubTask, TaskStatus, to_jsonable
 from lantian.domain.plans.records import FLAG_LABELS, FlagStatus, TaskFilter
 from lantian.domain.tracking.model import (
     NOTICE_LABELS,
@@ -128,14 +128,10 @@ def flags_json(app: App, actor: Actor, plan: str | None, status: FlagStatus | No
     (``parts``: the sub-task numbers; ``part``: the one whose lines hold the flag, if any)."""
     visible = {p["key"] for p in plans_json(app, actor)}
     stored = [f for f in app.plans.review(plan, status) if f.plan_key in visible]
-    tasks: dict[str, dict[str, Task]] = {}
-    for key in {f.plan_key for f in stored if f.flag.task_number and f.flag.field in CORRECTABLE}:
-        tasks[key] = {t.number: t for t in app.plans.get_plan(key)[1].tasks}
+    tasks = app.plans.flagged_tasks([f for f in stored if f.flag.field in CORRECTABLE])
     out = []
     for f in stored:
-        task = tasks.get(f.plan_key, {}).get(f.flag.task_number or "")
-        subtasks = task.subtasks if task is not None else []
-        holder = next((s.number for s in subtasks if s.source.line <= f.flag.line <= s.source.end_line), None)
+        task = tasks.get((f.plan_key, f.flag.task_number or ""))
         out.append(
             {
                 "id": f.id,
@@ -152,8 +148,8 @@ def flags_json(app: App, actor: Actor, plan: str | None, status: FlagStatus | No
                 "status_label": FLAG_LABELS.get(FlagStatus(f.status), f.status),
                 "resolution": f.resolution,
                 "correction": f.correction.to_dict() if f.correction else None,
-                "parts": [s.number for s in subtasks],
-                "part": holder,
+                "parts": [s.number for s in task.subtasks] if task is not None else [],
+                "part": part_at(task, f.flag.line),
             }
         )
     return out

@@ -132,6 +132,12 @@ class Correction:
         return "；".join(parts)
 
 
+def part_at(task: Task | None, line: int) -> str | None:
+    """The sub-task whose lines hold ``line`` (what a flag there is about), None for the task itself."""
+    subtasks = task.subtasks if task is not None else []
+    return next((s.number for s in subtasks if s.source.line <= line <= s.source.end_line), None)
+
+
 def parse_level(text: str) -> Level:
     word = text.strip().removesuffix("级")
     if word in LEVEL_WORDS:
