@@ -14,6 +14,7 @@ from sqlalchemy import text
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.domain.plans.model import Role, TaskStatus
+from lantian.domain.plans.records import TaskFilter
 from lantian.domain.tracking.model import (
     SYSTEM,
     Actor,
@@ -232,6 +233,22 @@ def test_a_dashboard_is_recounted_only_when_a_place_it_counts_changes(app: App) 
     everywhere = app.workflow.summary(SYSTEM)
     app.workflow.open_ticket(NANJING, source=TicketSource.COMPLAINT, title="u", description="d")
     assert app.workflow.summary(SYSTEM).tickets[TicketState.FOUND] == everywhere.tickets[TicketState.FOUND] + 1
+
+
+def test_a_task_list_total_follows_the_changes_it_counts(app: App, seeds_dir: Path) -> None:
+    done = TaskFilter(status=TaskStatus.COMPLETED)
+    assert app.workflow.tasks(ADMIN, done, limit=5)[1] == 0
+    task = env_task(app)
+    r = app.workflow.submit_progress(DEPT, task, period="2024-04", status=TaskStatus.COMPLETED, narrative="完成")
+    assert app.workflow.tasks(ADMIN, done, limit=5)[1] == 0  # not until the office accepts it
+    app.workflow.review_progress(ADMIN, r.id, accept=True, reason=None, version=r.version)
+    page, total = app.workflow.tasks(ADMIN, done, limit=5)
+    assert total == 1 and [ref.id for ref, _ in page] == [task]
+    assert app.workflow.tasks(DEPT, done, limit=5)[1] == 1 and app.workflow.tasks(OTHER, done, limit=5)[1] == 0
+    everything = app.workflow.tasks(ADMIN, TaskFilter(), limit=5)[1]
+    (seed,) = seeds_dir.glob("001_*.txt")
+    app.plans.import_files([seed])  # another plan of 苏州's: every total is counted again
+    assert app.workflow.tasks(ADMIN, TaskFilter(), limit=5)[1] == everything + 36
 
 
 def test_notice_is_issued_escalated_answered_and_closed(app: App) -> None:

@@ -313,8 +313,21 @@ def _parquet_cells(values: list[Any]) -> list[str]:
 MapParser = Callable[..., dict[str, str]]
 
 
+_MAPS: dict[tuple[str, MapParser], tuple[tuple[int, int], dict[str, str]]] = {}
+
+
 def _read_map(path: Path, parse: MapParser) -> dict[str, str]:
-    return parse(path.read_text(encoding="utf-8"), name=str(path)) if path.exists() else {}
+    """The kept map, parsed once per version of the file (every page's rights look places up in it)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return {}
+    version = (stat.st_mtime_ns, stat.st_size)
+    cached = _MAPS.get((str(path), parse))
+    if cached is None or cached[0] != version:
+        cached = version, parse(path.read_text(encoding="utf-8"), name=str(path))
+        _MAPS[(str(path), parse)] = cached
+    return dict(cached[1])
 
 
 def _read_text(path: Path) -> str:

@@ -138,6 +138,7 @@ class WorkflowService:
         self.settings = settings or WorkflowSettings()
         self.clock = clock
         self._summaries: dict[tuple[Any, ...], Summary] = {}
+        self._totals: dict[tuple[Any, ...], int] = {}
 
     @property
     def ancestors(self) -> Callable[[str], list[str]]:
@@ -200,7 +201,15 @@ class WorkflowService:
         there are in all. The store filters and pages: 100,000 tasks are never read for one page."""
         with self.store.tracking_read() as repo:
             scope = self.scope(actor, repo)
-            total = sum(repo.count_tasks(scope, flt).values())
+            # the total is kept until the plans change or a change touches a place counted (as the
+            # dashboard's figures: change_marker); every page of a list counts the same tasks
+            key = (scope, repr(flt), repo.change_marker(scope.places))
+            total = self._totals.get(key)
+            if total is None:
+                total = sum(repo.count_tasks(scope, flt).values())
+                if len(self._totals) >= 512:
+                    self._totals.clear()
+                self._totals[key] = total
             return repo.task_refs(scope=scope, flt=flt, limit=limit, offset=offset), total
 
     def task(self, actor: Actor, task_id: int) -> TaskView:

@@ -335,3 +335,6 @@ place_changes = Table(
 
 Index("ix_evidence_owner", evidence.c.owner, evidence.c.owner_id)
 Index("ix_task_departments_norm_role", task_departments.c.normalized, task_departments.c.role)
+# a plan's tasks in order, with what the task list filters and counts on: a page is read without
+# touching the wide rows (text, payload) or sorting the place's tasks; the counts from the index alone
+Index("ix_tasks_plan_order", tasks.c.plan_id, tasks.c.position, tasks.c.removed_in, tasks.c.status)

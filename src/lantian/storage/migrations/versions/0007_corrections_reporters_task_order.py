@@ -1,7 +1,9 @@
 """review_flags.correction, a reviewer's structured correction of a flagged field (复核更正: the
 departments, deadline, target or plan metadata it should have), kept so a revised file raising the
 same flag gets it again; and the clause reporters: the units leading a task's clauses (子任务) that
-report on the task through them, marked on the clause's rows (overdue.clause_reporting_units)
+report on the task through them, marked on the clause's rows (overdue.clause_reporting_units);
+and ix_tasks_plan_order, a plan's tasks in order with their removal and status, from which the
+task list reads a page and counts without touching the wide rows
 
 Revision ID: 0007
 Revises: 0006
@@ -38,9 +40,11 @@ def upgrade() -> None:
     with op.batch_alter_table("review_flags") as batch:
         batch.add_column(sa.Column("correction", sa.JSON(), nullable=True))
     op.execute(MARK)
+    op.create_index("ix_tasks_plan_order", "tasks", ["plan_id", "position", "removed_in", "status"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tasks_plan_order", table_name="tasks")
     op.execute("UPDATE task_departments SET reporter = FALSE WHERE subtask IS NOT NULL")
     with op.batch_alter_table("review_flags") as batch:
         batch.drop_column("correction")
