@@ -142,6 +142,7 @@ def test_the_stored_and_submitted_forms() -> None:
     )
     assert c == Correction("departments", part="1.1", lead=("市发改委", "市工信局", "市住建局"))
     assert Correction.from_dict(c.to_dict()) == c
+    assert Correction.from_dict({"field": "departments", "lead": [" ", "市发改委", "市发改委 "]}).lead == ("市发改委",)
     assert c.summary() == "子任务 1.1；牵头：市发改委、市工信局、市住建局"
     meta = Correction.from_dict({"field": "meta", "level": "区", "year": "2025"})
     assert (meta.level, meta.year) == (Level.DISTRICT, 2025) and Correction.from_dict(meta.to_dict()) == meta

@@ -98,7 +98,9 @@ class Correction:
 
         def names(key: str) -> tuple[str, ...]:
             value = data.get(key) or ()
-            return unit_names(value) if isinstance(value, str) else tuple(str(v).strip() for v in value if v)
+            if isinstance(value, str):
+                return unit_names(value)
+            return tuple(dict.fromkeys(n for n in (str(v).strip() for v in value) if n))
 
         level = str(data.get("level") or "").strip()
         year = data.get("year")
