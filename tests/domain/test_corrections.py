@@ -36,12 +36,12 @@ def test_a_task_without_a_clause_gets_its_units(seed: Callable[[str], ParsedPlan
     flag = flag_of(plan, "departments", "34")
     before = next(t for t in plan.tasks if t.number == "34")
     assert all(d.implicit for d in before.departments)  # only the 不再列出 units
-    correction = Correction("departments", lead=("市大气办",), cooperating=("市发改委",))
+    correction = Correction("departments", lead=("市大气办",), cooperating=("发改委",))
     fixed = apply_correction(plan, flag, correction, DICT)
     task = next(t for t in fixed.tasks if t.number == "34")
     assert [(d.name, d.normalized, d.role) for d in task.departments if not d.implicit] == [
         ("市大气办", "市大气办", Role.LEAD),
-        ("市发改委", "市发展改革委", Role.COOPERATING),  # normalised through the dictionary
+        ("市发改委", "市发展改革委", Role.COOPERATING),  # the city plan's 市 restored, then the dictionary
     ]
     assert [d.normalized for d in task.departments if d.implicit] == [d.normalized for d in before.departments]
     assert before.departments == next(t for t in plan.tasks if t.number == "34").departments  # the input is kept
@@ -144,6 +144,7 @@ def test_the_stored_and_submitted_forms() -> None:
     assert Correction.from_dict(c.to_dict()) == c
     assert Correction.from_dict({"field": "departments", "lead": [" ", "市发改委", "市发改委 "]}).lead == ("市发改委",)
     assert c.summary() == "子任务 1.1；牵头：市发改委、市工信局、市住建局"
+    assert Correction("meta", level=Level.DISTRICT, year=2025).summary() == "级别：区级；年度：2025"
     meta = Correction.from_dict({"field": "meta", "level": "区", "year": "2025"})
     assert (meta.level, meta.year) == (Level.DISTRICT, 2025) and Correction.from_dict(meta.to_dict()) == meta
     assert parse_level("市级") is Level.CITY and parse_level("county") is Level.COUNTY

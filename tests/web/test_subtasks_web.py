@@ -12,8 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lantian.bootstrap import App
+from lantian.config import Settings
+from lantian.domain.plans.model import Role
+from lantian.domain.plans.records import TaskFilter
 from lantian.domain.tracking.model import SYSTEM
 from lantian.errors import InputError
+from lantian.reports.tasks_export import responsibility_matrix
 from lantian.services.tracking import WorkflowSettings
 from tests.web.conftest import ENV
 
@@ -117,3 +121,21 @@ def test_a_bad_workflow_file_is_named(lantian: App, text: str, field: str | None
     with pytest.raises(InputError) as err:
         WorkflowSettings.load(lantian.settings.workflow_file)
     assert err.value.file == str(lantian.settings.workflow_file) and err.value.field == field
+
+
+def test_the_matrix_counts_the_units_named_on_clauses_as_the_export_does(tmp_path: Path, seeds_dir: Path) -> None:
+    app = App.open(Settings.load(tmp_path / "only-001"))
+    try:
+        (seed,) = seeds_dir.glob("001_*.txt")
+        app.plans.import_files([seed])
+        table = responsibility_matrix(app.plans.list_tasks(TaskFilter()))
+        lead, cooperating, responsible = (table.columns.index(c) for c in ("牵头数", "配合数", "负责数"))
+        exported = {row[0]: (row[lead], row[cooperating], row[responsible]) for row in table.rows}
+        web = {
+            r.department: (r.roles[Role.LEAD], r.roles[Role.COOPERATING], r.roles[Role.RESPONSIBLE])
+            for r in app.workflow.matrix(SYSTEM)
+        }
+        assert web == exported
+        assert "市市场监管局" in web  # named on task 1's clauses only
+    finally:
+        app.close()

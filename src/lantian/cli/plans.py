@@ -285,22 +285,15 @@ def review_cmd(
         if confirm is not None or correct is not None:
             if confirm is not None and correct is not None:
                 raise InputError("give --confirm or --correct, not both (只能二选一)", field="review")
-            structured = any(v is not None for k, v in fields.items() if k != "part")
-            if correct is not None and not note and not structured:
+            flag_id = confirm if confirm is not None else correct
+            assert flag_id is not None
+            status = FlagStatus.CONFIRMED if confirm is not None else FlagStatus.CORRECTED
+            correction = Correction.given(lantian.plans.flag(flag_id).flag.field, fields)
+            if correct is not None and correction is None and not note:  # the service says so too, not by option
                 raise InputError(
                     "--correct needs the field's value (--lead/--responsible/--cooperating, --text, --jurisdiction/"
                     "--level/--year) or --note saying what is right (更正需填写正确内容)", field="note",
                 )  # fmt: skip
-            if confirm is not None and structured:
-                raise InputError("a correction goes with --correct, not --confirm (更正内容只用于 --correct)",
-                                 field="confirm")  # fmt: skip
-            flag_id = confirm if confirm is not None else correct
-            assert flag_id is not None
-            status = FlagStatus.CONFIRMED if confirm is not None else FlagStatus.CORRECTED
-            correction = None
-            if structured:
-                field = lantian.plans.flag(flag_id).flag.field
-                correction = Correction.from_dict({"field": field, **fields})
             done = lantian.plans.resolve_flag(flag_id, status, note, correction=correction)
             out.print(f"#{done.id} {FLAG_LABELS[FlagStatus(done.status)]} {done.status}: {done.flag.message}")
             if done.resolution:

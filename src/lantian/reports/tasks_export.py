@@ -19,12 +19,12 @@ from typing import IO, Any
 
 from lantian.domain.plans.model import (
     ROLE_LABELS,
-    ROLE_RANK,
     STATUS_LABELS,
     PlanTask,
     Role,
     Target,
     TaskStatus,
+    strongest_roles,
     to_jsonable,
 )
 from lantian.errors import InputError
@@ -195,10 +195,8 @@ def responsibility_matrix(tasks: Sequence[PlanTask]) -> TableData:
     several = _multi_plan(tasks)
     cells: dict[str, dict[int, Role]] = {}
     for i, pt in enumerate(tasks):
-        for d in pt.task.all_departments():
-            roles = cells.setdefault(d.normalized, {})
-            if i not in roles or ROLE_RANK[d.role] < ROLE_RANK[roles[i]]:
-                roles[i] = d.role
+        for name, role in strongest_roles((d.normalized, d.role) for d in pt.task.all_departments()).items():
+            cells.setdefault(name, {})[i] = role
     order = sorted(cells, key=lambda name: (-len(cells[name]), name))
     columns = ["部门", *(_task_label(pt, several) for pt in tasks), "牵头数", "配合数", "负责数"]
     data = TableData("责任矩阵", columns)

@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import tempfile
-from contextlib import ExitStack
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -144,10 +143,10 @@ class ReductionService:
             "measures": result.measures,
             "passed": result.passed,
         }
-        with ExitStack() as stack:
-            if self.audit is not None:
-                _, note = stack.enter_context(self.audit.changing(actor))
-                note("reduction_list.import", "reduction_list", jurisdiction, meta, info)
+        if self.audit is None:
+            raise RuntimeError("keeping a list is audited: the service needs the audit trail")
+        with self.audit.changing(actor) as (_, note):
+            note("reduction_list.import", "reduction_list", jurisdiction, meta, info)
             self.root.mkdir(parents=True, exist_ok=True)
             _atomic_bytes(self.root / f"{key}.xlsx", data)
             _atomic_bytes(self.root / f"{key}.json", json.dumps(info, ensure_ascii=False, indent=2).encode())

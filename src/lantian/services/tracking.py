@@ -16,10 +16,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lantian.domain.plans.codec import task_from_dict
-from lantian.domain.plans.model import ROLE_RANK, Role, Task, TaskStatus, to_jsonable
+from lantian.domain.plans.model import Role, Task, TaskStatus, strongest_roles, to_jsonable
 from lantian.domain.plans.records import PlanSummary, TaskFilter
 from lantian.domain.tracking import access, evidence, overdue, workflow
 from lantian.domain.tracking.model import (
@@ -42,6 +42,18 @@ from lantian.storage.store import Store
 from lantian.storage.tracking import TrackingRepository
 
 Upload = tuple[str, bytes]  # (file name as uploaded, content)
+
+
+T = TypeVar("T")
+
+
+def _kept(cache: dict[tuple[Any, ...], T], key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``cache[key]``, computed the first time (a few hundred keys at most: then it starts over)."""
+    if key not in cache:
+        if len(cache) >= 512:
+            cache.clear()
+        cache[key] = compute()
+    return cache[key]
 
 
 @dataclass(frozen=True)
@@ -173,11 +185,7 @@ class WorkflowService:
         today = self.today()
         rows: dict[str, MatrixRow] = {}
         for ref, _ in self.visible_tasks(actor):
-            roles: dict[str, Role] = {}
-            for name, role in ref.departments:
-                if name not in roles or ROLE_RANK[role] < ROLE_RANK[roles[name]]:
-                    roles[name] = role
-            for name, role in roles.items():
+            for name, role in strongest_roles(ref.named).items():
                 row = rows.setdefault(name, MatrixRow(name))
                 row.roles[role] += 1
                 row.completed += ref.status is TaskStatus.COMPLETED
@@ -204,12 +212,7 @@ class WorkflowService:
             # the total is kept until the plans change or a change touches a place counted (as the
             # dashboard's figures: change_marker); every page of a list counts the same tasks
             key = (scope, repr(flt), repo.change_marker(scope.places))
-            total = self._totals.get(key)
-            if total is None:
-                total = sum(repo.count_tasks(scope, flt).values())
-                if len(self._totals) >= 512:
-                    self._totals.clear()
-                self._totals[key] = total
+            total = _kept(self._totals, key, lambda: sum(repo.count_tasks(scope, flt).values()))
             return repo.task_refs(scope=scope, flt=flt, limit=limit, offset=offset), total
 
     def task(self, actor: Actor, task_id: int) -> TaskView:
@@ -375,30 +378,19 @@ class WorkflowService:
         with self.store.tracking_read() as repo:  # the scopes: the area maps (places above) may change too
             tasks, records = self.scope(actor, repo), access.record_scope(actor, repo.record_places(), self.ancestors)
             places = None if tasks.places is None or records.places is None else {*tasks.places, *records.places}
-            # not the actor: users who count the same scopes share the figures (a place's admin and leader)
-            department = actor.department if actor.role is UserRole.DEPARTMENT else None
-            key = (department, day, first, (tasks, records), repo.change_marker(places))
-        cached = self._summaries.get(key)
-        if cached is not None:
-            return cached
-        found = self._summary(actor, day, first)
-        if len(self._summaries) >= 512:
-            self._summaries.clear()
-        self._summaries[key] = found
-        return found
+            # by the scopes, not the actor: users who count the same share the figures (an admin and a leader)
+            key = (day, first, tasks, records, repo.change_marker(places))
+        return _kept(self._summaries, key, lambda: self._summary(tasks, records, day, first))
 
-    def _summary(self, actor: Actor, day: dt.date, first: int) -> Summary:
+    def _summary(self, scope: access.Scope, records: access.Scope, day: dt.date, first: int) -> Summary:
         month = overdue.last_due_month(day, self.settings.grace_days)
         month_first = overdue.month_bounds(month)[0] if month else None
-        department = actor.department if actor.role is UserRole.DEPARTMENT else None
         ladder = [r.days_late for r in self.settings.ladder]
         with self.store.tracking_read() as repo:
-            scope = self.scope(actor, repo)
             status = repo.count_tasks(scope)
-            late, missing, entries = repo.overdue(scope, day, month, month_first, department, first,
+            late, missing, entries = repo.overdue(scope, day, month, month_first, first,
                                                   clauses=self.settings.clause_reporters)  # fmt: skip
             refs = {ref.id: ref for ref, _ in repo.task_refs({task_id for _, task_id, _ in entries})}
-            records = access.record_scope(actor, repo.record_places(), self.ancestors)
             counts = repo.record_counts(records, day - dt.timedelta(days=min(ladder)) if ladder else dt.date.min)
         items = [
             overdue.deadline_entry(refs[task_id], name, day) if kind == "deadline"

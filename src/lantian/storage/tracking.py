@@ -212,15 +212,14 @@ class TrackingRepository:
 
     # ---------------------------------------------------------------- the dashboard's counts, in the store
     def overdue(self, scope: Scope, as_of: dt.date, month: str | None, month_first: dt.date | None,
-                department: str | None, limit: int, *,
-                clauses: bool = True) -> tuple[int, int, list[tuple[str, int, str]]]:  # fmt: skip
+                limit: int, *, clauses: bool = True) -> tuple[int, int, list[tuple[str, int, str]]]:  # fmt: skip
         """What :func:`lantian.domain.tracking.overdue.find` finds, counted by the store: (entries past
         the task's deadline, entries whose report is missing, the first ``limit`` of each kind in
-        ``find``'s order as (kind, task id, department)); ``department`` keeps one department's;
+        ``find``'s order as (kind, task id, department)); a department's scope keeps its own entries;
         ``clauses``: the units marked as reporting through a clause count (``find``'s ``clauses``)."""
         tk, p = t.tasks, t.plans
         counts, first = [0, 0], []
-        queries = self._overdue_queries(scope, as_of, month, month_first, department, clauses)
+        queries = self._overdue_queries(scope, as_of, month, month_first, clauses)
         for i, (kind, (query, r)) in enumerate(zip(("deadline", "report"), queries, strict=False)):
             order = [p.c.key, tk.c.number, r.c.normalized]
             if kind == "deadline":  # the longest overdue first
@@ -232,7 +231,7 @@ class TrackingRepository:
         return counts[0], counts[1], first
 
     def _overdue_queries(self, scope: Scope, as_of: dt.date, month: str | None, month_first: dt.date | None,
-                         department: str | None, clauses: bool) -> list[tuple[Any, Any]]:  # fmt: skip
+                         clauses: bool) -> list[tuple[Any, Any]]:  # fmt: skip
         """(query of (task id, department), the reporters subquery) for the tasks past their deadline,
         then (when a month's reports are due) for the reports missing."""
         tk, p, pr = t.tasks, t.plans, t.progress_reports
@@ -248,8 +247,8 @@ class TrackingRepository:
             )
             if not clauses:  # a clause's row is marked only for a unit that reports through it
                 query = query.where(r.c.subtask.is_(None))
-            if department is not None:  # coalesce: not by the name's index (one department is in every city's
-                query = query.where(func.coalesce(r.c.normalized, "") == department)  # tasks), but from the tasks
+            if scope.department is not None:  # coalesce: not by the name's index (one department is in every
+                query = query.where(func.coalesce(r.c.normalized, "") == scope.department)  # city), from the tasks
             if kind == "deadline":
                 query = query.where(tk.c.last_deadline < as_of)
             else:

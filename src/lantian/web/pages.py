@@ -16,6 +16,7 @@ from markupsafe import Markup
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from lantian.domain.plans.corrections import Correction
+from lantian.domain.plans.model import LEVEL_LABELS as PLAN_LEVEL_LABELS
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, TaskStatus
 from lantian.domain.plans.records import FlagStatus, TaskFilter
 from lantian.domain.tracking.model import (
@@ -62,6 +63,7 @@ templates.env.globals.update(
     SOURCE_LABELS=SOURCE_LABELS,
     ACTION_LABELS=ACTION_LABELS,
     LEVEL_LABELS=LEVEL_LABELS,
+    PLAN_LEVEL_LABELS=PLAN_LEVEL_LABELS,
     USER_ROLE_LABELS=USER_ROLE_LABELS,
     LADDER=DEFAULT_LADDER,
     LANGUAGES=i18n.LANGUAGES,
@@ -236,9 +238,6 @@ async def import_plan(request: Request, file: UploadFile) -> HTMLResponse:
     )
 
 
-CORRECTION_FORM = ("part", "lead", "responsible", "cooperating", "text", "jurisdiction", "level", "year")
-
-
 @router.post("/flags/{flag_id}")
 async def resolve_flag(flag_id: Id, request: Request) -> Response:
     """确认 or 更正: the form carries the flag's ``field`` and, to correct it, the inputs of that field
@@ -250,9 +249,7 @@ async def resolve_flag(flag_id: Id, request: Request) -> Response:
     status = data.get("status", "")
     if status not in ("confirmed", "corrected"):
         raise InputError("confirm or correct (请选择确认或更正)", field="status")
-    correction = None
-    if status == "corrected" and any(data.get(k) for k in CORRECTION_FORM if k != "part"):
-        correction = Correction.from_dict({"field": data.get("field", ""), **{k: data.get(k) for k in CORRECTION_FORM}})
+    correction = Correction.given(data.get("field", ""), data) if status == "corrected" else None
     views.resolve_flag(lantian(request), who.actor, flag_id, FlagStatus(status), data.get("note") or None, correction)
     return back_to("/plans")
 

@@ -1,6 +1,6 @@
 """What the API and the pages share: records as JSON, and uploads handed to the services as files
-(the services audit their own changes; only keeping a reduction list, a file in the data folder, is
-noted here after it). Shaping and the web app's own rules, no HTTP."""
+(the services audit their own changes, as the signed-in actor). Shaping and the web app's own
+rules, no HTTP."""
 
 from __future__ import annotations
 

@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from lantian.domain.plans.deadlines import find_deadlines
-from lantian.domain.plans.departments import DepartmentDictionary, split_names
+from lantian.domain.plans.departments import DepartmentDictionary, make_departments, split_names
 from lantian.domain.plans.model import (
+    LEVEL_LABELS,
+    LEVEL_WORDS,
     ROLE_LABELS,
     Department,
     Level,
@@ -41,6 +44,7 @@ from lantian.domain.plans.model import (
     SubTask,
     Target,
     Task,
+    unit_prefix,
 )
 from lantian.domain.plans.targets import find_targets
 from lantian.errors import InputError
@@ -48,7 +52,8 @@ from lantian.errors import InputError
 CORRECTABLE = ("departments", "deadline", "target", "meta")
 FLAG_FIELD_LABELS = {"departments": "责任单位", "deadline": "完成时限", "target": "目标", "meta": "计划信息",
                      "annex": "附件", "number": "序号"}  # fmt: skip
-LEVEL_WORDS = {"省": Level.PROVINCE, "市": Level.CITY, "县": Level.COUNTY, "区": Level.DISTRICT}
+VALUE_FIELDS = ("lead", "responsible", "cooperating", "text", "jurisdiction", "level", "year")
+FORM_FIELDS = ("part", *VALUE_FIELDS)  # what a reviewer fills in (the sub-task, then the values)
 _SEPARATORS = re.compile(r"[，,；;\s]+")
 
 
@@ -116,6 +121,14 @@ class Correction:
             year=parse_year(year) if year not in (None, "") else None,
         )
 
+    @classmethod
+    def given(cls, field: str, values: Mapping[str, Any]) -> Correction | None:
+        """The correction that form fields or command-line options (``FORM_FIELDS``) make for a flag
+        on ``field``; None when no value is filled in (the reviewer confirms, or only notes)."""
+        if not any(values.get(k) not in (None, "", [], ()) for k in VALUE_FIELDS):
+            return None
+        return cls.from_dict({"field": field, **{k: values.get(k) for k in FORM_FIELDS}})
+
     def summary(self) -> str:
         """The correction as the review screen and the audit log say it (牵头：市发改委；配合：市工信局)."""
         parts = [f"子任务 {self.part}"] if self.part else []
@@ -128,7 +141,7 @@ class Correction:
         if self.jurisdiction:
             parts.append(f"辖区：{self.jurisdiction}")
         if self.level is not None:
-            parts.append(f"级别：{self.level.value}")
+            parts.append(f"级别：{LEVEL_LABELS[self.level]}")
         if self.year:
             parts.append(f"年度：{self.year}")
         return "；".join(parts)
@@ -188,7 +201,8 @@ def apply_correction(
                              field="part")  # fmt: skip
     if flag.field == "departments":
         assert part is not None
-        part.departments = _departments(part.departments, correction, dictionary, flag.line)
+        prefix = unit_prefix(out.meta.level)
+        part.departments = _departments(part.departments, correction, dictionary, prefix, flag.line)
     elif flag.field == "deadline":
         assert part is not None
         found, unresolved = find_deadlines(correction.text, out.meta.year, line=flag.line)
@@ -217,21 +231,22 @@ def _task(plan: ParsedPlan, flag: ReviewFlag) -> Task | None:
 
 
 def _departments(
-    current: list[Department], c: Correction, dictionary: DepartmentDictionary, line: int
+    current: list[Department], c: Correction, dictionary: DepartmentDictionary, prefix: str, line: int
 ) -> list[Department]:
+    """The units as the reviewer names them, read as the parser reads a clause's (the plan's prefix
+    restored: 发改委 → 市发改委), then the implicit ones not renamed."""
     named: dict[str, Role] = {}
     out: list[Department] = []
     for role, names in ((Role.LEAD, c.lead), (Role.RESPONSIBLE, c.responsible), (Role.COOPERATING, c.cooperating)):
-        for name in names:
-            normalized = dictionary.normalize(name)
-            if normalized in named:
+        for d in make_departments(list(names), role, dictionary, prefix, line, implicit=False):
+            if d.normalized in named:
                 raise InputError(
-                    f"{name} is named twice ({ROLE_LABELS[named[normalized]]}, {ROLE_LABELS[role]}) "
+                    f"{d.written} is named twice ({ROLE_LABELS[named[d.normalized]]}, {ROLE_LABELS[role]}) "
                     "(同一单位只能有一种职责)",
                     field=role.value,
                 )  # fmt: skip
-            named[normalized] = role
-            out.append(Department(name=name, normalized=normalized, role=role, written=name, line=line))
+            named[d.normalized] = role
+            out.append(d)
     if not out:
         raise InputError("name at least one unit (请填写牵头、负责或配合单位)", field="lead")
     return [*out, *(d for d in current if d.implicit and d.normalized not in named)]

@@ -213,7 +213,7 @@ def parse_clause(
             continue
         names = pending + names
         pending = []
-        departments.extend(_make(names, role, dictionary, default_prefix, line, implicit=False))
+        departments.extend(make_departments(names, role, dictionary, default_prefix, line, implicit=False))
     unresolved.extend(pending)
     if m:
         implicit_names = [n for n in (_clean_name(x) for x in split_names(m.group("names"))) if n]
@@ -221,11 +221,11 @@ def parse_clause(
             # "以下均需各地落实": 各地 are the units this clause charged with 落实
             local = [d.written for d in departments if d.role is Role.RESPONSIBLE and dictionary.is_unit(d.written)]
             implicit_names = local or implicit_names
-        implicit = _make(implicit_names, Role.RESPONSIBLE, dictionary, default_prefix, line, implicit=True)
+        implicit = make_departments(implicit_names, Role.RESPONSIBLE, dictionary, default_prefix, line, implicit=True)
     return ClauseResult(departments=departments, implicit=implicit, unresolved=unresolved)
 
 
-def _make(
+def make_departments(
     names: list[str],
     role: Role,
     dictionary: DepartmentDictionary,
@@ -234,6 +234,8 @@ def _make(
     *,
     implicit: bool,
 ) -> list[Department]:
+    """Departments of ``role`` from names as written: a name without a prefix takes the one of the
+    name before it in the list, else ``default_prefix`` (市发改委、工信局 → 市工信局), then the dictionary."""
     out: list[Department] = []
     prefix = default_prefix
     for i, written in enumerate(names):

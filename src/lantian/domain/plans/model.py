@@ -7,6 +7,7 @@ These dataclasses are the contract between the parser, the store, the exports an
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -20,6 +21,15 @@ class Role(StrEnum):
 
 ROLE_LABELS = {Role.LEAD: "牵头", Role.COOPERATING: "配合", Role.RESPONSIBLE: "负责"}
 ROLE_RANK = {Role.LEAD: 0, Role.RESPONSIBLE: 1, Role.COOPERATING: 2}  # a unit named twice on a task: 牵头 > 负责 > 配合
+
+
+def strongest_roles(named: Iterable[tuple[str, Role]]) -> dict[str, Role]:
+    """Each unit once, with its strongest role among those it is named with (牵头 > 负责 > 配合)."""
+    roles: dict[str, Role] = {}
+    for name, role in named:
+        if name not in roles or ROLE_RANK[role] < ROLE_RANK[roles[name]]:
+            roles[name] = role
+    return roles
 
 
 class TaskStatus(StrEnum):
@@ -44,6 +54,15 @@ class Level(StrEnum):
     CITY = "city"  # 设区市
     COUNTY = "county"  # 县级市 / 县
     DISTRICT = "district"  # 区 / 开发区
+
+
+LEVEL_WORDS = {"省": Level.PROVINCE, "市": Level.CITY, "县": Level.COUNTY, "区": Level.DISTRICT}  # a unit's prefix
+LEVEL_LABELS = {Level.PROVINCE: "省级", Level.CITY: "市级", Level.COUNTY: "县级", Level.DISTRICT: "区级"}
+
+
+def unit_prefix(level: Level | None) -> str:
+    """The prefix a plan of ``level`` writes before its own departments (发改委 → 市发改委)."""
+    return {Level.PROVINCE: "省", Level.DISTRICT: "区"}.get(level, "市") if level else "市"
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from lantian.domain.plans.departments import (
     split_names,
 )
 from lantian.domain.plans.model import (
+    LEVEL_WORDS,
     AnnexTable,
     Deadline,
     Department,
@@ -48,6 +49,7 @@ from lantian.domain.plans.model import (
     SubTask,
     Target,
     Task,
+    unit_prefix,
 )
 from lantian.domain.plans.targets import find_targets
 from lantian.errors import StructureError
@@ -138,7 +140,7 @@ def parse_plan(
         doc=doc,
         dictionary=dictionary,
         year=meta.year,
-        default_prefix={Level.PROVINCE: "省", Level.DISTRICT: "区"}.get(meta.level, "市") if meta.level else "市",
+        default_prefix=unit_prefix(meta.level),
         flags=list(meta_flags),
     )
     doc_targets: list[Target] = []
@@ -283,7 +285,7 @@ def _infer_from_table(doc: Document, table: Table, flags: list[ReviewFlag]) -> t
     level = None
     if prefixes:
         top = prefixes.most_common(1)[0][0]
-        level = {"省": Level.PROVINCE, "市": Level.CITY, "区": Level.DISTRICT, "县": Level.COUNTY}[top]
+        level = LEVEL_WORDS[top]
     text = " ".join(c.text for r in table.rows for c in r.cells)
     jurisdiction = None
     if level in (Level.CITY, Level.PROVINCE):

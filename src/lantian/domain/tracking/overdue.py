@@ -92,6 +92,11 @@ class TaskRef:
         return list(dict.fromkeys(name for clause in self.clauses for name, _ in clause))
 
     @property
+    def named(self) -> list[tuple[str, Role]]:
+        """Every (unit, role) the task names: on itself, then on its sub-tasks (Task.all_departments)."""
+        return list(dict.fromkeys([*self.departments, *(pair for clause in self.clauses for pair in clause)]))
+
+    @property
     def units(self) -> list[str]:
         """Every unit the task concerns: those named on it, then those named on its sub-tasks."""
         return list(dict.fromkeys([*(name for name, _ in self.departments), *self.subtask_units]))
