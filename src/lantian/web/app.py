@@ -16,7 +16,8 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from lantian import __version__
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
         description="大气污染防治 plans, 调度, 督办, 销号, air quality and warnings. "
         "Sign in with POST /api/v1/session; send the returned csrf_token as X-CSRF-Token on every POST and DELETE.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served below from the package's own copy of Swagger UI, never a CDN
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
@@ -73,6 +74,20 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title="lantian 蓝天 API",
+            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> RedirectResponse:
+        return RedirectResponse("/static/favicon.svg", status_code=301)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
