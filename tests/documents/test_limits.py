@@ -15,7 +15,7 @@ import docx
 import pytest
 from openpyxl import Workbook
 
-from lantian.config import MIB, Limits, Settings
+from lantian.config import LIMIT_VARIABLES, MIB, Limits, Settings
 from lantian.documents.limits import check_package
 from lantian.documents.read import read_document, read_text_bytes
 from lantian.documents.tables import open_workbook
@@ -79,6 +79,15 @@ def test_limits_come_from_the_environment_and_default_generously() -> None:
     limits = Settings.load("x", env=env).limits
     assert (limits.upload_bytes, limits.plan_chars, limits.zip_members) == (3 * MIB, 1000, 7)
     assert limits.unpacked_bytes == Limits().unpacked_bytes
+
+
+def test_every_limit_is_documented_with_its_default() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "settings.md").read_text(encoding="utf-8")
+    defaults = Limits()
+    for variable, (name, unit) in LIMIT_VARIABLES.items():
+        row = next((r for r in doc.splitlines() if f"`{variable}`" in r), None)
+        assert row is not None, f"{variable} is not in docs/settings.md"
+        assert f"| {getattr(defaults, name) // unit} |" in row, f"{variable}: the default in docs/settings.md"
 
 
 @pytest.mark.parametrize("value", ["lots", "0", "-5", "1.5"])
