@@ -53,7 +53,7 @@ class App:
         audit = AuditTrail(store)
         airquality = AirQualityService(settings.data_dir)
         targets = TargetService(store, airquality, audit)
-        plans = PlanService(store, load_dictionary(settings), audit=audit)
+        plans = PlanService(store, load_dictionary(settings), audit=audit, limits=settings.limits)
         accountability = AccountabilityService(airquality, targets, plans)
         reduction = ReductionService(settings.data_dir, audit)
         warnings = WarningService(airquality, store, reduction, audit)

@@ -1,38 +1,103 @@
-"""Settings (配置): where the data folder is and which database holds the records.
+"""Settings (配置): where the data folder is, which database holds the records, and the limits.
 
 Precedence: explicit argument > environment (``LANTIAN_DATA_DIR``, ``LANTIAN_DATABASE_URL``) >
 defaults (``./lantian-data`` and a SQLite file ``lantian.db`` inside it).
 Nothing here touches the disk; :func:`Settings.ensure_dirs` does, when a command needs it.
+
+Limits (上限, :class:`Limits`): how large an uploaded file, an unpacked ``.docx``/``.xlsx`` and a
+plan's text may be; each from its ``LANTIAN_MAX_*`` environment variable, else the default.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from lantian.errors import ConfigError
 
 DEFAULT_DATA_DIR = "lantian-data"
 ENV_DATA_DIR = "LANTIAN_DATA_DIR"
 ENV_DATABASE_URL = "LANTIAN_DATABASE_URL"
 
 
+MIB = 1024 * 1024
+# environment variable → (Limits field, its unit: MiB or 1)
+LIMIT_VARIABLES: dict[str, tuple[str, int]] = {
+    "LANTIAN_MAX_UPLOAD_MB": ("upload_bytes", MIB),
+    "LANTIAN_MAX_UNPACKED_MB": ("unpacked_bytes", MIB),
+    "LANTIAN_MAX_ZIP_MEMBERS": ("zip_members", 1),
+    "LANTIAN_MAX_ZIP_RATIO": ("zip_ratio", 1),
+    "LANTIAN_MAX_PLAN_CHARS": ("plan_chars", 1),
+    "LANTIAN_MAX_LINE_CHARS": ("line_chars", 1),
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits (大小上限) on what users hand in; every refusal names the limit and its variable.
+
+    - ``upload_bytes``: one web request's files together (上传大小), refused while it streams in;
+    - ``unpacked_bytes`` / ``zip_members`` / ``zip_ratio``: a ``.docx``/``.xlsx`` package's members
+      unpacked, their number, and one member's unpacked-to-packed ratio (解压后大小、成员数、压缩比),
+      checked in the zip's directory before any member is opened;
+    - ``plan_chars`` / ``line_chars``: the characters of one plan's text and of its longest line
+      (计划文本长度、单行长度), checked before the plan is parsed.
+    """
+
+    upload_bytes: int = 50 * MIB
+    unpacked_bytes: int = 256 * MIB
+    zip_members: int = 2000
+    zip_ratio: int = 500
+    plan_chars: int = 5_000_000
+    line_chars: int = 100_000
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None) -> Limits:
+        """The limits from the environment (``LANTIAN_MAX_*``), else the defaults; a bad value is a
+        :class:`~lantian.errors.ConfigError` naming the variable."""
+        environ = os.environ if env is None else env
+        values: dict[str, int] = {}
+        for variable, (name, unit) in LIMIT_VARIABLES.items():
+            raw = environ.get(variable, "").strip()
+            if not raw:
+                continue
+            try:
+                number = int(raw)
+            except ValueError:
+                number = 0
+            if number <= 0:
+                raise ConfigError(f"must be a whole number above 0 (须为正整数), not {raw!r}", field=variable)
+            values[name] = number * unit
+        return cls(**values)
+
+    @staticmethod
+    def describe(name: str, value: int) -> str:
+        """``"50 MB (LANTIAN_MAX_UPLOAD_MB)"``: a limit as a person sets it."""
+        variable, unit = next((v, u) for v, (n, u) in LIMIT_VARIABLES.items() if n == name)
+        shown = f"{value // unit} MB" if unit == MIB and value % unit == 0 else f"{value:,}"
+        return f"{shown} ({variable})"
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database_url: str
+    limits: Limits = field(default_factory=Limits)
 
     @classmethod
     def load(
         cls,
         data_dir: str | os.PathLike[str] | None = None,
         database_url: str | None = None,
-        env: dict[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> Settings:
         environ = os.environ if env is None else env
         folder = Path(data_dir or environ.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR).expanduser()
         folder = folder.resolve()
         url = database_url or environ.get(ENV_DATABASE_URL) or f"sqlite:///{folder / 'lantian.db'}"
-        return cls(data_dir=folder, database_url=url)
+        return cls(data_dir=folder, database_url=url, limits=Limits.load(environ))
 
     @property
     def departments_file(self) -> Path:

@@ -7,7 +7,8 @@ The tree::
     │   ├── EncodingError        code "encoding"; not UTF-8 (with or without BOM) nor GBK/GB18030
     │   ├── EmptyInputError      code "empty"; nothing to read
     │   ├── UnsupportedFormatError  code "format"; not .txt/.docx/.xlsx, or a binary file
-    │   └── StructureError       code "structure"; a table without a needed column, a truncated table…
+    │   ├── StructureError       code "structure"; a table without a needed column, a truncated table…
+    │   └── LimitError           code "too_large"; over a size limit (上限, lantian.config.Limits); HTTP 413
     ├── ConfigError              code "config"; a setting or dictionary file is wrong
     ├── NotFoundError            code "not_found"; a plan, task or revision does not exist
     ├── ConflictError            code "conflict"; someone else changed the record first
@@ -81,6 +82,12 @@ class UnsupportedFormatError(InputError):
 
 class StructureError(InputError):
     code = "structure"
+
+
+class LimitError(InputError):
+    """A file or text over one of the configured size limits; the message names the limit."""
+
+    code = "too_large"
 
 
 class ConfigError(LantianError):

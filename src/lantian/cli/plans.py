@@ -10,7 +10,7 @@ from rich.table import Table
 
 from lantian.bootstrap import dictionary_only
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
-from lantian.documents.read import read_document
+from lantian.documents.read import SUFFIXES, precheck, read_document
 from lantian.domain.plans.corrections import Correction
 from lantian.domain.plans.diff import FIELD_LABELS, PlanDiff
 from lantian.domain.plans.model import ROLE_LABELS, ParsedPlan
@@ -59,8 +59,9 @@ def parse_cmd(
         doc_number=doc_number,
         issued_on=issued_on,
     )
+    chosen = settings(data_dir, database_url)
     plan = parse_plan(
-        read_document(file), dictionary=dictionary_only(settings(data_dir, database_url)), overrides=overrides
+        read_document(file, limits=chosen.limits), dictionary=dictionary_only(chosen), overrides=overrides
     )
     if as_json:
         print_json(plan.to_dict())
@@ -141,6 +142,10 @@ def import_cmd(
         doc_number=doc_number,
         issued_on=issued_on,
     )
+    chosen = settings(data_dir, database_url)
+    for file in files:  # the size limits first, before the store is opened (a zip bomb costs nothing)
+        if file.is_file() and file.suffix.lower() in SUFFIXES:
+            precheck(file, name=str(file), limits=chosen.limits)
     with open_app(data_dir, database_url) as lantian:
         report = lantian.plans.import_files(files, key=key, overrides=overrides or None)
     if as_json:

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zipfile
 from pathlib import Path
 
+from lantian.config import Limits
+from lantian.documents.limits import check_bytes, check_document, check_package, check_package_size, check_text
 from lantian.domain.blocks import Block, Cell, Document, Paragraph, Row, Table
 from lantian.errors import EmptyInputError, EncodingError, InputError, UnsupportedFormatError
 
@@ -23,33 +26,52 @@ SUFFIXES = (".txt", ".docx", ".xlsx")
 _ANNEX_LINE = re.compile(r"^\s*附\s*件\s*\d+")
 
 
-def read_document(path: str | Path, *, name: str | None = None) -> Document:
-    """Read one file into a :class:`Document`; ``name`` is what messages call it."""
+def read_document(path: str | Path, *, name: str | None = None, limits: Limits | None = None) -> Document:
+    """Read one file into a :class:`Document`; ``name`` is what messages call it. ``limits``
+    (default: from the environment) are checked before anything is parsed (see
+    :mod:`lantian.documents.limits`)."""
     p = Path(path)
     shown = name or str(path)
+    limits = limits or Limits.load()
     if not p.exists():
         raise InputError("file not found (文件不存在)", file=shown)
     if p.is_dir():
         raise InputError("is a folder, not a file (这是文件夹)", file=shown)
-    data = p.read_bytes()
     suffix = p.suffix.lower()
     if suffix not in SUFFIXES:
         raise UnsupportedFormatError(
             f"unsupported file type {suffix or '(none)'}; lantian reads .txt, .docx and .xlsx (不支持的文件类型)",
             file=shown,
         )
+    precheck(p, name=shown, limits=limits)
+    data = p.read_bytes()
     if not data.strip():
         raise EmptyInputError("the file is empty (文件为空)", file=shown)
     digest = hashlib.sha256(data).hexdigest()
     if suffix == ".txt":
-        return read_text_bytes(data, name=shown, sha256=digest)
+        return read_text_bytes(data, name=shown, sha256=digest, limits=limits)
     if suffix == ".docx":
         from lantian.documents.docx_reader import read_docx
 
-        return read_docx(data, name=shown, sha256=digest)
-    from lantian.documents.xlsx_reader import read_xlsx
+        document = read_docx(data, name=shown, sha256=digest)
+    else:
+        from lantian.documents.xlsx_reader import read_xlsx
 
-    return read_xlsx(data, name=shown, sha256=digest)
+        document = read_xlsx(data, name=shown, sha256=digest)
+    check_document(document, limits=limits)
+    return document
+
+
+def precheck(path: Path, *, name: str, limits: Limits) -> None:
+    """The limits a file can be held to unread (its size; a package's zip directory): cheap enough
+    to run on every file of an import before anything else is opened."""
+    size = path.stat().st_size
+    if path.suffix.lower() == ".txt":
+        check_bytes(size, name=name, limits=limits)
+        return
+    check_package_size(size, name=name, limits=limits)
+    if zipfile.is_zipfile(path):  # not a zip: the reader says what it is instead
+        check_package(path, name=name, limits=limits)
 
 
 def decode_text(data: bytes, *, name: str) -> tuple[str, str]:
@@ -79,8 +101,11 @@ def decode_text(data: bytes, *, name: str) -> tuple[str, str]:
             ) from None
 
 
-def read_text_bytes(data: bytes, *, name: str, sha256: str = "") -> Document:
+def read_text_bytes(data: bytes, *, name: str, sha256: str = "", limits: Limits | None = None) -> Document:
+    limits = limits or Limits.load()
+    check_bytes(len(data), name=name, limits=limits)
     text, encoding = decode_text(data, name=name)
+    check_text(text, name=name, limits=limits)
     if not text.strip():
         raise EmptyInputError("the file is empty (文件为空)", file=name)
     if _looks_binary(text):

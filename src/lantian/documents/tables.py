@@ -10,10 +10,13 @@ date-time as ``YYYY-MM-DD HH:MM``. Messages name the file, the sheet (``file!she
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from lantian.config import Limits
+from lantian.documents.limits import check_package, check_package_size
 from lantian.documents.read import decode_text
 from lantian.domain.aq.csvrows import csv_rows
 from lantian.errors import EmptyInputError, InputError, StructureError, UnsupportedFormatError
@@ -40,11 +43,17 @@ def table_rows(
     return rows
 
 
-def open_workbook(path: Path) -> Any:
+def open_workbook(path: Path, limits: Limits | None = None) -> Any:
+    """A workbook opened with calamine, once its zip directory is within ``limits`` (default: from
+    the environment; see :mod:`lantian.documents.limits`)."""
     from python_calamine import CalamineWorkbook
 
     if not path.is_file():
         raise InputError("file not found (文件不存在)", file=str(path))
+    if zipfile.is_zipfile(path):  # not a zip: calamine says what it is instead
+        limits = limits or Limits.load()
+        check_package_size(path.stat().st_size, name=str(path), limits=limits)
+        check_package(path, name=str(path), limits=limits)
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for a damaged or foreign file

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lantian.config import Limits
 from lantian.documents.read import read_document
 from lantian.domain.plans.corrections import Correction, FlagKey, apply_correction, flag_key
 from lantian.domain.plans.departments import DepartmentDictionary
@@ -82,17 +83,22 @@ def default_key(meta: PlanMeta, file: str) -> str:
 
 class PlanService:
     def __init__(self, store: Store, dictionary: DepartmentDictionary, *, audit: AuditTrail | None = None,
-                 clock: Clock = utc_now) -> None:  # fmt: skip
+                 clock: Clock = utc_now, limits: Limits | None = None) -> None:  # fmt: skip
         self.store = store
         self.dictionary = dictionary
+        self.limits = limits or Limits()
         self.audit = audit or AuditTrail(store)
         self.clock = clock
 
     # ------------------------------------------------------------- parse and import
-    def parse_file(self, path: str | Path, overrides: Mapping[str, object] | None = None) -> ParsedPlan:
+    def parse_file(
+        self, path: str | Path, overrides: Mapping[str, object] | None = None, *, name: str | None = None
+    ) -> ParsedPlan:
+        """``name``: what the plan's file is called (an upload's own name), else its path as given."""
         from lantian.domain.plans.parser import parse_plan
 
-        return parse_plan(read_document(path), dictionary=self.dictionary, overrides=overrides)
+        document = read_document(path, name=name, limits=self.limits)
+        return parse_plan(document, dictionary=self.dictionary, overrides=overrides)
 
     def import_files(
         self,
@@ -101,14 +107,21 @@ class PlanService:
         key: str | None = None,
         overrides: Mapping[str, object] | None = None,
         actor: Actor = SYSTEM,
+        names: Sequence[str] | None = None,
     ) -> ImportReport:
         """Import plans; all-or-nothing. ``key`` and ``overrides`` apply to a single file only.
-        ``actor``: who imports (a web user, or the command line), audited in the same transaction."""
+        ``actor``: who imports (a web user, or the command line), audited in the same transaction.
+        ``names``: what each file is called (文件名, an upload's own name, not where it was staged);
+        they stand for the files in messages, outcomes, the revision's file and an untitled plan's key."""
         if not paths:
             raise InputError("no files given (未指定文件)", field="FILE")
         if (key or overrides) and len(paths) > 1:
             raise InputError("--key and metadata overrides apply to one file at a time (只能用于单个文件)", field="key")
-        parsed = [(str(p), self.parse_file(p, overrides)) for p in paths]  # any error: nothing written
+        shown = [str(p) for p in paths] if names is None else list(names)
+        if len(shown) != len(paths):
+            raise ValueError("one name per file")
+        # any error: nothing written
+        parsed = [(name, self.parse_file(p, overrides, name=name)) for p, name in zip(paths, shown, strict=True)]
         keys: dict[str, tuple[str, str]] = {}  # key → (sha256, file)
         for file, plan in parsed:
             k = key or default_key(plan.meta, file)

@@ -21,6 +21,7 @@ from lantian.domain.tracking.workflow import TicketAction
 from lantian.errors import AuthenticationError, InputError
 from lantian.web import views
 from lantian.web.deps import COOKIE, Viewer, check_csrf, lantian, optional_upload, upload, viewer
+from lantian.web.limits import read_upload
 
 router = APIRouter(prefix="/api/v1")
 
@@ -41,7 +42,8 @@ Files = Annotated[list[UploadFile], File(description="佐证材料 evidence file
 
 
 async def read_files(files: list[UploadFile]) -> list[tuple[str, bytes]]:
-    return [(f.filename or "", await f.read()) for f in files if f.filename]
+    """The named files of a form, each read in chunks up to the upload limit."""
+    return [(f.filename or "", await read_upload(f)) for f in files if f.filename]
 
 
 Place = Annotated[str | None, Query(max_length=200, description="辖区; default the user's own")]

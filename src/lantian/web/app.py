@@ -26,6 +26,7 @@ from lantian.config import Settings
 from lantian.errors import InputError, LantianError
 from lantian.web import api, pages
 from lantian.web.deps import LoginRequired, error_body, status_of
+from lantian.web.limits import BodyLimit, BodyTooLarge
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
+    app.add_middleware(BodyLimit)  # upload limit (上传大小上限): docs/settings.md
 
     @app.get("/api/docs", include_in_schema=False)
     async def api_docs() -> HTMLResponse:
@@ -103,7 +105,11 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
         status = status_of(exc)
         if request.url.path.startswith("/api/"):
             return JSONResponse(error_body(exc), status_code=status)
-        return pages.error_page(request, exc, status)
+        return pages.upload_error_page(request, exc, status) or pages.error_page(request, exc, status)
+
+    @app.exception_handler(BodyTooLarge)
+    async def body_too_large(request: Request, exc: BodyTooLarge) -> Response:
+        return await lantian_error(request, exc.error)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

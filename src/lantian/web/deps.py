@@ -24,11 +24,13 @@ from lantian.errors import (
     ForbiddenError,
     InputError,
     LantianError,
+    LimitError,
     NotFoundError,
     ThrottledError,
     WorkflowError,
 )
 from lantian.web import i18n
+from lantian.web.limits import read_upload
 
 COOKIE = "lantian_session"
 LANG_COOKIE = "lantian_lang"
@@ -41,6 +43,7 @@ STATUS: list[tuple[type[LantianError], int]] = [
     (NotFoundError, 404),
     (ConflictError, 409),
     (WorkflowError, 409),
+    (LimitError, 413),
     (InputError, 422),
 ]
 
@@ -107,8 +110,8 @@ def error_body(error: LantianError) -> dict[str, Any]:
 
 
 async def upload(file: UploadFile) -> tuple[str, bytes]:
-    """An uploaded file as (its name as sent, its content)."""
-    return file.filename or "", await file.read()
+    """An uploaded file as (its name as sent, its content), read in chunks up to the upload limit."""
+    return file.filename or "", await read_upload(file)
 
 
 async def optional_upload(file: UploadFile | None) -> tuple[str, bytes] | None:

@@ -49,6 +49,7 @@ from lantian.web.deps import (
     upload,
     viewer,
 )
+from lantian.web.limits import read_upload
 
 router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -118,6 +119,25 @@ def error_page(request: Request, error: LantianError, status: int) -> HTMLRespon
     return render(request, "error.html", status, error=error, back=request.headers.get("referer") or "/")
 
 
+def upload_error_page(request: Request, error: LantianError, status: int) -> HTMLResponse | None:
+    """A refused plan upload (too large, unreadable…) shown beside the upload field of the plans
+    page; None for other pages (they show the error page) or when nobody is signed in."""
+    who = viewer(request)
+    if request.url.path != "/plans/import" or who.user is None:
+        return None
+    app = lantian(request)
+    return render(
+        request,
+        "plans.html",
+        status,
+        plans=views.plans_json(app, who.actor),
+        flags=views.flags_json(app, who.actor, None, FlagStatus.OPEN),
+        flag_filter="open",
+        outcome=None,
+        upload_error=str(error),
+    )
+
+
 def page_reader(request: Request) -> Viewer:
     """The signed-in viewer of a page that only reads (GET: no CSRF token to check). Such pages are
     plain functions, so the server runs them in its thread pool: a slow page does not hold up others."""
@@ -140,7 +160,7 @@ async def uploads(request: Request, field: str = "files") -> list[tuple[str, byt
     out = []
     for item in form.getlist(field):
         if isinstance(item, StarletteUpload) and item.filename:
-            out.append((item.filename, await item.read()))
+            out.append((item.filename, await read_upload(item)))
     return out
 
 

@@ -51,7 +51,6 @@ from lantian.web.deps import COOKIE, Viewer
 PLAN_SUFFIXES = (".txt", ".docx", ".xlsx")
 TABLE_SUFFIXES = (".csv", ".xlsx")  # forecasts, registries, permits, readings
 LIST_SUFFIXES = (".xlsx",)  # a reduction list
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 Upload = tuple[str, bytes]  # (file name, content)
 
 
@@ -103,8 +102,6 @@ def uploaded(filename: str, data: bytes, suffixes: tuple[str, ...], field: str =
         raise InputError(f"the file must be {wanted} (文件类型须为 {wanted})", file=name, field=field)
     if not data:
         raise InputError("the file is empty (文件为空)", file=name, field=field)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InputError("the file is over 20 MiB (文件过大)", file=name, field=field)
     with tempfile.TemporaryDirectory(prefix="lantian-upload-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
@@ -119,7 +116,7 @@ def uploaded(filename: str, data: bytes, suffixes: tuple[str, ...], field: str =
 
 def import_plan(app: App, actor: Actor, upload: Upload) -> dict[str, Any]:
     with uploaded(*upload, PLAN_SUFFIXES) as path:
-        report = app.plans.import_files([path], actor=actor)
+        report = app.plans.import_files([path], actor=actor, names=[path.name])
     return {"outcomes": [o.as_dict() for o in report.outcomes]}
 
 

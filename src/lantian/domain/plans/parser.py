@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import PurePath
 
 from lantian.domain.blocks import Document, Paragraph, Row, Table
 from lantian.domain.plans.deadlines import find_deadlines
@@ -215,7 +216,8 @@ def _read_meta(doc: Document, paras: list[_Para], table: Table | None) -> tuple[
             inner = re.search(r"《(.+?)》", notice)
             title = inner.group(1) if inner else None
     if title is None:
-        title = next((p.text for p in head if not _ANNEX.match(p.text) and len(p.text) < 60), doc.name)
+        # untitled: the file's own name without folder and suffix (计划名取文件名)
+        title = next((p.text for p in head if not _ANNEX.match(p.text) and len(p.text) < 60), _stem(doc.name))
     if issuer is None:
         issuer = next((p.text for p in head[:3] if re.search(r"(办公室|人民政府|委员会|领导小组)$", p.text)), None)
 
@@ -1024,3 +1026,8 @@ def _header_labels(header_rows: list[list[str]], width: int) -> list[str]:
 
 # re-exported for the tests and the exports
 __all__ = ["parse_plan", "split_names", "trailing_clause"]
+
+
+def _stem(name: str) -> str:
+    """``"../计划/任务表.xlsx"`` → ``"任务表"`` (either kind of slash)."""
+    return PurePath(name.replace("\\", "/")).stem or name
