@@ -100,8 +100,9 @@ class ReportService:
         b.notes.append("浓度按 GB/T 8170 修约；统计方法见 lantian docs/metrics.md；达标概率为历史同期分块重抽样估计。")
         return b
 
-    def write_monthly(self, bulletin: Bulletin, path: Path) -> None:
-        write_bulletin(bulletin, path)
+    def write_monthly(self, bulletin: Bulletin, path: Path) -> list[str]:
+        """Write the bulletin; returns its warnings (the chart left out for want of a CJK font)."""
+        return write_bulletin(bulletin, path)
 
     # ------------------------------------------------------------------ parts
     def _ranking(self, b: Bulletin, every: dict[str, DayRows], start: dt.date, end: dt.date) -> None:
