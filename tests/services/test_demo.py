@@ -4,6 +4,7 @@ seed 000 and the published daily values of 南京 and 上海, so a run takes sec
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,6 +60,14 @@ def test_a_demo_rerun_overwrites_nothing_a_person_entered_and_audits_nothing(app
     assert first.bulletin is not None and first.bulletin.is_file() and len(first.accounts) == 4
     after_first = entries(app)
     assert {e.action for e in app.audit.entries()} >= {"plan.import", "target.set", "user.add"}
+    head = app.audit.verify()
+    # the bulletin carries the audit log's head, an anchor on paper that `audit verify --anchor` reads
+    (line,) = [p.text for p in docx.Document(str(first.bulletin)).paragraphs if p.text.startswith("审计日志：")]
+    count, digest, at = re.fullmatch(r"审计日志：第(\d+)条，校验值 ([0-9a-f]{64})，(\S+)（审计锚点）。", line).groups()  # type: ignore[union-attr]
+    assert (int(count), digest) == (head.head_seq, head.head_hash)
+    paper = app.settings.data_dir / "paper.txt"
+    paper.write_text(f"{count} {digest} {at}\n", encoding="utf-8")
+    assert app.audit.verify_anchored(paper, record=False).anchors.held is not None
     demo(app, shared)
     assert entries(app) == after_first  # an unchanged folder: not one entry
 
