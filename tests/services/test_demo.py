@@ -21,6 +21,7 @@ from lantian.errors import AuthenticationError
 from lantian.reports import bulletin
 from lantian.services.demo import DEMO_PASSWORD, DemoSummary, run_demo
 from lantian.services.targets import same_target
+from tests.helpers import run
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +118,7 @@ def test_setting_what_is_already_set_changes_nothing_and_writes_no_entry(app: Ap
 
 
 def test_without_a_cjk_font_the_demo_finishes_with_a_warning(
-    app: App, shared: Path, monkeypatch: pytest.MonkeyPatch
+    app: App, shared: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(bulletin, "CJK_FONTS", ())  # the font lookup finds nothing it can use
     summary = demo(app, shared)
@@ -130,3 +131,8 @@ def test_without_a_cjk_font_the_demo_finishes_with_a_warning(
     assert any("年度目标完成情况" in p.text for p in document.paragraphs)  # the rest is written
     assert {u.username for u in app.accounts.list()} == {"dqb", "sthjj", "jtj", "lingdao"}
     assert summary.reduction_template is not None and summary.reduction_template.is_file()
+    # the command writes it the same way and says so
+    out = app.settings.data_dir / "月报.docx"
+    code, printed, err = run(capsys, "report", "monthly", "--jurisdiction", "南京市", "--month", "2026-05", "-o",
+                             str(out), "--runs", "0", "--data-dir", str(app.settings.data_dir))  # fmt: skip
+    assert code == 0 and "警告 warning" in printed and "未找到中文字体" in printed and out.is_file(), err
