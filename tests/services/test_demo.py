@@ -26,14 +26,17 @@ from tests.helpers import run
 
 @pytest.fixture(scope="module")
 def shared(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A shared folder like ``../shared`` but small: one seed plan, the published 2025–2026 values."""
+    """A shared folder like ``../shared`` but small: one seed plan, one station list, the area map and
+    the published 2025–2026 values."""
     root = tmp_path_factory.mktemp("shared")
     (root / "seeds").mkdir()
     (seed,) = seeds_dir.glob("000_*.txt")
     shutil.copy(seed, root / "seeds")
-    aq = root / "data" / "aq"
+    aq, source = root / "data" / "aq", seeds_dir.parent / "data" / "aq"
     (aq / "station_lists").mkdir(parents=True)
-    shutil.copytree(seeds_dir.parent / "data" / "aq" / "tianqihoubao_daily_2025", aq / "tianqihoubao_daily_2025")
+    shutil.copy(source / "station_lists" / "站点列表-2022.02.13起.csv", aq / "station_lists")
+    shutil.copytree(source / "stations", aq / "stations")
+    shutil.copytree(source / "tianqihoubao_daily_2025", aq / "tianqihoubao_daily_2025")
     return root
 
 
@@ -93,6 +96,23 @@ def test_the_demo_never_sets_a_target_under_another_name_of_the_place(app: App, 
     with app.store.reading() as repo:  # every stored row, not only the ones that win
         stored = {(t.jurisdiction, t.indicator, t.value) for t in repo.user_targets()}
     assert stored == {("南京", "pm25", 30), ("南京市", "good_day_ratio", 1)}
+
+
+def test_the_demo_keeps_the_station_lists_and_area_map_a_person_imported(
+    app: App, shared: Path, tmp_path: Path
+) -> None:
+    demo(app, shared)
+    kept = app.airquality.stations_dir / "2022-02-13.csv"
+    original = (shared / "data" / "aq" / "station_lists" / "站点列表-2022.02.13起.csv").read_text(encoding="utf-8")
+    corrected = tmp_path / "站点列表-2022.02.13起.csv"  # the office corrects a station's name
+    corrected.write_text(original.replace("万寿西宫", "万寿西宫（更正）", 1), encoding="utf-8")
+    app.airquality.import_station_lists([corrected])
+    own_map = tmp_path / "areas.csv"
+    own_map.write_text("城市,省级行政区\n南京,江苏省\n苏州,江苏省\n", encoding="utf-8")
+    app.airquality.import_area_map(own_map)
+    demo(app, shared)
+    assert "万寿西宫（更正）" in kept.read_text(encoding="utf-8")
+    assert app.airquality.province_map() == {"南京": "江苏省", "苏州": "江苏省"}
 
 
 def test_setting_what_is_already_set_changes_nothing_and_writes_no_entry(app: App, seeds_dir: Path) -> None:

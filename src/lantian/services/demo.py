@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lantian.domain.aq.periods import parse_period
+from lantian.domain.aq.stations import valid_from_filename
 from lantian.domain.plans.model import Role
 from lantian.domain.plans.records import PlanSummary, TaskFilter
 from lantian.domain.targets.registry import place_key, target_entry
@@ -131,11 +132,16 @@ def run_demo(
     if airquality is not None and (aq / "station_lists").is_dir():
         summary.aq_folder = aq
         lists = sorted((aq / "station_lists").glob("站点列表-20*.csv"))
-        summary.station_lists = len(airquality.import_station_lists(lists))
+        # a list already kept for its start date stays (it may be one a person corrected and imported)
+        kept = {p.stem for p in airquality.stations_dir.glob("*.csv")}
+        new = [p for p in lists if (d := valid_from_filename(p.name)) is None or d.isoformat() not in kept]
+        if new:
+            airquality.import_station_lists(new)
+        summary.station_lists = len(lists)
         files = [f for name in DEMO_ARCHIVES for f in sorted((aq / name).glob("china_sites_*.csv"))]
         summary.aq_report = airquality.import_files(files) if files else None
-        if (aq / "stations" / "NewSiteList.csv").is_file():
-            airquality.import_area_map(aq / "stations" / "NewSiteList.csv")
+        if (aq / "stations" / "NewSiteList.csv").is_file() and not airquality.areas_path.is_file():
+            airquality.import_area_map(aq / "stations" / "NewSiteList.csv")  # never over the office's own map
         if summary.aq_report is not None:
             assessment = airquality.assessment()
             summary.city_assessment = assessment.period("city", parse_period("2019"), Options(), with_last_year=False)
