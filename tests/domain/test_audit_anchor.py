@@ -60,7 +60,8 @@ def test_an_anchor_file_is_read_line_by_line_and_a_bad_line_is_named() -> None:
     text = f"# header\n\n3 {digest} 2026-06-01T08:00:00+00:00\n"
     assert read_anchors(text, file="a.txt") == [Anchor(3, digest, "2026-06-01T08:00:00+00:00")]
     for line, field in ((f"x {digest} 2026-06-01", "count"), ("3 abc 2026-06-01", "hash"),
-                        (f"3 {digest} yesterday", "time"), ("3", "anchor")):  # fmt: skip
+                        (f"3 {digest} yesterday", "time"), ("3", "anchor"),
+                        (f"0 {digest} 2026-06-01", "hash")):  # fmt: skip
         with pytest.raises(InputError) as caught:
             read_anchors(f"# header\n{line}\n", file="a.txt")
         assert (caught.value.file, caught.value.line, caught.value.field) == ("a.txt", 2, field)

@@ -132,7 +132,7 @@ def read_anchor_file(path: Path) -> list[audit.Anchor]:
         return []
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise InputError(f"cannot read the anchor file: {reason} (无法读取锚点文件)", file=str(path)) from None
+        raise InputError(f"无法读取锚点文件 (cannot read the anchor file: {reason})", file=str(path)) from None
     return audit.read_anchors(text, file=str(path))
 
 
@@ -151,4 +151,4 @@ def append_anchor(path: Path, anchor: audit.Anchor) -> None:
             f.flush()
             os.fsync(f.fileno())
     except OSError as exc:
-        raise InputError(f"cannot write the anchor file: {exc.strerror} (无法写入锚点文件)", file=str(path)) from None
+        raise InputError(f"无法写入锚点文件 (cannot write the anchor file: {exc.strerror})", file=str(path)) from None

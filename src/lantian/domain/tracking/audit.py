@@ -162,21 +162,31 @@ def read_anchors(text: str, *, file: str) -> list[Anchor]:
         parts = line.split()
         if len(parts) != 3:
             raise InputError(
-                "an anchor line is: count, head hash, time (锚点行应为：条数 校验值 记录时间)", file=file, line=number,
+                "锚点行应为：条数 校验值 记录时间 (an anchor line is: count, head hash, time)", file=file, line=number,
                 field="anchor",
             )  # fmt: skip
         count, digest, at = parts
         if not count.isascii() or not count.isdigit():
-            raise InputError(f"count {count!r} is not a number (条数应为整数)", file=file, line=number, field="count")
+            raise InputError(f"条数应为整数 (count {count!r} is not a number)", file=file, line=number, field="count")
         if len(digest) != 64 or not set(digest) <= _HEX:
             raise InputError(
-                "the head hash is 64 hexadecimal digits (校验值应为64位十六进制)", file=file, line=number, field="hash"
+                "校验值应为64位十六进制数字 (the head hash is 64 hexadecimal digits)",
+                file=file,
+                line=number,
+                field="hash",
+            )
+        if int(count) == 0 and digest != GENESIS:
+            raise InputError(
+                "空日志的校验值为64个0 (an anchor of an empty log has the hash 0…0)",
+                file=file,
+                line=number,
+                field="hash",
             )
         try:
             dt.datetime.fromisoformat(at)
         except ValueError:
             raise InputError(
-                f"time {at!r} is not ISO 8601 (记录时间格式不正确)", file=file, line=number, field="time"
+                f"记录时间格式不正确 (time {at!r} is not ISO 8601)", file=file, line=number, field="time"
             ) from None
         anchors.append(Anchor(int(count), digest, at))
     return anchors
