@@ -64,7 +64,7 @@ class App:
             airquality=airquality,
             targets=targets,
             accountability=accountability,
-            reports=ReportService(airquality, targets, accountability, plans),
+            reports=ReportService(airquality, targets, accountability, plans, audit),
             warnings=warnings,
             reduction=reduction,
             audit=audit,

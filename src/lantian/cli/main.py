@@ -91,6 +91,7 @@ def demo_cmd(
                 "overdue": summary.overdue,
                 "as_of": summary.as_of.isoformat(),
                 "airquality": _aq_summary(summary),
+                "warnings": summary.warnings,
             }
         )
         return
@@ -160,6 +161,8 @@ def demo_cmd(
             )
     if summary.bulletin is not None:
         out.print(f"月报 monthly bulletin: {summary.bulletin}")
+    for warning in summary.warnings:
+        out.print(f"[yellow]警告 warning[/yellow]: {warning}")
     if summary.accounts:
         names = "、".join(f"{n}（{label}）" for n, label in summary.accounts)
         out.print(f"网页端 web app: lantian serve → http://127.0.0.1:8000/ · 演示账号 demo accounts: {names}"

@@ -34,7 +34,9 @@ def monthly_cmd(
     with open_app(data_dir, database_url) as lantian:
         bulletin = lantian.reports.monthly(jurisdiction, month, rules, runs=runs, issued=day)
         path = output or Path(f"{bulletin.title}.docx")
-        lantian.reports.write_monthly(bulletin, path)
+        warnings = lantian.reports.write_monthly(bulletin, path)
+    for warning in warnings:
+        out.print(f"[yellow]警告 warning[/yellow]: {warning}")
     out.print(
         f"已写入 written: {path} — {bulletin.title}：{len(bulletin.targets)} 项目标 targets · "
         f"{len(bulletin.ranking)} 个城市排名 ranked · {len(bulletin.flags)} 项预警 flags · "

@@ -311,10 +311,11 @@ def targets_set_cmd(
         baseline_year=baseline_year, note=note,
     )  # fmt: skip
     with open_app(data_dir, database_url) as lantian:
-        lantian.targets.set(entry)
+        changed = lantian.targets.set(entry)
     stretch_text = "" if entry.stretch_value is None else f"（力争 {entry.stretch_value:g}）"
+    done = "已登记 set" if changed else "未改变，已是该目标 unchanged"
     out.print(
-        f"已登记 set: {entry.jurisdiction} {entry.year} {entry.indicator} {entry.comparator} {entry.value:g}"
+        f"{done}: {entry.jurisdiction} {entry.year} {entry.indicator} {entry.comparator} {entry.value:g}"
         f"{stretch_text} {entry.unit}".rstrip()
     )
 

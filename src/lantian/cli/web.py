@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,9 +14,10 @@ from rich.table import Table
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
 from lantian.domain.tracking.model import SYSTEM, USER_ROLE_LABELS, UserRole
 from lantian.errors import InputError
+from lantian.services.audit import AnchoredVerdict, anchor_file
 
 users_app = typer.Typer(help="账号管理 Accounts: add, list, set a password, disable.")
-audit_app = typer.Typer(help="审计日志 The audit log: show it, verify its hash chain.")
+audit_app = typer.Typer(help="审计日志 The audit log: show it, verify its hash chain, record its anchor.")
 notices_app = typer.Typer(help="督办 Supervision notices.")
 
 PasswordOpt = Annotated[
@@ -137,21 +139,80 @@ def users_disable(username: Annotated[str, typer.Argument(help="用户名")], en
     out.print(f"{'已启用 enabled' if enable else '已停用 disabled'} {username}")
 
 
+AnchorOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--anchor", help="锚点文件 anchor file (default: audit-anchor.txt in the data folder); keep a copy elsewhere"
+    ),
+]
+
+
 @audit_app.command("verify")
-def audit_verify(as_json: JsonFlag = False, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
-    """校验审计链 Verify the audit log's hash chain; exit status 1 when an entry was altered or deleted."""
+def audit_verify(
+    anchor: AnchorOpt = None,
+    no_record: Annotated[
+        bool, typer.Option("--no-record", help="只校验，不追加锚点 check only (a read-only copy of the anchor file)")
+    ] = False,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """校验审计链 Verify the audit log's hash chain and check it against the anchor file (entries missing or
+    rewritten since an anchor); when intact, record the head there. Exit status 1 when anything is broken."""
     with open_app(data_dir, database_url) as lantian:
-        verdict = lantian.audit.verify()
+        verdict = lantian.audit.verify_anchored(anchor or anchor_file(lantian.settings.data_dir), record=not no_record)
     if as_json:
         print_json(verdict.as_dict())
-    elif verdict.ok:
-        out.print(f"审计链完整 intact: {verdict.entries} entries · head #{verdict.head_seq} {verdict.head_hash}")
     else:
-        out.print(f"[red]审计链被篡改 TAMPERED[/red]: {verdict.entries} entries")
-        for b in verdict.breaks:
-            out.print(f"  #{b.seq}: {b.reason}")
+        _print_verdict(verdict)
     if not verdict.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    anchor: AnchorOpt = None, as_json: JsonFlag = False, data_dir: DataDir = None, database_url: DatabaseUrl = None
+) -> None:
+    """记录审计锚点 Record the audit log's head (count and hash) in the anchor file, after verifying it; print the
+    line to keep elsewhere. Nothing is recorded when the log is broken (exit status 1)."""
+    with open_app(data_dir, database_url) as lantian:
+        verdict = lantian.audit.verify_anchored(anchor or anchor_file(lantian.settings.data_dir))
+    if as_json:
+        print_json(verdict.as_dict())
+    elif verdict.recorded is not None:
+        a = verdict.recorded
+        out.print(f"已记录审计锚点 anchor recorded: 第{a.count}条 · 校验值 {a.hash} · {a.at} → {verdict.file}")
+        out.print(f"  {a.line()}")
+    else:
+        _print_verdict(verdict)
+    if not verdict.ok:
+        raise typer.Exit(1)
+
+
+def _print_verdict(verdict: AnchoredVerdict) -> None:
+    chain, held = verdict.chain, verdict.anchors
+    if chain.ok and held.ok:
+        out.print(f"审计链完整 intact: {chain.entries} entries · head #{chain.head_seq} {chain.head_hash}")
+    elif chain.ok:
+        out.print(f"哈希链自身一致 the chain agrees with itself: {chain.entries} entries · head #{chain.head_seq}")
+    else:
+        out.print(f"[red]审计链被篡改 TAMPERED[/red]: {chain.entries} entries")
+        for b in chain.breaks:
+            out.print(f"  #{b.seq}: {b.reason}")
+    if not held.ok:
+        out.print(f"[red]与审计锚点不符 anchors broken[/red] ({verdict.file}):")
+        for problem in held.problems():
+            out.print(f"  {problem}")
+    elif held.held is not None:
+        a = held.held
+        out.print(f"与审计锚点一致 anchors hold: {held.anchors} 个锚点，最新 第{a.count}条 · {a.at} ({verdict.file})")
+    else:
+        out.print(f"尚无审计锚点 no anchors yet ({verdict.file})")
+    if verdict.recorded is not None:
+        a = verdict.recorded
+        out.print(f"已记录锚点 anchor recorded: 第{a.count}条 · {a.at}")
+    elif not verdict.ok:
+        out.print("未记录锚点 no anchor recorded: 审计日志不完整 the log is broken")
 
 
 @audit_app.command("log")

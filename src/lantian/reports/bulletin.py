@@ -3,7 +3,9 @@
 :class:`Bulletin` holds every figure already computed (``services/reports.py`` assembles it); this
 module only lays it out: python-docx for the document, matplotlib (Agg) for the chart. Chinese in
 the chart needs a CJK font: Noto Sans CJK from Debian's ``fonts-noto-cjk`` (``scripts/setup``
-installs it); without one the chart is refused with a clear error rather than drawn in boxes.
+installs it); without one the chart is never drawn in boxes: :func:`chart_png` refuses it with a
+clear error, and :func:`write_bulletin` writes the bulletin without it, says so in the document and
+returns the warning for the command to show.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from docx.shared import Cm, Pt
 from lantian.domain.targets.registry import INDICATORS
 from lantian.errors import ConfigError, InputError
 
+NO_FONT = "未找到中文字体，月报未附图表；安装 Debian 的 fonts-noto-cjk 后重新生成 (no CJK font: the chart was left out)"
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "Source Han Sans SC")
 
 
@@ -68,7 +71,7 @@ def chart_png(b: Bulletin) -> bytes:
 
     font = _cjk_font(font_manager)
     if font is None:
-        raise ConfigError("no CJK font for the chart (缺少中文字体): install Debian's fonts-noto-cjk", field="font")
+        raise ConfigError(NO_FONT, field="font")
     plt.rcParams["font.family"] = font
     plt.rcParams["axes.unicode_minus"] = False
     labels = [m.month for m in b.months]
@@ -115,8 +118,9 @@ def _cjk_font(font_manager: Any) -> str | None:
     return font
 
 
-def write_bulletin(b: Bulletin, path: Path) -> None:
-    """Write the bulletin to ``path`` (.docx), atomically."""
+def write_bulletin(b: Bulletin, path: Path) -> list[str]:
+    """Write the bulletin to ``path`` (.docx), atomically; returns its warnings (警告) — the chart left
+    out when no CJK font is installed, the rest of the bulletin written all the same."""
     if path.suffix.lower() != ".docx":
         raise InputError("the bulletin is a .docx file (月报输出为 .docx)", file=str(path), field="output")
     doc = Document()
@@ -144,7 +148,12 @@ def write_bulletin(b: Bulletin, path: Path) -> None:
         _table(doc, ["指标", "年度目标", "累计值", "有效天数", "剩余时段要求", "达标概率"], rows)
     else:
         doc.add_paragraph("本年度未登记空气质量目标。")
-    doc.add_paragraph().add_run().add_picture(io.BytesIO(chart_png(b)), width=Cm(16))
+    warnings: list[str] = []
+    try:
+        doc.add_paragraph().add_run().add_picture(io.BytesIO(chart_png(b)), width=Cm(16))
+    except ConfigError as exc:  # no CJK font: no chart in boxes, the figures above stand
+        warnings.append(exc.message)
+        doc.add_paragraph(f"（{exc.message.split(' (')[0]}。）")
 
     doc.add_heading(f"三、{b.ranking_title or '排名'}", level=1)
     if b.ranking:
@@ -174,6 +183,7 @@ def write_bulletin(b: Bulletin, path: Path) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise InputError(f"cannot write the bulletin: {exc.strerror} (无法写入)", file=str(path)) from None
+    return warnings
 
 
 def _table(doc: Any, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:

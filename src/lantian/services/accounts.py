@@ -142,6 +142,8 @@ class AccountService:
             row = repo.user_row(username)
             if row is None:
                 raise NotFoundError(f"no user {username} (没有该用户)", field="username")
+            if bool(row.active) == active:  # already so: nothing changes, nothing to audit
+                return
             repo.update_user(int(row.id), active=active)
             if not active:
                 repo.drop_sessions(int(row.id))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lantian.domain.aq.periods import parse_period
+from lantian.domain.aq.stations import valid_from_filename
 from lantian.domain.plans.model import Role
 from lantian.domain.plans.records import PlanSummary, TaskFilter
 from lantian.domain.targets.registry import place_key, target_entry
@@ -70,6 +71,7 @@ class DemoSummary:
     reduction_template: Path | None = None  # the reduction-list template the demo writes and checks
     reduction_checks: list[tuple[str, CheckResult]] = field(default_factory=list)  # (rules applied, result)
     accounts: list[tuple[str, str]] = field(default_factory=list)  # demo accounts (user name, what it is)
+    warnings: list[str] = field(default_factory=list)  # what the demo could not do fully (警告), e.g. no CJK font
 
 
 # demonstration accounts for the web app (演示账号): one per role, in 苏州市, whose plans seeds 000/001 are
@@ -120,15 +122,26 @@ def run_demo(
         top.append((name, n, lead))
     overdue = len(plans.list_tasks(TaskFilter(overdue_as_of=as_of)))
     summary = DemoSummary(seeds_dir, report, plans.list_plans(), plans.counts(), top, overdue, as_of)
+    if accounts is not None:  # first: the web app can be tried whatever follows
+        existing = {u.username for u in accounts.list()}
+        for name, role, department, label in DEMO_ACCOUNTS:
+            if name not in existing:  # never over an account a person has since changed
+                accounts.add(name, DEMO_PASSWORD, role, "苏州市", department=department, display_name=label)
+            summary.accounts.append((name, label))
     aq = seeds_dir.parent / "data" / "aq"
     if airquality is not None and (aq / "station_lists").is_dir():
         summary.aq_folder = aq
         lists = sorted((aq / "station_lists").glob("站点列表-20*.csv"))
-        summary.station_lists = len(airquality.import_station_lists(lists))
+        # a list already kept for its start date stays (it may be one a person corrected and imported)
+        kept = {p.stem for p in airquality.stations_dir.glob("*.csv")}
+        new = [p for p in lists if (d := valid_from_filename(p.name)) is None or d.isoformat() not in kept]
+        if new:
+            airquality.import_station_lists(new)
+        summary.station_lists = len(lists)
         files = [f for name in DEMO_ARCHIVES for f in sorted((aq / name).glob("china_sites_*.csv"))]
         summary.aq_report = airquality.import_files(files) if files else None
-        if (aq / "stations" / "NewSiteList.csv").is_file():
-            airquality.import_area_map(aq / "stations" / "NewSiteList.csv")
+        if (aq / "stations" / "NewSiteList.csv").is_file() and not airquality.areas_path.is_file():
+            airquality.import_area_map(aq / "stations" / "NewSiteList.csv")  # never over the office's own map
         if summary.aq_report is not None:
             assessment = airquality.assessment()
             summary.city_assessment = assessment.period("city", parse_period("2019"), Options(), with_last_year=False)
@@ -138,8 +151,8 @@ def run_demo(
         if published:
             _, summary.published_city_days = airquality.import_published(published)
         if targets is not None and published:
-            for entry in DEMO_TARGETS:
-                targets.set(entry)
+            for entry in DEMO_TARGETS:  # never over a target the place already has (a user's or a plan's)
+                targets.seed(entry)
             days = [d for (city, d) in airquality.published_days() if city == place_key(DEMO_PLACE)]
             summary.target_as_of = max(days)
             summary.target_status = targets.status(DEMO_PLACE, summary.target_as_of, runs=runs)
@@ -148,7 +161,7 @@ def run_demo(
                 month = summary.target_as_of.replace(day=1) - dt.timedelta(days=1)
                 bulletin = reports.monthly(DEMO_PLACE, f"{month:%Y-%m}", load_rules(), runs=runs, issued=as_of)
                 summary.bulletin = reports_dir / f"{bulletin.title}.docx"
-                reports.write_monthly(bulletin, summary.bulletin)
+                summary.warnings += reports.write_monthly(bulletin, summary.bulletin)
     if reduction is not None and reports_dir is not None:
         # the shipped template, checked under the national ratios and under 海门's (seed 004: 30/40/50 %)
         summary.reduction_template = reports_dir / "应急减排清单模板.xlsx"
@@ -157,10 +170,4 @@ def run_demo(
             summary.reduction_checks.append(
                 (place or "全国", reduction.check(summary.reduction_template, jurisdiction=place))
             )
-    if accounts is not None:
-        existing = {u.username for u in accounts.list()}
-        for name, role, department, label in DEMO_ACCOUNTS:
-            if name not in existing:
-                accounts.add(name, DEMO_PASSWORD, role, "苏州市", department=department, display_name=label)
-            summary.accounts.append((name, label))
     return summary

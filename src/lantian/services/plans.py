@@ -305,6 +305,8 @@ class PlanService:
         """Set a task's status by hand (the office's decision, outside the monthly reports); audited."""
         with self.audit.changing(actor) as (repo, note):
             before, place = repo.set_task_status(key, number, status)
+            if before == status.value:  # already so: nothing to audit
+                return
             note("task.status", "task", f"{key}#{number}", {"status": before}, {"status": status.value},
                  places=[place])  # fmt: skip
 

@@ -22,11 +22,13 @@ from lantian.domain.standards.ranking import competition_ranks
 from lantian.domain.targets.accountability import Ranking, Rules, escalations, streak_flags
 from lantian.domain.targets.registry import place_key
 from lantian.domain.targets.yearend import statistic_of
+from lantian.domain.tracking.audit import Verdict
 from lantian.errors import InputError, NotFoundError
 from lantian.reports.bulletin import Bulletin, MonthFigure, write_bulletin
 from lantian.services.accountability import AccountabilityService
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Assessment
+from lantian.services.audit import AuditTrail
 from lantian.services.plans import PlanService
 from lantian.services.targets import RUNS, TargetService, city_days
 
@@ -50,6 +52,7 @@ class ReportService:
     targets: TargetService
     accountability: AccountabilityService
     plans: PlanService
+    audit: AuditTrail | None = None  # the audit log's head is printed in the bulletin (an anchor on paper)
 
     def monthly(
         self, jurisdiction: str, month: str, rules: Rules, *, runs: int = RUNS, issued: dt.date | None = None
@@ -98,10 +101,13 @@ class ReportService:
         if sources != {"stations"}:
             b.notes.append("本月部分或全部日数据为城市日报发布值（未由站点小时数据计算）。")
         b.notes.append("浓度按 GB/T 8170 修约；统计方法见 lantian docs/metrics.md；达标概率为历史同期分块重抽样估计。")
+        if self.audit is not None:
+            b.notes.append(audit_line(self.audit.verify(), self.audit.clock()))
         return b
 
-    def write_monthly(self, bulletin: Bulletin, path: Path) -> None:
-        write_bulletin(bulletin, path)
+    def write_monthly(self, bulletin: Bulletin, path: Path) -> list[str]:
+        """Write the bulletin; returns its warnings (the chart left out for want of a CJK font)."""
+        return write_bulletin(bulletin, path)
 
     # ------------------------------------------------------------------ parts
     def _ranking(self, b: Bulletin, every: dict[str, DayRows], start: dt.date, end: dt.date) -> None:
@@ -167,6 +173,15 @@ class ReportService:
                 b.overdue.append(
                     (plan, f"{t.task.number} {title}".strip(), lead or "—", "" if last is None else f"{last}")
                 )
+
+
+def audit_line(verdict: Verdict, at: dt.datetime) -> str:
+    """The audit log's head as one line of the bulletin: printed and filed, it is an anchor kept out of
+    the database's reach (its three figures are the line ``lantian audit verify --anchor`` reads)."""
+    if not verdict.ok:
+        return "审计日志：校验未通过，请运行 lantian audit verify 查看。"
+    when = at.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return f"审计日志：第{verdict.head_seq}条，校验值 {verdict.head_hash}，{when}（审计锚点）。"
 
 
 def _in(days: DayRows, start: dt.date, end: dt.date) -> list[dict[str, Any]]:

@@ -39,18 +39,33 @@ class TargetService:
     audit: AuditTrail
 
     # ------------------------------------------------------------------ registry
-    def set(self, entry: TargetEntry, actor: Actor = SYSTEM) -> TargetEntry:
-        """Enter or replace a place's target for an indicator and year (it wins over a plan's); audited."""
+    def set(self, entry: TargetEntry, actor: Actor = SYSTEM) -> bool:
+        """Enter or replace a place's target for an indicator and year (it wins over a plan's); audited.
+        False when the place already has this very target (values compared as numbers: 3.0 is 3):
+        nothing is written and no audit entry."""
         with self.audit.changing(actor) as (repo, note):
-            before = next(
-                (e for e in repo.user_targets()
-                 if (e.jurisdiction, e.indicator, e.year) == (entry.jurisdiction, entry.indicator, entry.year)),
-                None,
-            )  # fmt: skip
+            before = next((e for e in repo.user_targets() if _key(e) == _key(entry)), None)
+            if before is not None and same_target(before, entry):
+                return False
             repo.set_user_target(entry, dt.datetime.now(dt.UTC))
             note("target.set", "target", f"{entry.jurisdiction}·{entry.indicator}·{entry.year}",
                  asdict(before) if before else None, asdict(entry), places=[entry.jurisdiction])  # fmt: skip
-        return entry
+        return True
+
+    def seed(self, entry: TargetEntry, actor: Actor = SYSTEM) -> bool:
+        """Enter ``entry`` only where its place has no target for the indicator and year yet (a user's
+        under any name of the place — 南京 or 南京市 — or a plan's): what a seeding step such as the
+        demo does, which never replaces what a person entered. True when it was written (audited)."""
+        key = place_key(entry.jurisdiction)
+        with self.audit.changing(actor) as (repo, note):
+            entries = [*repo.user_targets(), *(_from_plan(s) for s in repo.targets(jurisdictions=[key, f"{key}市"]))]
+            wanted = (key, entry.indicator, entry.year)
+            if any(e is not None and (place_key(e.jurisdiction), e.indicator, e.year) == wanted for e in entries):
+                return False
+            repo.set_user_target(entry, dt.datetime.now(dt.UTC))
+            note("target.set", "target", f"{entry.jurisdiction}·{entry.indicator}·{entry.year}", None,
+                 asdict(entry), places=[entry.jurisdiction])  # fmt: skip
+        return True
 
     def targets(self, jurisdiction: str | None = None, year: int | None = None) -> list[TargetEntry]:
         """The effective targets (a user's entry wins over a plan's), optionally of one place and year."""
@@ -131,6 +146,24 @@ class TargetService:
         rows = [context.row(e, runs, series=True) for e in entries if e.year == year]
         return {"jurisdiction": jurisdiction, "area": context.area, "year": year,
                 "as_of": as_of if in_year else None, "years": years, "rows": rows}  # fmt: skip
+
+
+def _key(e: TargetEntry) -> tuple[str, str, int]:
+    return (e.jurisdiction, e.indicator, e.year)
+
+
+def same_target(a: TargetEntry, b: TargetEntry) -> bool:
+    """The same target: every field equal, numbers compared as numbers (3.0 and 3 are one value;
+    Decimal of the shortest repr, so a float read back from the store equals the value entered)."""
+
+    def number(v: float | int | None) -> Decimal | None:
+        return None if v is None else Decimal(str(v))
+
+    numeric = ("value", "stretch_value")
+    if any(number(getattr(a, f)) != number(getattr(b, f)) for f in numeric):
+        return False
+    rest = [f for f in asdict(a) if f not in numeric]
+    return all(getattr(a, f) == getattr(b, f) for f in rest)
 
 
 def _from_plan(stored: Any) -> TargetEntry | None:

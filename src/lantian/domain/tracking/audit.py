@@ -3,7 +3,9 @@
 Every change appends an entry whose hash covers the entry's own fields and the previous entry's
 hash, so changing any stored field, deleting an entry or reordering entries breaks the chain from
 that point. A separate head record (the newest sequence number and hash) catches deleting entries
-at the end; ``lantian audit verify`` prints the head so it can also be kept outside the database.
+at the end by someone who does not also move the head. Someone who can rewrite the database can,
+so the head is also recorded outside it as an anchor (审计锚点, :class:`Anchor`): the entries up
+to an anchored count must still end in the anchored hash (:func:`check_anchors`).
 
 The hash is computed over the text as stored (ISO time, canonical JSON), never over re-parsed
 values, so the check does not depend on how a database returns times or numbers.
@@ -17,6 +19,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from lantian.errors import InputError
 
 GENESIS = "0" * 64  # the "previous hash" of the first entry
 
@@ -121,3 +125,129 @@ def changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tupl
     b, a = before or {}, after or {}
     keys = [k for k in {**b, **a} if b.get(k) != a.get(k)]
     return {k: b.get(k) for k in keys if k in b}, {k: a.get(k) for k in keys if k in a}
+
+
+# ---------------------------------------------------------------- anchors (审计锚点)
+# The chain proves that no entry was changed *relative to the head*; whoever can write the database
+# can also delete entries from the end, delete them all, or edit one and recompute every hash after
+# it, and the chain (head record included) verifies again. An anchor is the head — the number of
+# entries and the newest hash — written down outside the database: as long as it is kept out of
+# reach, the entry at that number must still have that hash, which covers every entry up to it.
+
+ANCHOR_HEADER = "# lantian 审计锚点 audit anchors: 条数 count · 末条校验值 head hash · 记录时间 recorded at (UTC)"
+_HEX = frozenset("0123456789abcdef")
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The audit log had ``count`` entries, the newest with ``hash``, when it was recorded ``at``."""
+
+    count: int
+    hash: str
+    at: str  # ISO 8601, UTC
+
+    def line(self) -> str:
+        """The anchor file's line: ``count hash time``."""
+        return f"{self.count} {self.hash} {self.at}"
+
+
+def read_anchors(text: str, *, file: str) -> list[Anchor]:
+    """The anchors of an anchor file (``#`` lines and blank lines skipped); a malformed line is an
+    InputError naming the file, the line and the field."""
+    anchors: list[Anchor] = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) != 3:
+            raise InputError(
+                "锚点行应为：条数 校验值 记录时间 (an anchor line is: count, head hash, time)", file=file, line=number,
+                field="anchor",
+            )  # fmt: skip
+        count, digest, at = parts
+        if not count.isascii() or not count.isdigit():
+            raise InputError(f"条数应为整数 (count {count!r} is not a number)", file=file, line=number, field="count")
+        if len(digest) != 64 or not set(digest) <= _HEX:
+            raise InputError(
+                "校验值应为64位十六进制数字 (the head hash is 64 hexadecimal digits)",
+                file=file,
+                line=number,
+                field="hash",
+            )
+        if int(count) == 0 and digest != GENESIS:
+            raise InputError(
+                "空日志的校验值为64个0 (an anchor of an empty log has the hash 0…0)",
+                file=file,
+                line=number,
+                field="hash",
+            )
+        try:
+            dt.datetime.fromisoformat(at)
+        except ValueError:
+            raise InputError(
+                f"记录时间格式不正确 (time {at!r} is not ISO 8601)", file=file, line=number, field="time"
+            ) from None
+        anchors.append(Anchor(int(count), digest, at))
+    return anchors
+
+
+@dataclass(frozen=True)
+class AnchorVerdict:
+    """The stored entries against the anchors recorded earlier."""
+
+    anchors: int  # how many were checked
+    held: Anchor | None = None  # the newest anchor the entries still agree with
+    missing: int = 0  # entries an anchor counted that are no longer there (the largest shortfall)
+    missing_since: Anchor | None = None
+    rewritten: Anchor | None = None  # the earliest anchor whose entry now has another hash
+    rewritten_after: int = 0  # the change lies after this entry (the last anchor before it that held)
+
+    @property
+    def ok(self) -> bool:
+        return self.missing == 0 and self.rewritten is None
+
+    def problems(self) -> list[str]:
+        """What is wrong, for a person: Chinese first, then English."""
+        out: list[str] = []
+        if self.missing_since is not None:
+            a = self.missing_since
+            out.append(f"缺少{self.missing}条：{a.at} 的锚点记有{a.count}条，现只有{a.count - self.missing}条 "
+                       f"({self.missing} entries missing since the anchor of {a.at})")  # fmt: skip
+        if self.rewritten is not None:
+            a, first = self.rewritten, self.rewritten_after + 1
+            where = f"第{a.count}条" if first == a.count else f"第{first}–{a.count}条中有条目"
+            span = f"#{a.count}" if first == a.count else f"an entry in #{first}–#{a.count}"
+            out.append(f"{where}在 {a.at} 之后被改写 ({span} rewritten since {a.at})")
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        def anchor(a: Anchor | None) -> dict[str, Any] | None:
+            return None if a is None else {"count": a.count, "hash": a.hash, "at": a.at}
+
+        return {"ok": self.ok, "anchors": self.anchors, "held": anchor(self.held), "missing": self.missing,
+                "missing_since": anchor(self.missing_since), "rewritten": anchor(self.rewritten),
+                "rewritten_after": self.rewritten_after, "problems": self.problems()}  # fmt: skip
+
+
+def check_anchors(anchors: Iterable[Anchor], hashes: dict[int, str]) -> AnchorVerdict:
+    """``hashes``: the stored entries' hashes by sequence number. Each anchor's entry must still be
+    there with the anchored hash (which, through the chain, stands for every entry before it)."""
+    chosen = sorted(anchors, key=lambda a: a.count)
+    held: Anchor | None = None
+    missing, missing_since = 0, None
+    rewritten: Anchor | None = None
+    rewritten_after = 0
+    for a in chosen:
+        stored = hashes.get(a.count) if a.count else GENESIS
+        if stored == a.hash:
+            held = a
+            if rewritten is None:
+                rewritten_after = a.count
+        elif stored is None:
+            gone = a.count - sum(1 for seq in hashes if seq <= a.count)
+            if gone >= missing:
+                missing, missing_since = max(gone, 1), a
+        elif rewritten is None:
+            rewritten = a
+    return AnchorVerdict(len(chosen), held, missing, missing_since, rewritten, rewritten_after)
