@@ -65,12 +65,63 @@ def stations_list_cmd(
     if as_json:
         print_json([s.__dict__ for s in rows])
         return
-    table = Table("编码 code", "名称 name", "城市 city", "经度", "纬度", "对照点")
+    table = Table("编码 code", "名称 name", "城市 city", "经度", "纬度", "类别 class", "依据 basis")
     for s in rows:
-        flag = "是" if s.control else "否" if s.control is False else "?"
-        table.add_row(s.code, s.name, s.city, f"{s.lon}", f"{s.lat}", flag)
+        table.add_row(s.code, s.name, s.city, f"{s.lon}", f"{s.lat}", _class_word(s.control), _basis_word(s.basis))
     out.print(table)
     out.print(f"{len(rows)} 个站点 stations (list in force on {day}: {current.valid_from if current else '—'})")
+
+
+def _class_word(control: bool | None) -> str:
+    return "对照点" if control else "城市点" if control is False else "城市点（列表未标明）"
+
+
+def _basis_word(basis: str) -> str:
+    """A class basis in Chinese: list 2020-12-06 → 站点列表 2020-12-06, correction … → 办公室更正 …"""
+    kind, _, day = basis.partition(" ")
+    return {"list": f"站点列表 {day}", "correction": f"办公室更正 {day}"}.get(kind, "未标明")
+
+
+@stations_app.command("class")
+def stations_class_cmd(
+    code: Annotated[str, typer.Argument(help="监测点编码 station code, e.g. 1160A")],
+    as_class: Annotated[str, typer.Option("--as", help="类别 对照点 | 城市点")],
+    valid_from: Annotated[str, typer.Option("--from", help="起始日期 YYYY-MM-DD: the class holds from this day")],
+    note: Annotated[str, typer.Option("--note", help="说明（依据文件等） note")] = "",
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """更正站点类别（自某日起） Correct a station's class from a date: 对照点 or 城市点."""
+    from lantian.domain.aq.stations import CLASS_WORDS, ClassCorrection
+
+    if as_class not in CLASS_WORDS:
+        raise InputError(f"--as must be 对照点 or 城市点, not {as_class!r} (类别只能是对照点或城市点)", field="as")
+    start = parse_date(valid_from, "from")
+    assert start is not None
+    correction = ClassCorrection(code.strip(), CLASS_WORDS[as_class], start, note.strip())
+    with open_app(data_dir, database_url) as lantian:
+        lantian.airquality.correct_station_class(correction)
+    out.print(f"{correction.code} 自 {start} 起为{as_class} (class from {start}: {as_class}); 评价自该日起按此计算")
+
+
+@stations_app.command("classes")
+def stations_classes_cmd(as_json: JsonFlag = False, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """站点类别更正清单 The office's station class corrections."""
+    with open_app(data_dir, database_url) as lantian:
+        corrections = lantian.airquality.class_corrections()
+    rows = [
+        {"监测点编码": c.code, "类别": "对照点" if c.control else "城市点", "起始日期": c.valid_from.isoformat(),
+         "说明": c.note}
+        for c in corrections
+    ]  # fmt: skip
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("监测点编码 code", "类别 class", "起始日期 from", "说明 note")
+    for r in rows:
+        table.add_row(*r.values())
+    out.print(table)
+    out.print(f"{len(rows)} 条更正 corrections")
 
 
 @app.command("import")

@@ -24,9 +24,12 @@ from lantian.documents.read import decode_text
 from lantian.domain.aq.archive import ArchiveData, parse_archive, parse_tidy, parse_tidy_rows
 from lantian.domain.aq.published import PublishedFile, parse_published
 from lantian.domain.aq.stations import (
+    ClassCorrection,
     StationList,
     StationRegistry,
+    format_class_corrections,
     parse_area_map,
+    parse_class_corrections,
     parse_county_map,
     parse_station_list,
     valid_from_filename,
@@ -80,8 +83,37 @@ class AirQualityService:
                 registry.add(
                     parse_station_list(path.read_text(encoding="utf-8"), name=path.name, valid_from=valid_from)
                 )
+            for correction in self.class_corrections():
+                registry.correct(correction)
             self._registry = registry
         return self._registry
+
+    # the office's dated class corrections (站点类别更正), kept beside the lists and read on every load
+    @property
+    def classes_path(self) -> Path:
+        return self.root / "station_classes.csv"
+
+    def class_corrections(self) -> list[ClassCorrection]:
+        if not self.classes_path.exists():
+            return []
+        return parse_class_corrections(self.classes_path.read_text(encoding="utf-8"), name=str(self.classes_path))
+
+    def correct_station_class(self, correction: ClassCorrection) -> ClassCorrection:
+        """Record that ``correction.code`` is 对照点/城市点 from its date (replacing one of the same date)."""
+        registry = self.registry()
+        if not registry.lists:
+            raise NotFoundError("no station list yet (尚无站点列表): `lantian aq stations import`", field="code")
+        if not registry.known(correction.code):
+            raise InputError(
+                f"station {correction.code} is on no imported list (站点不在任何已导入的站点列表中)", field="code"
+            )
+        kept = [
+            c for c in self.class_corrections() if (c.code, c.valid_from) != (correction.code, correction.valid_from)
+        ]
+        self.root.mkdir(parents=True, exist_ok=True)
+        _atomic_write(self.classes_path, format_class_corrections([*kept, correction]))
+        self._registry = None
+        return correction
 
     def import_station_lists(self, paths: Sequence[Path], valid_from: dt.date | None = None) -> list[StationList]:
         """Check every list first, then keep a UTF-8 copy of each under its start date."""
