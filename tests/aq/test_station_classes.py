@@ -20,6 +20,7 @@ from lantian.domain.aq.stations import (
 )
 from lantian.errors import StructureError
 from lantian.services.airquality import AirQualityService
+from lantian.services.assessment import Options
 from tests.conftest import shared_dir
 
 HEAD = "监测点编码,监测点名称,城市,经度,纬度"
@@ -127,6 +128,20 @@ def test_2019_station_counts_per_city_follow_the_lists(tmp_path: Path) -> None:
     # by hand from the list: 南通 1168A–1172A (5), 苏州 1160A–1167A (8), 南京 1151A–1159A (9); 南通's
     # 1168A was marked Y only from 2020.12.06 and 苏州's 1160A only from 2020.12.06 too
     assert (expected["南通"], expected["苏州"], expected["南京"]) == (5, 8, 9)
+
+
+def test_2019_city_values_stand_on_every_listed_station(tmp_path: Path) -> None:
+    lists = _lists_dir()
+    data = shared_dir() / "data" / "aq" / "cnemc_sites_2019_jiangsu"
+    svc = AirQualityService(tmp_path)
+    svc.import_station_lists(sorted(lists.glob("站点列表-20*.csv")))
+    assessment = svc.calculator([data / "china_sites_20190102.csv"])
+    rows = {r["station"]: r for r in assessment.daily("city", None, None, Options())}
+    stations = {r["station"]: r for r in assessment.daily("station", None, None, Options())}
+    for city, codes in (("南通", [f"{n}A" for n in range(1168, 1173)]), ("苏州", [f"{n}A" for n in range(1160, 1168)])):
+        with_data = [c for c in codes if stations[c]["pm25"] is not None]
+        assert rows[city]["stations"] == len(codes) == len(with_data), city
+        assert rows[city]["pm25_stations"] == len(with_data)
 
 
 def test_cli_class_correction_is_kept_listed_and_used(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -258,11 +258,12 @@ AQI_COLUMNS = [
     "station", "time", "aqi", "level", "category", "primary_pollutant",
     *(f"iaqi_{p}" for p in ("so2", "no2", "co", "o3", "pm10", "pm25")), "standard",
 ]  # fmt: skip
-HOURLY_EXTRA = ["so2", "no2", "co", "o3", "pm10", "pm25"]
-DAILY_EXTRA = ["pm25", "pm10", "so2", "no2", "co", "o3_8h_max", "o3_1h_max"]
+HOURLY_EXTRA = ["so2", "no2", "co", "o3", "pm10", "pm25", "stations"]  # stations: 站点数 the value stands on
+DAILY_EXTRA = ["pm25", "pm10", "so2", "no2", "co", "o3_8h_max", "o3_1h_max", "stations"]
 PERIOD_COLUMNS = [
-    "station", "period", "start", "end", "days", "valid_days", "good_days", "good_ratio", "heavy_days",
-    "heavy_ratio", *(f"level{n}_days" for n in range(1, 7)), "pm25", "pm10", "so2", "no2", "co_p95", "o3_p90",
+    "station", "period", "start", "end", "days", "valid_days", "stations", "stations_min", "good_days",
+    "good_ratio", "heavy_days", "heavy_ratio", *(f"level{n}_days" for n in range(1, 7)), "pm25", "pm10", "so2",
+    "no2", "co_p95", "o3_p90",
     "pm25_p95", "pm10_p95", "so2_p98", "no2_p98", "pm25_days", "pm10_days", "so2_days", "no2_days", "co_days",
     "o3_days", "min_days", "pm25_exceed_days", "pm10_exceed_days", "so2_exceed_days", "no2_exceed_days",
     "co_exceed_days", "o3_exceed_days", "pm25_multiple", "pm10_multiple", "pm25_attains", "pm10_attains",
@@ -272,7 +273,8 @@ PERIOD_COLUMNS = [
 ]  # fmt: skip
 PERIOD_LABELS = {  # the table view; csv/json carry every column of PERIOD_COLUMNS
     "rank": "排名", "station": "区域", "composite_index": "综合指数", "good_ratio": "优良%", "pm25": "PM2.5",
-    "pm10": "PM10", "o3_p90": "O3-90", "max_index_pollutants": "首要", "attains": "达标", "valid_days": "有效天",
+    "pm10": "PM10", "o3_p90": "O3-90", "max_index_pollutants": "首要", "attains": "达标", "stations": "站点数",
+    "valid_days": "有效天数",
 }  # fmt: skip
 
 
@@ -460,6 +462,8 @@ def assess_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """评价：时段统计、达标、综合指数 Assess the stored data: period statistics, attainment, composite index."""
+    from lantian.services.assessment import stations_text
+
     _check_product(product, level)
     options = _options(standard, method, rounding, scheme, grade, limits, dust_days)
     with open_app(data_dir, database_url) as lantian:
@@ -475,7 +479,7 @@ def assess_cmd(
         raise InputError("--format table shows period statistics; use csv or json for daily/hourly", field="format")
     table = Table(*PERIOD_LABELS.values(), title=f"{the_period.label} 环境空气质量评价 ({level})")
     for r in rows:
-        cells = [_value(r.get(c)) for c in PERIOD_LABELS]
+        cells = [stations_text(r) if c == "stations" else _value(r.get(c)) for c in PERIOD_LABELS]
         table.add_row(*("—" if v is None else "是" if v is True else "否" if v is False else str(v) for v in cells))
     out.print(table)
     out.print("完整指标见 --format csv|json (every statistic: --format csv|json)")
@@ -500,6 +504,8 @@ def rank_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """排名（升序，并列同名次） Rank areas: ascending, ties share a rank (1, 2, 2, 4)."""
+    from lantian.services.assessment import stations_text
+
     _check_level(level, ("station", "county", "city", "province"))
     keys = RANK_KEYS
     if by not in keys:
@@ -514,16 +520,17 @@ def rank_cmd(
     if top is not None:
         ranked = [r for r in ranked if r[rank_key] is not None and r[rank_key] <= top]
     columns = ["station", rank_key, "composite_index", "pm25", "good_ratio", "max_index_pollutants",
-               "composite_index_last_year", "change_percent", "valid_days"]  # fmt: skip
+               "composite_index_last_year", "change_percent", "stations", "stations_min", "valid_days"]  # fmt: skip
     if fmt != "table":
         _emit(ranked, columns, fmt, output)
         return
     table = Table(
-        "名次 rank", "区域 area", "综合指数 index", "PM2.5", "优良% good", "首要 primary", "上年同期 last yr", "ΔI%"
-    )
+        "名次 rank", "区域 area", "综合指数 index", "PM2.5", "优良% good", "首要 primary", "上年同期 last yr", "ΔI%",
+        "站点数 stations", "有效天数 valid days",
+    )  # fmt: skip
     for r in ranked:
         cells = [r[rank_key], r["station"], r["composite_index"], r["pm25"], r["good_ratio"], r["max_index_pollutants"],
-                 r["composite_index_last_year"], r["change_percent"]]  # fmt: skip
+                 r["composite_index_last_year"], r["change_percent"], stations_text(r), r["valid_days"]]  # fmt: skip
         table.add_row(*("—" if c is None else str(_value(c)) for c in cells))
     out.print(table)
     out.print(f"{the_period.label} · {options.scheme.title}")
