@@ -163,15 +163,55 @@ def import_cmd(
 
 
 @app.command("status")
-def status_cmd(as_json: JsonFlag = False, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
-    """已导入的监测数据 What monitoring data the data folder holds."""
+def status_cmd(
+    start: Annotated[str | None, typer.Option("--from", help="起始日期 first day YYYY-MM-DD")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="结束日期 last day YYYY-MM-DD")] = None,
+    station: Annotated[list[str] | None, typer.Option("--station", help="站点编码 station code (repeatable)")] = None,
+    city: Annotated[str | None, typer.Option("--city", help="城市的全部站点 all stations of a city")] = None,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """已导入的监测数据及逐站逐月完整性 What the data folder holds, and completeness per station and month."""
     with open_app(data_dir, database_url) as lantian:
         status = lantian.airquality.status()
+        rows = lantian.airquality.completeness(
+            start=parse_date(start, "from"), end=parse_date(end, "to"), stations=station or (), city=city
+        )
     if as_json:
-        print_json(status)
+        print_json({**status, "completeness": rows})
         return
     for key, value in status.items():
         out.print(f"{key}: {value}")
+    if not rows:
+        return
+    table = Table(
+        "站点 station", "名称 name", "城市 city", "月份 month", "有效天数/应有 valid days", "有数据小时/应有 hours",
+        "完整小时 complete hours", "未通过有效性的日期 failing days (hours lacking a value)",
+        title="逐站逐月完整性 Completeness per station and month (GB 3095 表4, HJ 663)",
+    )  # fmt: skip
+    for r in rows:
+        failing = "; ".join(
+            f"{f['day'][5:]} {'、'.join(f['reasons'])}"
+            + (f" [缺 {_hours_text(f['hours'])} 时]" if len(f["hours"]) < 24 else "")
+            for f in r["failing_days"]
+        )
+        table.add_row(
+            r["station"], r["name"] or "—", r["city"] or "—", r["month"], f"{r['valid_days']}/{r['expected_days']}",
+            f"{r['hours']}/{r['expected_hours']}", str(r["complete_hours"]), failing or "—",
+        )  # fmt: skip
+    out.print(table)
+
+
+def _hours_text(hours: list[int]) -> str:
+    """[0, 1, 2, 5, 7, 8] → "0-2,5,7-8"."""
+    runs: list[list[int]] = []
+    for h in hours:
+        if runs and h == runs[-1][1] + 1:
+            runs[-1][1] = h
+        else:
+            runs.append([h, h])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 @app.command("daily")
