@@ -144,6 +144,28 @@ def test_2019_city_values_stand_on_every_listed_station(tmp_path: Path) -> None:
         assert rows[city]["pm25_stations"] == len(with_data)
 
 
+def test_the_assessment_uses_a_correction_from_its_date(tmp_path: Path) -> None:
+    lists = _lists_dir()
+    data = shared_dir() / "data" / "aq" / "cnemc_sites_2019_jiangsu"
+    files = [data / "china_sites_20190102.csv", data / "china_sites_20190103.csv"]
+    svc = AirQualityService(tmp_path)
+    svc.import_station_lists(sorted(lists.glob("站点列表-20*.csv")))
+
+    def nantong() -> dict[str, tuple[int, float]]:
+        rows = svc.calculator(files).daily("city", None, None, Options())
+        return {r["day"].isoformat(): (r["stations"], r["pm25"]) for r in rows if r["station"] == "南通"}
+
+    before = nantong()
+    station = {r["day"].isoformat(): r for r in svc.calculator(files).daily("station", None, None, Options())
+               if r["station"] == "1168A"}  # fmt: skip
+    assert station["2019-01-03"]["pm25"] is not None
+    svc.correct_station_class(ClassCorrection("1168A", True, dt.date(2019, 1, 3), "迁址"))
+    after = nantong()
+    assert after["2019-01-02"] == before["2019-01-02"]
+    assert after["2019-01-03"][0] == before["2019-01-03"][0] - 1
+    assert after["2019-01-03"][1] != before["2019-01-03"][1]
+
+
 def test_cli_class_correction_is_kept_listed_and_used(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     lists = tmp_path / "站点列表-2019.08.01起.csv"
     lists.write_text(LIST_2019, encoding="utf-8")
