@@ -14,6 +14,7 @@ from lantian.cli.main import main
 from lantian.domain.aq.stations import (
     ClassCorrection,
     StationRegistry,
+    class_label,
     format_class_corrections,
     parse_class_corrections,
     parse_station_list,
@@ -54,6 +55,27 @@ def test_a_mark_is_read_only_from_the_list_that_states_it_and_never_carried_back
     assert members(reg, dt.date(2020, 12, 5)) == {"1168A", "1169A"}
     assert members(reg, dt.date(2020, 12, 6)) == {"1169A"}
     assert members(reg, dt.date(2021, 1, 1)) == {"1168A", "1169A"}
+
+
+def test_a_y_is_called_what_the_list_says_it_is() -> None:
+    reg = StationRegistry()
+    text = (f"{HEAD},对照点\n1160A,上方山(对照点),苏州,1,2,Y\n1261A,四中(停运161031),金华,1,2,Y\n"
+            "1168A,南郊,南通,1,2,Y\n1169A,虹桥,南通,1,2,N\n")  # fmt: skip
+    reg.add(parse_station_list(text, name="b.csv", valid_from=dt.date(2020, 12, 6)))
+    reg.add(parse_station_list(LIST_2019, name="a.csv", valid_from=dt.date(2019, 8, 1)))
+    day = dt.date(2021, 1, 1)
+
+    def label(code: str, on: dt.date = day) -> str:
+        station = reg.lookup(code, on)
+        assert station is not None
+        return class_label(station)
+
+    assert [label(c) for c in ("1160A", "1261A", "1168A", "1169A")] == [
+        "对照点", "停运（不计入城市）", "不计入城市（列表标 Y）", "城市点",
+    ]  # fmt: skip
+    assert label("1168A", dt.date(2019, 9, 1)) == "城市点（列表未标明）"
+    reg.correct(ClassCorrection("1168A", True, dt.date(2020, 12, 7)))
+    assert label("1168A") == "对照点"
 
 
 def test_a_bad_control_cell_names_its_file_line_and_field() -> None:

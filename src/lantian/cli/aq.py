@@ -56,6 +56,8 @@ def stations_list_cmd(
     """某日有效的站点 The stations in force on a date."""
     import datetime as dt
 
+    from lantian.domain.aq.stations import class_label
+
     day = parse_date(date, "date") or dt.date.today()
     with open_app(data_dir, database_url) as lantian:
         registry = lantian.airquality.registry()
@@ -67,13 +69,9 @@ def stations_list_cmd(
         return
     table = Table("编码 code", "名称 name", "城市 city", "经度", "纬度", "类别 class", "依据 basis")
     for s in rows:
-        table.add_row(s.code, s.name, s.city, f"{s.lon}", f"{s.lat}", _class_word(s.control), _basis_word(s.basis))
+        table.add_row(s.code, s.name, s.city, f"{s.lon}", f"{s.lat}", class_label(s), _basis_word(s.basis))
     out.print(table)
     out.print(f"{len(rows)} 个站点 stations (list in force on {day}: {current.valid_from if current else '—'})")
-
-
-def _class_word(control: bool | None) -> str:
-    return "对照点" if control else "城市点" if control is False else "城市点（列表未标明）"
 
 
 def _basis_word(basis: str) -> str:

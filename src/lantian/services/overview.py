@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from lantian.domain.aq.periods import parse_period
+from lantian.domain.aq.stations import class_label
 from lantian.errors import NotFoundError
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Options
@@ -94,7 +95,9 @@ class OverviewService:
             listed = registry.in_force(last)
             described = (registry.lookup(code, last) for code in (listed.stations if listed else ()))
             chosen = sorted((s for s in described if s is not None and s.city == city), key=lambda s: s.code)
-            out["stations"] = [{"code": s.code, "name": s.name, "control": s.control} for s in chosen]
+            out["stations"] = [
+                {"code": s.code, "name": s.name, "control": s.control, "class": class_label(s)} for s in chosen
+            ]
             if chosen:
                 start = max(first, last - dt.timedelta(days=365))
                 rows = self.airquality.assessment().stations_daily([s.code for s in chosen], start, last, Options())

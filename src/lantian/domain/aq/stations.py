@@ -60,6 +60,22 @@ class ClassCorrection:
 
 
 CLASS_WORDS = {"对照点": True, "城市点": False}
+
+
+def class_label(station: Station) -> str:
+    """The class as a user reads it. A list's Y also marks closed (停运) and otherwise excluded
+    stations, so a Y is called 对照点 only when the name or an office correction says so."""
+    if station.control is None:
+        return "城市点（列表未标明）"
+    if not station.control:
+        return "城市点"
+    if "对照点" in station.name or station.basis.startswith("correction"):
+        return "对照点"
+    if "停运" in station.name:
+        return "停运（不计入城市）"
+    return "不计入城市（列表标 Y）"
+
+
 _FLAG_WORDS = {"Y": True, "YES": True, "是": True, "TRUE": True, "1": True,
                "N": False, "NO": False, "否": False, "FALSE": False, "0": False}  # fmt: skip
 
