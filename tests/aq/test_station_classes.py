@@ -193,6 +193,7 @@ def test_cli_class_correction_is_kept_listed_and_used(capsys: pytest.CaptureFixt
     lists.write_text(LIST_2019, encoding="utf-8")
     d = str(tmp_path / "d")
     assert main(["aq", "stations", "import", str(lists), "--data-dir", d]) == 0
+    assert "无对照点列，其余站点类别未标明" in capsys.readouterr().out
     correct = ["aq", "stations", "class", "1168A", "--as", "对照点", "--from", "2019-10-01", "--data-dir", d]
     assert main([*correct, "--note", "迁址"]) == 0
     capsys.readouterr()

@@ -38,8 +38,10 @@ def stations_import_cmd(
         lists = lantian.airquality.import_station_lists(files, parse_date(valid_from, "from"))
     for x in lists:
         controls = sum(1 for s in x.stations.values() if s.control)
+        unstated = "" if x.has_control_column else "；无对照点列，其余站点类别未标明 (no 对照点 column)"
         out.print(
-            f"{x.valid_from} 起: {len(x.stations)} 个站点 stations, {controls} 个对照点 control stations ← {x.source}"
+            f"{x.valid_from} 起: {len(x.stations)} 个站点 stations, {controls} 个不计入城市（对照点、停运等）"
+            f" marked out of city values{unstated} ← {x.source}"
         )
 
 
