@@ -132,8 +132,9 @@ def test_status_reports_completeness_per_station_and_month(
                 assert failing[day]["hours"] == lacking, (r["station"], day)
         assert r["valid_days"] == 10 - len(failing)
         assert r["hours"] == sum(1 for h in raw.values() for (c, _) in h if c == r["station"])
-    monkeypatch.setattr(out, "_width", 400)
+    monkeypatch.setattr(out, "_width", 160)
     code, text, err = run(capsys, "aq", "status", "--station", "1168A", *data)
     assert code == 0, err
     assert "逐站逐月完整性" in text and "04-08 无数据" in text and "有效天数/应有" in text
+    assert "…" not in text  # every failing day is shown in full
     assert run(capsys, "aq", "status", "--city", "火星", *data)[0] != 0

@@ -190,6 +190,7 @@ def status_cmd(
         "完整小时 complete hours", "未通过有效性的日期 failing days (hours lacking a value)",
         title="逐站逐月完整性 Completeness per station and month (GB 3095 表4, HJ 663)",
     )  # fmt: skip
+    table.columns[-1].overflow = "fold"  # every failing day shown, never cut with an ellipsis
     for r in rows:
         failing = "; ".join(
             f"{f['day'][5:]} {'、'.join(f['reasons'])}"
