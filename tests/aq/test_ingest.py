@@ -39,9 +39,11 @@ def test_the_list_in_force_and_the_control_flag() -> None:
     assert in_force is not None and in_force.valid_from == dt.date(2021, 1, 1)
     earliest = reg.in_force(dt.date(2019, 1, 1))  # before every list: the earliest one
     assert earliest is not None and earliest.valid_from == dt.date(2019, 8, 1)
-    # the 2019 list has no 对照点 column: the flag comes from the later list
+    # the 2019 list has no 对照点 column: it says nothing, and the later list's mark is not carried back
     station = reg.lookup("1160A", dt.date(2019, 1, 1))
-    assert station is not None and station.control is True and station.name == "上方山"
+    assert station is not None and station.control is None and station.name == "上方山"
+    station = reg.lookup("1160A", dt.date(2021, 1, 1))
+    assert station is not None and station.control is True and station.basis == "list 2021-01-01"
     assert reg.lookup("1999A", dt.date(2020, 1, 1)) is None
     with pytest.raises(StructureError, match="城市"):
         parse_station_list("监测点编码,监测点名称\n1,a\n", name="bad.csv", valid_from=dt.date(2020, 1, 1))

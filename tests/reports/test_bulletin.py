@@ -4,6 +4,7 @@ read back (pdftotext, pdftoppm), every figure checked against the engine."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -97,6 +98,34 @@ def test_the_bulletin_has_the_figures_the_engine_computes(
     subprocess.run([pdftoppm, "-png", "-r", "40", str(pdf), str(tmp_path / "page")], check=True, timeout=120)
     pages = sorted(tmp_path.glob("page-*.png"))
     assert pages and all(p.stat().st_size > 2_000 for p in pages)
+
+
+def test_the_bulletin_tables_say_how_many_stations_and_valid_days(data_dir: Path, tmp_path: Path) -> None:
+    from lantian.cli.common import open_app
+    from lantian.services.accountability import load_rules
+
+    with open_app(data_dir, None) as lantian:
+        b = lantian.reports.monthly("苏州市", "2025-02", load_rules(None), runs=20, issued=dt.date(2025, 3, 5))
+        lantian.reports.write_monthly(b, tmp_path / "b.docx")
+    daily = AirQualityService(data_dir).assessment().daily("city", dt.date(2025, 2, 1), dt.date(2025, 2, 28), Options())
+    counts: dict[str, list[int]] = {}
+    for d in daily:
+        if d["aqi"] is not None:
+            counts.setdefault(d["station"], []).append(d["stations"])
+
+    def shown(n: list[int]) -> str:
+        return str(max(n)) if min(n) == max(n) else f"{min(n)}–{max(n)}"
+
+    month = {label: this for label, this, _ in b.month_rows}
+    assert month["站点数"] == shown(counts["苏州"]) and month["有效天数"] == str(len(counts["苏州"]))
+    assert b.ranking_columns[-2:] == ["站点数", "有效天数"]
+    for row in b.ranking:
+        city = row[1].removesuffix(" ◀")
+        assert row[-2:] == [shown(counts[city]), str(len(counts[city]))], city
+    tables = docx.Document(str(tmp_path / "b.docx")).tables
+    ranking = next(t for t in tables if t.rows[0].cells[-1].text == "有效天数")
+    assert [c.text for c in ranking.rows[0].cells][-2:] == ["站点数", "有效天数"]
+    assert any(r.cells[0].text == "站点数" for r in tables[0].rows)
 
 
 def test_the_chart_draws_chinese_without_missing_glyphs(data_dir: Path) -> None:

@@ -107,6 +107,26 @@ def test_the_air_quality_page_embeds_what_its_charts_draw(
     assert "≤ 35 µg/m³" in dashboard and "还需优良" in dashboard
 
 
+def test_the_page_and_the_ranking_say_how_many_stations_and_valid_days(
+    client: Callable[[str | None], TestClient], suzhou_january: App
+) -> None:
+    html = client("admin").get("/airquality", params={"city": "苏州"}).text
+    assert "站点数" in html and "有效天数" in html
+    month = suzhou_january.airquality.assessment().period("city", parse_period("2019-01"), Options())
+    for m in month:  # each ranking row ends with its 站点数 and 有效天数
+        cells = f"<td>{m['station']}</td>"
+        row = next(r for r in html.split("<tr>") if cells in r)
+        stations = str(m["stations"]) if m["stations_min"] == m["stations"] else f"{m['stations_min']}–{m['stations']}"
+        assert f"<td>{stations}</td><td>{m['valid_days']}</td></tr>" in row, row
+    scripts = dict(re.findall(r'<script type="application/json" id="([^"]+)">(.*?)</script>', html, re.S))
+    days = json.loads(scripts["city-days"])
+    engine = {(d["station"], d["day"].isoformat()): d["stations"]
+              for d in suzhou_january.airquality.assessment().daily("city", None, None, Options())}  # fmt: skip
+    assert all(d["stations"] == engine[(d["station"], d["day"])] for d in days)
+    assert {d["station"] for d in days} == {"苏州"} and len(days) == 31
+    assert {d["stations"] for d in days} <= {7, 8} and 8 in {d["stations"] for d in days}
+
+
 def test_script_json_cannot_close_its_script_element() -> None:
     text = str(script_json([{"title": "</script><img src=x onerror=alert(1)> & 'q'"}]))
     assert "<" not in text and ">" not in text and "&" not in text and "'" not in text

@@ -14,6 +14,8 @@ station and list period (``valid_to`` exclusive, null = open). Station values en
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 
 import ibis
@@ -48,7 +50,8 @@ def area_values(
     """Station values (``station``, ``time_column``, value columns) → one row per area and time.
 
     ``<value>`` is the rounded mean over the stations with a valid value; ``<value>_stations``
-    how many there were (a value needs ``min_stations``)."""
+    how many there were (a value needs ``min_stations``); ``stations`` (站点数) how many member
+    stations have at least one valid value at that time."""
     wanted = {c: d for c, d in (columns or DAILY_VALUES).items() if c in values.columns}
 
     def day_of(t: Any) -> Any:
@@ -56,10 +59,14 @@ def area_values(
         return col.date() if col.type().is_timestamp() else col
 
     joined = _members(values, membership, day_of)
+    valid = functools.reduce(operator.or_, (joined[c].notnull() for c in wanted), ibis.literal(False))
     t = joined.select(
-        area=joined.area, **{time_column: joined[time_column]}, **{f"_{c}_m": to_milli(joined[c]) for c in wanted}
+        area=joined.area,
+        **{time_column: joined[time_column]},
+        _valid_station=valid.ifelse(joined.station, ibis.null().cast("string")),
+        **{f"_{c}_m": to_milli(joined[c]) for c in wanted},
     )
-    aggs: dict[str, Any] = {}
+    aggs: dict[str, Any] = {"stations": t._valid_station.nunique()}
     for c in wanted:
         aggs[f"{c}_stations"] = t[f"_{c}_m"].count()
         aggs[f"_{c}_sum"] = t[f"_{c}_m"].sum()

@@ -7,6 +7,8 @@ From daily values (station or area, as reported) with their daily AQI:
   (one decimal), O3 P90 of the MDA8;
 - valid days (daily AQI not NA), good days (AQI ≤ 100), heavy days (AQI > 200), days per level, and
   their ratios over valid days (one decimal %);
+- with a ``stations`` column (站点数 of area values), ``stations`` and ``stations_min``: the most and
+  the fewest stations a valid day of the period stands on;
 - exceedance days per pollutant: daily value above the GB 3095 24-h (O3: 8-h) limit in force that day;
 - with a boolean ``dust`` column (沙尘日), PM10 and PM2.5 statistics leave those days out (扣沙)
   while the day counts and ratios keep them; ``dust_days`` counts them.
@@ -79,6 +81,9 @@ def period_statistics(
         "good_days": (t.aqi <= 100).fill_null(False).cast("int64").sum(),
         "heavy_days": (t.aqi > 200).fill_null(False).cast("int64").sum(),
     }
+    if "stations" in t.columns:  # 站点数: the most and the fewest stations a valid day stands on
+        aggs["stations"] = t.aqi.notnull().ifelse(t.stations, ibis.null().cast("int64")).max()
+        aggs["stations_min"] = t.aqi.notnull().ifelse(t.stations, ibis.null().cast("int64")).min()
     if "dust" in t.columns:
         aggs["dust_days"] = t.dust.fill_null(False).cast("int64").sum()
     for n in range(1, 7):

@@ -38,8 +38,10 @@ def stations_import_cmd(
         lists = lantian.airquality.import_station_lists(files, parse_date(valid_from, "from"))
     for x in lists:
         controls = sum(1 for s in x.stations.values() if s.control)
+        unstated = "" if x.has_control_column else "；无对照点列，其余站点类别未标明 (no 对照点 column)"
         out.print(
-            f"{x.valid_from} 起: {len(x.stations)} 个站点 stations, {controls} 个对照点 control stations ← {x.source}"
+            f"{x.valid_from} 起: {len(x.stations)} 个站点 stations, {controls} 个不计入城市（对照点、停运等）"
+            f" marked out of city values{unstated} ← {x.source}"
         )
 
 
@@ -56,6 +58,8 @@ def stations_list_cmd(
     """某日有效的站点 The stations in force on a date."""
     import datetime as dt
 
+    from lantian.domain.aq.stations import class_label
+
     day = parse_date(date, "date") or dt.date.today()
     with open_app(data_dir, database_url) as lantian:
         registry = lantian.airquality.registry()
@@ -65,12 +69,59 @@ def stations_list_cmd(
     if as_json:
         print_json([s.__dict__ for s in rows])
         return
-    table = Table("编码 code", "名称 name", "城市 city", "经度", "纬度", "对照点")
+    table = Table("编码 code", "名称 name", "城市 city", "经度", "纬度", "类别 class", "依据 basis")
     for s in rows:
-        flag = "是" if s.control else "否" if s.control is False else "?"
-        table.add_row(s.code, s.name, s.city, f"{s.lon}", f"{s.lat}", flag)
+        table.add_row(s.code, s.name, s.city, f"{s.lon}", f"{s.lat}", class_label(s), _basis_word(s.basis))
     out.print(table)
     out.print(f"{len(rows)} 个站点 stations (list in force on {day}: {current.valid_from if current else '—'})")
+
+
+def _basis_word(basis: str) -> str:
+    """A class basis in Chinese: list 2020-12-06 → 站点列表 2020-12-06, correction … → 办公室更正 …"""
+    kind, _, day = basis.partition(" ")
+    return {"list": f"站点列表 {day}", "correction": f"办公室更正 {day}"}.get(kind, "未标明")
+
+
+@stations_app.command("class")
+def stations_class_cmd(
+    code: Annotated[str, typer.Argument(help="监测点编码 station code, e.g. 1160A")],
+    as_class: Annotated[str, typer.Option("--as", help="类别 对照点 | 城市点")],
+    valid_from: Annotated[str, typer.Option("--from", help="起始日期 YYYY-MM-DD: the class holds from this day")],
+    note: Annotated[str, typer.Option("--note", help="说明（依据文件等） note")] = "",
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """更正站点类别（自某日起） Correct a station's class from a date: 对照点 or 城市点."""
+    from lantian.domain.aq.stations import CLASS_WORDS, ClassCorrection
+
+    if as_class not in CLASS_WORDS:
+        raise InputError(f"--as must be 对照点 or 城市点, not {as_class!r} (类别只能是对照点或城市点)", field="as")
+    start = parse_date(valid_from, "from")
+    assert start is not None
+    correction = ClassCorrection(code.strip(), CLASS_WORDS[as_class], start, note.strip())
+    with open_app(data_dir, database_url) as lantian:
+        lantian.airquality.correct_station_class(correction)
+    out.print(f"{correction.code} 自 {start} 起为{as_class} (class from {start}: {as_class}); 评价自该日起按此计算")
+
+
+@stations_app.command("classes")
+def stations_classes_cmd(as_json: JsonFlag = False, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """站点类别更正清单 The office's station class corrections."""
+    with open_app(data_dir, database_url) as lantian:
+        corrections = lantian.airquality.class_corrections()
+    rows = [
+        {"监测点编码": c.code, "类别": "对照点" if c.control else "城市点", "起始日期": c.valid_from.isoformat(),
+         "说明": c.note}
+        for c in corrections
+    ]  # fmt: skip
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("监测点编码 code", "类别 class", "起始日期 from", "说明 note")
+    for r in rows:
+        table.add_row(*r.values())
+    out.print(table)
+    out.print(f"{len(rows)} 条更正 corrections")
 
 
 @app.command("import")
@@ -112,15 +163,56 @@ def import_cmd(
 
 
 @app.command("status")
-def status_cmd(as_json: JsonFlag = False, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
-    """已导入的监测数据 What monitoring data the data folder holds."""
+def status_cmd(
+    start: Annotated[str | None, typer.Option("--from", help="起始日期 first day YYYY-MM-DD")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="结束日期 last day YYYY-MM-DD")] = None,
+    station: Annotated[list[str] | None, typer.Option("--station", help="站点编码 station code (repeatable)")] = None,
+    city: Annotated[str | None, typer.Option("--city", help="城市的全部站点 all stations of a city")] = None,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """已导入的监测数据及逐站逐月完整性 What the data folder holds, and completeness per station and month."""
     with open_app(data_dir, database_url) as lantian:
         status = lantian.airquality.status()
+        rows = lantian.airquality.completeness(
+            start=parse_date(start, "from"), end=parse_date(end, "to"), stations=station or (), city=city
+        )
     if as_json:
-        print_json(status)
+        print_json({**status, "completeness": rows})
         return
     for key, value in status.items():
         out.print(f"{key}: {value}")
+    if not rows:
+        return
+    table = Table(
+        "站点 station", "名称 name", "城市 city", "月份 month", "有效天数/应有 valid days", "有数据小时/应有 hours",
+        "完整小时 complete hours", "未通过有效性的日期 failing days (hours lacking a value)",
+        title="逐站逐月完整性 Completeness per station and month (GB 3095 表4, HJ 663)",
+    )  # fmt: skip
+    table.columns[-1].overflow = "fold"  # every failing day shown, never cut with an ellipsis
+    for r in rows:
+        failing = "; ".join(
+            f"{f['day'][5:]} {'、'.join(f['reasons'])}"
+            + (f" [缺 {_hours_text(f['hours'])} 时]" if len(f["hours"]) < 24 else "")
+            for f in r["failing_days"]
+        )
+        table.add_row(
+            r["station"], r["name"] or "—", r["city"] or "—", r["month"], f"{r['valid_days']}/{r['expected_days']}",
+            f"{r['hours']}/{r['expected_hours']}", str(r["complete_hours"]), failing or "—",
+        )  # fmt: skip
+    out.print(table)
+
+
+def _hours_text(hours: list[int]) -> str:
+    """[0, 1, 2, 5, 7, 8] → "0-2,5,7-8"."""
+    runs: list[list[int]] = []
+    for h in hours:
+        if runs and h == runs[-1][1] + 1:
+            runs[-1][1] = h
+        else:
+            runs.append([h, h])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 @app.command("daily")
@@ -207,11 +299,12 @@ AQI_COLUMNS = [
     "station", "time", "aqi", "level", "category", "primary_pollutant",
     *(f"iaqi_{p}" for p in ("so2", "no2", "co", "o3", "pm10", "pm25")), "standard",
 ]  # fmt: skip
-HOURLY_EXTRA = ["so2", "no2", "co", "o3", "pm10", "pm25"]
-DAILY_EXTRA = ["pm25", "pm10", "so2", "no2", "co", "o3_8h_max", "o3_1h_max"]
+HOURLY_EXTRA = ["so2", "no2", "co", "o3", "pm10", "pm25", "stations"]  # stations: 站点数 the value stands on
+DAILY_EXTRA = ["pm25", "pm10", "so2", "no2", "co", "o3_8h_max", "o3_1h_max", "stations"]
 PERIOD_COLUMNS = [
-    "station", "period", "start", "end", "days", "valid_days", "good_days", "good_ratio", "heavy_days",
-    "heavy_ratio", *(f"level{n}_days" for n in range(1, 7)), "pm25", "pm10", "so2", "no2", "co_p95", "o3_p90",
+    "station", "period", "start", "end", "days", "valid_days", "stations", "stations_min", "good_days",
+    "good_ratio", "heavy_days", "heavy_ratio", *(f"level{n}_days" for n in range(1, 7)), "pm25", "pm10", "so2",
+    "no2", "co_p95", "o3_p90",
     "pm25_p95", "pm10_p95", "so2_p98", "no2_p98", "pm25_days", "pm10_days", "so2_days", "no2_days", "co_days",
     "o3_days", "min_days", "pm25_exceed_days", "pm10_exceed_days", "so2_exceed_days", "no2_exceed_days",
     "co_exceed_days", "o3_exceed_days", "pm25_multiple", "pm10_multiple", "pm25_attains", "pm10_attains",
@@ -221,7 +314,8 @@ PERIOD_COLUMNS = [
 ]  # fmt: skip
 PERIOD_LABELS = {  # the table view; csv/json carry every column of PERIOD_COLUMNS
     "rank": "排名", "station": "区域", "composite_index": "综合指数", "good_ratio": "优良%", "pm25": "PM2.5",
-    "pm10": "PM10", "o3_p90": "O3-90", "max_index_pollutants": "首要", "attains": "达标", "valid_days": "有效天",
+    "pm10": "PM10", "o3_p90": "O3-90", "max_index_pollutants": "首要", "attains": "达标", "stations": "站点数",
+    "valid_days": "有效天数",
 }  # fmt: skip
 
 
@@ -409,6 +503,8 @@ def assess_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """评价：时段统计、达标、综合指数 Assess the stored data: period statistics, attainment, composite index."""
+    from lantian.services.assessment import stations_text
+
     _check_product(product, level)
     options = _options(standard, method, rounding, scheme, grade, limits, dust_days)
     with open_app(data_dir, database_url) as lantian:
@@ -424,7 +520,7 @@ def assess_cmd(
         raise InputError("--format table shows period statistics; use csv or json for daily/hourly", field="format")
     table = Table(*PERIOD_LABELS.values(), title=f"{the_period.label} 环境空气质量评价 ({level})")
     for r in rows:
-        cells = [_value(r.get(c)) for c in PERIOD_LABELS]
+        cells = [stations_text(r) if c == "stations" else _value(r.get(c)) for c in PERIOD_LABELS]
         table.add_row(*("—" if v is None else "是" if v is True else "否" if v is False else str(v) for v in cells))
     out.print(table)
     out.print("完整指标见 --format csv|json (every statistic: --format csv|json)")
@@ -449,6 +545,8 @@ def rank_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """排名（升序，并列同名次） Rank areas: ascending, ties share a rank (1, 2, 2, 4)."""
+    from lantian.services.assessment import stations_text
+
     _check_level(level, ("station", "county", "city", "province"))
     keys = RANK_KEYS
     if by not in keys:
@@ -463,16 +561,17 @@ def rank_cmd(
     if top is not None:
         ranked = [r for r in ranked if r[rank_key] is not None and r[rank_key] <= top]
     columns = ["station", rank_key, "composite_index", "pm25", "good_ratio", "max_index_pollutants",
-               "composite_index_last_year", "change_percent", "valid_days"]  # fmt: skip
+               "composite_index_last_year", "change_percent", "stations", "stations_min", "valid_days"]  # fmt: skip
     if fmt != "table":
         _emit(ranked, columns, fmt, output)
         return
     table = Table(
-        "名次 rank", "区域 area", "综合指数 index", "PM2.5", "优良% good", "首要 primary", "上年同期 last yr", "ΔI%"
-    )
+        "名次 rank", "区域 area", "综合指数 index", "PM2.5", "优良% good", "首要 primary", "上年同期 last yr", "ΔI%",
+        "站点数 stations", "有效天数 valid days",
+    )  # fmt: skip
     for r in ranked:
         cells = [r[rank_key], r["station"], r["composite_index"], r["pm25"], r["good_ratio"], r["max_index_pollutants"],
-                 r["composite_index_last_year"], r["change_percent"]]  # fmt: skip
+                 r["composite_index_last_year"], r["change_percent"], stations_text(r), r["valid_days"]]  # fmt: skip
         table.add_row(*("—" if c is None else str(_value(c)) for c in cells))
     out.print(table)
     out.print(f"{the_period.label} · {options.scheme.title}")

@@ -8,6 +8,8 @@ reads and checks every file before it writes anything.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import os
 import tempfile
 from collections import Counter
@@ -16,21 +18,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ibis
+
 from lantian.analytics.backends import connect, read_hourly
-from lantian.analytics.daily import station_daily
+from lantian.analytics.daily import MIN_HOURS, station_daily
 from lantian.analytics.parquet_store import HourlyStore, PublishedStore
 from lantian.analytics.rounding import HALF_EVEN
 from lantian.documents.read import decode_text
 from lantian.domain.aq.archive import ArchiveData, parse_archive, parse_tidy, parse_tidy_rows
 from lantian.domain.aq.published import PublishedFile, parse_published
 from lantian.domain.aq.stations import (
+    ClassCorrection,
     StationList,
     StationRegistry,
+    format_class_corrections,
     parse_area_map,
+    parse_class_corrections,
     parse_county_map,
     parse_station_list,
     valid_from_filename,
 )
+from lantian.domain.standards.gb3095 import MIN_MDA8_WINDOWS
 from lantian.errors import EmptyInputError, InputError, NotFoundError, UnsupportedFormatError
 from lantian.services.assessment import Assessment, memory_table
 
@@ -80,8 +88,37 @@ class AirQualityService:
                 registry.add(
                     parse_station_list(path.read_text(encoding="utf-8"), name=path.name, valid_from=valid_from)
                 )
+            for correction in self.class_corrections():
+                registry.correct(correction)
             self._registry = registry
         return self._registry
+
+    # the office's dated class corrections (站点类别更正), kept beside the lists and read on every load
+    @property
+    def classes_path(self) -> Path:
+        return self.root / "station_classes.csv"
+
+    def class_corrections(self) -> list[ClassCorrection]:
+        if not self.classes_path.exists():
+            return []
+        return parse_class_corrections(self.classes_path.read_text(encoding="utf-8"), name=str(self.classes_path))
+
+    def correct_station_class(self, correction: ClassCorrection) -> ClassCorrection:
+        """Record that ``correction.code`` is 对照点/城市点 from its date (replacing one of the same date)."""
+        registry = self.registry()
+        if not registry.lists:
+            raise NotFoundError("no station list yet (尚无站点列表): `lantian aq stations import`", field="code")
+        if not registry.known(correction.code):
+            raise InputError(
+                f"station {correction.code} is on no imported list (站点不在任何已导入的站点列表中)", field="code"
+            )
+        kept = [
+            c for c in self.class_corrections() if (c.code, c.valid_from) != (correction.code, correction.valid_from)
+        ]
+        self.root.mkdir(parents=True, exist_ok=True)
+        _atomic_write(self.classes_path, format_class_corrections([*kept, correction]))
+        self._registry = None
+        return correction
 
     def import_station_lists(self, paths: Sequence[Path], valid_from: dt.date | None = None) -> list[StationList]:
         """Check every list first, then keep a UTF-8 copy of each under its start date."""
@@ -265,6 +302,110 @@ class AirQualityService:
             rows.append(row)
         return rows
 
+    def completeness(
+        self,
+        *,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        stations: Sequence[str] = (),
+        city: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Per station and month (完整性): days and hours against those expected, valid days, and the
+        days that fail validity with the reason and the hours lacking a value.
+
+        A day is valid when each pollutant's daily value is (GB 3095 表4: ≥ 20 valid hours for the
+        24-h means; O3 MDA8 ≥ 14 valid 8-h windows, HJ 663, or over the limit); an hour is complete
+        when all six pollutants have a value. Expected: every day of the month within the range
+        (default the stored span), 24 hours each."""
+        files = self.store.files("sites")
+        if not files:
+            return []
+        first = start or dt.date.fromisoformat(files[0].stem)
+        last = end or dt.date.fromisoformat(files[-1].stem)
+        wanted = set(stations)
+        registry = self.registry()
+        if city:
+            current = registry.in_force(last)
+            wanted |= {code for code, st in (current.stations if current else {}).items() if st.city == city}
+            if not wanted:
+                raise NotFoundError(f"no stations of {city} in the station list (站点列表中没有该城市)", field="city")
+        con = connect()
+        hourly = read_hourly(con, self.store.glob("sites"))
+        hourly = hourly.filter(
+            (hourly.time >= dt.datetime.combine(first, dt.time()))
+            & (hourly.time < dt.datetime.combine(last + dt.timedelta(days=1), dt.time()))
+        )
+        if wanted:
+            hourly = hourly.filter(hourly.station.isin(sorted(wanted)))
+        pollutants = [p for p in COMPLETENESS_POLLUTANTS if p in hourly.columns]
+        complete = functools.reduce(operator.and_, (hourly[p].notnull() for p in pollutants))
+        t = hourly.mutate(day=hourly.time.date(), hour=hourly.time.hour(), complete=complete)
+        hours = t.group_by(["station", "day"]).aggregate(
+            present=t.hour.collect(),
+            incomplete=(~t.complete).ifelse(t.hour, ibis.null().cast("int32")).collect(),
+        )
+        by_day: dict[tuple[str, dt.date], dict[str, Any]] = {}
+        for r in con.execute(hours).to_dict(orient="records"):
+            day = r["day"].date() if hasattr(r["day"], "date") else r["day"]
+            by_day[(r["station"], day)] = {"present": set(r["present"]), "incomplete": set(r["incomplete"] or ())}
+        for r in con.execute(station_daily(hourly)).to_dict(orient="records"):
+            day = r["day"].date() if hasattr(r["day"], "date") else r["day"]
+            by_day.setdefault((r["station"], day), {"present": set(), "incomplete": set()})["daily"] = r
+        codes = sorted(wanted | {code for code, _ in by_day})
+        rows: list[dict[str, Any]] = []
+        for code in codes:
+            month_start = first.replace(day=1)
+            while month_start <= last:
+                following = (month_start + dt.timedelta(days=32)).replace(day=1)
+                days = [
+                    month_start + dt.timedelta(days=i)
+                    for i in range((following - month_start).days)
+                    if first <= month_start + dt.timedelta(days=i) <= last
+                ]
+                rows.append(self._station_month(code, month_start, days, by_day, pollutants))
+                month_start = following
+        return rows
+
+    def _station_month(
+        self,
+        code: str,
+        month: dt.date,
+        days: list[dt.date],
+        by_day: dict[tuple[str, dt.date], dict[str, Any]],
+        pollutants: list[str],
+    ) -> dict[str, Any]:
+        station = self.registry().lookup(code, days[-1])
+        failing: list[dict[str, Any]] = []
+        hours = complete_hours = valid_days = days_with_data = 0
+        for day in days:
+            seen = by_day.get((code, day))
+            present: set[int] = seen["present"] if seen else set()
+            lacking = sorted((set(range(24)) - present) | (seen["incomplete"] if seen else set()))
+            hours += len(present)
+            complete_hours += 24 - len(lacking)
+            if not present:
+                failing.append({"day": day.isoformat(), "reasons": ["无数据 no data"], "hours": lacking})
+                continue
+            days_with_data += 1
+            reasons = _day_failures(seen.get("daily", {}) if seen else {}, pollutants)
+            if reasons:
+                failing.append({"day": day.isoformat(), "reasons": reasons, "hours": lacking})
+            else:
+                valid_days += 1
+        return {
+            "station": code,
+            "name": station.name if station else None,
+            "city": station.city if station else None,
+            "month": f"{month:%Y-%m}",
+            "expected_days": len(days),
+            "days_with_data": days_with_data,
+            "valid_days": valid_days,
+            "expected_hours": 24 * len(days),
+            "hours": hours,
+            "complete_hours": complete_hours,
+            "failing_days": failing,
+        }
+
     def status(self) -> dict[str, object]:
         registry = self.registry()
         files = self.store.files("sites")
@@ -276,6 +417,24 @@ class AirQualityService:
             "city_days": len(self.store.files("cities")),
             "published_city_days": len(self.published.read()),
         }
+
+
+COMPLETENESS_POLLUTANTS = {"pm25": "PM2.5", "pm10": "PM10", "so2": "SO2", "no2": "NO2", "co": "CO", "o3": "O3"}
+
+
+def _day_failures(daily: dict[str, Any], pollutants: list[str]) -> list[str]:
+    """Why a station-day is not valid: each 24-h mean with fewer than 20 valid hours (GB 3095 表4),
+    the O3 MDA8 with too few valid 8-h windows (HJ 663)."""
+    reasons: list[str] = []
+    for p in pollutants:
+        if p == "o3":
+            if daily.get("o3_8h_max") is None or daily["o3_8h_max"] != daily["o3_8h_max"]:
+                windows = int(daily.get("o3_8h_windows") or 0)
+                reasons.append(f"O3-8h 有效窗口 {windows} < {MIN_MDA8_WINDOWS} (valid 8-h windows)")
+        elif daily.get(p) is None or daily[p] != daily[p]:
+            valid = int(daily.get(f"{p}_hours") or 0)
+            reasons.append(f"{COMPLETENESS_POLLUTANTS[p]} 有效小时 {valid} < {MIN_HOURS} (valid hours)")
+    return reasons
 
 
 def _parquet_rows(path: Path) -> tuple[list[str], list[list[str]]]:

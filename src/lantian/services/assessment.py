@@ -46,6 +46,15 @@ INDEX_INPUTS = {"so2": "so2", "no2": "no2", "pm10": "pm10", "pm25": "pm25", "co"
 HOURLY_INPUTS = ("so2", "no2", "co", "o3", "pm10", "pm25", "so2_24h", "o3_8h", "pm10_24h", "pm25_24h")
 
 
+def stations_text(row: Mapping[str, Any]) -> str:
+    """站点数 of a value: "8", or "7–8" when a period's valid days stand on different numbers of
+    stations (``stations`` the most, ``stations_min`` the fewest); "—" when not known."""
+    most, fewest = row.get("stations"), row.get("stations_min")
+    if most is None:
+        return "—"
+    return str(most) if fewest in (None, most) else f"{fewest}–{most}"
+
+
 @dataclass(frozen=True)
 class Options:
     """What an assessment may configure (each default is the standard's reading; docs/metrics.md)."""
@@ -164,6 +173,8 @@ class Assessment:
                 rounding=o.rounding,
             )
             t = areas.rename(station="area")
+        else:
+            t = t.mutate(stations=ibis.literal(1, "int64"))  # a station value stands on the station itself
         return with_aqi(t, "hourly", standard=self._standard(start, end, o), method=o.method, mode=o.rounding)
 
     def daily_table(self, level: str, start: dt.date | None, end: dt.date | None, o: Options) -> Any:
@@ -187,6 +198,8 @@ class Assessment:
                 rounding=o.rounding,
             )
             daily = areas.rename(station="area")
+        else:
+            daily = daily.mutate(stations=ibis.literal(1, "int64"))  # a station value stands on the station itself
         return daily_aqi(daily, standard=self._standard(start, end, o), rounding=o.rounding)
 
     # ------------------------------------------------------------------ results (rows)

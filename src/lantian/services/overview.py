@@ -14,14 +14,15 @@ from decimal import Decimal
 from typing import Any
 
 from lantian.domain.aq.periods import parse_period
+from lantian.domain.aq.stations import class_label
 from lantian.errors import NotFoundError
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Options
 from lantian.services.targets import TargetService
 
 RANK_COLUMNS = ("station", "rank", "composite_index", "pm25", "pm10", "o3_p90", "good_ratio", "heavy_days",
-                "valid_days", "max_index_pollutants")  # fmt: skip
-DAY_COLUMNS = ("station", "day", "aqi", "category", "primary_pollutant", "pm25", "pm10", "o3_8h_max")
+                "valid_days", "stations", "stations_min", "max_index_pollutants")  # fmt: skip
+DAY_COLUMNS = ("station", "day", "aqi", "category", "primary_pollutant", "pm25", "pm10", "o3_8h_max", "stations")
 
 
 def _plain(value: Any) -> Any:
@@ -48,7 +49,9 @@ class OverviewService:
     def _signature(self) -> tuple[Any, ...]:
         files = self.airquality.store.files("sites")
         newest = max((f.stat().st_mtime_ns for f in files[-31:]), default=0)
-        return (len(files), files[-1].name if files else None, newest, self.airquality.areas_path.is_file())
+        classes = self.airquality.classes_path  # a class correction changes the city values
+        corrected = classes.stat().st_mtime_ns if classes.is_file() else 0
+        return (len(files), files[-1].name if files else None, newest, self.airquality.areas_path.is_file(), corrected)
 
     def air(self) -> dict[str, Any]:
         """{"span", "month", "ranking", "days"}: empty lists when no station data is imported."""
@@ -88,11 +91,13 @@ class OverviewService:
         out: dict[str, Any] = {"city": city, "stations": [], "days": []}
         if air["span"]:
             first, last = (dt.date.fromisoformat(d) for d in air["span"])
-            listed = self.airquality.registry().in_force(last)
-            chosen = sorted(
-                (s for s in (listed.stations.values() if listed else ()) if s.city == city), key=lambda s: s.code
-            )
-            out["stations"] = [{"code": s.code, "name": s.name, "control": s.control} for s in chosen]
+            registry = self.airquality.registry()
+            listed = registry.in_force(last)
+            described = (registry.lookup(code, last) for code in (listed.stations if listed else ()))
+            chosen = sorted((s for s in described if s is not None and s.city == city), key=lambda s: s.code)
+            out["stations"] = [
+                {"code": s.code, "name": s.name, "control": s.control, "class": class_label(s)} for s in chosen
+            ]
             if chosen:
                 start = max(first, last - dt.timedelta(days=365))
                 rows = self.airquality.assessment().stations_daily([s.code for s in chosen], start, last, Options())

@@ -79,6 +79,7 @@ class ReportService:
             b.month_rows.append((label, _shown(statistic_of(kind, k)(this)), _shown(statistic_of(kind, k)(last))))
         b.month_rows.append(("有效天数", str(sum(1 for d in this if d.get("aqi") is not None)),
                              str(sum(1 for d in last if d.get("aqi") is not None)) if last else "—"))  # fmt: skip
+        b.month_rows.append(("站点数", _stations_shown(this), _stations_shown(last) if last else "—"))
         try:
             b.targets = [r for r in self.targets.status(jurisdiction, period.end, runs=runs) if r["measured"]]
         except NotFoundError:
@@ -111,7 +112,7 @@ class ReportService:
 
     # ------------------------------------------------------------------ parts
     def _ranking(self, b: Bulletin, every: dict[str, DayRows], start: dt.date, end: dt.date) -> None:
-        figures: dict[str, dict[str, Decimal | None]] = {}
+        figures: dict[str, dict[str, Any]] = {}
         for place, days in every.items():
             rows = _in(days, start, end)
             if rows:
@@ -119,19 +120,21 @@ class ReportService:
                     "composite": statistic_of("statistic", "composite_index")(rows),
                     "pm25": statistic_of("mean", "pm25")(rows),
                     "good": statistic_of("good_ratio", "good_day_ratio")(rows),
+                    "stations": _stations_shown(rows),
+                    "valid_days": sum(1 for d in rows if d.get("aqi") is not None),
                 }
         by = "composite" if sum(1 for f in figures.values() if f["composite"] is not None) >= 2 else "pm25"
         ranks = competition_ranks({p: f[by] for p, f in figures.items()})
         if sum(1 for r in ranks.values() if r is not None) < 2:
             return
         b.ranking_title = f"{b.month}月城市排名（按{'综合指数' if by == 'composite' else 'PM2.5浓度'}，并列同名次）"
-        b.ranking_columns = ["名次", "城市", "综合指数", "PM2.5（µg/m³）", "优良天数比率（%）"]
+        b.ranking_columns = ["名次", "城市", "综合指数", "PM2.5（µg/m³）", "优良天数比率（%）", "站点数", "有效天数"]
         for place in sorted(ranks, key=lambda p: (ranks[p] is None, ranks[p] or 0, p)):
             f = figures[place]
             rank = ranks[place]
             name = f"{place} ◀" if place_key(place) == place_key(b.jurisdiction) else place
             b.ranking.append(["—" if rank is None else str(rank), name, _shown(f["composite"]), _shown(f["pm25"]),
-                              _shown(f["good"])])  # fmt: skip
+                              _shown(f["good"]), str(f["stations"]), str(f["valid_days"])])  # fmt: skip
 
     def _flags(self, b: Bulletin, every: dict[str, DayRows], rules: Rules, year: int, number: int) -> None:
         series: list[tuple[str, Ranking]] = []
@@ -204,3 +207,14 @@ def _shown(value: Decimal | None) -> str:
 
 def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
+
+
+def _stations_shown(rows: list[dict[str, Any]]) -> str:
+    """站点数 over a month's valid days: "8", "7–8" when it varies, "发布值" when every valid day is a
+    published city value (no station count), "—" without a valid day."""
+    valid = [d for d in rows if d.get("aqi") is not None]
+    counts = [int(d["stations"]) for d in valid if d.get("stations") is not None]
+    if not counts:
+        return "发布值" if valid else "—"
+    text = str(max(counts)) if min(counts) == max(counts) else f"{min(counts)}–{max(counts)}"
+    return text if len(counts) == len(valid) else f"{text}（另有发布值）"

@@ -35,6 +35,7 @@ from lantian.domain.tracking.workflow import ACTION_LABELS, DEFAULT_LADDER, Tick
 from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
 from lantian.errors import InputError, LantianError
 from lantian.reports.bulletin import remaining_text, target_text
+from lantian.services.assessment import stations_text
 from lantian.services.clock import beijing as to_beijing
 from lantian.web import i18n, views
 from lantian.web.deps import (
@@ -89,6 +90,7 @@ def beijing(value: str | None) -> str:
 templates.env.filters["bj"] = beijing
 templates.env.filters["target_text"] = target_text
 templates.env.filters["remaining_text"] = remaining_text
+templates.env.filters["stations_text"] = stations_text
 
 
 def script_json(value: Any) -> Markup:
