@@ -8,8 +8,6 @@ reads and checks every file before it writes anything.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +16,7 @@ from typing import Any
 
 from lantian.analytics.backends import connect, read_hourly
 from lantian.analytics.daily import station_daily
-from lantian.analytics.parquet_store import HourlyStore, PublishedStore
+from lantian.analytics.parquet_store import HourlyStore, PublishedStore, replace_atomically
 from lantian.analytics.rounding import HALF_EVEN
 from lantian.documents.read import decode_text
 from lantian.domain.aq.archive import ArchiveData, parse_archive, parse_tidy, parse_tidy_rows
@@ -101,7 +99,7 @@ class AirQualityService:
             parsed.append((parse_station_list(text, name=str(path), valid_from=start), text))
         self.stations_dir.mkdir(parents=True, exist_ok=True)
         for station_list, text in parsed:
-            _atomic_write(self.stations_dir / f"{station_list.valid_from.isoformat()}.csv", text)
+            self._atomic_write(self.stations_dir / f"{station_list.valid_from.isoformat()}.csv", text)
         self._registry = None
         return [p for p, _ in parsed]
 
@@ -133,8 +131,18 @@ class AirQualityService:
     def _keep_map(self, path: Path, kept: Path, parse: MapParser, header: str) -> dict[str, str]:
         mapping = parse(_read_text(path), name=str(path))
         self.root.mkdir(parents=True, exist_ok=True)
-        _atomic_write(kept, "\n".join([header, *(f"{k},{v}" for k, v in sorted(mapping.items()))]) + "\n")
+        self._atomic_write(kept, "\n".join([header, *(f"{k},{v}" for k, v in sorted(mapping.items()))]) + "\n")
         return mapping
+
+    def _atomic_write(self, path: Path, text: str) -> None:
+        """Written in the store's staging folder, then renamed into place."""
+        tmp = self.store.staging.temp(path.suffix)
+        try:
+            tmp.write_text(text, encoding="utf-8")
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        replace_atomically(tmp, path)
 
     # ------------------------------------------------------------------ assessment
     def assessment(self, engine: str = "duckdb") -> Assessment:
@@ -338,10 +346,3 @@ def _read_text(path: Path) -> str:
         raise EmptyInputError("the file is empty (文件为空)", file=str(path))
     text, _ = decode_text(data, name=str(path))
     return text
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
