@@ -380,7 +380,7 @@ def compute_cmd(
 
     _check_product(product, level)
     options = _options(standard, method, rounding, scheme, dust_days=dust_days)
-    service = AirQualityService(Settings.load(data_dir, database_url).data_dir)
+    service = AirQualityService.from_settings(Settings.load(data_dir, database_url))
     assessment = service.calculator(inputs, station_list or (), engine)
     the_period = _period(period, start, end, assessment.span())
     rows, columns = _rows_for(assessment, product, level, the_period, options)

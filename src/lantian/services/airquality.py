@@ -18,8 +18,9 @@ from lantian.analytics.backends import connect, read_hourly
 from lantian.analytics.daily import station_daily
 from lantian.analytics.parquet_store import HourlyStore, PublishedStore, replace_atomically
 from lantian.analytics.rounding import HALF_EVEN
+from lantian.config import Settings
 from lantian.documents.read import decode_text
-from lantian.domain.aq.archive import ArchiveData, parse_archive, parse_tidy, parse_tidy_rows
+from lantian.domain.aq.archive import ArchiveData, TimeWindow, parse_archive, parse_tidy, parse_tidy_rows
 from lantian.domain.aq.published import PublishedFile, parse_published
 from lantian.domain.aq.stations import (
     StationList,
@@ -60,10 +61,15 @@ class AqImportReport:
 
 
 class AirQualityService:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, window: TimeWindow | None = None) -> None:
         self.root = data_dir / "aq"
         self.store = HourlyStore(self.root)
+        self.window = window or TimeWindow()  # the dates data may carry (LANTIAN_AQ_EARLIEST/LATEST)
         self._registry: StationRegistry | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AirQualityService:
+        return cls(settings.data_dir, window=TimeWindow(settings.aq_earliest, settings.aq_latest))
 
     # ------------------------------------------------------------------ station lists
     @property
@@ -180,13 +186,13 @@ class AirQualityService:
         registry = registry_in if registry_in.lists else None
         if path.suffix.lower() == ".parquet":
             header, rows = _parquet_rows(path)
-            return parse_tidy_rows(header, rows, name=str(path), registry=registry)
+            return parse_tidy_rows(header, rows, name=str(path), registry=registry, window=self.window)
         text = _read_text(path)
         first = text.lstrip("\ufeff").split("\n", 1)[0].lower()
         if first.startswith("date,hour,type"):
-            return parse_archive(text, name=str(path), registry=registry)
+            return parse_archive(text, name=str(path), registry=registry, window=self.window)
         if first.startswith("station,time"):
-            return parse_tidy(text, name=str(path), registry=registry)
+            return parse_tidy(text, name=str(path), registry=registry, window=self.window)
         raise UnsupportedFormatError(
             "neither the national archive format (date,hour,type,…) nor the tidy format (station,time,…) "
             "(不是可识别的监测数据格式)",
