@@ -220,12 +220,32 @@ class AirQualityService:
     def published(self) -> PublishedStore:
         return PublishedStore(self.store.root)
 
-    def import_published(self, paths: Sequence[Path]) -> tuple[list[PublishedFile], int]:
+    def import_published(
+        self, paths: Sequence[Path], *, city: str | None = None, city_from_file_name: bool = False
+    ) -> tuple[list[PublishedFile], int]:
         """Published city daily values (history for the target projection): every file is read
-        and checked before anything is written. Returns the files read and the days now stored."""
+        and checked before anything is written. Returns the files read and the days now stored.
+
+        Rows without a city take ``city``, or with ``city_from_file_name`` each file's name (stem);
+        otherwise such a row is an error — a city is never guessed."""
         if not paths:
             raise InputError("no files given (未指定文件)", field="FILE")
-        parsed = [parse_published(_read_text(p), name=str(p), city_from_name=p.stem) for p in paths]
+        if city is not None and city_from_file_name:
+            raise InputError(
+                "--city 与 --city-from-file-name 只能选一个 (give one of --city and --city-from-file-name)",
+                field="city",
+            )
+        if city is not None and not city.strip():
+            raise InputError("--city 不能为空 (--city is empty)", field="city")
+        parsed = [
+            parse_published(
+                _read_text(p),
+                name=str(p),
+                city=p.stem if city_from_file_name else city.strip() if city else None,
+                window=self.window,
+            )
+            for p in paths
+        ]
         for p, f in zip(paths, parsed, strict=True):
             if not f.days:
                 raise EmptyInputError("no days in the file (文件中没有日数据)", file=str(p))
