@@ -36,6 +36,17 @@ def test_non_finite_values_are_quarantined_in_the_archive() -> None:
     assert data.records == {("1162A", dt.datetime(2020, 1, 1, 0)): {"pm10": 40.0}}
 
 
+def test_values_above_the_physical_range_are_quarantined() -> None:
+    """Found by the property test: a finite 1.4e19 was stored and `aq daily` overflowed (exit 70)."""
+    text = "date,hour,type,1160A,1161A,1162A\n20200101,0,PM10,1.3776e19,50000,50001\n20200101,0,CO,1000,1e308,\n"
+    data = parse_archive(text, name="china_sites_20200101.csv", window=WINDOW)
+    assert _reasons(data) == [(2, "1160A", "out_of_range"), (2, "1162A", "out_of_range"), (3, "1161A", "out_of_range")]
+    hour = dt.datetime(2020, 1, 1, 0)
+    assert data.records == {("1160A", hour): {"co": 1000.0}, ("1161A", hour): {"pm10": 50000.0}}
+    tidy = parse_tidy("station,time,pm25\nA,2020-01-01T01:00,1e300\n", name="t.csv", window=WINDOW)
+    assert _reasons(tidy) == [(2, "A", "out_of_range")]
+
+
 def test_times_outside_the_window_are_quarantined() -> None:
     text = (
         "date,hour,type,1160A\n00010101,0,PM2.5,30\n99991231,23,PM2.5,30\n19991231,23,PM2.5,30\n"
@@ -90,7 +101,7 @@ def test_a_last_line_without_its_line_end_is_quarantined() -> None:
     tidy = "station,time,pm25\nA,2020-01-01T01:00,3\nA,2020-01-01T02:00,4"
     assert _reasons(parse_tidy(tidy, name="t.csv", window=WINDOW)) == [(3, "row", "unterminated")]
     assert parse_tidy(tidy + "\r\n", name="t.csv", window=WINDOW).quarantine == []
-    assert all(reason in REASONS for reason in ("non_finite", "out_of_window", "short_row", "unterminated"))
+    assert all(r in REASONS for r in ("non_finite", "out_of_window", "out_of_range", "short_row", "unterminated"))
 
 
 def test_imports_of_broken_values_leave_the_analysis_working(
@@ -101,7 +112,7 @@ def test_imports_of_broken_values_leave_the_analysis_working(
     archive = tmp_path / "china_sites_20200101.csv"
     archive.write_text(
         "date,hour,type,1160A,1161A\n20200101,0,PM2.5,inf,1e309\n20200101,1,PM2.5,nan,30\n00010101,0,PM2.5,5,5\n"
-        "99991231,23,PM2.5,5,5\n20200101,2,PM2.5,40,4",
+        "99991231,23,PM2.5,5,5\n20200101,3,PM2.5,1.3776e19,6\n20200101,2,PM2.5,40,4",
         encoding="utf-8",
     )
     tidy = tmp_path / "tidy.parquet"
@@ -117,7 +128,7 @@ def test_imports_of_broken_values_leave_the_analysis_working(
     )
     assert main(["aq", "import", str(archive), str(tidy), "--data-dir", data_dir, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report[0]["quarantined"] == {"non_finite": 3, "out_of_window": 2, "unterminated": 1}
+    assert report[0]["quarantined"] == {"non_finite": 3, "out_of_window": 2, "out_of_range": 1, "unterminated": 1}
     assert report[1]["quarantined"] == {"out_of_window": 2, "non_finite": 1}
     assert main(["aq", "daily", "--format", "csv", "--data-dir", data_dir]) == 0
     daily = capsys.readouterr().out

@@ -59,9 +59,14 @@ REASONS = {
     "bad_time": "日期或小时无效 invalid date or hour",
     "non_finite": "不是有限数值 not a finite number (inf, nan, 1e309)",
     "out_of_window": "时间超出合理范围 time outside the accepted window (LANTIAN_AQ_EARLIEST … LANTIAN_AQ_LATEST)",
+    "out_of_range": "超出物理范围 above the physical range (see RANGES)",
     "short_row": "行的字段少于表头 fewer cells than the header (a cut row)",
     "unterminated": "文件末行没有换行，可能被截断 last line without a line end (the file may be cut)",
 }
+# the physical range of an hourly value (物理范围), 0 … bound: far above any hour ever measured (dust
+# storms bring hourly PM10 to about ten thousand µg/m³) and far below what breaks the engines'
+# integer arithmetic (values × 1000 as 64-bit integers)
+RANGES: dict[str, float] = {c: 50_000.0 for c in COLUMNS} | {"co": 1_000.0, "co_24h": 1_000.0, "aqi_published": 1_000.0}
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -194,7 +199,7 @@ def parse_archive(
             if known is not None and entity not in known:
                 out.quarantine.append(QuarantinedCell(name, line, entity, kind_text, raw, "unknown_station"))
                 continue
-            value, reason = _value(text_value, sentinels)
+            value, reason = _value(text_value, sentinels, RANGES[column])
             if reason:
                 out.quarantine.append(QuarantinedCell(name, line, entity, kind_text, raw, reason))
                 continue
@@ -296,7 +301,7 @@ def parse_tidy_rows(
             raw_text = raw.strip()
             if not raw_text or raw_text.upper() in ("NA", "NAN", "NULL"):
                 continue
-            value, reason = _value(raw_text, sentinels)
+            value, reason = _value(raw_text, sentinels, RANGES[col])
             if reason:
                 out.quarantine.append(QuarantinedCell(name, line, station, col, raw, reason))
                 continue
@@ -318,7 +323,7 @@ def _cut_line(text: str) -> int | None:
     return text.count("\n") + 1
 
 
-def _value(text: str, sentinels: frozenset[float]) -> tuple[float, str | None]:
+def _value(text: str, sentinels: frozenset[float], bound: float) -> tuple[float, str | None]:
     """A cell's number, or the reason it cannot be taken."""
     try:
         value = float(text)
@@ -330,6 +335,8 @@ def _value(text: str, sentinels: frozenset[float]) -> tuple[float, str | None]:
         return 0.0, "sentinel"
     if value < 0:
         return 0.0, "negative"
+    if value > bound:
+        return 0.0, "out_of_range"
     return value, None
 
 
