@@ -8,13 +8,13 @@ Afterwards the store must open and read, and importing again must give the state
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,7 +101,7 @@ def _cli(args: list[str], data: Path) -> str:
 
 
 FILES = sorted(JIANGSU.glob("china_sites_*.csv"))[:2]
-_CLEAN: dict[str, tuple[str, str]] = {}
+_CLEAN: dict[str, Any] = {}  # the state of a clean import, computed once
 
 
 def _aq_state(data: Path) -> tuple[str, str]:
@@ -180,19 +180,25 @@ def _plans_state(data: Path) -> list[dict[str, object]]:
 def test_a_killed_plans_import_leaves_a_store_that_opens_and_reimports(
     tmp_path: Path, target: str, n: str, when: str
 ) -> None:
-    clean = tmp_path / "clean"
-    _cli(["plans", "import", str(SEED)], clean)
+    if "plans" not in _CLEAN:
+        clean = tmp_path / "clean"
+        _cli(["plans", "import", str(SEED)], clean)
+        _CLEAN["plans"] = _plans_state(clean)
     data = tmp_path / "data"
     _cli(["plans", "list"], data)  # the store exists (migrated) before the killed import
     _killed(target, n, when, ["plans", "import", str(SEED)], data)
     assert json.loads(_cli(["plans", "list", "--json"], data)) == []  # nothing half imported
     _cli(["plans", "import", str(SEED)], data)
-    assert _plans_state(data) == _plans_state(clean)
+    assert _plans_state(data) == _CLEAN["plans"]
 
 
-def test_the_child_really_dies_where_it_is_told(tmp_path: Path) -> None:
-    """The harness itself: killed before the first Parquet write, nothing is stored."""
+def test_what_a_killed_import_staged_is_swept_at_the_next_open(tmp_path: Path) -> None:
+    """Killed before the first Parquet write: its staged file is left, no day is stored, and the next
+    command that opens the data folder removes the leftover (the process that wrote it is gone)."""
     data = tmp_path / "data"
     _killed("pyarrow.parquet:write_table", "1", "before", ["aq", "import", str(FILES[0])], data)
-    assert not list((data / "aq" / "hourly").rglob("[0-9]*.parquet")) if (data / "aq").exists() else True
-    assert os.path.exists(data)
+    staging = data / "aq" / "staging"
+    assert [p.name[:5] for p in staging.rglob("*.parquet")] == ["part-"]
+    assert not list((data / "aq" / "hourly").rglob("*.parquet"))
+    assert json.loads(_cli(["aq", "status", "--json"], data))["days"] == 0
+    assert not list(staging.iterdir())
