@@ -51,7 +51,7 @@ class App:
             settings.ensure_dirs()
         store = Store.open(settings.database_url, migrate=migrate)
         audit = AuditTrail(store)
-        airquality = AirQualityService(settings.data_dir)
+        airquality = AirQualityService.from_settings(settings)
         targets = TargetService(store, airquality, audit)
         plans = PlanService(store, load_dictionary(settings), audit=audit, limits=settings.limits)
         accountability = AccountabilityService(airquality, targets, plans)

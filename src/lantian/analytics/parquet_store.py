@@ -6,22 +6,30 @@ Layout under ``<data folder>/aq/``::
     hourly/cities/year=…/…                             the same for city series
     quarantine/<source file>.csv                         the cells an import rejected, with reasons
     published/city_daily.parquet                         published city daily values (history)
+    staging/<process id>/…                               files being written (暂存), never read
 
 Each day file holds ``station`` (string; the city name for city series), ``time`` (timestamp,
 Beijing time, hour-ending — see :mod:`lantian.domain.aq.archive`) and one float column per
 pollutant product (:data:`lantian.domain.aq.archive.COLUMNS`), sorted by station and time.
 
-Writes are atomic per day: the new file is written beside the old one and renamed over it, so a
-crash leaves each day as it was. Importing a day again merges by (station, time) — the newer value
-wins — so re-importing the same file changes nothing and a file with a subset of stations never
-erases the others.
+Writes are atomic per day: the new file is written in ``staging/`` — outside every folder that is
+read — and renamed over the old one, so a crash (even ``kill -9``) leaves each day as it was or as
+imported, never half written. What a killed writer left in ``staging/`` (its process is gone) and
+the ``.tmp-*`` files older versions wrote beside the day files are removed when the store is next
+opened; reads only ever take files named as a day (``YYYYMMDD.parquet``).
+
+Importing a day again merges by (station, time) — the newer value wins — so re-importing the same
+file changes nothing and a file with a subset of stations never erases the others.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import os
+import re
+import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -45,18 +53,80 @@ PUBLISHED_SCHEMA = pa.schema(
 )
 
 
+DAY_FILE = re.compile(r"^\d{8}\.parquet$")  # the only files a read takes
+
+
+class Staging:
+    """Where files are written before they are renamed into place (暂存区): ``<root>/staging/<pid>/``,
+    on the same file system as the store so the rename is atomic."""
+
+    def __init__(self, root: Path) -> None:
+        self.folder = root / "staging"
+
+    def temp(self, suffix: str) -> Path:
+        """A new empty file in this process's staging folder."""
+        own = self.folder / str(os.getpid())
+        own.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="part-", suffix=suffix, dir=own)
+        os.close(fd)
+        return Path(name)
+
+    def sweep(self) -> None:
+        """Remove what writers that no longer run left behind."""
+        if not self.folder.is_dir():
+            return
+        for entry in self.folder.iterdir():
+            if not (entry.name.isdigit() and _running(int(entry.name))):
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def replace_atomically(staged: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staged, target)
+
+
 class HourlyStore:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.staging = Staging(root)
+        self.recover()
+
+    def recover(self) -> None:
+        """Clean up after a killed import: the staging folder of writers that are gone, and the
+        ``.tmp-*`` files that earlier versions left beside the day files."""
+        self.staging.sweep()
+        for pattern in ("hourly/*/year=*/month=*/.tmp-*", "published/.tmp-*", "quarantine/.tmp-*"):
+            for leftover in self.root.glob(pattern):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
 
     def day_path(self, kind: str, day: dt.date) -> Path:
         return self.root / "hourly" / kind / f"year={day.year}" / f"month={day.month:02d}" / f"{day:%Y%m%d}.parquet"
 
     def glob(self, kind: str = "sites") -> str:
-        return str(self.root / "hourly" / kind / "year=*" / "month=*" / "*.parquet")
+        """The day files' pattern for the engines (DuckDB and Spark both read ``[0-9]``)."""
+        return str(self.root / "hourly" / kind / "year=*" / "month=*" / "[0-9]*.parquet")
 
     def files(self, kind: str = "sites") -> list[Path]:
-        return sorted((self.root / "hourly" / kind).glob("year=*/month=*/*.parquet"))
+        found = (self.root / "hourly" / kind).glob("year=*/month=*/*.parquet")
+        return sorted(p for p in found if DAY_FILE.match(p.name))
 
     def read_day(self, kind: str, day: dt.date) -> dict[tuple[str, dt.datetime], dict[str, float]]:
         path = self.day_path(kind, day)
@@ -81,33 +151,32 @@ class HourlyStore:
                 merged = self.read_day(kind, day)
                 for key, values in new.items():
                     merged.setdefault(key, {}).update(values)
-                target = self.day_path(kind, day)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=target.parent)
-                os.close(fd)
-                pq.write_table(_table(merged), tmp_name, compression="zstd")
-                staged.append((Path(tmp_name), target))
+                tmp = self.staging.temp(".parquet")
+                staged.append((tmp, self.day_path(kind, day)))
+                pq.write_table(_table(merged), tmp, compression="zstd")
                 counts[day] = len(merged)
         except BaseException:
             for staged_tmp, _ in staged:
                 staged_tmp.unlink(missing_ok=True)
             raise
         for staged_tmp, target in staged:  # every day file was written: now swap them in
-            os.replace(staged_tmp, target)
+            replace_atomically(staged_tmp, target)
         return counts
 
     def write_quarantine(self, source: str, cells: Iterable[QuarantinedCell]) -> Path:
         """The rejected cells of one source file (replacing the report of an earlier import of it)."""
-        folder = self.root / "quarantine"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{Path(source).stem}.csv"
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".csv", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["file", "line", "column", "type", "value", "reason", "说明"])
-            for c in cells:
-                writer.writerow([c.file, c.line, c.column, c.type, c.value, c.reason, REASONS[c.reason]])
-        os.replace(tmp, path)
+        path = self.root / "quarantine" / f"{Path(source).stem}.csv"
+        tmp = self.staging.temp(".csv")
+        try:
+            with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(["file", "line", "column", "type", "value", "reason", "说明"])
+                for c in cells:
+                    writer.writerow([c.file, c.line, c.column, c.type, c.value, c.reason, REASONS[c.reason]])
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        replace_atomically(tmp, path)
         return path
 
 
@@ -125,6 +194,7 @@ class PublishedStore:
 
     def __init__(self, root: Path) -> None:
         self.path = root / "published" / "city_daily.parquet"
+        self.staging = Staging(root)
 
     def read(self) -> dict[tuple[str, dt.date], tuple[dict[str, float], str]]:
         if not self.path.exists():
@@ -147,13 +217,11 @@ class PublishedStore:
         for f in FIELDS:
             columns[f] = [merged[k][0].get(f) for k in keys]
         columns["source"] = [merged[k][1] for k in keys]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=self.path.parent)
-        os.close(fd)
+        tmp = self.staging.temp(".parquet")
         try:
             pq.write_table(pa.table(columns, schema=PUBLISHED_SCHEMA), tmp, compression="zstd")
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
-        os.replace(tmp, self.path)
+        replace_atomically(tmp, self.path)
         return len(keys)

@@ -474,7 +474,7 @@ def compute_cmd(
 
     _check_product(product, level)
     options = _options(standard, method, rounding, scheme, dust_days=dust_days)
-    service = AirQualityService(Settings.load(data_dir, database_url).data_dir)
+    service = AirQualityService.from_settings(Settings.load(data_dir, database_url))
     assessment = service.calculator(inputs, station_list or (), engine)
     the_period = _period(period, start, end, assessment.span())
     rows, columns = _rows_for(assessment, product, level, the_period, options)
@@ -640,18 +640,26 @@ app.add_typer(published_app, name="published")
 @published_app.command("import")
 def published_import_cmd(
     files: Annotated[list[Path], typer.Argument(help="城市日报 CSV：tidy / aqistudy / tianqihoubao（UTF-8 或 GBK）")],
+    city: Annotated[
+        str | None, typer.Option("--city", help="无城市列的行所属城市 the city of rows without one")
+    ] = None,
+    city_from_file_name: Annotated[
+        bool,
+        typer.Option("--city-from-file-name", help="无城市列时取文件名为城市 take a missing city from the file name"),
+    ] = False,
     as_json: JsonFlag = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """导入城市日报发布值 Import published city daily values (history for the target projection)."""
     with open_app(data_dir, database_url) as lantian:
-        parsed, total = lantian.airquality.import_published(files)
+        parsed, total = lantian.airquality.import_published(files, city=city, city_from_file_name=city_from_file_name)
     rows: list[dict[str, Any]] = [
         {
             "file": f.file,
             "layout": f.layout,
             "cities": f.cities,
+            "city_given": {"city": f.city_given, "rows": f.rows_given_city} if f.rows_given_city else None,
             "days": len(f.days),
             "first_day": min(d.day for d in f.days).isoformat(),
             "last_day": max(d.day for d in f.days).isoformat(),
@@ -664,8 +672,11 @@ def published_import_cmd(
         return
     for r in rows:
         skipped = f" · 跳过全零行 all-zero rows skipped {r['skipped_outages']}" if r["skipped_outages"] else ""
+        given = r["city_given"]
+        source = "文件名 the file name" if city_from_file_name else "--city"
+        named = f" · {given['rows']} 行的城市取自{source}: {given['city']}" if given else ""
         out.print(
             f"{r['file']} ({r['layout']}): {'、'.join(r['cities'])} {r['days']} 天 days "
-            f"{r['first_day']} … {r['last_day']}{skipped}"
+            f"{r['first_day']} … {r['last_day']}{skipped}{named}"
         )
     out.print(f"共存城市日 stored city-days: {total}")

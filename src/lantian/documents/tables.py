@@ -18,7 +18,7 @@ from typing import Any
 from lantian.config import Limits
 from lantian.documents.limits import check_package, check_package_size
 from lantian.documents.read import decode_text
-from lantian.domain.aq.csvrows import csv_rows
+from lantian.domain.aq.csvrows import column_name, csv_rows, header_columns
 from lantian.errors import EmptyInputError, InputError, StructureError, UnsupportedFormatError
 
 Rows = Iterator[tuple[int, dict[str, str]]]
@@ -73,18 +73,25 @@ def sheet_rows(
     where = f"{file}!{name}"
     rows = iter(book.get_sheet_by_name(name).to_python(skip_empty_area=False))
     titles = [_header(c) for c in next(rows, [])]
-    cols: dict[str, int] = {}
-    for i, title in enumerate(titles):
-        if title in header:
-            cols.setdefault(header[title], i)
+    cols = header_columns(titles, header, where=where, letters=True)
     if any(f not in cols for f in required):
         missing = "、".join(dict.fromkeys(t for t, f in header.items() if f in required and f not in cols))
         raise StructureError(f"the {what} lacks the column(s) {missing} (缺少列)", file=where, line=1, field=missing)
+    untitled = [i for i, t in enumerate(titles) if not t]
 
     def generate() -> Rows:
         for line, row in enumerate(rows, start=2):
             if not any(c not in (None, "") for c in row):
                 continue
+            stray = next((i for i in [*untitled, *range(len(titles), len(row))] if row[i] not in (None, "")), None)
+            if stray is not None:
+                raise StructureError(
+                    f"第 {line} 行{column_name(stray, True)}有数据但没有表头，列可能错位 "
+                    f"(a value under no header: the columns may be shifted): {cell_text(row[stray])!r}",
+                    file=where,
+                    line=line,
+                    field=column_name(stray, True),
+                )
             yield line, {f: cell_text(row[i]) if i < len(row) else "" for f, i in cols.items()}
 
     return generate()

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,10 +20,11 @@ import ibis
 
 from lantian.analytics.backends import connect, read_hourly
 from lantian.analytics.daily import MIN_HOURS, station_daily
-from lantian.analytics.parquet_store import HourlyStore, PublishedStore
+from lantian.analytics.parquet_store import HourlyStore, PublishedStore, replace_atomically
 from lantian.analytics.rounding import HALF_EVEN
+from lantian.config import Settings
 from lantian.documents.read import decode_text
-from lantian.domain.aq.archive import ArchiveData, parse_archive, parse_tidy, parse_tidy_rows
+from lantian.domain.aq.archive import ArchiveData, TimeWindow, parse_archive, parse_tidy, parse_tidy_rows
 from lantian.domain.aq.published import PublishedFile, parse_published
 from lantian.domain.aq.stations import (
     ClassCorrection,
@@ -70,10 +69,15 @@ class AqImportReport:
 
 
 class AirQualityService:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, window: TimeWindow | None = None) -> None:
         self.root = data_dir / "aq"
         self.store = HourlyStore(self.root)
+        self.window = window or TimeWindow()  # the dates data may carry (LANTIAN_AQ_EARLIEST/LATEST)
         self._registry: StationRegistry | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AirQualityService:
+        return cls(settings.data_dir, window=TimeWindow(settings.aq_earliest, settings.aq_latest))
 
     # ------------------------------------------------------------------ station lists
     @property
@@ -116,7 +120,7 @@ class AirQualityService:
             c for c in self.class_corrections() if (c.code, c.valid_from) != (correction.code, correction.valid_from)
         ]
         self.root.mkdir(parents=True, exist_ok=True)
-        _atomic_write(self.classes_path, format_class_corrections([*kept, correction]))
+        self._atomic_write(self.classes_path, format_class_corrections([*kept, correction]))
         self._registry = None
         return correction
 
@@ -138,7 +142,7 @@ class AirQualityService:
             parsed.append((parse_station_list(text, name=str(path), valid_from=start), text))
         self.stations_dir.mkdir(parents=True, exist_ok=True)
         for station_list, text in parsed:
-            _atomic_write(self.stations_dir / f"{station_list.valid_from.isoformat()}.csv", text)
+            self._atomic_write(self.stations_dir / f"{station_list.valid_from.isoformat()}.csv", text)
         self._registry = None
         return [p for p, _ in parsed]
 
@@ -170,8 +174,18 @@ class AirQualityService:
     def _keep_map(self, path: Path, kept: Path, parse: MapParser, header: str) -> dict[str, str]:
         mapping = parse(_read_text(path), name=str(path))
         self.root.mkdir(parents=True, exist_ok=True)
-        _atomic_write(kept, "\n".join([header, *(f"{k},{v}" for k, v in sorted(mapping.items()))]) + "\n")
+        self._atomic_write(kept, "\n".join([header, *(f"{k},{v}" for k, v in sorted(mapping.items()))]) + "\n")
         return mapping
+
+    def _atomic_write(self, path: Path, text: str) -> None:
+        """Written in the store's staging folder, then renamed into place."""
+        tmp = self.store.staging.temp(path.suffix)
+        try:
+            tmp.write_text(text, encoding="utf-8")
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        replace_atomically(tmp, path)
 
     # ------------------------------------------------------------------ assessment
     def assessment(self, engine: str = "duckdb") -> Assessment:
@@ -209,13 +223,13 @@ class AirQualityService:
         registry = registry_in if registry_in.lists else None
         if path.suffix.lower() == ".parquet":
             header, rows = _parquet_rows(path)
-            return parse_tidy_rows(header, rows, name=str(path), registry=registry)
+            return parse_tidy_rows(header, rows, name=str(path), registry=registry, window=self.window)
         text = _read_text(path)
         first = text.lstrip("\ufeff").split("\n", 1)[0].lower()
         if first.startswith("date,hour,type"):
-            return parse_archive(text, name=str(path), registry=registry)
+            return parse_archive(text, name=str(path), registry=registry, window=self.window)
         if first.startswith("station,time"):
-            return parse_tidy(text, name=str(path), registry=registry)
+            return parse_tidy(text, name=str(path), registry=registry, window=self.window)
         raise UnsupportedFormatError(
             "neither the national archive format (date,hour,type,…) nor the tidy format (station,time,…) "
             "(不是可识别的监测数据格式)",
@@ -243,12 +257,32 @@ class AirQualityService:
     def published(self) -> PublishedStore:
         return PublishedStore(self.store.root)
 
-    def import_published(self, paths: Sequence[Path]) -> tuple[list[PublishedFile], int]:
+    def import_published(
+        self, paths: Sequence[Path], *, city: str | None = None, city_from_file_name: bool = False
+    ) -> tuple[list[PublishedFile], int]:
         """Published city daily values (history for the target projection): every file is read
-        and checked before anything is written. Returns the files read and the days now stored."""
+        and checked before anything is written. Returns the files read and the days now stored.
+
+        Rows without a city take ``city``, or with ``city_from_file_name`` each file's name (stem);
+        otherwise such a row is an error — a city is never guessed."""
         if not paths:
             raise InputError("no files given (未指定文件)", field="FILE")
-        parsed = [parse_published(_read_text(p), name=str(p), city_from_name=p.stem) for p in paths]
+        if city is not None and city_from_file_name:
+            raise InputError(
+                "--city 与 --city-from-file-name 只能选一个 (give one of --city and --city-from-file-name)",
+                field="city",
+            )
+        if city is not None and not city.strip():
+            raise InputError("--city 不能为空 (--city is empty)", field="city")
+        parsed = [
+            parse_published(
+                _read_text(p),
+                name=str(p),
+                city=p.stem if city_from_file_name else city.strip() if city else None,
+                window=self.window,
+            )
+            for p in paths
+        ]
         for p, f in zip(paths, parsed, strict=True):
             if not f.days:
                 raise EmptyInputError("no days in the file (文件中没有日数据)", file=str(p))
@@ -497,10 +531,3 @@ def _read_text(path: Path) -> str:
         raise EmptyInputError("the file is empty (文件为空)", file=str(path))
     text, _ = decode_text(data, name=str(path))
     return text
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)

@@ -149,7 +149,7 @@ def run_demo(
             summary.published_check = (check.equal, check.comparable)
         published = [f for name in DEMO_PUBLISHED for f in sorted((aq / name).glob("*.csv"))]
         if published:
-            _, summary.published_city_days = airquality.import_published(published)
+            _, summary.published_city_days = airquality.import_published(published, city_from_file_name=True)
         if targets is not None and published:
             for entry in DEMO_TARGETS:  # never over a target the place already has (a user's or a plan's)
                 targets.seed(entry)

@@ -10,7 +10,10 @@ PM2.5_24h, PM10, PM10_24h, SO2, SO2_24h, NO2, NO2_24h, O3, O3_24h, O3_8h, O3_8h_
 is the mean of that date's 24 records, which is how the archive's ``*_24h`` column at hour 23 reads.
 
 Every cell that cannot be taken goes to quarantine with its reason (:data:`REASONS`): the file, the
-line, the column and the raw text. Nothing is silently dropped or guessed.
+line, the column and the raw text. Nothing is silently dropped or guessed: a value that is not a
+finite number (``inf``, ``nan``, ``1e309``), a time outside the accepted window (:class:`TimeWindow`,
+合理时间范围), a row with fewer cells than the header and a last line without its line end (a file
+cut in the middle of a number) are quarantined too.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -53,7 +57,31 @@ REASONS = {
     "unknown_station": "站点不在当日有效的站点列表中 station not in the list in force",
     "unknown_type": "未知的数据类型 unknown type row",
     "bad_time": "日期或小时无效 invalid date or hour",
+    "non_finite": "不是有限数值 not a finite number (inf, nan, 1e309)",
+    "out_of_window": "时间超出合理范围 time outside the accepted window (LANTIAN_AQ_EARLIEST … LANTIAN_AQ_LATEST)",
+    "out_of_range": "超出物理范围 above the physical range (see RANGES)",
+    "short_row": "行的字段少于表头 fewer cells than the header (a cut row)",
+    "unterminated": "文件末行没有换行，可能被截断 last line without a line end (the file may be cut)",
 }
+# the physical range of an hourly value (物理范围), 0 … bound: far above any hour ever measured (dust
+# storms bring hourly PM10 to about ten thousand µg/m³) and far below what breaks the engines'
+# integer arithmetic (values × 1000 as 64-bit integers)
+RANGES: dict[str, float] = {c: 50_000.0 for c in COLUMNS} | {"co": 1_000.0, "co_24h": 1_000.0, "aqi_published": 1_000.0}
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """The dates monitoring data may carry (合理时间范围), both ends included; a record outside is
+    quarantined as ``out_of_window``. ``latest`` None means tomorrow in Beijing time when the file
+    is read (an hour-ending record of today's last hour is stamped tomorrow 00:00)."""
+
+    earliest: dt.date = dt.date(2000, 1, 1)
+    latest: dt.date | None = None
+
+    def bounds(self) -> tuple[dt.date, dt.date]:
+        latest = self.latest or dt.datetime.now(BEIJING).date() + dt.timedelta(days=1)
+        return self.earliest, latest
 
 
 @dataclass(frozen=True)
@@ -89,10 +117,13 @@ def parse_archive(
     name: str,
     registry: StationRegistry | None = None,
     sentinels: frozenset[float] = SENTINELS,
+    window: TimeWindow | None = None,
 ) -> ArchiveData:
     """Parse one archive file. Station (or city) columns are checked against the list in force on
     each row's date when a ``registry`` is given."""
     kind = archive_kind(name)
+    earliest, latest = (window or TimeWindow()).bounds()
+    cut = _cut_line(text)
     reader = csv.reader(io.StringIO(text))
     try:
         header = [h.strip().lstrip("\ufeff") for h in next(reader)]
@@ -114,6 +145,10 @@ def parse_archive(
     for line, row in enumerate(reader, start=2):
         if not row or not "".join(row).strip():
             continue
+        if len(row) < width or reader.line_num == cut:
+            why = "short_row" if len(row) < width else "unterminated"
+            out.quarantine.append(QuarantinedCell(name, line, "row", "row", ",".join(row), why))
+            continue
         date_text, hour_text, kind_text = [*row, "", "", ""][:3]
         column = TYPES.get(kind_text.strip())
         if column is None:
@@ -127,6 +162,11 @@ def parse_archive(
         except ValueError:
             out.quarantine.append(
                 QuarantinedCell(name, line, "date/hour", kind_text, f"{date_text},{hour_text}", "bad_time")
+            )
+            continue
+        if not earliest <= day <= latest:
+            out.quarantine.append(
+                QuarantinedCell(name, line, "date/hour", kind_text, f"{date_text},{hour_text}", "out_of_window")
             )
             continue
         key = (date_text.strip(), str(hour), kind_text.strip())
@@ -159,16 +199,9 @@ def parse_archive(
             if known is not None and entity not in known:
                 out.quarantine.append(QuarantinedCell(name, line, entity, kind_text, raw, "unknown_station"))
                 continue
-            try:
-                value = float(text_value)
-            except ValueError:
-                out.quarantine.append(QuarantinedCell(name, line, entity, kind_text, raw, "non_numeric"))
-                continue
-            if value in sentinels:
-                out.quarantine.append(QuarantinedCell(name, line, entity, kind_text, raw, "sentinel"))
-                continue
-            if value < 0:
-                out.quarantine.append(QuarantinedCell(name, line, entity, kind_text, raw, "negative"))
+            value, reason = _value(text_value, sentinels, RANGES[column])
+            if reason:
+                out.quarantine.append(QuarantinedCell(name, line, entity, kind_text, raw, reason))
                 continue
             out.records.setdefault((entity, when), {})[column] = value
     return out
@@ -183,6 +216,7 @@ def parse_tidy(
     name: str,
     registry: StationRegistry | None = None,
     sentinels: frozenset[float] = SENTINELS,
+    window: TimeWindow | None = None,
 ) -> ArchiveData:
     """The tidy CSV schema: ``station,time,<pollutant columns>`` (docs/airquality.md).
 
@@ -195,7 +229,9 @@ def parse_tidy(
         header = next(reader)
     except StopIteration:
         raise StructureError("the file is empty (文件为空)", file=name) from None
-    return parse_tidy_rows(header, reader, name=name, registry=registry, sentinels=sentinels)
+    cut = _cut_line(text)
+    rows = (([*row, _CUT] if reader.line_num == cut else row) for row in reader)
+    return parse_tidy_rows(header, rows, name=name, registry=registry, sentinels=sentinels, window=window)
 
 
 def parse_tidy_rows(
@@ -205,9 +241,11 @@ def parse_tidy_rows(
     name: str,
     registry: StationRegistry | None = None,
     sentinels: frozenset[float] = SENTINELS,
+    window: TimeWindow | None = None,
 ) -> ArchiveData:
     """The tidy schema from a header and rows of text cells, whatever file they came from (CSV, or
     Parquet read by the service). Line numbers count the header as line 1."""
+    earliest, latest = (window or TimeWindow()).bounds()
     header = [h.strip().lstrip("\ufeff") for h in header]
     lowered = [TIDY_ALIASES.get(h.lower(), h.lower()) for h in header]
     if lowered[:2] != ["station", "time"]:
@@ -228,12 +266,23 @@ def parse_tidy_rows(
     out = ArchiveData(kind="sites", file=name)
     stations: dict[str, None] = {}
     for line, row in enumerate(rows, start=2):
+        if row and row[-1] is _CUT:  # the last line of a CSV file without its line end
+            row = row[:-1]
+            if "".join(row).strip():
+                out.quarantine.append(QuarantinedCell(name, line, "row", "row", ",".join(row), "unterminated"))
+            continue
         if not row or not "".join(row).strip():
             continue
-        station, time_text = (row[0].strip(), row[1].strip()) if len(row) >= 2 else (row[0].strip(), "")
+        if len(row) < len(header):
+            out.quarantine.append(QuarantinedCell(name, line, "row", "row", ",".join(row), "short_row"))
+            continue
+        station, time_text = row[0].strip(), row[1].strip()
         when = _iso_beijing(time_text)
         if when is None:
             out.quarantine.append(QuarantinedCell(name, line, "time", "time", time_text, "bad_time"))
+            continue
+        if not earliest <= when.date() <= latest:
+            out.quarantine.append(QuarantinedCell(name, line, "time", "time", time_text, "out_of_window"))
             continue
         if registry is not None:
             current = registry.in_force(when.date())
@@ -252,12 +301,7 @@ def parse_tidy_rows(
             raw_text = raw.strip()
             if not raw_text or raw_text.upper() in ("NA", "NAN", "NULL"):
                 continue
-            try:
-                value = float(raw_text)
-            except ValueError:
-                out.quarantine.append(QuarantinedCell(name, line, station, col, raw, "non_numeric"))
-                continue
-            reason = "sentinel" if value in sentinels else "negative" if value < 0 else None
+            value, reason = _value(raw_text, sentinels, RANGES[col])
             if reason:
                 out.quarantine.append(QuarantinedCell(name, line, station, col, raw, reason))
                 continue
@@ -267,6 +311,33 @@ def parse_tidy_rows(
         stations[station] = None
     out.entities = list(stations)
     return out
+
+
+_CUT = "\x00cut"  # marks the row read from a last line without its line end
+
+
+def _cut_line(text: str) -> int | None:
+    """The number of the last physical line when the text does not end with a line end."""
+    if not text or text.endswith(("\n", "\r")):
+        return None
+    return text.count("\n") + 1
+
+
+def _value(text: str, sentinels: frozenset[float], bound: float) -> tuple[float, str | None]:
+    """A cell's number, or the reason it cannot be taken."""
+    try:
+        value = float(text)
+    except ValueError:
+        return 0.0, "non_numeric"
+    if not math.isfinite(value):
+        return 0.0, "non_finite"
+    if value in sentinels:
+        return 0.0, "sentinel"
+    if value < 0:
+        return 0.0, "negative"
+    if value > bound:
+        return 0.0, "out_of_range"
+    return value, None
 
 
 def _iso_beijing(text: str) -> dt.datetime | None:
