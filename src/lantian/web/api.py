@@ -473,11 +473,13 @@ async def forecast_verification(
 
 
 # ---------------------------------------------------------------- audit
-@router.get("/audit", tags=["audit"], summary="审计日志 the audit log (newest first)")
+@router.get("/audit", tags=["audit"], summary="审计日志 the audit log of one's places (newest first)")
 def audit(request: Request, who: Who, entity: str | None = None, entity_id: str | None = None,
           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:  # fmt: skip
     views.require_role(who, UserRole.ADMIN, UserRole.LEADER)
-    rows = lantian(request).audit.entries(entity=entity, entity_id=entity_id, limit=limit)
+    app = lantian(request)
+    rows = app.audit.entries(entity=entity, entity_id=entity_id, limit=limit, actor=who.actor,
+                             ancestors=app.workflow.ancestors)  # fmt: skip
     return [dict(to_jsonable(e)) for e in rows]
 
 

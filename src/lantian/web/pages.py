@@ -617,7 +617,8 @@ def audit(request: Request) -> HTMLResponse:
     who = page_reader(request)
     views.require_role(who, UserRole.ADMIN, UserRole.LEADER)
     app = lantian(request)
-    return render(request, "audit.html", entries=app.audit.entries(limit=200), verdict=app.audit.verify())
+    entries = app.audit.entries(limit=200, actor=who.actor, ancestors=app.workflow.ancestors)
+    return render(request, "audit.html", entries=entries, verdict=app.audit.verify())
 
 
 # ---------------------------------------------------------------- public disclosure (no sign-in)
