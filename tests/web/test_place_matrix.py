@@ -19,10 +19,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lantian.bootstrap import App
+from lantian.domain.plans.corrections import Correction
 from lantian.domain.plans.model import TaskStatus
-from lantian.domain.tracking.model import Actor, TicketSource, UserRole
+from lantian.domain.plans.records import FlagStatus
+from lantian.domain.tracking.model import SYSTEM, Actor, TicketSource, UserRole
 from lantian.domain.tracking.workflow import TicketAction
-from tests.web.conftest import ENV, PDF
+from tests.web.conftest import ENV, PASSWORD, PDF
 from tests.web.test_permissions import routes
 
 ROLES = ("admin", "dept", "other", "leader")
@@ -235,3 +237,66 @@ def test_a_correction_moves_a_plan_only_within_the_jurisdiction(
     assert place == (to if status == 200 else start)
     if status == 403:
         assert "非本辖区" in r.json()["error"]["message"]
+
+
+PLACELESS_TEXT = "2024年大气污染防治工作计划\n一、任务\n1. 测试任务。（市生态环境局负责）\n"  # no place in it
+PLACELESS = ("计划.txt", PLACELESS_TEXT.encode(), "text/plain")
+
+
+def test_a_plan_without_a_place_stays_with_the_office_that_imported_it(
+    client: Callable[[str | None], TestClient], lantian: App, objects: Objects
+) -> None:
+    lantian.accounts.add("nj", PASSWORD, UserRole.ADMIN, "南京市")
+    suzhou, nanjing, dept = client("admin"), client("nj"), client("dept")
+    r = suzhou.post("/api/v1/plans", files={"file": PLACELESS})
+    assert r.status_code == 200, r.text
+    key = r.json()["outcomes"][0]["key"]
+    assert key in {p["key"] for p in suzhou.get("/api/v1/plans").json()}
+    assert key not in {p["key"] for p in nanjing.get("/api/v1/plans").json()}  # was: seen everywhere
+    (task,) = dept.get("/api/v1/tasks", params={"plan": key}).json()["tasks"]
+    assert nanjing.get(f"/api/v1/tasks/{task['id']}").status_code == 403
+    assert suzhou.get(f"/api/v1/tasks/{task['id']}").status_code == 200
+    (flag,) = [f for f in suzhou.get("/api/v1/flags").json() if f["plan"] == key and "辖区" in f["message"]]
+    assert not [f for f in nanjing.get("/api/v1/flags").json() if f["plan"] == key]
+    body = {"status": "corrected", "correction": {"field": "meta", "jurisdiction": "南京市"}}
+    assert suzhou.post(f"/api/v1/flags/{flag['id']}", json=body).status_code == 403  # not 苏州's to give away
+    assert nanjing.post(f"/api/v1/flags/{flag['id']}", json=body).status_code == 403
+    body["correction"]["jurisdiction"] = "苏州市"
+    assert suzhou.post(f"/api/v1/flags/{flag['id']}", json=body).status_code == 200
+    assert lantian.plans.get_plan(key)[0].jurisdiction == "苏州市"
+
+
+def test_a_placeless_plan_from_the_command_line_is_the_command_lines(
+    client: Callable[[str | None], TestClient], lantian: App, objects: Objects, tmp_path: Path
+) -> None:
+    """No national level in the model: seen by the command line and everywhere-admins only, until
+    its place is corrected; the dashboards' kept figures follow the correction."""
+    suzhou = client("admin")
+    before = suzhou.get("/api/v1/dashboard").json()["tasks"]["total"]
+    path = tmp_path / PLACELESS[0]
+    path.write_bytes(PLACELESS[1])
+    (outcome,) = lantian.plans.import_files([path]).outcomes
+    assert outcome.key in {p.key for p in lantian.workflow.visible_plans(SYSTEM, lantian.plans.list_plans())}
+    assert outcome.key not in {p["key"] for p in suzhou.get("/api/v1/plans").json()}
+    assert suzhou.get("/api/v1/dashboard").json()["tasks"]["total"] == before
+    (flag,) = [f for f in lantian.plans.review(outcome.key) if "辖区" in f.flag.message]
+    assert suzhou.post(f"/api/v1/flags/{flag.id}", json={"status": "confirmed"}).status_code == 403
+    lantian.plans.resolve_flag(flag.id, FlagStatus.CORRECTED, correction=Correction("meta", jurisdiction="苏州市"))
+    assert outcome.key in {p["key"] for p in suzhou.get("/api/v1/plans").json()}
+    assert suzhou.get("/api/v1/dashboard").json()["tasks"]["total"] == before + 1
+
+
+def test_the_audit_log_shows_an_office_its_own_places(
+    client: Callable[[str | None], TestClient], lantian: App, objects: Objects
+) -> None:
+    """Like tasks' records: one's own place and those below; the command line sees every entry."""
+    made = {column: objects.make(place, "notice_id")["notice_id"] for column, place in PLACES.items()}
+    lantian.accounts.add("nj", PASSWORD, UserRole.ADMIN, "南京市")
+    expected = {"admin": {"own", "child"}, "leader": {"own", "child"}, "nj": {"sibling"}}
+    for name, columns in expected.items():
+        entries = client(name).get("/api/v1/audit", params={"entity": "notice"}).json()
+        assert {int(e["entity_id"]) for e in entries} == {made[c] for c in columns}, name
+    assert {int(e.entity_id) for e in lantian.audit.entries(entity="notice")} == set(made.values())
+    page = client("admin").get("/audit").text
+    assert f"notice {made['own']}<" in page and f"notice {made['sibling']}<" not in page
+    assert client("dept").get("/api/v1/audit").status_code == 403

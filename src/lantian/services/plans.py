@@ -255,7 +255,7 @@ class PlanService:
             if correction is not None:
                 plan = repo.load(stored.plan_key)
                 corrected = apply_correction(plan, stored.flag, correction, self.dictionary)
-                access.require_move(actor, plan.meta.jurisdiction, corrected.meta.jurisdiction)
+                access.require_move(actor, plan.meta.jurisdiction, corrected.meta.jurisdiction, office)
                 changes = diff_plans(plan, corrected)
                 if changes.empty:  # the plan already says so: no new revision
                     after["revision"] = repo.summary(stored.plan_key).revision

@@ -105,12 +105,13 @@ def require_plan_admin(actor: Actor, plan_place: str | None, office: str | None)
                              "line may review it (该计划辖区未定，由命令行导入，仅可在命令行复核)")  # fmt: skip
 
 
-def require_move(actor: Actor, old_place: str | None, new_place: str | None) -> None:
+def require_move(actor: Actor, old_place: str | None, new_place: str | None, office: str | None = None) -> None:
     """A correction that changes a plan's place stays within the actor's jurisdiction: an admin may
-    not move a plan out of, or into, a place it does not administer."""
+    not move a plan out of, or into, a place it does not administer (a placeless plan is its
+    importing ``office``'s)."""
     if _same(old_place, new_place) or is_everywhere(actor):
         return
-    for place in (old_place, new_place):
+    for place in (plan_office(old_place, office), plan_office(new_place, office)):
         if placeless(place) or not _same(actor.jurisdiction, place):
             raise ForbiddenError(
                 f"不得将计划辖区由{old_place or '未定'}改为{new_place or '未定'}：{place or '未定辖区'}非本辖区"
