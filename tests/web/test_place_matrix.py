@@ -24,8 +24,9 @@ from lantian.domain.plans.model import TaskStatus
 from lantian.domain.plans.records import FlagStatus
 from lantian.domain.tracking.model import SYSTEM, Actor, TicketSource, UserRole
 from lantian.domain.tracking.workflow import TicketAction
-from tests.web.conftest import ENV, PASSWORD, PDF
-from tests.web.test_permissions import routes
+from lantian.services.clock import beijing
+from tests.web.conftest import ENV, PASSWORD, PDF, list_template
+from tests.web.test_permissions import READINGS, routes
 
 ROLES = ("admin", "dept", "other", "leader")
 PLACES = {"own": "苏州市", "parent": "江苏省", "sibling": "南京市", "child": "昆山市"}
@@ -40,6 +41,10 @@ OWN_ADMIN = {"admin": (200, 403, 403, 403), "dept": (403,) * 4, "other": (403,) 
 OWN_OWNER = {"admin": (200, 403, 403, 403), "dept": (200, 403, 403, 403), "other": (403,) * 4, "leader": (403,) * 4}
 # filing progress: on a task one sees (the report is the filer's own place's); the 大气办 for its departments
 PROGRESS = {"admin": (200, 200, 403, 200), "dept": (200, 200, 403, 403), "other": (403,) * 4, "leader": (403,) * 4}
+# a place's own records asked for by its name (a kept reduction list): one's own place, those above and,
+# but for a department, those below
+PLACE_READ = {"admin": (200, 200, 403, 200), "dept": (200, 200, 403, 403), "other": (200, 200, 403, 403),
+              "leader": (200, 200, 403, 200)}  # fmt: skip
 NOTICE_TASKS = {"admin": (200, 200, 403, 200), "dept": (403,) * 4, "other": (403,) * 4, "leader": (403,) * 4}
 
 
@@ -71,12 +76,21 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("GET", "/tickets/{ticket_id}"): RECORD_READ,
     ("POST", "/tickets/{ticket_id}/steps"): page(OWN_OWNER),
     ("POST", "/flags/{flag_id}"): page(OWN_ADMIN),
+    # the place named by a jurisdiction parameter
+    ("GET", "/api/v1/reduction-list"): PLACE_READ,
+    ("POST", "/api/v1/warnings/readings"): PLACE_READ,
+    ("GET", "/reduction-list"): PLACE_READ,
+    ("POST", "/warnings/readings"): PLACE_READ,
 }
 NOT_AN_OBJECT = {("GET", "/lang/{code}")}  # a language code, not a record
 BODY_IDS = {("POST", "/api/v1/notices"), ("POST", "/notices")}  # ids in the body: task_ids
+# routes that read a place's own records by its name (the place is the object; every other
+# jurisdiction parameter reads what is public: warnings, the national rules, air quality)
+BY_PLACE = {("GET", "/api/v1/reduction-list"), ("POST", "/api/v1/warnings/readings"), ("GET", "/reduction-list"),
+            ("POST", "/warnings/readings")}  # fmt: skip
 
 
-def request(key: tuple[str, str], v: dict[str, int]) -> dict[str, Any]:
+def request(key: tuple[str, str], v: dict[str, Any]) -> dict[str, Any]:
     """The arguments of a call that succeeds for a role allowed to make it."""
     due = "2099-01-01"
     return {
@@ -102,6 +116,10 @@ def request(key: tuple[str, str], v: dict[str, int]) -> dict[str, Any]:
         ("POST", "/notices/{notice_id}/close"): {"data": {"version": "2"}},
         ("POST", "/tickets/{ticket_id}/steps"): {"data": {"action": "rectify", "version": "2", "note": "x"}},
         ("POST", "/flags/{flag_id}"): {"data": {"status": "confirmed"}},
+        ("GET", "/api/v1/reduction-list"): {"params": {"jurisdiction": v.get("place")}},
+        ("GET", "/reduction-list"): {"params": {"jurisdiction": v.get("place")}},
+        ("POST", "/api/v1/warnings/readings"): {"data": {"jurisdiction": v.get("place")}, "files": {"file": READINGS}},
+        ("POST", "/warnings/readings"): {"data": {"jurisdiction": v.get("place")}, "files": {"file": READINGS}},
     }.get(key, {})
 
 
@@ -166,7 +184,7 @@ def objects(lantian: App, tmp_path: Path) -> Iterator[Objects]:
 
 
 def id_routes(app: App) -> set[tuple[str, str]]:
-    return {(m, p) for m, p in routes(app) if "{" in p and (m, p) not in NOT_AN_OBJECT} | BODY_IDS
+    return {(m, p) for m, p in routes(app) if "{" in p and (m, p) not in NOT_AN_OBJECT} | BODY_IDS | BY_PLACE
 
 
 def test_every_route_that_takes_an_id_has_a_row(lantian: App) -> None:
@@ -179,13 +197,23 @@ def test_every_id_route_for_every_role_and_place(
 ) -> None:
     clients = {name: client(name) for name in ROLES}
     shared = {name: objects.make(place) for name, place in PLACES.items()}  # for the calls that only read
+    for place in PLACES.values():  # each place's reduction list in force
+        kept = objects.folder / f"{place}.xlsx"
+        kept.write_bytes(list_template())
+        lantian.reduction.import_list(kept, place)
+        lantian.warnings.record(place, "yellow", beijing(dt.datetime(2024, 1, 5, tzinfo=dt.UTC)), f"{place}指挥部")
     failures = []
     for (method, path), row in MATRIX.items():
         for role in ROLES:
             for column, expected in zip(ORDER, row[role], strict=True):
                 wanted = " ".join(re.findall(r"\{(\w+)\}", path)) or "task_id"  # BODY_IDS: a task
-                values = (shared[column] if method == "GET"
-                          else objects.make(PLACES[column], wanted, answered=path.endswith("/close")))  # fmt: skip
+                values: dict[str, Any]
+                if (method, path) in BY_PLACE:
+                    values = {"place": PLACES[column]}
+                elif method == "GET":
+                    values = shared[column]
+                else:
+                    values = objects.make(PLACES[column], wanted, answered=path.endswith("/close"))
                 url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)  # noqa: B023
                 kwargs = request((method, path), values)
                 c = clients[role]

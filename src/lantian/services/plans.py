@@ -166,8 +166,9 @@ class PlanService:
                     len(reopened),
                 )
                 report.outcomes.append(outcome)
+                # the plan's place and the importing office: each sees the import in its audit log
                 place, office = repo.plan_place(k)
-                note("plan.import", "plan", k, None, outcome.as_dict(), places=[access.plan_office(place, office)])
+                note("plan.import", "plan", k, None, outcome.as_dict(), places=[place, actor.jurisdiction or office])
         if report.changed:
             self.store.analyze()
         return report

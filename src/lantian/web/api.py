@@ -401,7 +401,8 @@ def record_warning(body: WarningIn, request: Request, who: Who) -> dict[str, Any
 
 @router.get("/reduction-list", tags=["warnings"], summary="应急减排清单核查 the kept list's check")
 def reduction_list(request: Request, who: Who, jurisdiction: Place = None) -> dict[str, Any]:
-    return views.reduction_json(lantian(request), place_of(who, jurisdiction), full=True)
+    place = views.place_seen(lantian(request), who.actor, place_of(who, jurisdiction))
+    return views.reduction_json(lantian(request), place, full=True)
 
 
 @router.put("/reduction-list", tags=["warnings"], summary="登记本辖区减排清单 keep a list as the place's list in force")
@@ -446,7 +447,7 @@ async def warning_readings(
     baseline_days: Annotated[int, Form(ge=1, le=365)] = 7,
     tolerance: Annotated[float, Form(ge=0, le=100, description="percentage points")] = 10.0,
 ) -> dict[str, Any]:
-    place = place_of(who, jurisdiction or None)
+    place = views.place_seen(lantian(request), who.actor, place_of(who, jurisdiction or None))
     return views.readings_check(lantian(request), place, await upload(file), baseline_days, tolerance / 100)
 
 

@@ -19,6 +19,7 @@ from lantian.bootstrap import App
 from lantian.domain.plans.corrections import CORRECTABLE, FLAG_FIELD_LABELS, Correction, part_at
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, SubTask, TaskStatus, to_jsonable
 from lantian.domain.plans.records import FLAG_LABELS, FlagStatus, TaskFilter
+from lantian.domain.tracking import access
 from lantian.domain.tracking.model import (
     NOTICE_LABELS,
     REVIEW_LABELS,
@@ -374,6 +375,17 @@ def record_warning(
     if not place:
         raise InputError("the command line records warnings for any place (命令行可登记任意辖区)", field="jurisdiction")
     return event_json(app.warnings.record(place, level, beijing(at), issuer, note, actor=actor))
+
+
+def place_seen(app: App, actor: Actor, place: str) -> str:
+    """``place``, when ``actor`` may read its own records (access.require_place)."""
+    if place:
+        access.require_place(actor, place, app.workflow.ancestors)
+    return place
+
+
+def sees_place(app: App, actor: Actor, place: str) -> bool:
+    return access.sees_plan(actor, place, app.workflow.ancestors)
 
 
 def reduction_json(app: App, place: str, full: bool = False) -> dict[str, Any]:

@@ -62,6 +62,14 @@ def sees_plan(actor: Actor, plan_place: str | None, ancestors: Ancestors, office
     return actor.role is not UserRole.DEPARTMENT and above(mine, plan_place or "", ancestors)
 
 
+def require_place(actor: Actor, place: str, ancestors: Ancestors) -> None:
+    """A place's own records asked for by its name (a kept reduction list, readings against it): the
+    places whose plans one sees (:func:`sees_plan`): one's own, those above and, but for a
+    department, those below."""
+    if not sees_plan(actor, place, ancestors):
+        raise ForbiddenError(f"{place}非本辖区或上级辖区 (not your jurisdiction or one above it: {actor.jurisdiction})")
+
+
 def sees_task(actor: Actor, plan_place: str | None, departments: Iterable[str], ancestors: Ancestors,
               office: str | None = None) -> bool:  # fmt: skip
     if not sees_plan(actor, plan_place, ancestors, office):

@@ -53,9 +53,10 @@ def upgrade() -> None:
     for seq, actor, action, entity, entity_id, before, after in bind.execute(
         sa.text("SELECT seq, actor, action, entity, entity_id, before, after FROM audit_log ORDER BY seq")
     ):
-        if action == "plan.import":
-            offices.setdefault(entity_id, users.get(actor) or "")
         places: set[str] = set()
+        if action == "plan.import":  # the importing office, as the app records it
+            offices.setdefault(entity_id, users.get(actor) or "")
+            places.add(users.get(actor) or "")
         for state in (_json(before), _json(after)):
             if isinstance(state, dict) and isinstance(state.get("jurisdiction"), str):
                 places.add(state["jurisdiction"])
