@@ -95,7 +95,7 @@ def request(key: tuple[str, str], v: dict[str, Any]) -> dict[str, Any]:
     due = "2099-01-01"
     return {
         ("POST", "/api/v1/tasks/{task_id}/progress"): {
-            "data": {"period": "2024-05", "status": "in_progress", "narrative": "x", "department": ENV}
+            "data": {"period": v.get("period"), "status": "in_progress", "narrative": "x", "department": ENV}
         },
         ("POST", "/api/v1/progress/{report_id}/review"): {"json": {"accept": True, "version": 1}},
         ("POST", "/api/v1/notices"): {
@@ -106,7 +106,7 @@ def request(key: tuple[str, str], v: dict[str, Any]) -> dict[str, Any]:
         ("POST", "/api/v1/tickets/{ticket_id}/steps"): {"data": {"action": "rectify", "version": "2", "note": "x"}},
         ("POST", "/api/v1/flags/{flag_id}"): {"json": {"status": "confirmed"}},
         ("POST", "/tasks/{task_id}/progress"): {
-            "data": {"period": "2024-06", "status": "in_progress", "narrative": "x", "department": ENV}
+            "data": {"period": v.get("period"), "status": "in_progress", "narrative": "x", "department": ENV}
         },
         ("POST", "/progress/{report_id}/review"): {"data": {"decision": "accept", "version": "1"}},
         ("POST", "/notices"): {
@@ -143,24 +143,28 @@ class Objects:
 
     def __init__(self, app: App, folder: Path) -> None:
         self.app, self.folder, self.made = app, folder, 0
+        self.plans: dict[str, dict[str, Any]] = {}  # place → its plan's task and flag
 
     def make(self, place: str, wanted: str = "task_id report_id evidence_id notice_id ticket_id flag_id",
-             *, answered: bool = False) -> dict[str, int]:  # fmt: skip
-        """The ``wanted`` records of ``place`` (a plan of its own for a task, a report or a flag; a
-        notice answered by the department when ``answered``)."""
-        app, out = self.app, dict[str, int]()
+             *, answered: bool = False) -> dict[str, Any]:  # fmt: skip
+        """The ``wanted`` records of ``place`` (its plan's task and flag; a report of a month of its
+        own, and ``period``, a month not yet reported; a notice answered by the department when
+        ``answered``)."""
+        app, out = self.app, dict[str, Any]()
         admin = Actor(f"admin-{place}", UserRole.ADMIN, place)
         dept = Actor(f"dept-{place}", UserRole.DEPARTMENT, place, ENV)
-        if {"task_id", "report_id", "evidence_id", "flag_id"} & set(wanted.split()):
-            self.made += 1
-            plan = self.folder / f"plan-{self.made}.txt"
-            plan.write_text(f"{place}测试计划{self.made}\n一、任务\n1. 测试任务{self.made}。（市生态环境局负责）\n",
-                            encoding="utf-8")  # fmt: skip
+        if place not in self.plans:
+            plan = self.folder / f"plan-{len(self.plans)}.txt"
+            plan.write_text(f"{place}测试计划\n一、任务\n1. 测试任务。（市生态环境局负责）\n", encoding="utf-8")
             (outcome,) = app.plans.import_files([plan], overrides={"jurisdiction": place}).outcomes
-            out["flag_id"] = app.plans.review(outcome.key)[0].id
-            (out["task_id"],) = [r.id for r, _ in app.workflow.visible_tasks(admin) if r.plan_key == outcome.key]
+            (task,) = [r.id for r, _ in app.workflow.visible_tasks(admin) if r.plan_key == outcome.key]
+            self.plans[place] = {"task_id": task, "flag_id": app.plans.review(outcome.key)[0].id}
+        out.update(self.plans[place])
+        self.made += 2  # months: one for a report made here, one for the call to file
+        out["period"] = f"{2000 + self.made // 12}-{self.made % 12 + 1:02d}"
         if {"report_id", "evidence_id"} & set(wanted.split()):
-            report = app.workflow.submit_progress(dept, out["task_id"], period="2024-04", narrative="进展",
+            month = f"{2000 + (self.made - 1) // 12}-{(self.made - 1) % 12 + 1:02d}"
+            report = app.workflow.submit_progress(dept, out["task_id"], period=month, narrative="进展",
                                                   status=TaskStatus.IN_PROGRESS, files=[("a.pdf", PDF)])  # fmt: skip
             out["report_id"], out["evidence_id"] = report.id, report.evidence[0].id
         if "notice_id" in wanted:
