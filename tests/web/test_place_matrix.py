@@ -332,3 +332,19 @@ def test_the_audit_log_shows_an_office_its_own_places(
     page = client("admin").get("/audit").text
     assert f"notice {made['own']}<" in page and f"notice {made['sibling']}<" not in page
     assert client("dept").get("/api/v1/audit").status_code == 403
+
+
+def test_the_kept_figures_follow_a_placeless_plans_changes(
+    client: Callable[[str | None], TestClient], lantian: App
+) -> None:
+    """An office whose only plan has no place: its task list's kept total and its dashboard recount
+    when that plan's task changes (the change marks the office's place)."""
+    lantian.accounts.add("nj", PASSWORD, UserRole.ADMIN, "南京市")
+    nanjing = client("nj")
+    key = nanjing.post("/api/v1/plans", files={"file": PLACELESS}).json()["outcomes"][0]["key"]
+    done = {"plan": key, "status": "completed"}
+    assert nanjing.get("/api/v1/tasks", params=done).json()["total"] == 0
+    assert nanjing.get("/api/v1/dashboard").json()["tasks"]["completed"] == 0
+    lantian.plans.set_task_status(key, "1", TaskStatus.COMPLETED)
+    assert nanjing.get("/api/v1/tasks", params=done).json()["total"] == 1
+    assert nanjing.get("/api/v1/dashboard").json()["tasks"]["completed"] == 1

@@ -300,8 +300,9 @@ class PlanService:
         """Set a task's status by hand (the office's decision, outside the monthly reports); audited."""
         with self.audit.changing(actor) as (repo, note):
             before, place = repo.set_task_status(key, number, status)
+            office = repo.plan_place(key)[1]  # a placeless plan's tasks count in its office's figures
             note("task.status", "task", f"{key}#{number}", {"status": before}, {"status": status.value},
-                 places=[place])  # fmt: skip
+                 places=[access.plan_office(place, office)])  # fmt: skip
 
     def list_targets(
         self, *, plan: str | None = None, jurisdiction: str | None = None, indicator: str | None = None

@@ -211,7 +211,8 @@ class WorkflowService:
             scope = self.scope(actor, repo)
             # the total is kept until the plans change or a change touches a place counted (as the
             # dashboard's figures: change_marker); every page of a list counts the same tasks
-            key = (scope, repr(flt), repo.change_marker(scope.places))
+            places = None if scope.places is None else (*scope.places, *scope.offices)  # offices: placeless plans
+            key = (scope, repr(flt), repo.change_marker(places))
             total = _kept(self._totals, key, lambda: sum(repo.count_tasks(scope, flt).values()))
             return repo.task_refs(scope=scope, flt=flt, limit=limit, offset=offset), total
 
