@@ -67,7 +67,9 @@ def require_place(actor: Actor, place: str, ancestors: Ancestors) -> None:
     places whose plans one sees (:func:`sees_plan`): one's own, those above and, but for a
     department, those below."""
     if not sees_plan(actor, place, ancestors):
-        raise ForbiddenError(f"{place}非本辖区或上级辖区 (not your jurisdiction or one above it: {actor.jurisdiction})")
+        raise ForbiddenError(
+            f"{place}非本辖区，也非上下级辖区（本账号辖区：{actor.jurisdiction}）(not a place you may read)"
+        )
 
 
 def sees_task(actor: Actor, plan_place: str | None, departments: Iterable[str], ancestors: Ancestors,
@@ -93,7 +95,9 @@ def require_admin(actor: Actor, place: str) -> None:
     if actor.role is not UserRole.ADMIN:
         raise ForbiddenError("only the 大气办 (jurisdiction admin) may do this (仅大气办管理员可操作)")
     if not is_everywhere(actor) and not _same(actor.jurisdiction, place):
-        raise ForbiddenError(f"{place} is not your jurisdiction (非本辖区: {actor.jurisdiction})")
+        raise ForbiddenError(
+            f"{place or '未定辖区'}非本辖区（本账号辖区：{actor.jurisdiction}）({place} is not your jurisdiction)"
+        )
 
 
 def plan_office(plan_place: str | None, office: str | None) -> str:
