@@ -299,7 +299,7 @@ def trusted_proxies(text: str) -> Proxies:
             out.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
             raise ConfigError(
-                f"LANTIAN_TRUSTED_PROXIES: {item!r} 不是地址或网段 (not an address or a network such as 10.0.0.0/8)",
+                f"{item!r} 不是地址或网段 (not an address or a network such as 10.0.0.0/8)",
                 field="LANTIAN_TRUSTED_PROXIES",
             ) from None
     return tuple(out)
