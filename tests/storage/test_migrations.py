@@ -83,3 +83,36 @@ def test_the_reporter_marks_of_the_migrations_are_the_domain_rule(db_url: str, t
         assert marks() == stored
     finally:
         app.close()
+
+
+def test_0008_fills_plan_offices_and_audit_places_as_the_app_records_them(db_url: str, tmp_path: Path) -> None:
+    """Rows stored before 0008 get the office and the audit places the app itself writes: the
+    importer's jurisdiction (from the audit log) and the places the audited records name."""
+    import datetime as dt
+
+    from lantian.domain.tracking.model import SYSTEM, Actor, UserRole
+
+    app = App.open(Settings.load(tmp_path / "data", db_url))
+    try:
+        app.accounts.add("sz", "a-long-test-password", UserRole.ADMIN, "苏州市")
+        office = Actor("sz", UserRole.ADMIN, "苏州市")
+        for name, actor in (("a.txt", office), ("b.txt", SYSTEM)):
+            path = tmp_path / name
+            path.write_text(f"{name}计划\n一、任务\n1. 测试任务。（市生态环境局负责）\n", encoding="utf-8")
+            app.plans.import_files([path], actor=actor)
+        app.workflow.issue_notice(office, department="市生态环境局", subject="s", body="b", due=dt.date(2099, 1, 1))
+
+        def stored() -> tuple[list[tuple[str, str]], list[tuple[int, str]]]:
+            with app.store.engine.connect() as conn:
+                offices = [(str(k), str(o)) for k, o in conn.execute(select(t.plans.c.key, t.plans.c.office))]
+                places = conn.execute(select(t.audit_places).order_by(t.audit_places.c.seq, t.audit_places.c.place))
+                return sorted(offices), [(int(s), str(p)) for s, p in places]
+
+        before = stored()
+        assert ("a.txt计划", "苏州市") in before[0] and ("b.txt计划", "") in before[0]
+        assert {p for _, p in before[1]} == {"苏州市"}
+        downgrade(app.store.engine, "0007")
+        upgrade(app.store.engine)
+        assert stored() == before
+    finally:
+        app.close()

@@ -176,7 +176,7 @@ def test_keep_a_list_then_a_warning_puts_it_in_force(client: Callable[[str | Non
     page = page_post(leader, "/warnings/readings", files={"file": readings}, data={"tolerance": "25"})
     assert page.status_code == 200 and "符合" in page.text  # type: ignore[attr-defined]  # 20 % within 40 − 25
     r = leader.post("/api/v1/warnings/readings", files={"file": readings}, data={"jurisdiction": "无锡市"})
-    assert r.status_code == 404 and "no warning on record" in r.json()["error"]["message"]
+    assert r.status_code == 403 and "非本辖区" in r.json()["error"]["message"]  # another city's list
 
 
 def test_keeping_a_list_is_the_admins(client: Callable[[str | None], TestClient]) -> None:

@@ -33,6 +33,10 @@ def serve_cmd(
     secure_cookies: Annotated[
         bool, typer.Option("--secure-cookies", help="Secure 会话 cookie (behind an HTTPS reverse proxy)")
     ] = False,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option("--trusted-proxy", help="可信反向代理 address or CIDR whose X-Forwarded-For is believed (repeat)"),
+    ] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -40,6 +44,7 @@ def serve_cmd(
     import uvicorn
 
     from lantian.bootstrap import App
+    from lantian.web import views
     from lantian.web.app import create_app
 
     config = settings(data_dir, database_url)
@@ -50,11 +55,17 @@ def serve_cmd(
     os.environ["LANTIAN_DATABASE_URL"] = config.database_url
     if secure_cookies:
         os.environ["LANTIAN_SECURE_COOKIES"] = "1"
+    if trusted_proxy:
+        os.environ["LANTIAN_TRUSTED_PROXIES"] = ",".join(trusted_proxy)
+    views.trusted_proxies(os.environ.get("LANTIAN_TRUSTED_PROXIES", ""))  # a bad one stops here (exit 3)
+    # uvicorn's own proxy headers stay off: it would believe X-Forwarded-For from 127.0.0.1 whatever
+    # sent it; lantian reads the header itself, from the proxies named (views.client_address)
     out.print(f"lantian: http://{host}:{port}/  (公开页 /public · API /api/v1 · 文档 /api/docs)")
     if workers > 1:
-        uvicorn.run("lantian.web.asgi:app", host=host, port=port, workers=workers, proxy_headers=True, log_level="info")
+        uvicorn.run("lantian.web.asgi:app", host=host, port=port, workers=workers, proxy_headers=False,
+                    log_level="info")  # fmt: skip
     else:
-        uvicorn.run(create_app(config), host=host, port=port, proxy_headers=True, log_level="info")
+        uvicorn.run(create_app(config), host=host, port=port, proxy_headers=False, log_level="info")
 
 
 @users_app.command("add")

@@ -2,7 +2,9 @@
 
 - Passwords are hashed with argon2id (argon2-cffi's defaults); only hashes are stored.
 - After ``max_failures`` consecutive wrong passwords an account is locked for ``lock_minutes``
-  (登录限制); the message never says whether the user name exists.
+  (登录限制); the message never says whether the user name exists: a name that is no account is
+  locked the same way after as many failures (counted in this process's memory), so the lock
+  message does not tell an attacker which names are real.
 - After ``max_address_failures`` failed sign-ins from one client address within ``lock_minutes``
   (whatever the user names tried), that address is refused until the oldest of them is that old:
   guessing across many accounts is slowed too. Counted in this process's memory.
@@ -64,21 +66,29 @@ class AccountService:
         self.hasher = PasswordHasher()
         self._dummy = self.hasher.hash("lantian-timing-equaliser")
         self._address_failures: dict[str, deque[dt.datetime]] = {}
+        self._unknown_failures: dict[str, deque[dt.datetime]] = {}  # names that are no account
         self._address_lock = threading.Lock()
+
+    def _recent(self, failures: dict[str, deque[dt.datetime]], key: str, now: dt.datetime) -> int:
+        """How many of ``key``'s failures are younger than ``lock_minutes`` (older ones forgotten)."""
+        window = dt.timedelta(minutes=self.policy.lock_minutes)
+        with self._address_lock:
+            recent = failures.get(key)
+            while recent and recent[0] <= now - window:
+                recent.popleft()
+            if recent is not None and not recent:
+                del failures[key]
+            return len(recent or ())
 
     def _address_check(self, address: str | None, now: dt.datetime) -> None:
         """Refuse an address with too many recent failures (see the module's notes)."""
         if not address:
             return
         window = dt.timedelta(minutes=self.policy.lock_minutes)
-        with self._address_lock:
-            recent = self._address_failures.get(address)
-            while recent and recent[0] <= now - window:
-                recent.popleft()
-            if recent is not None and not recent:
-                del self._address_failures[address]
-            elif recent is not None and len(recent) >= self.policy.max_address_failures:
-                wait = max(1, -(-int((recent[0] + window - now).total_seconds()) // 60))
+        if self._recent(self._address_failures, address, now) >= self.policy.max_address_failures:
+            with self._address_lock:
+                recent = self._address_failures.get(address)
+                wait = max(1, -(-int((recent[0] + window - now).total_seconds()) // 60)) if recent else 1
                 raise ThrottledError(
                     f"too many failed sign-ins from this address; try again in {wait} minutes"
                     f" (该地址登录失败次数过多，请{wait}分钟后再试)",
@@ -87,8 +97,17 @@ class AccountService:
 
     def _address_failed(self, address: str | None, now: dt.datetime) -> None:
         if address:
-            with self._address_lock:
-                self._address_failures.setdefault(address, deque()).append(now)
+            self._remember(self._address_failures, address, now)
+
+    def _remember(self, failures: dict[str, deque[dt.datetime]], key: str, now: dt.datetime) -> None:
+        """Count a failure of ``key``; past 10,000 keys the lapsed ones are forgotten (a flood of
+        made-up names or addresses does not grow memory without end)."""
+        window = dt.timedelta(minutes=self.policy.lock_minutes)
+        with self._address_lock:
+            if len(failures) > 10_000:
+                for stale in [k for k, times in failures.items() if not times or times[-1] <= now - window]:
+                    del failures[stale]
+            failures.setdefault(key, deque()).append(now)
 
     # ---------------------------------------------------------------- users
     def add(self, username: str, password: str, role: UserRole, jurisdiction: str, *,
@@ -165,16 +184,16 @@ class AccountService:
         with self.audit.writing() as repo:
             row = repo.user_row(username.strip())
             if row is None or not row.active:
+                name = username.strip().casefold()
+                if self._recent(self._unknown_failures, name, now) >= self.policy.max_failures:
+                    raise self._locked()  # as a real account's lock: the name's existence is not told
                 _verify(self.hasher, self._dummy, password)  # same work as a real check
                 self._address_failed(address, now)
+                self._remember(self._unknown_failures, name, now)
                 raise AuthenticationError(WRONG, field="password")
             locked = row.locked_until
             if locked is not None and (locked if locked.tzinfo else locked.replace(tzinfo=dt.UTC)) > now:
-                raise AuthenticationError(
-                    f"too many failed sign-ins; try again after {self.policy.lock_minutes} minutes"
-                    f" (登录失败次数过多，请{self.policy.lock_minutes}分钟后再试)",
-                    field="password",
-                )
+                raise self._locked()
             if not _verify(self.hasher, str(row.password_hash), password):
                 failures = int(row.failed_logins) + 1
                 lock = now + dt.timedelta(minutes=self.policy.lock_minutes)
@@ -202,6 +221,13 @@ class AccountService:
         if failed is not None:  # raised after the commit, so the failure count is kept
             raise failed
         return session
+
+    def _locked(self) -> AuthenticationError:
+        return AuthenticationError(
+            f"登录失败次数过多，请{self.policy.lock_minutes}分钟后再试"
+            f" (too many failed sign-ins; try again after {self.policy.lock_minutes} minutes)",
+            field="password",
+        )
 
     def resolve(self, token: str | None) -> tuple[User, str] | None:
         """The user and CSRF token of a live session, None when the token is unknown or expired."""

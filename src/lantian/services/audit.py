@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from lantian.domain.tracking import audit
-from lantian.domain.tracking.model import Actor
+from lantian.domain.tracking import access, audit
+from lantian.domain.tracking.model import SYSTEM, Actor, UserRole
 from lantian.errors import InputError
 from lantian.services.clock import Clock, utc_now
 from lantian.storage.repositories import PlanRepository
@@ -84,7 +84,9 @@ class AuditTrail:
             repo.audit_last(), self.clock(), actor.username, action, entity, str(entity_id), before, after
         )
         repo.audit_append(entry)
+        places = list(places)
         repo.touch(places, entry.seq)
+        repo.place_entry(entry.seq, access.entry_places(entity, str(entity_id), before, after, places))
         return entry
 
     @contextmanager
@@ -118,10 +120,21 @@ class AuditTrail:
             append_anchor(path, recorded)
         return AnchoredVerdict(chain, held, path, recorded)
 
-    def entries(self, *, entity: str | None = None, entity_id: str | None = None,
-                limit: int | None = None) -> list[audit.StoredEntry]:  # fmt: skip
+    def entries(self, *, entity: str | None = None, entity_id: str | None = None, limit: int | None = None,
+                actor: Actor = SYSTEM, ancestors: access.Ancestors | None = None
+                ) -> list[audit.StoredEntry]:  # fmt: skip
+        """The newest entries ``actor`` may read: those concerning the places whose records it sees
+        (its own and those below, as tasks and records: :func:`access.record_scope`); an entry that
+        names no place (an account, a plan imported from the command line) only to everywhere-admins."""
         with self.store.tracking_read() as repo:
-            return repo.audit_entries(entity=entity, entity_id=entity_id, limit=limit, newest_first=True)
+            places = None
+            if not access.is_everywhere(actor):
+                scope = access.record_scope(actor, repo.audit_places(), ancestors or (lambda place: []))
+                places = [] if scope.places is None else [p for p in scope.places if p is not None]
+                if actor.role is UserRole.DEPARTMENT:
+                    places = []  # the log is the 大气办's and the leaders'
+            return repo.audit_entries(entity=entity, entity_id=entity_id, limit=limit, newest_first=True,
+                                      places=places)  # fmt: skip
 
 
 def read_anchor_file(path: Path) -> list[audit.Anchor]:

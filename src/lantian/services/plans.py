@@ -27,6 +27,7 @@ from lantian.domain.plans.records import (
     StoredTarget,
     TaskFilter,
 )
+from lantian.domain.tracking import access
 from lantian.domain.tracking.model import SYSTEM, Actor
 from lantian.errors import InputError
 from lantian.services.audit import AuditTrail
@@ -110,7 +111,8 @@ class PlanService:
         names: Sequence[str] | None = None,
     ) -> ImportReport:
         """Import plans; all-or-nothing. ``key`` and ``overrides`` apply to a single file only.
-        ``actor``: who imports (a web user, or the command line), audited in the same transaction.
+        ``actor``: who imports (a web user, or the command line), audited in the same transaction; a
+        new plan whose place could not be read stays with the actor's office (access.sees_plan).
         ``names``: what each file is called (文件名, an upload's own name, not where it was staged);
         they stand for the files in messages, outcomes, the revision's file and an untitled plan's key."""
         if not paths:
@@ -161,7 +163,8 @@ class PlanService:
                 if repo.has_plan(k):
                     plan, reapplied, reopened = self._correct_again(repo.corrections(k), plan)
                 changes = diff_plans(repo.load(k), plan) if repo.has_plan(k) else None
-                number = repo.add_revision(k, plan, file=file, now=now, changes=changes, reopened=reopened)
+                number = repo.add_revision(k, plan, file=file, now=now, changes=changes, reopened=reopened,
+                                           office=actor.jurisdiction)  # fmt: skip
                 n_targets = len(plan.targets) + sum(len(t.all_targets()) for t in plan.tasks)
                 outcome = ImportOutcome(
                     file,
@@ -176,7 +179,9 @@ class PlanService:
                     len(reopened),
                 )
                 report.outcomes.append(outcome)
-                note("plan.import", "plan", k, None, outcome.as_dict())
+                # the plan's place and the importing office: each sees the import in its audit log
+                place, office = repo.plan_place(k)
+                note("plan.import", "plan", k, None, outcome.as_dict(), places=[place, actor.jurisdiction or office])
         if report.changed:
             self.store.analyze()
         return report
@@ -255,13 +260,16 @@ class PlanService:
         now = self.clock()
         with self.audit.changing(actor) as (repo, audit):
             stored = repo.flag(flag_id)
+            place, office = repo.plan_place(stored.plan_key)  # a flag belongs to its plan's place
+            access.require_plan_admin(actor, place, office)
             before = {"status": stored.status, "resolution": stored.resolution,
                       "correction": stored.correction.to_dict() if stored.correction else None}  # fmt: skip
             after: dict[str, Any] = {"status": status.value}
-            places: list[str | None] = []  # a corrected plan's dashboards recount (its place, old and new)
+            places: list[str | None] = [access.plan_office(place, office)]  # a corrected plan's dashboards recount
             if correction is not None:
                 plan = repo.load(stored.plan_key)
                 corrected = apply_correction(plan, stored.flag, correction, self.dictionary)
+                access.require_move(actor, plan.meta.jurisdiction, corrected.meta.jurisdiction, office)
                 changes = diff_plans(plan, corrected)
                 if changes.empty:  # the plan already says so: no new revision
                     after["revision"] = repo.summary(stored.plan_key).revision
@@ -271,7 +279,7 @@ class PlanService:
                                                           changes=changes)  # fmt: skip
                 after["correction"] = correction.to_dict()
                 note = (note or "").strip() or correction.summary()
-                places = [plan.meta.jurisdiction, corrected.meta.jurisdiction]
+                places += [plan.meta.jurisdiction, corrected.meta.jurisdiction]
             after["resolution"] = note
             done = repo.set_flag_status(flag_id, status, note, now, correction)
             audit(f"flag.{status.value}", "flag", flag_id, before, after, places=places)
@@ -307,8 +315,9 @@ class PlanService:
             before, place = repo.set_task_status(key, number, status)
             if before == status.value:  # already so: nothing to audit
                 return
+            office = repo.plan_place(key)[1]  # a placeless plan's tasks count in its office's figures
             note("task.status", "task", f"{key}#{number}", {"status": before}, {"status": status.value},
-                 places=[place])  # fmt: skip
+                 places=[access.plan_office(place, office)])  # fmt: skip
 
     def list_targets(
         self, *, plan: str | None = None, jurisdiction: str | None = None, indicator: str | None = None

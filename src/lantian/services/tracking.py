@@ -199,7 +199,7 @@ class WorkflowService:
 
     def visible_plans(self, actor: Actor, plans: Sequence[PlanSummary]) -> list[PlanSummary]:
         lineage = self.ancestors
-        return [p for p in plans if access.sees_plan(actor, p.jurisdiction, lineage)]
+        return [p for p in plans if access.sees_plan(actor, p.jurisdiction, lineage, p.office)]
 
     def tasks(
         self, actor: Actor, flt: TaskFilter, *, limit: int | None = None, offset: int = 0
@@ -211,7 +211,8 @@ class WorkflowService:
             scope = self.scope(actor, repo)
             # the total is kept until the plans change or a change touches a place counted (as the
             # dashboard's figures: change_marker); every page of a list counts the same tasks
-            key = (scope, repr(flt), repo.change_marker(scope.places))
+            places = None if scope.places is None else (*scope.places, *scope.offices)  # offices: placeless plans
+            key = (scope, repr(flt), repo.change_marker(places))
             total = _kept(self._totals, key, lambda: sum(repo.count_tasks(scope, flt).values()))
             return repo.task_refs(scope=scope, flt=flt, limit=limit, offset=offset), total
 
@@ -221,11 +222,16 @@ class WorkflowService:
             if not refs:
                 raise NotFoundError(f"no task {task_id} (没有该任务)", field="task")
             ref, place = refs[0]
-            if not access.sees_task(actor, place, ref.units, self.ancestors):
-                raise ForbiddenError("this task does not concern you (无权查看该任务)")
+            if not self._sees_task(actor, task_id, repo):
+                raise ForbiddenError("无权查看该任务 (this task does not concern you)")
             _, _, payload = repo.task_location(task_id)
             reports = [r for r in repo.progress_list(task_id=task_id) if self._sees_report(actor, r)]
             return TaskView(ref, place, task_from_dict(payload), reports)
+
+    def _sees_task(self, actor: Actor, task_id: int, repo: TrackingRepository) -> bool:
+        """``actor`` sees the task: the rule of :func:`access.sees_task`, asked of the store as the
+        task list asks it (a placeless plan's tasks by the office that imported it)."""
+        return bool(repo.task_refs([task_id], scope=self.scope(actor, repo)))
 
     def _sees_report(self, actor: Actor, report: ProgressReport) -> bool:
         return access.sees_record(actor, report.jurisdiction, report.department, self.ancestors)
@@ -249,8 +255,8 @@ class WorkflowService:
             if not refs:
                 raise NotFoundError(f"no task {task_id} (没有该任务)", field="task")
             ref, place = refs[0]
-            if not access.sees_task(actor, place, ref.units, self.ancestors):
-                raise ForbiddenError("this task does not concern you (无权报送该任务)")
+            if not self._sees_task(actor, task_id, repo):
+                raise ForbiddenError("无权报送该任务 (this task does not concern you)")
             where = actor.jurisdiction or place or ""
             access.require_department(actor, where, department)
             # the whole task: a unit named on it; a sub-task: a unit named on it or on that sub-task
@@ -377,7 +383,8 @@ class WorkflowService:
         day = self.today()
         with self.store.tracking_read() as repo:  # the scopes: the area maps (places above) may change too
             tasks, records = self.scope(actor, repo), access.record_scope(actor, repo.record_places(), self.ancestors)
-            places = None if tasks.places is None or records.places is None else {*tasks.places, *records.places}
+            places = None if tasks.places is None or records.places is None else {*tasks.places, *records.places,
+                                                                                  *tasks.offices}  # fmt: skip
             # by the scopes, not the actor: users who count the same share the figures (an admin and a leader)
             key = (day, first, tasks, records, repo.change_marker(places))
         return _kept(self._summaries, key, lambda: self._summary(tasks, records, day, first))
@@ -424,6 +431,9 @@ class WorkflowService:
             missing = sorted(set(task_ids) - known)
             if missing:
                 raise NotFoundError(f"no task {missing[0]} (没有该任务)", field="task_ids")
+            hidden = sorted(i for i in known if not self._sees_task(actor, i, repo))
+            if hidden:  # a notice names only tasks its issuer sees
+                raise ForbiddenError(f"无权督办任务 {hidden[0]} (not a task of your jurisdiction)", field="task_ids")
             notice_id = repo.add_notice(
                 {
                     "jurisdiction": place,

@@ -111,9 +111,10 @@ class PlanRepository:
 
     # ---------------------------------------------------------------- writes
     def add_revision(self, key: str, plan: ParsedPlan, *, file: str, now: dt.datetime, changes: PlanDiff | None,
-                     reopened: Mapping[FlagKey, str] | None = None) -> int:  # fmt: skip
+                     reopened: Mapping[FlagKey, str] | None = None, office: str = "") -> int:  # fmt: skip
         """Store ``plan`` as the newest revision of ``key`` (creating the plan); returns its number.
-        ``reopened``: flags whose correction no longer applies, opened again with the reason."""
+        ``reopened``: flags whose correction no longer applies, opened again with the reason;
+        ``office``: a new plan's importer's jurisdiction (导入单位; kept by later revisions)."""
         meta = plan.meta
         task_dicts = [task_to_dict(task) for task in plan.tasks]
         values = {
@@ -130,7 +131,9 @@ class PlanRepository:
         pid = self.session.scalar(select(t.plans.c.id).where(t.plans.c.key == key))
         if pid is None:
             pid = self.session.execute(
-                insert(t.plans).values(key=key, current_revision=1, created_at=now, **values).returning(t.plans.c.id)
+                insert(t.plans)
+                .values(key=key, current_revision=1, created_at=now, office=office.strip(), **values)
+                .returning(t.plans.c.id)
             ).scalar_one()
             number = 1
         else:
@@ -327,6 +330,13 @@ class PlanRepository:
             )
         )
 
+    def plan_place(self, key: str) -> tuple[str | None, str]:
+        """The plan's place (辖区) and the office that imported it."""
+        row = self.session.execute(select(t.plans.c.jurisdiction, t.plans.c.office).where(t.plans.c.key == key)).first()
+        if row is None:
+            raise NotFoundError(f"no plan with key {key!r} (没有该计划); see `lantian plans list`", field="plan")
+        return row.jurisdiction, str(row.office or "")
+
     def set_task_status(self, key: str, number: str, status: TaskStatus) -> tuple[str, str | None]:
         """Set the status; returns the status before and the plan's jurisdiction."""
         pid = self.plan_id(key)
@@ -364,6 +374,7 @@ class PlanRepository:
                 issued_on=m["issued_on"],
                 level=Level(m["level"]) if m["level"] else None,
                 jurisdiction=m["jurisdiction"],
+                office=m["office"],
                 year=m["year"],
                 style=m["style"],
                 revision=m["current_revision"],

@@ -49,6 +49,8 @@ plans = Table(
     Column("year", Integer),
     Column("style", String(20), nullable=False, default=""),
     Column("current_revision", Integer, nullable=False),
+    # 导入单位: the importer's jurisdiction ('' : the command line); a plan without a place stays with it
+    Column("office", String(200), nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
@@ -333,6 +335,14 @@ place_changes = Table(
     Column("seq", Integer, nullable=False),
 )
 
+audit_places = Table(
+    "audit_places",  # the places (辖区) each audit entry concerns: the log is shown to an office by them
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("place", String(200), primary_key=True),
+)
+
+Index("ix_audit_places_place", audit_places.c.place, audit_places.c.seq)
 Index("ix_evidence_owner", evidence.c.owner, evidence.c.owner_id)
 Index("ix_task_departments_norm_role", task_departments.c.normalized, task_departments.c.role)
 # a plan's tasks in order, with what the task list filters and counts on: a page is read without

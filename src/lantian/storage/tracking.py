@@ -119,12 +119,13 @@ class TrackingRepository:
         p = t.plans
         query = select(p.c.key).order_by(p.c.key)
         if scope.places is not None:
-            query = query.where(_in_places(p.c.jurisdiction, scope.places))
+            query = query.where(_plan_in(scope))
         return [str(k) for (k,) in self.session.execute(query)]
 
-    def plan_places(self) -> list[str | None]:
-        """Every place (辖区) a current plan has."""
-        return [row[0] for row in self.session.execute(select(t.plans.c.jurisdiction).distinct())]
+    def plan_places(self) -> list[tuple[str | None, str | None]]:
+        """Every place (辖区) a current plan has, with the office that imported it (导入单位)."""
+        p = t.plans
+        return [(row[0], row[1]) for row in self.session.execute(select(p.c.jurisdiction, p.c.office).distinct())]
 
     def task_refs(
         self,
@@ -197,12 +198,12 @@ class TrackingRepository:
     def _task_where(
         self, task_ids: Iterable[int] | None, scope: Scope | None, flt: TaskFilter | None
     ) -> list[ColumnElement[bool]]:
-        tk, p, d = t.tasks, t.plans, t.task_departments
+        tk, d = t.tasks, t.task_departments
         conds: list[ColumnElement[bool]] = [tk.c.removed_in.is_(None)]
         if task_ids is not None:
             conds.append(tk.c.id.in_(list(task_ids)))
         if scope is not None and scope.places is not None:
-            conds.append(_in_places(p.c.jurisdiction, scope.places))
+            conds.append(_plan_in(scope))
         if scope is not None and scope.department is not None:
             # named on the task or on one of its sub-tasks (TaskRef.units)
             conds.append(exists().where(d.c.task_id == tk.c.id, d.c.normalized == scope.department))
@@ -545,9 +546,13 @@ class TrackingRepository:
         entity_id: str | None = None,
         limit: int | None = None,
         newest_first: bool = False,
+        places: Sequence[str] | None = None,
     ) -> list[StoredEntry]:
-        a = t.audit_log
+        """The entries, of one entity; ``places``: only those concerning one of them (None: all)."""
+        a, ap = t.audit_log, t.audit_places
         query = select(a).order_by(a.c.seq.desc() if newest_first else a.c.seq)
+        if places is not None:
+            query = query.where(exists().where(ap.c.seq == a.c.seq, ap.c.place.in_(list(places))))
         if entity is not None:
             query = query.where(a.c.entity == entity)
         if entity_id is not None:
@@ -576,6 +581,16 @@ class TrackingRepository:
             moved = self.session.execute(update(c).where(c.c.place == place).values(seq=seq))
             if moved.rowcount == 0:  # type: ignore[attr-defined]
                 self.session.execute(insert(c).values(place=place, seq=seq))
+
+    def place_entry(self, seq: int, places: Iterable[str]) -> None:
+        """Record the places audit entry ``seq`` concerns (the audit log is shown by them)."""
+        rows = [{"seq": seq, "place": p} for p in sorted(set(places))]
+        if rows:
+            self.session.execute(insert(t.audit_places), rows)
+
+    def audit_places(self) -> list[str]:
+        """Every place an audit entry concerns."""
+        return [str(p) for (p,) in self.session.execute(select(t.audit_places.c.place).distinct())]
 
     def audit_head(self) -> tuple[int, str] | None:
         row = self.session.execute(select(t.audit_head.c.seq, t.audit_head.c.hash)).first()
@@ -643,6 +658,17 @@ def _entry(row: Any) -> StoredEntry:
         str(row.prev_hash),
         str(row.hash),
     )
+
+
+def _plan_in(scope: Scope) -> ColumnElement[bool]:
+    """The plan is in ``scope``: its place is one of the scope's, or it has none and one of the
+    scope's offices imported it (access.sees_plan)."""
+    p = t.plans
+    assert scope.places is not None
+    named = _in_places(p.c.jurisdiction, scope.places)
+    if not scope.offices:
+        return named
+    return or_(named, and_(or_(p.c.jurisdiction.is_(None), p.c.jurisdiction == ""), p.c.office.in_(scope.offices)))
 
 
 def _in_places(column: Any, places: tuple[str | None, ...]) -> ColumnElement[bool]:

@@ -403,7 +403,8 @@ def record_warning(body: WarningIn, request: Request, who: Who) -> dict[str, Any
 
 @router.get("/reduction-list", tags=["warnings"], summary="应急减排清单核查 the kept list's check")
 def reduction_list(request: Request, who: Who, jurisdiction: Place = None) -> dict[str, Any]:
-    return views.reduction_json(lantian(request), place_of(who, jurisdiction), full=True)
+    place = views.place_seen(lantian(request), who.actor, place_of(who, jurisdiction))
+    return views.reduction_json(lantian(request), place, full=True)
 
 
 @router.put("/reduction-list", tags=["warnings"], summary="登记本辖区减排清单 keep a list as the place's list in force")
@@ -448,7 +449,7 @@ async def warning_readings(
     baseline_days: Annotated[int, Form(ge=1, le=365)] = 7,
     tolerance: Annotated[float, Form(ge=0, le=100, description="percentage points")] = 10.0,
 ) -> dict[str, Any]:
-    place = place_of(who, jurisdiction or None)
+    place = views.place_seen(lantian(request), who.actor, place_of(who, jurisdiction or None))
     return views.readings_check(lantian(request), place, await upload(file), baseline_days, tolerance / 100)
 
 
@@ -475,11 +476,13 @@ async def forecast_verification(
 
 
 # ---------------------------------------------------------------- audit
-@router.get("/audit", tags=["audit"], summary="审计日志 the audit log (newest first)")
+@router.get("/audit", tags=["audit"], summary="审计日志 the audit log of one's places (newest first)")
 def audit(request: Request, who: Who, entity: str | None = None, entity_id: str | None = None,
           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:  # fmt: skip
     views.require_role(who, UserRole.ADMIN, UserRole.LEADER)
-    rows = lantian(request).audit.entries(entity=entity, entity_id=entity_id, limit=limit)
+    app = lantian(request)
+    rows = app.audit.entries(entity=entity, entity_id=entity_id, limit=limit, actor=who.actor,
+                             ancestors=app.workflow.ancestors)  # fmt: skip
     return [dict(to_jsonable(e)) for e in rows]
 
 

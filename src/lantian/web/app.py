@@ -24,7 +24,7 @@ from lantian import __version__
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
-from lantian.web import api, pages
+from lantian.web import api, pages, views
 from lantian.web.deps import LoginRequired, error_body, status_of
 from lantian.web.limits import BodyLimit, BodyTooLarge
 
@@ -45,9 +45,10 @@ def static_dir() -> Path:
 
 
 def create_app(settings: Settings | None = None, *, lantian: App | None = None,
-               secure_cookies: bool | None = None) -> FastAPI:  # fmt: skip
+               secure_cookies: bool | None = None, trusted_proxies: str | None = None) -> FastAPI:  # fmt: skip
     """The ASGI app. Pass ``lantian`` to share an open :class:`App` (tests); otherwise one is opened
-    from ``settings`` when the server starts and closed when it stops."""
+    from ``settings`` when the server starts and closed when it stops. ``trusted_proxies``: the
+    reverse proxies whose ``X-Forwarded-For`` is believed (default ``LANTIAN_TRUSTED_PROXIES``, none)."""
     owned = lantian is None
 
     @asynccontextmanager
@@ -72,6 +73,9 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     if secure_cookies is None:
         secure_cookies = os.environ.get("LANTIAN_SECURE_COOKIES", "") not in ("", "0", "false")
     app.state.secure_cookies = secure_cookies
+    if trusted_proxies is None:
+        trusted_proxies = os.environ.get("LANTIAN_TRUSTED_PROXIES", "")
+    app.state.trusted_proxies = views.trusted_proxies(trusted_proxies)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")

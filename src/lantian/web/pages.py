@@ -553,8 +553,8 @@ def warnings(request: Request, jurisdiction: str = "") -> HTMLResponse:
     app = lantian(request)
     place = jurisdiction or who.actor.jurisdiction
     data = views.warnings_json(app, place) if place else None
-    reduction = None
-    if place and app.reduction.meta(place) is not None:
+    reduction = None  # warnings are public; a place's kept list is for the places that see it
+    if place and views.sees_place(app, who.actor, place) and app.reduction.meta(place) is not None:
         reduction = views.reduction_json(app, place)
     return render(request, "warnings.html", data=data, place=place, reduction=reduction, places=app.warnings.places())
 
@@ -577,7 +577,7 @@ async def record_warning(request: Request, level: Annotated[str, Form()], at: An
 @router.get("/reduction-list")
 def reduction_list(request: Request, jurisdiction: str = "") -> HTMLResponse:
     who = page_reader(request)
-    place = jurisdiction or who.actor.jurisdiction
+    place = views.place_seen(lantian(request), who.actor, jurisdiction or who.actor.jurisdiction)
     return render(request, "reduction.html", result=views.reduction_json(lantian(request), place, full=True))
 
 
@@ -609,7 +609,7 @@ async def warning_readings(request: Request, file: UploadFile, jurisdiction: Ann
                            baseline_days: Annotated[int, Form(ge=1, le=365)] = 7,
                            tolerance: Annotated[float, Form(ge=0, le=100)] = 10.0) -> HTMLResponse:  # fmt: skip
     who = await page_user(request)
-    place = jurisdiction or who.actor.jurisdiction
+    place = views.place_seen(lantian(request), who.actor, jurisdiction or who.actor.jurisdiction)
     result = views.readings_check(lantian(request), place, await upload(file), baseline_days, tolerance / 100)
     return render(request, "readings.html", result=result)
 
@@ -639,7 +639,8 @@ def audit(request: Request) -> HTMLResponse:
     who = page_reader(request)
     views.require_role(who, UserRole.ADMIN, UserRole.LEADER)
     app = lantian(request)
-    return render(request, "audit.html", entries=app.audit.entries(limit=200), verdict=app.audit.verify())
+    entries = app.audit.entries(limit=200, actor=who.actor, ancestors=app.workflow.ancestors)
+    return render(request, "audit.html", entries=entries, verdict=app.audit.verify())
 
 
 # ---------------------------------------------------------------- public disclosure (no sign-in)

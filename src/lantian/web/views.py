@@ -5,6 +5,7 @@ rules, no HTTP."""
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from lantian.bootstrap import App
 from lantian.domain.plans.corrections import CORRECTABLE, FLAG_FIELD_LABELS, Correction, part_at
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, SubTask, TaskStatus, to_jsonable
 from lantian.domain.plans.records import FLAG_LABELS, FlagStatus, TaskFilter
+from lantian.domain.tracking import access
 from lantian.domain.tracking.model import (
     NOTICE_LABELS,
     REVIEW_LABELS,
@@ -34,7 +36,7 @@ from lantian.domain.tracking.model import (
 from lantian.domain.tracking.overdue import Overdue, TaskRef
 from lantian.domain.tracking.workflow import ACTION_LABELS, TicketAction, next_actions
 from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
-from lantian.errors import ForbiddenError, InputError, LantianError, NotFoundError
+from lantian.errors import ConfigError, ForbiddenError, InputError, LantianError, NotFoundError
 from lantian.services.clock import beijing, beijing_now
 from lantian.services.tracking import TaskView
 from lantian.services.warnings import load_schemes
@@ -283,10 +285,45 @@ def ticket_json(k: Ticket) -> dict[str, Any]:
     return d
 
 
+Proxies = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+
+
+def trusted_proxies(text: str) -> Proxies:
+    """``LANTIAN_TRUSTED_PROXIES``: addresses or networks (CIDR), separated by commas or spaces."""
+    out = []
+    for item in text.replace(",", " ").split():
+        try:
+            out.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"{item!r} 不是地址或网段 (not an address or a network such as 10.0.0.0/8)",
+                field="LANTIAN_TRUSTED_PROXIES",
+            ) from None
+    return tuple(out)
+
+
+def _trusted(address: str, proxies: Proxies) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
+
+
 def client_address(request: Request) -> str | None:
-    """The client's address: behind a reverse proxy, the one it forwards (uvicorn's proxy headers,
-    trusted from ``--forwarded-allow-ips``; docs/deployment.md)."""
-    return request.client.host if request.client else None
+    """The client's address, as the sign-in throttle counts it: the connection's peer, unless that
+    peer is a proxy named in ``LANTIAN_TRUSTED_PROXIES`` (none by default). Then ``X-Forwarded-For``
+    is read from the right, past the trusted proxies, to the first address none of them is: what a
+    client writes into the header itself stays to the left of it (docs/deployment.md)."""
+    peer = request.client.host if request.client else None
+    proxies: Proxies = request.app.state.trusted_proxies
+    if peer is None or not _trusted(peer, proxies):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, proxies):
+            return hop
+    return hops[0] if hops else peer
 
 
 # ---------------------------------------------------------------- dashboard and air quality
@@ -335,6 +372,17 @@ def record_warning(
     if not place:
         raise InputError("the command line records warnings for any place (命令行可登记任意辖区)", field="jurisdiction")
     return event_json(app.warnings.record(place, level, beijing(at), issuer, note, actor=actor))
+
+
+def place_seen(app: App, actor: Actor, place: str) -> str:
+    """``place``, when ``actor`` may read its own records (access.require_place)."""
+    if place:
+        access.require_place(actor, place, app.workflow.ancestors)
+    return place
+
+
+def sees_place(app: App, actor: Actor, place: str) -> bool:
+    return access.sees_plan(actor, place, app.workflow.ancestors)
 
 
 def reduction_json(app: App, place: str, full: bool = False) -> dict[str, Any]:

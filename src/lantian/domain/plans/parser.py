@@ -244,6 +244,12 @@ def _read_meta(doc: Document, paras: list[_Para], table: Table | None) -> tuple[
             )
     elif table is not None:
         level, jurisdiction = _infer_from_table(doc, table, flags)
+    else:  # reviewed and corrected like a table's (the plan stays with the importing office until then)
+        flags.append(
+            ReviewFlag(
+                "meta", "jurisdiction not found (未找到辖区; 用 --jurisdiction 指定)", head[0].line if head else 1
+            )
+        )
 
     year: int | None = None
     m_year = re.search(r"(20\d{2})年", title)

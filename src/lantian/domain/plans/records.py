@@ -31,6 +31,7 @@ class PlanSummary:
     open_flags: int
     file: str
     imported_at: dt.datetime
+    office: str = ""  # 导入单位: the importer's jurisdiction ('' : the command line)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,12 @@
   in its own place; it files progress, answers 督办 and reports 整改 for its department only.
 - A **leader** (领导) sees what the admin of its place sees and changes nothing.
 - The command line acts as :data:`~lantian.domain.tracking.model.SYSTEM`, an admin of every place.
+- A plan whose place could not be read (no 辖区) stays with the **office** that imported it (the
+  importer's jurisdiction, ``plans.office``) until its place is corrected: only that office (and
+  the command line) sees it and reviews its flags. The model has no national level, so a placeless
+  plan imported from the command line is seen by the command line and everywhere-admins only.
+- Records are looked up by id only through these rules: every route or command that takes an id
+  checks the object's place against the user's scope (a flag belongs to its plan's place).
 
 ``ancestors`` maps a place to the places above it, nearest first (南京市 → [江苏省]); the services
 build it from the area maps (``lantian aq areas import``). Places compare by
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from lantian.domain.targets.registry import place_key
 from lantian.domain.tracking.model import Actor, UserRole
@@ -38,18 +45,36 @@ def above(upper: str, lower: str, ancestors: Ancestors) -> bool:
     return any(_same(upper, a) for a in ancestors(lower))
 
 
-def sees_plan(actor: Actor, plan_place: str | None, ancestors: Ancestors) -> bool:
-    """A plan without a place (a national plan) is inherited everywhere."""
-    if is_everywhere(actor) or not (plan_place or "").strip():
+def placeless(place: str | None) -> bool:
+    return not (place or "").strip()
+
+
+def sees_plan(actor: Actor, plan_place: str | None, ancestors: Ancestors, office: str | None = None) -> bool:
+    """Its own place, the places above it (inherited tasks) and, but for a department, below it. A
+    plan without a place is seen by the office that imported it (``office``; see the module)."""
+    if is_everywhere(actor):
         return True
     mine = actor.jurisdiction
+    if placeless(plan_place):
+        return not placeless(office) and _same(office, mine)
     if _same(plan_place, mine) or above(plan_place or "", mine, ancestors):
         return True
     return actor.role is not UserRole.DEPARTMENT and above(mine, plan_place or "", ancestors)
 
 
-def sees_task(actor: Actor, plan_place: str | None, departments: Iterable[str], ancestors: Ancestors) -> bool:
-    if not sees_plan(actor, plan_place, ancestors):
+def require_place(actor: Actor, place: str, ancestors: Ancestors) -> None:
+    """A place's own records asked for by its name (a kept reduction list, readings against it): the
+    places whose plans one sees (:func:`sees_plan`): one's own, those above and, but for a
+    department, those below."""
+    if not sees_plan(actor, place, ancestors):
+        raise ForbiddenError(
+            f"{place}非本辖区，也非上下级辖区（本账号辖区：{actor.jurisdiction}）(not a place you may read)"
+        )
+
+
+def sees_task(actor: Actor, plan_place: str | None, departments: Iterable[str], ancestors: Ancestors,
+              office: str | None = None) -> bool:  # fmt: skip
+    if not sees_plan(actor, plan_place, ancestors, office):
         return False
     if actor.role is UserRole.DEPARTMENT:
         return actor.department is not None and actor.department in set(departments)
@@ -70,7 +95,40 @@ def require_admin(actor: Actor, place: str) -> None:
     if actor.role is not UserRole.ADMIN:
         raise ForbiddenError("only the 大气办 (jurisdiction admin) may do this (仅大气办管理员可操作)")
     if not is_everywhere(actor) and not _same(actor.jurisdiction, place):
-        raise ForbiddenError(f"{place} is not your jurisdiction (非本辖区: {actor.jurisdiction})")
+        raise ForbiddenError(
+            f"{place or '未定辖区'}非本辖区（本账号辖区：{actor.jurisdiction}）({place} is not your jurisdiction)"
+        )
+
+
+def plan_office(plan_place: str | None, office: str | None) -> str:
+    """The place whose admin reviews a plan: its own, else the office that imported it ('' : the
+    command line's, which only an everywhere-admin administers)."""
+    return (plan_place or "").strip() or (office or "").strip()
+
+
+def require_plan_admin(actor: Actor, plan_place: str | None, office: str | None) -> None:
+    """Only the admin of the plan's place (or of the importing office, for a placeless plan) reviews
+    its flags and corrects it."""
+    place = plan_office(plan_place, office)
+    if place or actor.role is not UserRole.ADMIN:
+        require_admin(actor, place)
+    elif not is_everywhere(actor):
+        raise ForbiddenError("this plan has no place yet and was imported from the command line; only the command "
+                             "line may review it (该计划辖区未定，由命令行导入，仅可在命令行复核)")  # fmt: skip
+
+
+def require_move(actor: Actor, old_place: str | None, new_place: str | None, office: str | None = None) -> None:
+    """A correction that changes a plan's place stays within the actor's jurisdiction: an admin may
+    not move a plan out of, or into, a place it does not administer (a placeless plan is its
+    importing ``office``'s)."""
+    if _same(old_place, new_place) or is_everywhere(actor):
+        return
+    for place in (plan_office(old_place, office), plan_office(new_place, office)):
+        if placeless(place) or not _same(actor.jurisdiction, place):
+            raise ForbiddenError(
+                f"不得将计划辖区由{old_place or '未定'}改为{new_place or '未定'}：{place or '未定辖区'}非本辖区"
+                f"（{actor.jurisdiction}） — a plan may not be moved out of or into a place you do not administer"
+            )
 
 
 def require_department(actor: Actor, place: str, department: str | None) -> None:
@@ -89,6 +147,22 @@ def require_writer(actor: Actor) -> None:
         raise ForbiddenError("this account is read-only (只读账号)")
 
 
+PLACE_ENTITIES = ("warning", "reduction_list")  # audited under their place: the entry's id is the place
+
+
+def entry_places(entity: str, entity_id: str, before: Any, after: Any, places: Iterable[str | None] = ()) -> list[str]:
+    """The places an audit entry concerns, by which the log is shown (:func:`record_scope`): those
+    the change named, the ``jurisdiction`` of the record before and after it, and the place of a
+    warning or a reduction list. An entry with none is shown to everywhere-admins only."""
+    found = [p for p in places if p]
+    for state in (before, after):
+        if isinstance(state, dict) and isinstance(state.get("jurisdiction"), str):
+            found.append(state["jurisdiction"])
+    if entity in PLACE_ENTITIES:
+        found.append(entity_id)
+    return sorted({p.strip() for p in found if p.strip()})
+
+
 @dataclass(frozen=True)
 class Scope:
     """What an actor sees, as a query can ask for it: the places (as stored) and, for a department
@@ -97,16 +171,21 @@ class Scope:
 
     places: tuple[str | None, ...] | None  # None: every place
     department: str | None = None  # only what names or concerns this department
+    offices: tuple[str, ...] = ()  # tasks: also the placeless plans these offices imported
 
 
-def task_scope(actor: Actor, plan_places: Iterable[str | None], ancestors: Ancestors) -> Scope:
-    """The rule of :func:`sees_task`; ``plan_places`` are the places stored plans have (a handful)."""
+def task_scope(actor: Actor, plan_places: Iterable[tuple[str | None, str | None]], ancestors: Ancestors) -> Scope:
+    """The rule of :func:`sees_task`; ``plan_places`` are the (place, office) pairs stored plans have
+    (a handful)."""
     if actor.role is UserRole.DEPARTMENT and actor.department is None:
         return Scope(places=())
     department = actor.department if actor.role is UserRole.DEPARTMENT else None
     if is_everywhere(actor):
         return Scope(None, department)
-    return Scope(tuple(p for p in plan_places if sees_plan(actor, p, ancestors)), department)
+    pairs = list(plan_places)
+    places = dict.fromkeys(p for p, _ in pairs if not placeless(p) and sees_plan(actor, p, ancestors))
+    offices = dict.fromkeys(str(o) for p, o in pairs if placeless(p) and sees_plan(actor, p, ancestors, o))
+    return Scope(tuple(places), department, tuple(offices))
 
 
 def record_scope(actor: Actor, record_places: Iterable[str], ancestors: Ancestors) -> Scope:
