@@ -19,6 +19,7 @@ from lantian.domain.plans.corrections import Correction
 from lantian.domain.plans.model import LEVEL_LABELS as PLAN_LEVEL_LABELS
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, TaskStatus
 from lantian.domain.plans.records import FlagStatus, TaskFilter
+from lantian.domain.tracking.audit import change_lines
 from lantian.domain.tracking.model import (
     NOTICE_LABELS,
     REVIEW_LABELS,
@@ -91,6 +92,7 @@ templates.env.filters["bj"] = beijing
 templates.env.filters["target_text"] = target_text
 templates.env.filters["remaining_text"] = remaining_text
 templates.env.filters["stations_text"] = stations_text
+templates.env.filters["changes"] = change_lines
 
 
 def script_json(value: Any) -> Markup:

@@ -127,6 +127,24 @@ def changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tupl
     return {k: b.get(k) for k in keys if k in b}, {k: a.get(k) for k in keys if k in a}
 
 
+def change_lines(entry: StoredEntry, width: int = 120) -> list[tuple[str, str, str]]:
+    """What an entry changed, for a person (变更内容): ``(field, before, after)`` for each field that
+    differs, values as text cut to ``width`` characters; a created record shows its fields with an
+    empty before, a removed one with an empty after, a value that is not a record one line with no field."""
+
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return shown if len(shown) <= width else shown[: width - 1] + "…"
+
+    before, after = json.loads(entry.before), json.loads(entry.after)
+    if (before is None or isinstance(before, dict)) and (after is None or isinstance(after, dict)):
+        old, new = changed(before, after)
+        return [(key, text(old.get(key)), text(new.get(key))) for key in {**old, **new}]
+    return [("", text(before), text(after))]
+
+
 # ---------------------------------------------------------------- anchors (审计锚点)
 # The chain proves that no entry was changed *relative to the head*; whoever can write the database
 # can also delete entries from the end, delete them all, or edit one and recompute every hash after
