@@ -17,7 +17,6 @@ from rich.table import Table
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, parse_date, print_json
 from lantian.domain.aq.archive import REASONS
 from lantian.errors import InputError
-from lantian.services.accountability import RANK_KEYS
 
 app = typer.Typer(help="空气质量：站点列表与小时数据导入 Air quality: station lists and hourly data.")
 stations_app = typer.Typer(help="站点列表（按生效日期） Station lists, by the date they take effect.")
@@ -449,6 +448,8 @@ def rank_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """排名（升序，并列同名次） Rank areas: ascending, ties share a rank (1, 2, 2, 4)."""
+    from lantian.services.accountability import RANK_KEYS
+
     _check_level(level, ("station", "county", "city", "province"))
     keys = RANK_KEYS
     if by not in keys:

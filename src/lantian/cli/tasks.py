@@ -16,12 +16,8 @@ from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, pa
 from lantian.domain.aq.periods import parse_period
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, PlanTask, Role, TaskStatus
 from lantian.domain.plans.records import TaskFilter
-from lantian.domain.targets.backtest import BACKTEST_INDICATORS, Forecast
-from lantian.domain.targets.registry import target_entry
 from lantian.errors import InputError, NotFoundError
 from lantian.reports import tasks_export as export
-from lantian.reports.bulletin import remaining_text, target_text
-from lantian.services.accountability import load_rules
 
 app = typer.Typer(help="任务：筛选、导出任务清单、责任矩阵、时限日历 Tasks: filter and export.")
 targets_app = typer.Typer(help="目标：计划中的量化目标 Targets extracted from plans.")
@@ -305,6 +301,7 @@ def targets_set_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """登记目标 Set a target for a jurisdiction, indicator and year (replaces an earlier one)."""
+    from lantian.domain.targets.registry import target_entry
 
     entry = target_entry(
         jurisdiction, indicator, year, value, stretch=stretch, comparator=comparator, unit=unit,
@@ -332,6 +329,8 @@ def targets_status_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """达标进度 Attainment to date, what the rest of the year must deliver, probability of meeting each target."""
+    from lantian.reports.bulletin import remaining_text, target_text
+
     day = parse_date(as_of, "as_of") or dt.date.today()
     with open_app(data_dir, database_url) as lantian:
         rows = lantian.targets.status(jurisdiction, day, runs=runs, adjust=not plain)
@@ -383,6 +382,8 @@ def targets_backtest_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """达标概率回测 Backtest the probability of meeting a target: month-end forecasts, outcomes, Brier score."""
+    from lantian.domain.targets.backtest import BACKTEST_INDICATORS, Forecast
+
     with open_app(data_dir, database_url) as lantian:
         result = lantian.targets.backtest(
             place or (), indicators=indicator or BACKTEST_INDICATORS, changes=change or (0, 5, 10), runs=runs
@@ -447,6 +448,8 @@ def targets_flags_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """排名预警与问责 Flags over monthly rankings (连续N月倒数M位) and the escalation ladder (末位问责)."""
+    from lantian.services.accountability import load_rules
+
     rules = load_rules(rules_file)
     with open_app(data_dir, database_url) as lantian:
         monthly = lantian.accountability.monthly(first, last, level=level, ranking=by or rules.ranking)
@@ -484,6 +487,8 @@ def targets_compensation_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """生态补偿核算 Ecological-compensation settlements with their arithmetic (万元; + 补偿 receives, − 扣缴 pays)."""
+    from lantian.services.accountability import load_rules
+
     rules = load_rules(rules_file)
     the_period = parse_period(period)
     with open_app(data_dir, database_url) as lantian:
@@ -537,6 +542,8 @@ def targets_scorecard_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """考核评分 The scorecard: air-quality targets and task completion, weighted (rules file); export .xlsx."""
+    from lantian.services.accountability import load_rules
+
     rules = load_rules(rules_file)
     day = parse_date(as_of, "as_of") or dt.date.today()
     with open_app(data_dir, database_url) as lantian:

@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
-from lantian.domain.tracking.model import SYSTEM, USER_ROLE_LABELS, UserRole
 from lantian.errors import InputError
 
 users_app = typer.Typer(help="账号管理 Accounts: add, list, set a password, disable.")
@@ -67,6 +66,8 @@ def users_add(
     database_url: DatabaseUrl = None,
 ) -> None:
     """新增账号 Add a local account (argon2id hash; the password is never stored)."""
+    from lantian.domain.tracking.model import USER_ROLE_LABELS, UserRole
+
     try:
         kind = UserRole(role)
     except ValueError:
@@ -87,6 +88,8 @@ def users_add(
 @users_app.command("list")
 def users_list(as_json: JsonFlag = False, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """账号列表 List the accounts."""
+    from lantian.domain.tracking.model import USER_ROLE_LABELS
+
     with open_app(data_dir, database_url) as lantian:
         users = lantian.accounts.list()
     if as_json:
@@ -176,6 +179,8 @@ def audit_log(
 @notices_app.command("escalate")
 def notices_escalate(as_json: JsonFlag = False, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """督办升级 Record the rung every late, unanswered notice has reached (催办 → 通报批评 → 约谈)."""
+    from lantian.domain.tracking.model import SYSTEM
+
     with open_app(data_dir, database_url) as lantian:
         moved = lantian.workflow.escalate(SYSTEM)
         ladder = lantian.workflow.settings.ladder
