@@ -15,7 +15,6 @@ import typer
 from rich.table import Table
 
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, parse_date, print_json
-from lantian.domain.aq.archive import REASONS
 from lantian.errors import InputError
 
 app = typer.Typer(help="空气质量：站点列表与小时数据导入 Air quality: station lists and hourly data.")
@@ -80,6 +79,8 @@ def import_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """导入小时数据（异常值进入隔离报告） Import hourly data; rejected cells go to a quarantine report."""
+    from lantian.domain.aq.archive import REASONS
+
     with open_app(data_dir, database_url) as lantian:
         report = lantian.airquality.import_files(files)
     if as_json:

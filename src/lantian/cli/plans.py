@@ -11,7 +11,6 @@ from rich.table import Table
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
 from lantian.domain.plans.diff import FIELD_LABELS, PlanDiff
 from lantian.domain.plans.model import ROLE_LABELS, ParsedPlan
-from lantian.domain.plans.records import FLAG_LABELS, FlagStatus
 from lantian.errors import InputError
 
 if TYPE_CHECKING:  # services, documents and the wiring are imported by the commands that use them
@@ -289,6 +288,7 @@ def review_cmd(
     """待复核的提取结果 Extractions flagged for review; confirm them, or correct the field (the plan gets
     a new revision; a revised file raising the same flag gets the correction again)."""
     from lantian.domain.plans.corrections import Correction
+    from lantian.domain.plans.records import FLAG_LABELS, FlagStatus
 
     fields = {"part": part, "lead": lead, "responsible": responsible, "cooperating": cooperating, "text": text,
               "jurisdiction": jurisdiction, "level": level, "year": year}  # fmt: skip

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
@@ -15,9 +15,11 @@ from rich.table import Table
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, parse_date, print_json
 from lantian.domain.aq.periods import parse_period
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, PlanTask, Role, TaskStatus
-from lantian.domain.plans.records import TaskFilter
 from lantian.errors import InputError, NotFoundError
 from lantian.reports import tasks_export as export
+
+if TYPE_CHECKING:  # the services, the bulletin and the heavier domain modules are imported on use
+    from lantian.domain.plans.records import TaskFilter
 
 app = typer.Typer(help="任务：筛选、导出任务清单、责任矩阵、时限日历 Tasks: filter and export.")
 targets_app = typer.Typer(help="目标：计划中的量化目标 Targets extracted from plans.")
@@ -75,6 +77,8 @@ def _filter(
     text: str | None,
     explicit_only: bool,
 ) -> TaskFilter:
+    from lantian.domain.plans.records import TaskFilter
+
     return TaskFilter(
         plan=plan,
         department=department,
