@@ -15,9 +15,7 @@ import typer
 from rich.table import Table
 
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, parse_date, print_json
-from lantian.domain.aq.archive import REASONS
 from lantian.errors import InputError
-from lantian.services.accountability import RANK_KEYS
 
 app = typer.Typer(help="空气质量：站点列表与小时数据导入 Air quality: station lists and hourly data.")
 stations_app = typer.Typer(help="站点列表（按生效日期） Station lists, by the date they take effect.")
@@ -132,6 +130,8 @@ def import_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """导入小时数据（异常值进入隔离报告） Import hourly data; rejected cells go to a quarantine report."""
+    from lantian.domain.aq.archive import REASONS
+
     with open_app(data_dir, database_url) as lantian:
         report = lantian.airquality.import_files(files)
     if as_json:
@@ -545,6 +545,7 @@ def rank_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """排名（升序，并列同名次） Rank areas: ascending, ties share a rank (1, 2, 2, 4)."""
+    from lantian.services.accountability import RANK_KEYS
     from lantian.services.assessment import stations_text
 
     _check_level(level, ("station", "county", "city", "province"))

@@ -8,14 +8,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError
+
+if TYPE_CHECKING:  # the whole stack: imported when a command opens it, not to print --help
+    from lantian.bootstrap import App
 
 DataDir = Annotated[
     Path | None,
@@ -40,6 +42,8 @@ def settings(data_dir: Path | None, database_url: str | None) -> Settings:
 
 @contextmanager
 def open_app(data_dir: Path | None, database_url: str | None) -> Iterator[App]:
+    from lantian.bootstrap import App
+
     app = App.open(settings(data_dir, database_url))
     try:
         yield app

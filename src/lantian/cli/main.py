@@ -11,7 +11,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -20,10 +20,10 @@ from lantian import __version__
 from lantian.cli import aq, plans, report, tasks, warnings, web
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
 from lantian.domain.warnings.levels import LABELS
-from lantian.domain.warnings.reduction import POLLUTANT_LABELS
 from lantian.errors import LantianError
-from lantian.reports.bulletin import remaining_text
-from lantian.services.demo import DEMO_PASSWORD, DEMO_PLACE, DemoSummary, find_seeds_dir, run_demo
+
+if TYPE_CHECKING:  # services and reports are imported by the commands that run them: --help stays fast
+    from lantian.services.demo import DemoSummary
 
 app = typer.Typer(
     help="蓝天 lantian — 大气污染防治计划、任务、监测与考核 plans, tasks, monitoring and accountability.",
@@ -64,6 +64,10 @@ def demo_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """演示：导入五份示例计划并汇总 Demo: import the five seed plans and print a summary."""
+    from lantian.domain.warnings.reduction import POLLUTANT_LABELS
+    from lantian.reports.bulletin import remaining_text
+    from lantian.services.demo import DEMO_PASSWORD, DEMO_PLACE, find_seeds_dir, run_demo
+
     folder = find_seeds_dir(seeds)
     with open_app(data_dir, database_url) as lantian:
         summary = run_demo(
@@ -188,6 +192,8 @@ def demo_cmd(
 
 
 def _aq_summary(summary: DemoSummary) -> dict[str, object] | None:
+    from lantian.services.demo import DEMO_PLACE
+
     r = summary.aq_report
     if r is None:
         return None

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from lantian.bootstrap import dictionary_only
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
-from lantian.documents.read import SUFFIXES, precheck, read_document
-from lantian.domain.plans.corrections import Correction
 from lantian.domain.plans.diff import FIELD_LABELS, PlanDiff
 from lantian.domain.plans.model import ROLE_LABELS, ParsedPlan
-from lantian.domain.plans.records import FLAG_LABELS, FlagStatus
 from lantian.errors import InputError
-from lantian.services.plans import ImportOutcome
+
+if TYPE_CHECKING:  # services, documents and the wiring are imported by the commands that use them
+    from lantian.services.plans import ImportOutcome
 
 app = typer.Typer(help="计划：解析、导入、复核、修订对比、上下级对应 Plans: parse, import, review, diff, link.")
 
@@ -48,6 +46,8 @@ def parse_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """解析计划文件（不写入数据库） Parse a plan file without touching the store."""
+    from lantian.bootstrap import dictionary_only
+    from lantian.documents.read import read_document
     from lantian.domain.plans.parser import parse_plan
 
     overrides = _overrides(
@@ -133,6 +133,9 @@ def import_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """导入计划（全部成功或全部不写入；重复导入无变化） Import plans: all or nothing, idempotent."""
+    from lantian.documents.read import SUFFIXES, precheck
+    from lantian.services.plans import ImportOutcome
+
     overrides = _overrides(
         year=year,
         jurisdiction=jurisdiction,
@@ -284,6 +287,9 @@ def review_cmd(
 ) -> None:
     """待复核的提取结果 Extractions flagged for review; confirm them, or correct the field (the plan gets
     a new revision; a revised file raising the same flag gets the correction again)."""
+    from lantian.domain.plans.corrections import Correction
+    from lantian.domain.plans.records import FLAG_LABELS, FlagStatus
+
     fields = {"part": part, "lead": lead, "responsible": responsible, "cooperating": cooperating, "text": text,
               "jurisdiction": jurisdiction, "level": level, "year": year}  # fmt: skip
     with open_app(data_dir, database_url) as lantian:

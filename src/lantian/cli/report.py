@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from lantian.cli.common import DatabaseUrl, DataDir, open_app, out, parse_date
-from lantian.services.accountability import load_rules
 
 app = typer.Typer(help="报告：空气质量月报 Reports: the monthly bulletin.")
 
@@ -29,6 +28,8 @@ def monthly_cmd(
 ) -> None:
     """空气质量月报 The monthly bulletin (.docx, Chinese): month and year-to-date figures against targets,
     rankings, a chart, flags and overdue tasks."""
+    from lantian.services.accountability import load_rules
+
     rules = load_rules(rules_file)
     day = parse_date(issued, "issued") or dt.date.today()
     with open_app(data_dir, database_url) as lantian:

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
@@ -15,13 +15,11 @@ from rich.table import Table
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, parse_date, print_json
 from lantian.domain.aq.periods import parse_period
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, PlanTask, Role, TaskStatus
-from lantian.domain.plans.records import TaskFilter
-from lantian.domain.targets.backtest import BACKTEST_INDICATORS, Forecast
-from lantian.domain.targets.registry import target_entry
 from lantian.errors import InputError, NotFoundError
 from lantian.reports import tasks_export as export
-from lantian.reports.bulletin import remaining_text, target_text
-from lantian.services.accountability import load_rules
+
+if TYPE_CHECKING:  # the services, the bulletin and the heavier domain modules are imported on use
+    from lantian.domain.plans.records import TaskFilter
 
 app = typer.Typer(help="任务：筛选、导出任务清单、责任矩阵、时限日历 Tasks: filter and export.")
 targets_app = typer.Typer(help="目标：计划中的量化目标 Targets extracted from plans.")
@@ -79,6 +77,8 @@ def _filter(
     text: str | None,
     explicit_only: bool,
 ) -> TaskFilter:
+    from lantian.domain.plans.records import TaskFilter
+
     return TaskFilter(
         plan=plan,
         department=department,
@@ -305,6 +305,7 @@ def targets_set_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """登记目标 Set a target for a jurisdiction, indicator and year (replaces an earlier one)."""
+    from lantian.domain.targets.registry import target_entry
 
     entry = target_entry(
         jurisdiction, indicator, year, value, stretch=stretch, comparator=comparator, unit=unit,
@@ -333,6 +334,8 @@ def targets_status_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """达标进度 Attainment to date, what the rest of the year must deliver, probability of meeting each target."""
+    from lantian.reports.bulletin import remaining_text, target_text
+
     day = parse_date(as_of, "as_of") or dt.date.today()
     with open_app(data_dir, database_url) as lantian:
         rows = lantian.targets.status(jurisdiction, day, runs=runs, adjust=not plain)
@@ -384,6 +387,8 @@ def targets_backtest_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """达标概率回测 Backtest the probability of meeting a target: month-end forecasts, outcomes, Brier score."""
+    from lantian.domain.targets.backtest import BACKTEST_INDICATORS, Forecast
+
     with open_app(data_dir, database_url) as lantian:
         result = lantian.targets.backtest(
             place or (), indicators=indicator or BACKTEST_INDICATORS, changes=change or (0, 5, 10), runs=runs
@@ -448,6 +453,8 @@ def targets_flags_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """排名预警与问责 Flags over monthly rankings (连续N月倒数M位) and the escalation ladder (末位问责)."""
+    from lantian.services.accountability import load_rules
+
     rules = load_rules(rules_file)
     with open_app(data_dir, database_url) as lantian:
         monthly = lantian.accountability.monthly(first, last, level=level, ranking=by or rules.ranking)
@@ -485,6 +492,8 @@ def targets_compensation_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """生态补偿核算 Ecological-compensation settlements with their arithmetic (万元; + 补偿 receives, − 扣缴 pays)."""
+    from lantian.services.accountability import load_rules
+
     rules = load_rules(rules_file)
     the_period = parse_period(period)
     with open_app(data_dir, database_url) as lantian:
@@ -538,6 +547,8 @@ def targets_scorecard_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """考核评分 The scorecard: air-quality targets and task completion, weighted (rules file); export .xlsx."""
+    from lantian.services.accountability import load_rules
+
     rules = load_rules(rules_file)
     day = parse_date(as_of, "as_of") or dt.date.today()
     with open_app(data_dir, database_url) as lantian:

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json
 from lantian.domain.warnings.levels import LABELS
-from lantian.domain.warnings.reduction import POLLUTANT_LABELS, POLLUTANTS, CheckResult
 from lantian.errors import InputError
 from lantian.services.clock import beijing_now
-from lantian.services.warnings_json import (
-    check_report,
-    event_json,
-    in_force_json,
-    readings_json,
-    span_json,
-    verification_json,
-)
+
+if TYPE_CHECKING:  # the reduction-list rules and the services are imported by the commands that use them
+    from lantian.domain.warnings.reduction import CheckResult
 
 app = typer.Typer(help="重污染天气：预警级别与预报评估 Heavy-pollution weather: warning levels, forecast checks.")
 
@@ -67,6 +61,8 @@ def verify_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """预报效果评估 Forecast verification (HJ 1130 style): level, range and primary-pollutant accuracy, NMB, RMSE, r."""
+    from lantian.services.warnings_json import verification_json
+
     with open_app(data_dir, database_url) as lantian:
         pairs, leads, months, years, overall = lantian.warnings.verify(forecast)
     if as_json:
@@ -139,6 +135,8 @@ def history_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """预警过程 The place's warning events and the level in force over time (its own or inherited)."""
+    from lantian.services.warnings_json import event_json, span_json
+
     with open_app(data_dir, database_url) as lantian:
         events, spans, parents = lantian.warnings.history(jurisdiction)
     if as_json:
@@ -166,6 +164,9 @@ def in_force_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """执行中的预警与减排措施 The level in force at a moment and the enterprises and measures it puts in force."""
+    from lantian.domain.warnings.reduction import POLLUTANT_LABELS, POLLUTANTS
+    from lantian.services.warnings_json import in_force_json, span_json
+
     moment = parse_at(at)
     with open_app(data_dir, database_url) as lantian:
         state = lantian.warnings.in_force(jurisdiction, moment)
@@ -209,6 +210,8 @@ def readings_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """预警期间读数核查 Electricity / online-monitoring readings against each enterprise's committed cut."""
+    from lantian.services.warnings_json import readings_json
+
     with open_app(data_dir, database_url) as lantian:
         found = lantian.warnings.readings(
             jurisdiction, readings, baseline_days=baseline_days, tolerance=tolerance / 100
@@ -277,6 +280,8 @@ def check_cmd(
     """核查减排清单 Check a list: each level's ratio per pollutant, grade rules, monitoring, coverage, permits.
 
     Exit status 0 when the list passes, 1 when it does not (the report says why)."""
+    from lantian.services.warnings_json import check_report
+
     with open_app(data_dir, database_url) as lantian:
         result = lantian.reduction.check(
             file, rules_file=rules, jurisdiction=jurisdiction, registry=registry, permits=permits
@@ -305,6 +310,8 @@ def import_cmd(
 
 
 def _print_check(r: CheckResult, brief: bool = False) -> None:
+    from lantian.domain.warnings.reduction import POLLUTANT_LABELS
+
     verdict = "[green]通过 passed[/green]" if r.passed else "[red]未通过 failed[/red]"
     out.print(
         f"[bold]{r.name}[/bold]: {len(r.enterprises)} 家企业 enterprises · {r.measures} 条措施 measures · {verdict}"

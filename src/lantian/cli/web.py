@@ -6,15 +6,16 @@ from __future__ import annotations
 import getpass
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
-from lantian.domain.tracking.model import SYSTEM, USER_ROLE_LABELS, UserRole
 from lantian.errors import InputError
-from lantian.services.audit import AnchoredVerdict, anchor_file
+
+if TYPE_CHECKING:
+    from lantian.services.audit import AnchoredVerdict
 
 users_app = typer.Typer(help="账号管理 Accounts: add, list, set a password, disable.")
 audit_app = typer.Typer(help="审计日志 The audit log: show it, verify its hash chain, record its anchor.")
@@ -80,6 +81,8 @@ def users_add(
     database_url: DatabaseUrl = None,
 ) -> None:
     """新增账号 Add a local account (argon2id hash; the password is never stored)."""
+    from lantian.domain.tracking.model import USER_ROLE_LABELS, UserRole
+
     try:
         kind = UserRole(role)
     except ValueError:
@@ -100,6 +103,8 @@ def users_add(
 @users_app.command("list")
 def users_list(as_json: JsonFlag = False, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """账号列表 List the accounts."""
+    from lantian.domain.tracking.model import USER_ROLE_LABELS
+
     with open_app(data_dir, database_url) as lantian:
         users = lantian.accounts.list()
     if as_json:
@@ -170,6 +175,8 @@ def audit_verify(
 ) -> None:
     """校验审计链 Verify the audit log's hash chain and check it against the anchor file (entries missing or
     rewritten since an anchor); when intact, record the head there. Exit status 1 when anything is broken."""
+    from lantian.services.audit import anchor_file
+
     with open_app(data_dir, database_url) as lantian:
         verdict = lantian.audit.verify_anchored(anchor or anchor_file(lantian.settings.data_dir), record=not no_record)
     if as_json:
@@ -186,6 +193,8 @@ def audit_anchor(
 ) -> None:
     """记录审计锚点 Record the audit log's head (count and hash) in the anchor file, after verifying it; print the
     line to keep elsewhere. Nothing is recorded when the log is broken (exit status 1)."""
+    from lantian.services.audit import anchor_file
+
     with open_app(data_dir, database_url) as lantian:
         verdict = lantian.audit.verify_anchored(anchor or anchor_file(lantian.settings.data_dir))
     if as_json:
@@ -248,6 +257,8 @@ def audit_log(
 @notices_app.command("escalate")
 def notices_escalate(as_json: JsonFlag = False, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
     """督办升级 Record the rung every late, unanswered notice has reached (催办 → 通报批评 → 约谈)."""
+    from lantian.domain.tracking.model import SYSTEM
+
     with open_app(data_dir, database_url) as lantian:
         moved = lantian.workflow.escalate(SYSTEM)
         ladder = lantian.workflow.settings.ladder
