@@ -53,10 +53,11 @@ class App:
         audit = AuditTrail(store)
         airquality = AirQualityService.from_settings(settings)
         targets = TargetService(store, airquality, audit)
-        plans = PlanService(store, load_dictionary(settings), audit=audit, limits=settings.limits)
-        accountability = AccountabilityService(airquality, targets, plans)
         reduction = ReductionService(settings.data_dir, audit)
         warnings = WarningService(airquality, store, reduction, audit)
+        plans = PlanService(store, load_dictionary(settings), audit=audit, limits=settings.limits,
+                            ancestors=warnings.parents)  # fmt: skip
+        accountability = AccountabilityService(airquality, targets, plans)
         return cls(
             settings=settings,
             store=store,

@@ -140,7 +140,7 @@ def test_plan_flag_and_warning_changes_are_audited_with_them(client: Callable[[s
         # the web user's (the fixture's plans and accounts come from the command line, as the system)
         return [e["action"] for e in c.get("/api/v1/audit").json() if e["actor"] != "system"]
 
-    plan = "测试市2024年大气污染防治工作计划\n一、任务\n1. 测试任务。（市生态环境局负责）".encode()
+    plan = "苏州市2024年大气污染防治工作计划\n一、任务\n1. 测试任务。（市生态环境局负责）".encode()
     assert c.post("/api/v1/plans", files={"file": ("p.txt", plan, "text/plain")}).status_code == 200
     assert c.post("/api/v1/plans", files={"file": ("p.txt", plan, "text/plain")}).status_code == 200  # unchanged
     assert actions() == ["plan.import"]

@@ -29,7 +29,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST = ("清单.xlsx", list_template(), XLSX)
 FORECAST = ("预报.csv", "城市,发布时间,预报日期,预报AQI\n苏州,2024-01-01 16:00,2024-01-02,230\n".encode(), "text/csv")
 READINGS = ("读数.csv", "统一社会信用代码,时间,读数\n91320684MA1WXY0010,2024-01-05 09:00,10\n".encode(), "text/csv")
-PLAN = ("p.txt", "测试市2024年大气污染防治工作计划\n一、任务\n1. 测试任务。（市生态环境局负责）".encode(), "text/plain")
+PLAN = ("p.txt", "苏州市2024年大气污染防治工作计划\n一、任务\n1. 测试任务。（市生态环境局负责）".encode(), "text/plain")
 
 
 def ids(app: App) -> dict[str, int]:
@@ -150,6 +150,7 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("POST", "/forecasts/levels"): (ALL, {"files": {"file": FORECAST}}),
         ("POST", "/forecasts/verification"): (ALL, {"files": {"file": FORECAST}}),
         ("GET", "/audit"): ({"admin", "leader"}, {}),
+        ("GET", "/favicon.ico"): (PUBLIC, {}),
     }
 
 

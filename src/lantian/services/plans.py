@@ -84,10 +84,12 @@ def default_key(meta: PlanMeta, file: str) -> str:
 
 class PlanService:
     def __init__(self, store: Store, dictionary: DepartmentDictionary, *, audit: AuditTrail | None = None,
-                 clock: Clock = utc_now, limits: Limits | None = None) -> None:  # fmt: skip
+                 clock: Clock = utc_now, limits: Limits | None = None,
+                 ancestors: access.Ancestors | None = None) -> None:  # fmt: skip
         self.store = store
         self.dictionary = dictionary
         self.limits = limits or Limits()
+        self.ancestors: access.Ancestors = ancestors or (lambda place: [])  # the places above a place
         self.audit = audit or AuditTrail(store)
         self.clock = clock
 
@@ -145,6 +147,13 @@ class PlanService:
                 same = k if repo.has_plan(k) and repo.latest_sha(k) == plan.sha256 else None
                 if same is None and not key:
                     same = repo.current_plan_with_sha(plan.sha256)
+                # a plan on file is revised only by its own office; a new one is the importer's place or below
+                if (existing := same or (k if repo.has_plan(k) else None)) is not None:
+                    place, office = repo.plan_place(existing)
+                    access.require_plan_admin(actor, place, office)
+                    access.require_move(actor, place, plan.meta.jurisdiction, office)
+                else:
+                    access.require_import(actor, plan.meta.jurisdiction, self.ancestors)
                 if same is not None:
                     summary = repo.summary(same)
                     report.outcomes.append(

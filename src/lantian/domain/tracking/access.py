@@ -131,6 +131,22 @@ def require_move(actor: Actor, old_place: str | None, new_place: str | None, off
             )
 
 
+def require_import(actor: Actor, plan_place: str | None, ancestors: Ancestors) -> None:
+    """A 大气办 imports the plans of its own place and of the places below it; a plan of a place above
+    it or beside it is that office's to import (a lower place inherits its parents' plans without
+    importing them, :func:`sees_plan`). A plan whose place could not be read stays with its importer."""
+    if is_everywhere(actor) or placeless(plan_place):
+        return
+    if actor.role is not UserRole.ADMIN:
+        raise ForbiddenError("仅大气办管理员可导入计划 (only the 大气办 may import plans)")
+    if _same(plan_place, actor.jurisdiction) or above(actor.jurisdiction, plan_place or "", ancestors):
+        return
+    raise ForbiddenError(
+        f"计划辖区{plan_place}非本辖区或下级（{actor.jurisdiction}），应由该辖区大气办导入 — a plan of {plan_place} "
+        "is imported by its own office (or one above it)"
+    )
+
+
 def require_department(actor: Actor, place: str, department: str | None) -> None:
     """A department acts for itself in its place; the place's admin may act for any department."""
     if actor.role is UserRole.ADMIN:
