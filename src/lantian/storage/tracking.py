@@ -585,6 +585,8 @@ class TrackingRepository:
     def place_entry(self, seq: int, places: Iterable[str]) -> None:
         """Record the places audit entry ``seq`` concerns (the audit log is shown by them)."""
         rows = [{"seq": seq, "place": p} for p in sorted(set(places))]
+        # rows of an entry deleted behind the log's back (the anchor reports that) are not this one's
+        self.session.execute(delete(t.audit_places).where(t.audit_places.c.seq == seq))
         if rows:
             self.session.execute(insert(t.audit_places), rows)
 
