@@ -138,7 +138,7 @@ def upload_error_page(request: Request, error: LantianError, status: int) -> HTM
         flags=views.flags_json(app, who.actor, None, FlagStatus.OPEN),
         flag_filter="open",
         outcome=None,
-        upload_error=str(error),
+        upload_error=f"{error.file}：{error.message}" if error.file else error.message,  # the field is the upload's
     )
 
 
