@@ -20,7 +20,6 @@ from lantian.domain.tracking.model import UserRole
 from lantian.errors import AuthenticationError
 from lantian.reports import bulletin
 from lantian.services.demo import DEMO_PASSWORD, DemoSummary, run_demo
-from lantian.services.targets import same_target
 from tests.helpers import run
 
 
@@ -83,7 +82,7 @@ def test_a_demo_rerun_overwrites_nothing_a_person_entered_and_audits_nothing(app
     summary = demo(app, shared)
     assert entries(app) == changed
     (pm25,) = [t for t in app.targets.targets("南京市", 2026) if t.indicator == "pm25"]
-    assert same_target(pm25, mine) and pm25.comparator == "<=" and pm25.value == 28
+    assert pm25.same_as(mine) and pm25.comparator == "<=" and pm25.value == 28
     assert next(r for r in summary.target_status if r["indicator"] == "pm25")["target"] == 28
     assert app.accounts.login("dqb", "my-own-password").user.username == "dqb"
     with pytest.raises(AuthenticationError):

@@ -45,11 +45,9 @@ class TargetService:
         nothing is written and no audit entry."""
         with self.audit.changing(actor) as (repo, note):
             before = next((e for e in repo.user_targets() if _key(e) == _key(entry)), None)
-            if before is not None and same_target(before, entry):
+            if before is not None and before.same_as(entry):
                 return False
-            repo.set_user_target(entry, dt.datetime.now(dt.UTC))
-            note("target.set", "target", f"{entry.jurisdiction}·{entry.indicator}·{entry.year}",
-                 asdict(before) if before else None, asdict(entry), places=[entry.jurisdiction])  # fmt: skip
+            _write(repo, note, entry, before)
         return True
 
     def seed(self, entry: TargetEntry, actor: Actor = SYSTEM) -> bool:
@@ -62,9 +60,7 @@ class TargetService:
             wanted = (key, entry.indicator, entry.year)
             if any(e is not None and (place_key(e.jurisdiction), e.indicator, e.year) == wanted for e in entries):
                 return False
-            repo.set_user_target(entry, dt.datetime.now(dt.UTC))
-            note("target.set", "target", f"{entry.jurisdiction}·{entry.indicator}·{entry.year}", None,
-                 asdict(entry), places=[entry.jurisdiction])  # fmt: skip
+            _write(repo, note, entry, None)
         return True
 
     def targets(self, jurisdiction: str | None = None, year: int | None = None) -> list[TargetEntry]:
@@ -148,22 +144,15 @@ class TargetService:
                 "as_of": as_of if in_year else None, "years": years, "rows": rows}  # fmt: skip
 
 
+def _write(repo: Any, note: Any, entry: TargetEntry, before: TargetEntry | None) -> None:
+    """Store a user's target and audit it (before → after), in the caller's transaction."""
+    repo.set_user_target(entry, dt.datetime.now(dt.UTC))
+    note("target.set", "target", f"{entry.jurisdiction}·{entry.indicator}·{entry.year}",
+         asdict(before) if before else None, asdict(entry), places=[entry.jurisdiction])  # fmt: skip
+
+
 def _key(e: TargetEntry) -> tuple[str, str, int]:
     return (e.jurisdiction, e.indicator, e.year)
-
-
-def same_target(a: TargetEntry, b: TargetEntry) -> bool:
-    """The same target: every field equal, numbers compared as numbers (3.0 and 3 are one value;
-    Decimal of the shortest repr, so a float read back from the store equals the value entered)."""
-
-    def number(v: float | int | None) -> Decimal | None:
-        return None if v is None else Decimal(str(v))
-
-    numeric = ("value", "stretch_value")
-    if any(number(getattr(a, f)) != number(getattr(b, f)) for f in numeric):
-        return False
-    rest = [f for f in asdict(a) if f not in numeric]
-    return all(getattr(a, f) == getattr(b, f) for f in rest)
 
 
 def _from_plan(stored: Any) -> TargetEntry | None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from lantian.errors import InputError
 
@@ -61,6 +62,17 @@ class TargetEntry:
     @property
     def spec(self) -> IndicatorSpec | None:
         return INDICATORS.get(self.indicator)
+
+    def same_as(self, other: TargetEntry) -> bool:
+        """The same target: every field equal, numbers compared as numbers (3.0 and 3 are one value;
+        Decimal of the shortest repr, so a float read back from the store equals the value entered)."""
+
+        def number(v: float | None) -> Decimal | None:
+            return None if v is None else Decimal(str(v))
+
+        numbers = [(number(a.value), number(a.stretch_value)) for a in (self, other)]
+        rest = [replace(a, value=0.0, stretch_value=None) for a in (self, other)]
+        return numbers[0] == numbers[1] and rest[0] == rest[1]
 
 
 def target_entry(
