@@ -18,6 +18,8 @@ windows are plain column arithmetic — portable, and one pass over the data.
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 
 import ibis
@@ -118,3 +120,14 @@ def _hour_part(daily: Any, hour: int, part: str) -> Any:
 def daily_aqi(daily: Any, *, standard: str | None = None, rounding: str = HALF_EVEN) -> Any:
     """Daily statistics with the daily AQI (日报), level, category and primary pollutant added."""
     return with_aqi(daily, "daily", date_column="day", standard=standard, mode=rounding)
+
+
+def station_day_hours(hourly: Any, pollutants: list[str]) -> Any:
+    """Per station and day, the hours that have a row (``present``) and those lacking a value of any
+    of ``pollutants`` present in the table (``incomplete``), as lists: what ``aq status`` reports."""
+    complete = functools.reduce(operator.and_, (hourly[p].notnull() for p in pollutants if p in hourly.columns))
+    t = hourly.mutate(day=hourly.time.date(), hour=hourly.time.hour(), complete=complete)
+    return t.group_by(["station", "day"]).aggregate(
+        present=t.hour.collect(),
+        incomplete=(~t.complete).ifelse(t.hour, ibis.null().cast("int32")).collect(),
+    )

@@ -8,18 +8,14 @@ reads and checks every file before it writes anything.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import operator
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ibis
-
 from lantian.analytics.backends import connect, read_hourly
-from lantian.analytics.daily import MIN_HOURS, station_daily
+from lantian.analytics.daily import MIN_HOURS, station_daily, station_day_hours
 from lantian.analytics.parquet_store import HourlyStore, PublishedStore, replace_atomically
 from lantian.analytics.rounding import HALF_EVEN
 from lantian.config import Settings
@@ -372,12 +368,7 @@ class AirQualityService:
         if wanted:
             hourly = hourly.filter(hourly.station.isin(sorted(wanted)))
         pollutants = [p for p in COMPLETENESS_POLLUTANTS if p in hourly.columns]
-        complete = functools.reduce(operator.and_, (hourly[p].notnull() for p in pollutants))
-        t = hourly.mutate(day=hourly.time.date(), hour=hourly.time.hour(), complete=complete)
-        hours = t.group_by(["station", "day"]).aggregate(
-            present=t.hour.collect(),
-            incomplete=(~t.complete).ifelse(t.hour, ibis.null().cast("int32")).collect(),
-        )
+        hours = station_day_hours(hourly, pollutants)
         by_day: dict[tuple[str, dt.date], dict[str, Any]] = {}
         for r in con.execute(hours).to_dict(orient="records"):
             day = r["day"].date() if hasattr(r["day"], "date") else r["day"]
