@@ -38,7 +38,8 @@ def require_browser() -> ModuleType:
         if os.environ.get("LANTIAN_REQUIRE_BROWSER"):
             raise RuntimeError("LANTIAN_REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
         pytest.skip("Debian's chromium is not installed", allow_module_level=True)
-    return pytest.importorskip("playwright.sync_api")
+    module: ModuleType = pytest.importorskip("playwright.sync_api")
+    return module
 
 
 def free_port() -> int:
