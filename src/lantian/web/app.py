@@ -24,7 +24,7 @@ from lantian import __version__
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
-from lantian.web import api, pages, views
+from lantian.web import api, pages, public, views
 from lantian.web.deps import LoginRequired, error_body, status_of
 from lantian.web.limits import BodyLimit, BodyTooLarge
 
@@ -77,7 +77,9 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
         trusted_proxies = os.environ.get("LANTIAN_TRUSTED_PROXIES", "")
     app.state.trusted_proxies = views.trusted_proxies(trusted_proxies)
     app.include_router(api.router)
+    app.include_router(public.api)  # 信息公开 and 举报 (no sign-in)
     app.include_router(pages.router)
+    app.include_router(public.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(BodyLimit)  # upload limit (上传大小上限): docs/settings.md
 
