@@ -76,7 +76,7 @@ def form_limits(app: App) -> dict[str, Any]:
     limits = app.settings.limits
     return {
         "max_photos": limits.report_photos,
-        "max_photo_mb": round(limits.report_photo_bytes / 1024 / 1024, 1),
+        "max_photo_mb": mb if (mb := round(limits.report_photo_bytes / 1024 / 1024, 1)) % 1 else int(mb),
         "per_hour": limits.reports_per_hour,
         "text_chars": TEXT_LIMIT,
         "location_chars": LOCATION_LIMIT,

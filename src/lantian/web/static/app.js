@@ -91,7 +91,7 @@
       const weeks = Math.ceil((Date.parse(last) - Date.parse(first)) / 864e5 / 7) + 2;
       const width = el.clientWidth || 360;
       const narrow = width < 640;
-      const margin = narrow ? { top: 90, left: 8, right: 8 } : { top: 64, left: 36, right: 12 };
+      const margin = narrow ? { top: 90, left: 40, right: 6 } : { top: 64, left: 36, right: 12 };
       const across = narrow ? 7 : weeks;
       const cell = Math.max(10, Math.min(narrow ? 44 : 30, Math.floor((width - margin.left - margin.right) / across)));
       el.style.height = `${margin.top + (narrow ? weeks : 7) * cell + 24}px`;
