@@ -120,6 +120,7 @@ def test_the_page_says_whose_it_is(office: App, web: TestClient) -> None:
     assert '<h1 id="public-title">苏州市 大气污染防治信息公开</h1>' in html
     assert "<title>苏州市 大气污染防治信息公开" in html
     assert 'id="report-form"' in html
+    assert signed_in(office, None).get("/api/v1/public").json()["office_place"] == "苏州市"
     plain = web.get("/public").text  # no place set: every place stored, no complaints taken
     assert '<h1 id="public-title">大气污染防治信息公开</h1>' in plain
     assert "本平台未设所属辖区，本页涵盖已存储的全部地区。" in plain

@@ -648,4 +648,5 @@ def audit(request: Request) -> HTMLResponse:
     entries = app.audit.entries(limit=200, actor=who.actor, ancestors=app.workflow.ancestors)
     return render(request, "audit.html", entries=entries, verdict=app.audit.verify())
 
+
 # the public disclosure pages (no sign-in) are lantian.web.public's

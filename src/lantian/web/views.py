@@ -486,6 +486,7 @@ def public_json(app: App) -> dict[str, Any]:
                 }
             )
     return {
+        "office_place": app.office_place,  # 本平台所属辖区 (None: the page covers every place stored)
         "span": air["span"],
         "month": air["month"],
         "ranking": air["ranking"],

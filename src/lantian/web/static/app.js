@@ -103,7 +103,7 @@
           range: [first, last], top: margin.top, left: margin.left,
           orient: narrow ? "vertical" : "horizontal", cellSize: [cell, cell],
           dayLabel: { firstDay: 1, nameMap: "ZH", fontSize: 10 }, monthLabel: { nameMap: "ZH", fontSize: 11 },
-          yearLabel: { show: !narrow }, itemStyle: { borderColor: "#fff", borderWidth: 1 },
+          yearLabel: { show: false }, itemStyle: { borderColor: "#fff", borderWidth: 1 },  // the year is in the heading
           splitLine: { lineStyle: { color: "#888", width: 1 } },
         },
         series: [
