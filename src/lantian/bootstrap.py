@@ -13,6 +13,7 @@ from lantian.services.accountability import AccountabilityService
 from lantian.services.accounts import AccountService
 from lantian.services.airquality import AirQualityService
 from lantian.services.audit import AuditTrail
+from lantian.services.notify import NotificationService
 from lantian.services.overview import OverviewService
 from lantian.services.plans import PlanService
 from lantian.services.reduction import ReductionService
@@ -44,6 +45,7 @@ class App:
     accounts: AccountService
     workflow: WorkflowService
     overview: OverviewService
+    notify: NotificationService  # 待办与通知
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> App:
@@ -58,6 +60,8 @@ class App:
         plans = PlanService(store, load_dictionary(settings), audit=audit, limits=settings.limits,
                             ancestors=warnings.parents)  # fmt: skip
         accountability = AccountabilityService(airquality, targets, plans)
+        workflow = WorkflowService(store, audit, settings.data_dir, warnings.parents,
+                                   settings=WorkflowSettings.load(settings.workflow_file))  # fmt: skip
         return cls(
             settings=settings,
             store=store,
@@ -70,14 +74,9 @@ class App:
             reduction=reduction,
             audit=audit,
             accounts=AccountService(store, audit),
-            workflow=WorkflowService(
-                store,
-                audit,
-                settings.data_dir,
-                warnings.parents,
-                settings=WorkflowSettings.load(settings.workflow_file),
-            ),
+            workflow=workflow,
             overview=OverviewService(airquality, targets),
+            notify=NotificationService(store, audit, workflow, settings.notify),
         )
 
     def close(self) -> None:
