@@ -429,7 +429,7 @@ def test_a_user_reads_and_changes_only_their_own(app: App) -> None:
 
 
 def test_the_signature_is_the_documented_one() -> None:
-    body = '{"msgtype":"text"}'.encode()
+    body = b'{"msgtype":"text"}'
     # base64(HMAC-SHA256("key", "1700000000000\n" + body)), computed independently with openssl:
     # printf '1700000000000\n{"msgtype":"text"}' | openssl dgst -sha256 -hmac key -binary | base64
     assert rules.signature("key", "1700000000000", body) == "Kf3tmIltNPUH0EzaDKcSfQsxRuQOF0S4Qm5kmn0YUmc="
