@@ -145,7 +145,7 @@ def check_email(email: str | None) -> str | None:
     if not value:
         return None
     if not EMAIL.match(value) or len(value) > 320:
-        raise InputError(f"电子邮箱格式不正确 (not an e-mail address): {value}", field="email")
+        raise InputError(f"电子邮箱格式不正确：{value}", field="email")
     return value
 
 
@@ -245,7 +245,10 @@ class NotificationService:
             total, rows = repo.open_flags(flag_places, offices, limit)
             flags = [
                 TodoItem(
-                    TodoKind.FLAG, f"{r.key}" + (f" {r.task_number}" if r.task_number else ""), str(r.message), "/plans"
+                    TodoKind.FLAG,
+                    f"{r.key}" + (f" 第{r.task_number}项" if r.task_number else ""),
+                    f"原文第 {r.line} 行",
+                    "/plans",
                 )
                 for r in rows
             ]
@@ -310,7 +313,7 @@ class NotificationService:
         user's from the command line."""
         who = actor or user.actor()
         if who is not SYSTEM and who.username != user.username:
-            raise ForbiddenError("只能设置本人的邮箱 (only your own address)", field="email")
+            raise ForbiddenError("只能设置本人的邮箱", field="email")
         value = check_email(email)
         with _WRITE_LOCK, self.store.notifications() as repo:
             repo.set_email(user.id, value)

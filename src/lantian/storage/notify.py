@@ -271,7 +271,7 @@ class NotificationRepository:
             placeless = or_(p.c.jurisdiction.is_(None), p.c.jurisdiction == "")
             where.append(or_(p.c.jurisdiction.in_(list(places)), and_(placeless, p.c.office.in_(list(offices)))))
         base = select(func.count()).select_from(f.join(p, p.c.id == f.c.plan_id)).where(*where)
-        query = select(f.c.id, p.c.key, f.c.task_number, f.c.message).join(p, p.c.id == f.c.plan_id).where(*where)
+        query = select(f.c.id, p.c.key, f.c.task_number, f.c.line).join(p, p.c.id == f.c.plan_id).where(*where)
         rows = self.session.execute(query.order_by(p.c.key, f.c.line, f.c.id).limit(limit))
         return int(self.session.scalar(base) or 0), list(rows)
 
