@@ -80,7 +80,9 @@ class NotificationsOut(BaseModel):
 
 
 class ReadIn(BaseModel):
-    ids: list[int] | None = Field(None, max_length=1000, description="the notifications to mark read; none: all")
+    ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] | None = Field(
+        None, max_length=1000, description="the notifications to mark read; none: all"
+    )
 
 
 class ReadOut(BaseModel):
