@@ -438,3 +438,17 @@ def test_the_signature_is_the_documented_one() -> None:
     assert rules.backoff(1, dt.timedelta(seconds=60)) == dt.timedelta(seconds=60)
     assert rules.backoff(3, dt.timedelta(seconds=60)) == dt.timedelta(seconds=240)
     assert rules.backoff(30, dt.timedelta(seconds=60)) == rules.MAX_BACKOFF
+
+
+def test_an_upgraded_database_announces_from_the_upgrade_on(app: App, smtp: tuple[Mailbox, int]) -> None:
+    """0009 starts the cursor at the newest audit entry: history before the upgrade is not announced."""
+    from lantian.storage.engine import downgrade, upgrade
+
+    issue(app)  # happened "before the upgrade"
+    downgrade(app.store.engine, "0008")
+    upgrade(app.store.engine)
+    assert app.notify.run().events == 0 and not app.notify.notifications(user(app, "sthjj"))
+    app.notify.set_email(user(app, "sthjj"), "sthjj@example.org", SYSTEM)  # 0008 had no addresses
+    issue(app)  # after it
+    assert app.notify.run().notifications == 1
+    assert len(smtp[0].to("sthjj@example.org")) == 1
