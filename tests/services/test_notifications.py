@@ -452,3 +452,11 @@ def test_an_upgraded_database_announces_from_the_upgrade_on(app: App, smtp: tupl
     issue(app)  # after it
     assert app.notify.run().notifications == 1
     assert len(smtp[0].to("sthjj@example.org")) == 1
+
+
+def test_a_subject_over_two_lines_is_mailed_on_one(app: App, smtp: tuple[Mailbox, int]) -> None:
+    app.workflow.issue_notice(ADMIN, department=ENV, subject="第一行\n第二行", body="b",
+                              due=app.workflow.today() + dt.timedelta(days=20))  # fmt: skip
+    assert app.notify.run().sent == 1
+    (mail,) = smtp[0].to("sthjj@example.org")
+    assert str(mail["Subject"]) == "【蓝天】督办：第一行 第二行"

@@ -104,3 +104,11 @@ def test_the_delivery_log_is_the_offices_and_shows_no_secret(client: Callable[[s
     assert "投递记录" in page and "群机器人" in page and "SECRET-TOKEN" not in page
     assert client("dept").get("/api/v1/notifications/log").status_code == 403
     assert "投递记录" not in client("dept").get("/notifications").text
+
+
+def test_marking_read_goes_back_only_to_its_own_pages(client: Callable[[str | None], TestClient]) -> None:
+    dept = client("dept")
+    token = dept.headers["X-CSRF-Token"]
+    for sent, expected in (("/todo", "/todo"), ("//evil.example.org", "/notifications"), ("", "/notifications")):
+        r = dept.post("/notifications/read", data={"next": sent, "csrf_token": token})
+        assert r.status_code == 303 and r.headers["location"] == expected

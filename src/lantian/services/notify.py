@@ -82,7 +82,7 @@ class NetworkChannels:
         if not s.email:
             raise ConfigError("未配置邮件服务器 LANTIAN_SMTP_HOST (no mail server set)", field="LANTIAN_SMTP_HOST")
         mail = EmailMessage()
-        mail["From"], mail["To"], mail["Subject"] = s.smtp_from, to, f"【蓝天】{subject}"
+        mail["From"], mail["To"], mail["Subject"] = s.smtp_from, to, "【蓝天】" + " ".join(subject.split())
         mail["Message-ID"] = make_msgid(domain=s.smtp_from.rsplit("@", 1)[-1])
         mail.set_content(body)
         client: smtplib.SMTP

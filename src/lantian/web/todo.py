@@ -231,9 +231,8 @@ async def read_page(request: Request) -> Response:
     form = await request.form()
     ids = [int(x) for x in form.getlist("id") if isinstance(x, str) and x.isdigit() and len(x) < 10]
     await run_in_threadpool(lantian(request).notify.mark_read, who.user, ids or None)
-    return back_to(
-        str(form.get("next") or "/notifications") if str(form.get("next", "")).startswith("/") else "/notifications"
-    )
+    target = str(form.get("next") or "")
+    return back_to(target if target in ("/todo", "/notifications") else "/notifications")
 
 
 @router.post("/notifications/email")
