@@ -167,6 +167,7 @@ class NotificationService:
         self.clock = clock
         self.channels: Channels = channels or NetworkChannels(settings)
         self._counts: dict[tuple[Any, ...], int] = {}
+        self._reminded = ""  # the hour (Beijing time) whose reminders were worked out
 
     def today(self) -> dt.date:
         return beijing(self.clock()).date()
@@ -677,7 +678,12 @@ class NotificationService:
         log's new events, work out reminders and digests, and send what is due. Idempotent."""
         moved = len(self.workflow.escalate(SYSTEM)) if escalate else 0
         events, added, queued = self.collect()
-        a, q = self.remind()
+        # reminders are day-granular: worked out once an hour by a long-running sender (the server)
+        hour = beijing(self.clock()).strftime("%Y-%m-%d %H")
+        a = q = 0
+        if hour != self._reminded:
+            a, q = self.remind()
+            self._reminded = hour
         q2 = self.digest()
         sent, failed, given_up = self.deliver()
         with self.store.notifications_read() as repo:
