@@ -15,6 +15,7 @@ from lantian.services.accountability import AccountabilityService
 from lantian.services.accounts import AccountService
 from lantian.services.airquality import AirQualityService
 from lantian.services.audit import AuditTrail
+from lantian.services.notify import NotificationService
 from lantian.services.overview import OverviewService
 from lantian.services.plans import PlanService
 from lantian.services.public import PublicReportService
@@ -70,6 +71,7 @@ class App:
     workflow: WorkflowService
     overview: OverviewService
     public: PublicReportService  # 群众举报
+    notify: NotificationService  # 待办与通知
 
     @property
     def office_place(self) -> str | None:
@@ -113,6 +115,7 @@ class App:
             workflow=workflow,
             overview=OverviewService(airquality, targets),
             public=public,
+            notify=NotificationService(store, audit, workflow, settings.notify),
         )
 
     def close(self) -> None:

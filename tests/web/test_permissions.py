@@ -156,6 +156,16 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("POST", "/forecasts/verification"): (ALL, {"files": {"file": FORECAST}}),
         ("GET", "/audit"): ({"admin", "leader"}, {}),
         ("GET", "/favicon.ico"): (PUBLIC, {}),
+        # 待办与通知 (web/todo.py): each user's own
+        ("GET", "/todo"): (ALL, {}),
+        ("GET", "/notifications"): (ALL, {}),
+        ("POST", "/notifications/read"): (ALL, {}),
+        ("POST", "/notifications/email"): (ALL, {"data": {"email": ""}}),
+        ("GET", "/api/v1/todo"): (ALL, {}),
+        ("GET", "/api/v1/notifications"): (ALL, {}),
+        ("POST", "/api/v1/notifications/read"): (ALL, {"json": {}}),
+        ("PUT", "/api/v1/notifications/email"): (ALL, {"json": {"email": ""}}),
+        ("GET", "/api/v1/notifications/log"): (ADMIN, {}),
     }
 
 

@@ -609,6 +609,7 @@ def _user(row: Any) -> User:
         department=row.department,
         active=bool(row.active),
         created_at=_must(row.created_at),
+        email=row.email,
     )
 
 

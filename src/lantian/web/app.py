@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from lantian import __version__
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
-from lantian.web import api, pages, public, views
+from lantian.web import api, pages, public, todo, views
 from lantian.web.deps import LoginRequired, error_body, status_of
 from lantian.web.limits import BodyLimit, BodyTooLarge
 
@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.lantian is None:
             app.state.lantian = App.open(settings or Settings.load())
-        yield
+        async with todo.background(app.state.lantian) if owned else nullcontext():  # notifications: todo.py
+            yield
         if owned and app.state.lantian is not None:
             app.state.lantian.close()
 
@@ -80,6 +81,8 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     app.include_router(public.api)  # 信息公开 and 举报 (no sign-in)
     app.include_router(pages.router)
     app.include_router(public.router)
+    app.include_router(todo.router)
+    app.include_router(todo.api)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(BodyLimit)  # upload limit (上传大小上限): docs/settings.md
 

@@ -47,6 +47,7 @@ class User:
     department: str | None
     active: bool
     created_at: dt.datetime
+    email: str | None = None  # 电子邮箱: where notifications are mailed (docs/notifications.md)
 
     def actor(self) -> Actor:
         return Actor(self.username, self.role, self.jurisdiction, self.department, self.display_name)
