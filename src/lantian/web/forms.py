@@ -28,7 +28,7 @@ from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from lantian.errors import ConflictError, ForbiddenError, LantianError
+from lantian.errors import ConflictError, LantianError
 
 Page = Callable[[Request], Response]  # renders the page a form is on, for the POST's request
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
@@ -156,12 +156,12 @@ def failed_form(request: Request) -> Posted | None:
 
 async def redisplay(request: Request, error: LantianError, status: int, signed_in: bool) -> Response | None:
     """The page of the form that failed, shown again with the error and the typed values; None when
-    the request is not a page form's POST (or the page itself cannot be shown: then the error page)."""
+    the request is not a page form's POST, or the page itself cannot be shown to the user (then the
+    error page says why). A refusal (403) is shown on the page too: an expired page (CSRF) comes back
+    with a fresh token and the text kept, a step the role may not take says so above the page."""
     page = PAGES.get(request.scope.get("endpoint"))  # type: ignore[arg-type]
     if page is None or request.method != "POST" or not signed_in:
         return None
-    if isinstance(error, ForbiddenError) and error.field != "csrf_token":
-        return None  # not this user's to do: the error page says so (an expired page is shown again)
     values, files = await _values(request)
     request.state.posted = Posted(request.url.path, values, files, error, status)
     try:

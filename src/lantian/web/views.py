@@ -298,15 +298,13 @@ def progress_form(task: dict[str, Any], unit: str | None, period: str,
     mine = {r["subtask"]: r for r in task["reports"] if unit and r["department"] == unit and r["period"] == period}
     offered = [p for p in parts if mine.get(p, {}).get("review") != "accepted"]
     current = mine.get(offered[0]) if offered else None
-    if posted is not None:
+    if posted is not None:  # the rows as typed, none added or dropped
         rows = list(zip(*posted, strict=False))
-    elif current:
-        rows = [(k, format_number(v)) for k, v in current["indicators"].items()]
     else:
-        rows = []
-    labels = [g["label"] for g in task["targets"] if g["label"]]
-    missing = [(label, "") for label in dict.fromkeys(labels) if all(label != n for n, _ in rows)]
-    rows += missing[: max(0, 3 - len(rows))]  # the targets' indicators, up to three rows
+        rows = [(k, format_number(v)) for k, v in current["indicators"].items()] if current else []
+        labels = [g["label"] for g in task["targets"] if g["label"]]
+        missing = [(label, "") for label in dict.fromkeys(labels) if all(label != n for n, _ in rows)]
+        rows += missing[: max(0, 3 - len(rows))]  # the targets' indicators, up to three rows
     return {
         "parts": offered,
         "accepted": [p for p in parts if p not in offered],
