@@ -154,6 +154,16 @@ def failed_form(request: Request) -> Posted | None:
     return getattr(request.state, "posted", None)
 
 
+def page_path(request: Request) -> str:
+    """The path of the page shown (the menu marks its section): for a failed form, the page it was
+    posted from, not the address it posted to."""
+    if failed_form(request) is not None:
+        sent = urlsplit(request.headers.get("referer") or "")
+        if sent.path.startswith("/") and sent.netloc in ("", request.url.netloc):
+            return sent.path
+    return request.url.path
+
+
 async def redisplay(request: Request, error: LantianError, status: int, signed_in: bool) -> Response | None:
     """The page of the form that failed, shown again with the error and the typed values; None when
     the request is not a page form's POST, or the page itself cannot be shown to the user (then the
