@@ -10,7 +10,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from lantian.bootstrap import App
@@ -98,33 +97,23 @@ def test_a_bad_report_comes_back_with_the_error_beside_the_period_and_the_text_k
     assert "Traceback" not in r.text and lantian.workflow.reports(SYSTEM) == []
 
 
-@pytest.mark.parametrize(
-    ("names", "values", "field", "words"),
-    [
-        (["完成率", ""], ["60", "5"], "indicator_name.1", "请填写该数值对应的指标名称"),
-        (["完成率"], ["六十"], "indicator_value.0", "指标数值应为数字"),
-        (["完成率", "完成率"], ["60", "70"], "indicator_name.1", "指标名称重复"),
-    ],
-    ids=["value-without-name", "not-a-number", "twice"],
-)
-def test_an_indicator_row_that_does_not_fit_is_an_error_beside_it(
-    lantian: App, client: Client, names: list[str], values: list[str], field: str, words: str
-) -> None:
+ROWS = [  # (names, values, the field named, the words beside it)
+    (["完成率", ""], ["60", "5"], "indicator_name.1", "请填写该数值对应的指标名称"),
+    (["完成率"], ["六十"], "indicator_value.0", "指标数值应为数字"),
+    (["完成率", "完成率"], ["60", "70"], "indicator_name.1", "指标名称重复"),
+]
+
+
+def test_an_indicator_row_that_does_not_fit_is_an_error_beside_it(lantian: App, client: Client) -> None:
     dept, task = client("dept"), env_task(lantian)
     period = last_month(dept, task)
-    r = post(
-        dept,
-        f"/tasks/{task}/progress",
-        {
-            "period": period,
-            "status": "in_progress",
-            "narrative": "推进中",
-            "indicator_name": names,
-            "indicator_value": values,
-        },
-    )
-    assert r.status_code == 422 and words in beside(r.text, field) and invalid(r.text, field.split(".")[0])
-    assert re.findall(r'name="indicator_value" value="([^"]*)"', r.text) == values  # nothing silently dropped
+    for names, values, field, words in ROWS:
+        typed = {"period": period, "status": "in_progress", "narrative": "推进中"}
+        r = post(dept, f"/tasks/{task}/progress", {**typed, "indicator_name": names, "indicator_value": values})
+        assert r.status_code == 422 and words in beside(r.text, field), field
+        assert invalid(r.text, field.split(".")[0])
+        assert re.findall(r'name="indicator_name" value="([^"]*)"', r.text) == names  # nothing silently dropped
+        assert re.findall(r'name="indicator_value" value="([^"]*)"', r.text) == values
     assert lantian.workflow.reports(SYSTEM) == []
 
 
