@@ -239,13 +239,33 @@ progress_reports = Table(
     UniqueConstraint("task_id", "subtask", "department", "period", name="uq_progress_reports_key"),
 )
 
+progress_rounds = Table(
+    "progress_rounds",  # 报送轮次: every submission of a report and its review, never overwritten
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", Integer, ForeignKey("progress_reports.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),  # 1, 2, … within the report
+    Column("unit", String(200), nullable=False),  # the reporting unit (部门)
+    Column("status", String(20), nullable=False),  # TaskStatus
+    Column("narrative", Text, nullable=False),
+    Column("indicators", JSON, nullable=False),
+    Column("submitted_by", String(100), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("review", String(20), nullable=False),  # submitted | accepted | returned
+    Column("review_reason", Text),
+    Column("reviewed_by", String(100)),
+    Column("reviewer_unit", String(200)),  # the reviewing office (苏州市大气办)
+    Column("reviewed_at", DateTime(timezone=True)),
+    UniqueConstraint("report_id", "number", name="uq_progress_rounds_number"),
+)
+
 evidence = Table(
     "evidence",  # 佐证材料: files kept in <data>/evidence/<sha256>
     metadata,
     Column("id", Integer, primary_key=True),
     Column("owner", String(20), nullable=False),  # progress | notice | ticket
     Column("owner_id", Integer, nullable=False),
-    Column("step", Integer),  # the ticket step it documents
+    Column("step", Integer),  # the ticket step it documents; for a report, the round (报送轮次)
     Column("filename", String(300), nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("size", Integer, nullable=False),

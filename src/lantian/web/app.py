@@ -24,8 +24,8 @@ from lantian import __version__
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
-from lantian.web import api, pages, public, todo, views
-from lantian.web.deps import LoginRequired, error_body, status_of
+from lantian.web import api, forms, pages, public, todo, views
+from lantian.web.deps import LoginRequired, error_body, status_of, viewer
 from lantian.web.limits import BodyLimit, BodyTooLarge
 
 CSP = (
@@ -114,7 +114,9 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
         status = status_of(exc)
         if request.url.path.startswith("/api/"):
             return JSONResponse(error_body(exc), status_code=status)
-        return pages.upload_error_page(request, exc, status) or pages.error_page(request, exc, status)
+        # a page form that failed is shown again with the error beside its field, the input kept
+        again = await forms.redisplay(request, exc, status, viewer(request).user is not None)
+        return again or pages.error_page(request, exc, status)
 
     @app.exception_handler(BodyTooLarge)
     async def body_too_large(request: Request, exc: BodyTooLarge) -> Response:
@@ -127,7 +129,7 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
         error = InputError(str(first.get("msg", "invalid request")) + " (请求格式错误)", field=where or None)
         if request.url.path.startswith("/api/"):
             return JSONResponse(error_body(error), status_code=422)
-        return pages.error_page(request, error, 422)
+        return await lantian_error(request, error)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
