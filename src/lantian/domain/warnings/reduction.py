@@ -348,14 +348,25 @@ def parse_list(
         if grade in ("-", "—", "无", "未分级"):
             grade = ""
         if grade not in GRADES:
-            problems.add(s_ent, line, "绩效分级", f"{row.get('grade')!r}: use A, B, C, D, 引领性, 非引领性 or blank")
+            problems.add(
+                s_ent,
+                line,
+                "绩效分级",
+                f"{row.get('grade')!r}: use A, B, C, D, 引领性, 非引领性 or blank "
+                "(绩效分级应为 A、B、C、D、引领性、非引领性或留空)",
+            )
         exemption = _EXEMPTION_WORDS.get(row.get("exemption", "").strip())
         if exemption is None:
-            problems.add(s_ent, line, "豁免类别", f"{row.get('exemption')!r}: use 豁免, 保障类 or blank")
+            problems.add(
+                s_ent,
+                line,
+                "豁免类别",
+                f"{row.get('exemption')!r}: use 豁免, 保障类 or blank (豁免类别应为豁免、保障类或留空)",
+            )
             exemption = ""
         flag = row.get("key_vehicle", "").strip().upper()
         if flag not in _YES | _NO:
-            problems.add(s_ent, line, "重点用车单位", f"{row.get('key_vehicle')!r}: use 是 or 否")
+            problems.add(s_ent, line, "重点用车单位", f"{row.get('key_vehicle')!r}: use 是 or 否 (应填是或否)")
         enterprises.append(
             Enterprise(
                 line,
@@ -380,11 +391,21 @@ def parse_list(
     for line, code, row in _coded(measure_rows, problems, s_measure):
         level = _LEVEL_WORDS.get(row.get("level", "").strip())
         if level is None:
-            problems.add(s_measure, line, "预警级别", f"{row.get('level')!r}: use 黄色, 橙色 or 红色")
+            problems.add(
+                s_measure,
+                line,
+                "预警级别",
+                f"{row.get('level')!r}: use 黄色, 橙色 or 红色 (预警级别应为黄色、橙色或红色)",
+            )
             continue
         action = _ACTION_WORDS.get(row.get("action", "").strip().lower())
         if action is None:
-            problems.add(s_measure, line, "措施类型", f"{row.get('action')!r}: use 停产, 限产, 运输管控 or 其他")
+            problems.add(
+                s_measure,
+                line,
+                "措施类型",
+                f"{row.get('action')!r}: use 停产, 限产, 运输管控 or 其他 (措施类型应为停产、限产、运输管控或其他)",
+            )
             continue
         share = 1.0 if action == "stop" else 0.0
         if action == "limit":
