@@ -270,7 +270,7 @@ class AirQualityService:
             raise InputError("no files given (未指定文件)", field="FILE")
         if city is not None and city_from_file_name:
             raise InputError(
-                "give one of --city and --city-from-file-name (城市只能指明一次：直接指明，或取自文件名)",
+                "give one of --city and --city-from-file-name (城市只能指明一次：直接指明或取自文件名，只能选一个)",
                 field="city",
             )
         if city is not None and not city.strip():

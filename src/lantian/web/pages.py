@@ -279,7 +279,7 @@ def login(request: Request, username: Annotated[str, Form()], password: Annotate
         session = lantian(request).accounts.login(username, password, views.client_address(request))
     except LantianError as exc:
         status = status_of(exc)
-        failed = i18n.error_text(exc, viewer(request).lang)
+        failed = i18n.error_text(exc, viewer(request).lang, with_field=False)  # it names both fields
         return render(request, "login.html", status, next=target, failed=failed, username=username)
     response = back_to(target)
     views.set_session_cookie(request, response, session.token, session.expires)
@@ -382,7 +382,7 @@ def tasks(request: Request, plan: str = "", department: str = "", role: str = ""
             overdue_as_of=lantian(request).workflow.today() if overdue else None,
         )
     except ValueError as exc:
-        raise InputError(f"bad filter (筛选条件有误): {exc}") from None
+        raise InputError(f"bad filter: {exc} (筛选条件有误，时限日期应写作 2026-12-31)") from None
     page = max(page, 1)
     data = views.tasks_json(lantian(request), who.actor, flt, PAGE, (page - 1) * PAGE)
     query = {k: v for k, v in request.query_params.items() if k != "page"}
