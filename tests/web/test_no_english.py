@@ -267,9 +267,21 @@ def test_english_pages_leave_no_catalogued_chinese(office: tuple[App, dict[str, 
 def test_every_label_has_english() -> None:
     from lantian.domain.plans.model import COMPARATOR_LABELS
     from lantian.domain.tracking import audit
+    from lantian.domain.warnings.reduction import VIOLATION_LABELS
 
     english = translations("en")
     labels = [*FIELD_LABELS.values(), *audit.ACTION_LABELS.values(), *audit.ENTITY_LABELS.values(),
-              *audit.FIELD_LABELS.values(), *audit.BREAK_LABELS.values(), *COMPARATOR_LABELS.values()]  # fmt: skip
+              *audit.FIELD_LABELS.values(), *audit.BREAK_LABELS.values(), *COMPARATOR_LABELS.values(),
+              *VIOLATION_LABELS.values()]  # fmt: skip
     missing = sorted({label for label in labels if re.search(r"[一-鿿]", label) and english.gettext(label) == label})
     assert not missing, missing
+
+
+def test_every_reduction_list_finding_has_a_chinese_category() -> None:
+    """A finding of the reduction-list check is shown by its category (类别), never its code."""
+    from lantian.domain.warnings import reduction
+
+    source = Path(reduction.__file__).read_text(encoding="utf-8")
+    codes = set(re.findall(r'(?:Violation\(\s*|found\()"([a-z_]+)"', source))
+    assert len(codes) > 15
+    assert codes <= set(reduction.VIOLATION_LABELS), codes - set(reduction.VIOLATION_LABELS)

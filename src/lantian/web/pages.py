@@ -40,6 +40,7 @@ from lantian.domain.tracking.model import (
 )
 from lantian.domain.tracking.workflow import ACTION_LABELS, DEFAULT_LADDER, TicketAction
 from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
+from lantian.domain.warnings.reduction import VIOLATION_LABELS
 from lantian.errors import InputError, LantianError, NotFoundError
 from lantian.reports.bulletin import remaining_text, target_text
 from lantian.services.assessment import stations_text
@@ -65,6 +66,7 @@ Version = Annotated[int, Form(ge=0, le=2_147_483_647)]
 templates = Jinja2Templates(directory=str(resources.files("lantian.web").joinpath("templates")))
 templates.env.globals.update(
     STATUS_LABELS=STATUS_LABELS,
+    VIOLATION_LABELS=VIOLATION_LABELS,
     AUDIT_ACTIONS=AUDIT_ACTIONS,
     AUDIT_ENTITIES=ENTITY_LABELS,
     AUDIT_BREAKS=BREAK_LABELS,

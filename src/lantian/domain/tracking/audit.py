@@ -342,6 +342,9 @@ def change_lines(
         old, new = changed(before, after)
         if entry.entity == "user":  # the account is named by its unit in the entry's 对象 column
             old.pop("username", None), new.pop("username", None)
+        for side in (old, new):  # status_label beside status: the label is what status already shows
+            for key in [k for k in side if k.endswith("_label") and k.removesuffix("_label") in side]:
+                del side[key]
         if names is not None:
             for side in (old, new):
                 for key in PERSON_FIELDS & side.keys():

@@ -177,6 +177,27 @@ class Violation:
     shortfall_t: float | None = None
 
 
+VIOLATION_LABELS = {  # Violation.code as a page names it (类别)
+    "bad_credit_code": "信用代码无效",
+    "below_grade_minimum": "减排比例不足",
+    "exemption_without_reason": "豁免无理由",
+    "key_vehicle_no_measure": "缺运输管控",
+    "lines_exceed_baseline": "生产线排放超企业",
+    "no_measures": "缺减排措施",
+    "no_monitoring": "缺监测手段",
+    "no_object": "措施无对象",
+    "not_covered": "应纳未纳",
+    "not_stricter": "高级别未更严",
+    "orphan_line": "生产线无所属企业",
+    "orphan_measure": "措施无所属企业",
+    "unknown_monitoring": "监测手段不合规",
+    "unknown_object": "措施对象不明",
+    "no_permit": "无排污许可数据",
+    "permit_industry": "行业与许可不符",
+    "permit_exceeded": "超许可排放量",
+}
+
+
 @dataclass
 class LevelResult:
     level: str
