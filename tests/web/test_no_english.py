@@ -285,3 +285,20 @@ def test_every_reduction_list_finding_has_a_chinese_category() -> None:
     codes = set(re.findall(r'(?:Violation\(\s*|found\()"([a-z_]+)"', source))
     assert len(codes) > 15
     assert codes <= set(reduction.VIOLATION_LABELS), codes - set(reduction.VIOLATION_LABELS)
+
+
+def test_every_parameter_a_request_may_get_wrong_has_a_label(office: tuple[App, dict[str, str]]) -> None:
+    """A bad query or form value (page=0) is refused naming its field: every parameter has a label."""
+    app, _ = office
+    names, pending = set(), list(create_app(lantian=app).routes)
+    while pending:
+        route = pending.pop()
+        if hasattr(route, "original_router"):
+            pending.extend(route.original_router.routes)
+        elif isinstance(route, APIRoute):
+            d = route.dependant
+            names |= {p.alias for p in [*d.query_params, *d.body_params, *d.path_params]}
+    assert len(names) > 30
+    assert not sorted(names - set(FIELD_LABELS)), "add to lantian.web.i18n.FIELD_LABELS"
+    r = signed_in(app, "dqb").get("/tasks", params={"page": "0"})
+    assert r.status_code == 422 and re.search(r'id="error-message">页码：请求格式错误<', r.text), r.text[-800:]
