@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lantian.domain.plans.model import COMPARATOR_LABELS, STATUS_LABELS
+from lantian.domain.plans.model import LEVEL_LABELS as PLAN_LEVELS
 from lantian.domain.plans.records import FLAG_LABELS
 from lantian.domain.targets.registry import INDICATORS
 from lantian.domain.tracking.model import (
@@ -201,6 +202,7 @@ FIELD_LABELS = {  # a stored record's keys (the services' *_dict and to_jsonable
     "body": "督办内容",
     "by": "办理单位",
     "comparator": "比较方式",
+    "cooperating": "配合单位",
     "correction": "更正内容",
     "corrections": "重新应用的更正",
     "created_at": "登记时间",
@@ -222,6 +224,7 @@ FIELD_LABELS = {  # a stored record's keys (the services' *_dict and to_jsonable
     "issuer": "发布单位",
     "jurisdiction": "辖区",
     "key": "计划编号",
+    "lead": "牵头单位",
     "level": "级别",
     "location": "地点",
     "locked_until": "锁定至",
@@ -230,9 +233,11 @@ FIELD_LABELS = {  # a stored record's keys (the services' *_dict and to_jsonable
     "note": "说明",
     "password": "密码",
     "period": "报送期",
+    "part": "子任务",
     "plan_key": "计划",
     "reopened": "重新待复核",
     "resolution": "复核说明",
+    "responsible": "负责单位",
     "review": "审核",
     "review_reason": "退回理由",
     "reviewed_at": "审核时间",
@@ -264,6 +269,12 @@ FIELD_LABELS = {  # a stored record's keys (the services' *_dict and to_jsonable
     "year": "年度",
 }
 
+FLAG_FIELDS = {
+    "departments": "责任分工",
+    "deadline": "完成时限",
+    "target": "目标",
+    "meta": "计划信息",
+}  # a flag's field
 VALUE_LABELS = {  # stored values of enumerations (状态、角色…) as a page shows them
     **{str(k): v for k, v in STATUS_LABELS.items()},
     **{str(k): v for k, v in FLAG_LABELS.items()},
@@ -274,6 +285,8 @@ VALUE_LABELS = {  # stored values of enumerations (状态、角色…) as a page
     **{str(k): v for k, v in NOTICE_LABELS.items()},
     **{str(k): v for k, v in ACTION_WORDS.items()},
     **WARNING_LEVELS,
+    **{str(k): v for k, v in PLAN_LEVELS.items()},
+    **FLAG_FIELDS,
     **WARNING_ACTIONS,
     **COMPARATOR_LABELS,
 }
@@ -286,7 +299,7 @@ ENTITY_VALUE_LABELS = {  # where two enumerations share a value (closed: 已办�
 PERSON_FIELDS = frozenset(  # fields that hold a login name: a page shows the unit instead
     {"actor", "by", "created_by", "issued_by", "answered_by", "reviewed_by", "submitted_by", "uploaded_by"}
 )
-ENUM_FIELDS = frozenset({"status", "review", "role", "source", "state", "action", "comparator", "level"})
+ENUM_FIELDS = frozenset({"status", "review", "role", "source", "state", "action", "comparator", "level", "field"})
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
