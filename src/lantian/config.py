@@ -86,7 +86,9 @@ class Limits:
             except ValueError:
                 number = 0
             if number <= 0:
-                raise ConfigError(f"must be a whole number above 0 (须为正整数), not {raw!r}", field=variable)
+                raise ConfigError(
+                    f"must be a whole number above 0, not {raw!r} (须为正整数，不能是 {raw})", field=variable
+                )
             values[name] = number * unit
         return cls(**values)
 

@@ -89,7 +89,8 @@ class TargetService:
         for i in indicators:
             if i not in BACKTEST_INDICATORS:
                 raise InputError(
-                    f"indicator {i!r}: the backtest covers {', '.join(BACKTEST_INDICATORS)}", field="indicator"
+                    f"indicator {i!r}: the backtest covers {', '.join(BACKTEST_INDICATORS)} (该指标不能回测)",
+                    field="indicator",
                 )
         try:
             assessment: Assessment | None = self.airquality.assessment()
@@ -100,7 +101,8 @@ class TargetService:
         chosen = {k: v for k, v in every.items() if not wanted or place_key(k) in wanted}
         if not chosen:
             raise NotFoundError(
-                "no city daily values to backtest on (没有城市日数据): import station data or published values",
+                "no city daily values to backtest on; import station data or published values "
+                "(没有城市日数据，请先导入监测数据)",
                 field="place",
             )
         return run_backtest(chosen, indicators=indicators, changes=changes, runs=runs)
@@ -115,8 +117,8 @@ class TargetService:
         entries = self.targets(jurisdiction, as_of.year)
         if not entries:
             raise NotFoundError(
-                f"no {as_of.year} targets for {jurisdiction} (没有该辖区该年度的目标): "
-                "import a plan or use `lantian targets set`",
+                f"no {as_of.year} targets for {jurisdiction}: import a plan or use `lantian targets set` "
+                f"({jurisdiction}尚无{as_of.year}年目标，请大气办导入计划或登记目标)",
                 field="jurisdiction",
             )
         context = _Context(self.airquality, jurisdiction, as_of, adjust=adjust)

@@ -79,15 +79,16 @@ class WorkflowSettings:
             raise InputError(f"not a TOML file (配置文件格式错误): {exc}", file=str(path)) from None
         unknown = sorted(set(data) - {"grace_days", "clause_reporters"})
         if unknown:
-            raise InputError(f"unknown setting {unknown[0]!r} (未知配置项); known: grace_days, clause_reporters",
+            raise InputError(f"unknown setting {unknown[0]!r}; known: grace_days, clause_reporters (未知配置项)",
                              file=str(path), field=unknown[0])  # fmt: skip
         grace = data.get("grace_days", overdue.DEFAULT_GRACE_DAYS)
         if type(grace) is not int or not 0 <= grace <= 27:
-            raise InputError(f"grace_days must be a whole number of days from 0 to 27 (宽限天数), not {grace!r}",
+            raise InputError(f"grace_days must be a whole number of days from 0 to 27, not {grace!r} "
+                             "(宽限天数应为0至27的整数)",
                              file=str(path), field="grace_days")  # fmt: skip
         clauses = data.get("clause_reporters", True)
         if not isinstance(clauses, bool):
-            raise InputError(f"clause_reporters must be true or false, not {clauses!r}", file=str(path),
+            raise InputError(f"clause_reporters must be true or false, not {clauses!r} (应为是或否)", file=str(path),
                              field="clause_reporters")  # fmt: skip
         return cls(grace_days=grace, clause_reporters=clauses)
 
@@ -265,9 +266,9 @@ class WorkflowService:
             if subtask:
                 parts = {s.number: s for s in task_from_dict(repo.task_location(task_id)[2]).subtasks}
                 if subtask not in parts:
-                    listed = "、".join(parts) or "none"
+                    listed = "、".join(parts) or "无"
                     raise InputError(
-                        f"task {ref.number} has no sub-task {subtask!r} (没有该子任务; sub-tasks: {listed})",
+                        f"task {ref.number} has no sub-task {subtask!r} (没有该子任务，可选：{listed})",
                         field="subtask",
                     )
                 names += [d.normalized for d in parts[subtask].departments]

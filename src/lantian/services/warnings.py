@@ -111,8 +111,11 @@ class WarningService:
             primary = pollutant_keys(str(day.get("primary_pollutant") or "")) or ()
             pairs.append(Pair(f, int(day["aqi"]), primary))
         if not pairs:
-            message = "no forecast day has an observed daily AQI (没有可对照的实测日AQI)"
-            raise NotFoundError(f"{message}: import station data or published values", field="forecast")
+            raise NotFoundError(
+                "no forecast day has an observed daily AQI; import station data or published values "
+                "(没有可对照的实测日AQI，请先导入站点监测数据或发布值)",
+                field="forecast",
+            )
         return pairs, by(pairs, lead_label), by(pairs, month_label), by(pairs, year_label), scores("all", pairs)
 
     # ------------------------------------------------------------------ a warning's life

@@ -86,7 +86,7 @@ class PlanRepository:
     def plan_id(self, key: str) -> int:
         pid = self.session.scalar(select(t.plans.c.id).where(t.plans.c.key == key))
         if pid is None:
-            raise NotFoundError(f"no plan with key {key!r} (没有该计划); see `lantian plans list`", field="plan")
+            raise NotFoundError(f"no plan with key {key!r}; see `lantian plans list` (没有该计划)", field="plan")
         return int(pid)
 
     def has_plan(self, key: str) -> bool:
@@ -334,7 +334,7 @@ class PlanRepository:
         """The plan's place (辖区) and the office that imported it."""
         row = self.session.execute(select(t.plans.c.jurisdiction, t.plans.c.office).where(t.plans.c.key == key)).first()
         if row is None:
-            raise NotFoundError(f"no plan with key {key!r} (没有该计划); see `lantian plans list`", field="plan")
+            raise NotFoundError(f"no plan with key {key!r}; see `lantian plans list` (没有该计划)", field="plan")
         return row.jurisdiction, str(row.office or "")
 
     def set_task_status(self, key: str, number: str, status: TaskStatus) -> tuple[str, str | None]:
@@ -391,7 +391,7 @@ class PlanRepository:
         for s in self.summaries():
             if s.key == key:
                 return s
-        raise NotFoundError(f"no plan with key {key!r} (没有该计划); see `lantian plans list`", field="plan")
+        raise NotFoundError(f"no plan with key {key!r}; see `lantian plans list` (没有该计划)", field="plan")
 
     def revisions(self, key: str) -> list[RevisionInfo]:
         pid = self.plan_id(key)

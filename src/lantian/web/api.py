@@ -1,7 +1,8 @@
 """The JSON API (接口) under ``/api/v1``: everything the pages show and do. Every route but
 ``POST /session`` and ``GET /public`` needs a session (401 otherwise); unsafe requests need the
 session's CSRF token in ``X-CSRF-Token``. Errors have one shape: ``{"error": {"code", "message",
-"file", "line", "field", "text"}}``.
+"file", "line", "field", "text", "localized"}}`` (``message`` as written, in both languages;
+``localized`` what a page shows in the request's language, :func:`lantian.web.i18n.error_text`).
 """
 
 from __future__ import annotations

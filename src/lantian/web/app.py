@@ -15,17 +15,19 @@ from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lantian import __version__
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
-from lantian.web import api, forms, pages, public, todo, views
-from lantian.web.deps import LoginRequired, error_body, status_of, viewer
+from lantian.web import api, forms, i18n, pages, public, todo, views
+from lantian.web.deps import LANG_COOKIE, LoginRequired, error_body, status_of, viewer
 from lantian.web.limits import BodyLimit, BodyTooLarge
 
 CSP = (
@@ -38,6 +40,11 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+
+
+def viewer_lang(request: Request) -> str:
+    """The language of an API error's ``localized`` text: the language cookie, else the browser's."""
+    return i18n.pick(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
 
 def static_dir() -> Path:
@@ -113,7 +120,7 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     async def lantian_error(request: Request, exc: LantianError) -> Response:
         status = status_of(exc)
         if request.url.path.startswith("/api/"):
-            return JSONResponse(error_body(exc), status_code=status)
+            return JSONResponse(error_body(exc, viewer_lang(request)), status_code=status)
         # a page form that failed is shown again with the error beside its field, the input kept
         again = await forms.redisplay(request, exc, status, viewer(request).user is not None)
         return again or pages.error_page(request, exc, status)
@@ -128,8 +135,18 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
         where = ".".join(str(x) for x in first.get("loc", ()) if x not in ("body", "query", "path", "form"))
         error = InputError(str(first.get("msg", "invalid request")) + " (请求格式错误)", field=where or None)
         if request.url.path.startswith("/api/"):
-            return JSONResponse(error_body(error), status_code=422)
+            return JSONResponse(error_body(error, viewer_lang(request)), status_code=422)
         return await lantian_error(request, error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """No such address (404), a method it does not take (405): JSON under /api/, a page elsewhere."""
+        if request.url.path.startswith("/api/") or exc.status_code not in pages.HTTP_ERRORS:
+            return await http_exception_handler(request, exc)
+        page = pages.http_error_page(request, exc.status_code)
+        for key, value in (exc.headers or {}).items():
+            page.headers[key] = value
+        return page
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:

@@ -29,6 +29,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from lantian.errors import ConflictError, LantianError
+from lantian.web import i18n
+from lantian.web.deps import viewer
 
 Page = Callable[[Request], Response]  # renders the page a form is on, for the POST's request
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
@@ -36,10 +38,11 @@ PAGES: dict[Callable[..., Any], Page] = {}
 HIDDEN = frozenset({"csrf_token", "version"})  # sent by the page itself, never typed
 
 
-def error_text(error: LantianError) -> str:
+def error_text(error: LantianError, lang: str) -> str:
     """The words shown for ``error`` beside a field, at the top of a form and in the page's summary:
-    the one place a form's error text is produced (an upload's error names the file)."""
-    return f"{error.file}：{error.message}" if error.file else error.message
+    the one place a form's error text is produced, in the page's language, without the field's
+    label (it stands beside the field); an upload's error names the file (:func:`i18n.error_text`)."""
+    return i18n.error_text(error, lang, with_field=False)
 
 
 def redisplays(page: Page) -> Callable[[Endpoint], Endpoint]:
@@ -73,6 +76,7 @@ class Posted:
     files: frozenset[str] = frozenset()  # file inputs that had a file chosen: to choose again
     error: LantianError | None = None
     status: int = 200
+    lang: str = i18n.DEFAULT  # the page's language
 
     @property
     def failed(self) -> bool:
@@ -89,7 +93,7 @@ class Posted:
 
     @property
     def text(self) -> str:
-        return error_text(self.error) if self.error is not None else ""
+        return error_text(self.error, self.lang) if self.error is not None else ""
 
     def value(self, name: str, default: Any = "") -> Any:
         """What was typed into ``name`` (the first, for a repeated field); ``default`` when the form
@@ -173,7 +177,7 @@ async def redisplay(request: Request, error: LantianError, status: int, signed_i
     if page is None or request.method != "POST" or not signed_in:
         return None
     values, files = await _values(request)
-    request.state.posted = Posted(request.url.path, values, files, error, status)
+    request.state.posted = Posted(request.url.path, values, files, error, status, viewer(request).lang)
     try:
         response = await run_in_threadpool(page, request)
     except LantianError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -12,29 +13,35 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from lantian.domain.plans.corrections import Correction
+from lantian.domain.plans.model import COMPARATOR_LABELS, ROLE_LABELS, STATUS_LABELS, Role, TaskStatus
 from lantian.domain.plans.model import LEVEL_LABELS as PLAN_LEVEL_LABELS
-from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, TaskStatus
 from lantian.domain.plans.records import FlagStatus, TaskFilter
-from lantian.domain.tracking.audit import change_lines
+from lantian.domain.tracking.audit import ACTION_LABELS as AUDIT_ACTIONS
+from lantian.domain.tracking.audit import BREAK_LABELS, ENTITY_LABELS, change_lines, entity_text
 from lantian.domain.tracking.model import (
     NOTICE_LABELS,
     REVIEW_LABELS,
     SOURCE_LABELS,
+    SYSTEM,
     TICKET_LABELS,
     USER_ROLE_LABELS,
     NoticeState,
     ReviewState,
     TicketSource,
     TicketState,
+    User,
     UserRole,
 )
 from lantian.domain.tracking.workflow import ACTION_LABELS, DEFAULT_LADDER, TicketAction
 from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
-from lantian.errors import InputError, LantianError
+from lantian.domain.warnings.reduction import VIOLATION_LABELS
+from lantian.errors import InputError, LantianError, NotFoundError
 from lantian.reports.bulletin import remaining_text, target_text
 from lantian.services.assessment import stations_text
 from lantian.services.clock import beijing as to_beijing
@@ -59,6 +66,11 @@ Version = Annotated[int, Form(ge=0, le=2_147_483_647)]
 templates = Jinja2Templates(directory=str(resources.files("lantian.web").joinpath("templates")))
 templates.env.globals.update(
     STATUS_LABELS=STATUS_LABELS,
+    VIOLATION_LABELS=VIOLATION_LABELS,
+    AUDIT_ACTIONS=AUDIT_ACTIONS,
+    AUDIT_ENTITIES=ENTITY_LABELS,
+    AUDIT_BREAKS=BREAK_LABELS,
+    COMPARATOR_LABELS=COMPARATOR_LABELS,
     ROLE_LABELS=ROLE_LABELS,
     REVIEW_LABELS=REVIEW_LABELS,
     NOTICE_LABELS=NOTICE_LABELS,
@@ -89,11 +101,41 @@ def beijing(value: str | None) -> str:
 
 
 templates.env.filters["bj"] = beijing
+
+
+def minute(value: str | dt.datetime | None) -> str:
+    """A time already in Beijing time (a warning's start), to the minute: 2026-12-03 18:00."""
+    if not value:
+        return ""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.filters["minute"] = minute
 templates.env.filters["target_text"] = target_text
 templates.env.filters["remaining_text"] = remaining_text
 templates.env.filters["stations_text"] = stations_text
 templates.env.filters["changes"] = change_lines
-templates.env.filters["num"] = views.format_number  # 33, not 33.0
+templates.env.filters["audit_entity"] = entity_text
+templates.env.filters["num"] = i18n.number
+
+
+@pass_context
+def error_text_filter(context: Context, error: LantianError) -> str:
+    """``{{ error|error_text }}``: the error in the page's language (:func:`lantian.web.i18n.error_text`)."""
+    return i18n.error_text(error, str(context.get("lang") or i18n.DEFAULT))
+
+
+templates.env.filters["error_text"] = error_text_filter
+
+
+@pass_context
+def message_text_filter(context: Context, message: str) -> str:
+    """``{{ flag.message|message_text }}``: a stored two-language message in the page's language."""
+    return i18n.message_text(message, str(context.get("lang") or i18n.DEFAULT))
+
+
+templates.env.filters["message_text"] = message_text_filter
 
 
 def script_json(value: Any) -> Markup:
@@ -106,9 +148,33 @@ def script_json(value: Any) -> Markup:
     return Markup(text)  # escaped for the script context above
 
 
+def unit_label(user: User, gettext: Callable[[str], str] = str) -> str:
+    """Who did something, as a page names them: the unit and its place (市生态环境局 · 苏州市), never the
+    login name; an account without a department by its display name or its role (大气办管理员)."""
+    name = user.department or (user.display_name if user.display_name != user.username else "")
+    name = name or gettext(USER_ROLE_LABELS[user.role])
+    return name if not user.jurisdiction or user.jurisdiction in name else f"{name} · {user.jurisdiction}"
+
+
+def unit_namer(request: Request, gettext: Callable[[str], str] = str) -> Callable[[str | None], str]:
+    """``unit(login name)`` for a template: the unit of the account, read once per page when first used."""
+    names: dict[str, str] = {}
+
+    def unit(username: str | None) -> str:
+        if not username:
+            return ""
+        if not names:
+            names.update({u.username: unit_label(u, gettext) for u in lantian(request).accounts.list()})
+            names.setdefault(SYSTEM.username, gettext("系统"))
+        return names.get(username, username)
+
+    return unit
+
+
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     who = viewer(request)
     tr = i18n.translations(who.lang)
+    context.setdefault("unit", unit_namer(request, tr.gettext))
     context.update(
         request=request,
         who=who,
@@ -122,8 +188,26 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def error_page(request: Request, error: LantianError, status: int) -> HTMLResponse:
-    return render(request, "error.html", status, error=error, back=request.headers.get("referer") or "/")
+def error_page(request: Request, error: LantianError, status: int, heading: str | None = None) -> HTMLResponse:
+    """The error in words, with a way back; ``heading`` (a msgid) instead of 未能完成."""
+    back = request.headers.get("referer") or "/"
+    return render(request, "error.html", status, error=error, back=back, heading=heading)
+
+
+HTTP_ERRORS = {  # a status the router answers itself (no such page…) → (heading, message)
+    404: ("页面不存在", "there is no page at this address (没有这个页面，请检查地址或从导航进入)"),
+    405: (
+        "无法这样打开",
+        "this address does not take that kind of request (该地址不能这样打开，请从页面上的按钮或链接进入)",
+    ),
+}
+
+
+def http_error_page(request: Request, status: int) -> HTMLResponse:
+    """An address the router does not know (404) or a method it does not take (405), as a page."""
+    heading, message = HTTP_ERRORS.get(status, ("未能完成", "the request could not be completed (请求未能完成)"))
+    kind = NotFoundError if status == 404 else InputError
+    return error_page(request, kind(message), status, heading)
 
 
 def page_reader(request: Request) -> Viewer:
@@ -180,7 +264,8 @@ def login(request: Request, username: Annotated[str, Form()], password: Annotate
         session = lantian(request).accounts.login(username, password, views.client_address(request))
     except LantianError as exc:
         status = status_of(exc)
-        return render(request, "login.html", status, next=target, failed=str(exc), username=username)
+        failed = i18n.error_text(exc, viewer(request).lang, with_field=False)  # it names both fields
+        return render(request, "login.html", status, next=target, failed=failed, username=username)
     response = back_to(target)
     views.set_session_cookie(request, response, session.token, session.expires)
     return response
@@ -284,7 +369,7 @@ def tasks(request: Request, plan: str = "", department: str = "", role: str = ""
             overdue_as_of=lantian(request).workflow.today() if overdue else None,
         )
     except ValueError as exc:
-        raise InputError(f"bad filter (筛选条件有误): {exc}") from None
+        raise InputError(f"bad filter: {exc} (筛选条件有误，时限日期应写作 2026-12-31)") from None
     page = max(page, 1)
     data = views.tasks_json(lantian(request), who.actor, flt, PAGE, (page - 1) * PAGE)
     query = {k: v for k, v in request.query_params.items() if k != "page"}

@@ -450,7 +450,11 @@ def record_warning(
 ) -> dict[str, Any]:
     place = actor.jurisdiction
     if not place:
-        raise InputError("the command line records warnings for any place (命令行可登记任意辖区)", field="jurisdiction")
+        raise InputError(
+            "this account has no jurisdiction; the command line records warnings for any place "
+            "(本账号未设辖区，无法在此登记预警，请由系统管理员设定辖区)",
+            field="jurisdiction",
+        )
     return event_json(app.warnings.record(place, level, beijing(at), issuer, note, actor=actor))
 
 
@@ -515,7 +519,11 @@ def keep_list(app: App, actor: Actor, upload: Upload) -> dict[str, Any]:
     """登记清单: keep an uploaded list as the admin's own place's list in force (checked first)."""
     place = actor.jurisdiction
     if not place:
-        raise InputError("the command line keeps lists for any place (命令行可登记任意辖区)", field="jurisdiction")
+        raise InputError(
+            "this account has no jurisdiction; the command line keeps lists for any place "
+            "(本账号未设辖区，无法在此登记清单，请由系统管理员设定辖区)",
+            field="jurisdiction",
+        )
     with uploaded(*upload, LIST_SUFFIXES) as path:
         result, changed = app.reduction.import_list(path, place, actor=actor)
     meta = app.reduction.meta(place)

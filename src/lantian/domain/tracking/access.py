@@ -126,8 +126,9 @@ def require_move(actor: Actor, old_place: str | None, new_place: str | None, off
     for place in (plan_office(old_place, office), plan_office(new_place, office)):
         if placeless(place) or not _same(actor.jurisdiction, place):
             raise ForbiddenError(
-                f"不得将计划辖区由{old_place or '未定'}改为{new_place or '未定'}：{place or '未定辖区'}非本辖区"
-                f"（{actor.jurisdiction}） — a plan may not be moved out of or into a place you do not administer"
+                "a plan may not be moved out of or into a place you do not administer "
+                f"(不得将计划辖区由{old_place or '未定'}改为{new_place or '未定'}：{place or '未定辖区'}非本辖区，"
+                f"本账号辖区为{actor.jurisdiction})"
             )
 
 
@@ -142,8 +143,8 @@ def require_import(actor: Actor, plan_place: str | None, ancestors: Ancestors) -
     if _same(plan_place, actor.jurisdiction) or above(actor.jurisdiction, plan_place or "", ancestors):
         return
     raise ForbiddenError(
-        f"计划辖区{plan_place}非本辖区或下级（{actor.jurisdiction}），应由该辖区大气办导入 — a plan of {plan_place} "
-        "is imported by its own office (or one above it)"
+        f"a plan of {plan_place} is imported by its own office or one above it "
+        f"(计划辖区{plan_place}非本辖区或下级，应由该辖区大气办导入；本账号辖区为{actor.jurisdiction})"
     )
 
 
