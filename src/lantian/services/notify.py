@@ -336,7 +336,7 @@ class NotificationService:
     ) -> Webhook:
         url, place = rules.check_url(url), place.strip()
         if not place:
-            raise InputError("群机器人须指定辖区 --place (which place's events)", field="place")
+            raise InputError("which place's events it receives (群机器人须指定辖区)", field="place")
         access.require_admin(actor, place)
         with _WRITE_LOCK, self.store.notifications() as repo:
             hook_id = repo.add_webhook(url, secret.strip(), place, (department or "").strip() or None, self.clock())
