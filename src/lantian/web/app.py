@@ -24,7 +24,7 @@ from lantian import __version__
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
-from lantian.web import api, pages, views
+from lantian.web import api, figures, pages, views
 from lantian.web.deps import LoginRequired, error_body, status_of
 from lantian.web.limits import BodyLimit, BodyTooLarge
 
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     app.state.trusted_proxies = views.trusted_proxies(trusted_proxies)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(figures.router)  # the lists the dashboard's figures open
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(BodyLimit)  # upload limit (上传大小上限): docs/settings.md
 
