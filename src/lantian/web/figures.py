@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from lantian.domain.tracking.overdue import report_due
 from lantian.web import pages, views
 from lantian.web.deps import lantian
 
@@ -31,5 +32,5 @@ def missing_reports(request: Request, page: Annotated[int, Query(ge=1, le=1_000_
         items=[views.overdue_json(o) for o in items],
         page=page,
         pages=max(1, -(-total // PAGE)),
-        grace=app.workflow.settings.grace_days,
+        due=report_due(month, app.workflow.settings.grace_days) if month else None,
     )

@@ -382,7 +382,7 @@ def dashboard_json(app: App, actor: Actor) -> dict[str, Any]:
             "deadline": x.overdue_deadline,
             "report": x.overdue_report,
             "report_month": month,
-            "items": [overdue_json(o) for o in x.overdue_first],
+            "items": [overdue_json(o) for o in x.overdue_first[:10]],  # the ten longest late; the tiles open all
         },
         "reviews_pending": x.reviews_pending,
         "notices": {"open": x.notices_open, "late": x.notices_late},
