@@ -209,7 +209,9 @@ def row(city: str, index: float, rank: int) -> dict[str, Any]:
 
 def test_the_ranking_is_the_province_s_latest_complete_month(office: App, signed_in: Callable[[str], TestClient],
                                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    air = {"span": ["2024-12-01", "2025-02-15"], "month": "2025-01", "complete": True, "days": [],
+    days = [{"station": city, "day": "2025-01-05", "aqi": 60, "category": "良", "primary_pollutant": "PM2.5",
+             "pm25": 40.0, "pm10": 60.0, "o3_8h_max": 80.0, "stations": 8} for city in ("上海", "苏州")]  # fmt: skip
+    air = {"span": ["2024-12-01", "2025-02-15"], "month": "2025-01", "complete": True, "days": days,
            "ranking": [row("上海", 3.0, 1), row("苏州", 3.3, 2), row("无锡", 3.3, 2), row("南京", 3.5, 4)]}  # fmt: skip
     monkeypatch.setattr(office.overview, "air", lambda: air)
     for page in (signed_in("admin").get("/dashboard").text, TestClient(create_app(lantian=office)).get("/public").text):
@@ -219,6 +221,8 @@ def test_the_ranking_is_the_province_s_latest_complete_month(office: App, signed
         assert "上海" not in ranking
         ranked = re.findall(r"<tr><td>(\d+)</td><td>(\S+?)</td>", ranking)
         assert ranked == [("1", "苏州"), ("1", "无锡"), ("3", "南京")]  # ranked again among the province's own
+        trend = re.search(r'<script type="application/json" id="air-days">(.*?)</script>', page, re.S)
+        assert trend is not None and "苏州" in trend.group(1) and "上海" not in trend.group(1)
     assert "2025-01" in signed_in("admin").get("/dashboard").text.split('id="ranking"')[1][:200]
     # with no whole month in, the partial one is shown and said to be
     air.update(span=["2025-02-01", "2025-02-15"], month="2025-02", complete=False)

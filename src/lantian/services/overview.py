@@ -69,8 +69,8 @@ class OverviewService:
         air = self.air()
         rows = [dict(r) for r in air["ranking"]]
         if province is not None:
-            provinces = {place_key(c): place_key(p) for c, p in self.airquality.province_map().items()}
-            rows = [r for r in rows if provinces.get(place_key(str(r["station"]))) == place_key(province)]
+            cities = self.cities_of(province)
+            rows = [r for r in rows if place_key(str(r["station"])) in cities]
             ranked = sorted((r for r in rows if r["rank"] is not None and r["composite_index"] is not None),
                             key=lambda r: r["composite_index"])  # fmt: skip
             for i, r in enumerate(ranked):
@@ -83,6 +83,10 @@ class OverviewService:
         span = air["span"]
         return {"month": air["month"], "complete": air.get("complete", True), "data_until": span[1] if span else None,
                 "province": province, "rows": rows}  # fmt: skip
+
+    def cities_of(self, province: str) -> set[str]:
+        """The cities the areas map places in ``province``, by :func:`place_key`."""
+        return {place_key(c) for c, p in self.airquality.province_map().items() if place_key(p) == place_key(province)}
 
     def province_of(self, place: str, parents: list[str]) -> str | None:
         """The province (省级行政区) of ``place`` given the places above it (nearest first): the

@@ -19,6 +19,7 @@ from lantian.bootstrap import App
 from lantian.domain.plans.corrections import CORRECTABLE, FLAG_FIELD_LABELS, Correction, part_at
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, SubTask, TaskStatus, to_jsonable
 from lantian.domain.plans.records import FLAG_LABELS, FlagStatus, TaskFilter
+from lantian.domain.targets.registry import place_key
 from lantian.domain.tracking import access
 from lantian.domain.tracking.model import (
     NOTICE_LABELS,
@@ -335,6 +336,9 @@ def air_json(app: App, place: str | None = None) -> dict[str, Any]:
     province = app.overview.province_of(place, app.warnings.parents(place)) if place else None
     ranked = app.overview.ranking(province)
     air["ranking"] = ranked["rows"]
+    if province is not None:  # the trend too: the province's cities
+        cities = app.overview.cities_of(province)
+        air["days"] = [d for d in air["days"] if place_key(str(d["station"])) in cities]
     air["ranking_scope"] = {"province": province, "cities": len(ranked["rows"])}
     air["data_until"] = ranked["data_until"]
     air["complete"] = ranked["complete"]
@@ -347,12 +351,9 @@ def air_json(app: App, place: str | None = None) -> dict[str, Any]:
 def public_place(app: App) -> str | None:
     """Whose public page it is: the one province all the accounts' places lie in (the office running
     lantian and the places below it); None when there are none or they lie in several."""
-    provinces = {
-        app.overview.province_of(u.jurisdiction, app.warnings.parents(u.jurisdiction))
-        for u in app.accounts.list()
-        if u.active and u.jurisdiction.strip()
-    }
-    return provinces.pop() if len(provinces) == 1 else None
+    places = {u.jurisdiction.strip() for u in app.accounts.list() if u.active and u.jurisdiction.strip()}
+    provinces = {app.overview.province_of(p, app.warnings.parents(p)) for p in places} - {None}
+    return provinces.pop() if len(provinces) == 1 else None  # places the areas map does not know decide nothing
 
 
 def banner_json(app: App, actor: Actor) -> dict[str, Any] | None:
