@@ -76,6 +76,11 @@ class TargetService:
             chosen = [e for e in chosen if e.year == year]
         return chosen
 
+    def marker(self) -> tuple[Any, ...]:
+        """Changes whenever the targets may have (a plan imported, revised or corrected; a user's entry)."""
+        with self.store.reading() as repo:
+            return repo.targets_marker()
+
     # ------------------------------------------------------------------ backtest
     def backtest(
         self,
@@ -128,12 +133,17 @@ class TargetService:
     def trend(self, jurisdiction: str, year: int | None = None, *, runs: int = RUNS) -> dict[str, Any]:
         """目标进度曲线: the place's targets of ``year`` as of its newest daily value in that year, each
         measured one with ``series``, the value to date after each day (the year-end rule over the days so
-        far) to draw against the target. Without ``year``: the newest year with both targets and data."""
+        far) to draw against the target. Without ``year``: the current year when the place has targets
+        for it, else the newest year with both targets and data, else its newest year of targets (then
+        ``as_of`` is None: no day of that year measured, every value to date is missing)."""
         entries = self.targets(jurisdiction)
         years = sorted({e.year for e in entries})
         if not entries:  # nothing to draw: the place's daily values are not read
             return {"jurisdiction": jurisdiction, "area": None, "year": year, "as_of": None, "years": [], "rows": []}
-        context = _Context(self.airquality, jurisdiction, dt.date.today(), adjust=True)
+        today = dt.date.today()
+        context = _Context(self.airquality, jurisdiction, today, adjust=True)
+        if year is None and today.year in years:
+            year = today.year
         if year is None:
             data_years = {d["day"].year for d in context.days}
             both = [y for y in years if y in data_years]

@@ -110,9 +110,9 @@ class Summary:
     as_of: dt.date
     tasks: int
     status: Counter[TaskStatus]
-    overdue_deadline: int  # entries (task × department) past the task's deadline
-    overdue_report: int  # entries whose last due monthly report is missing
-    overdue_first: list[Overdue]  # the first of them, most days late first
+    overdue_deadline: int  # tasks past their deadline, not completed, that the office answers for
+    overdue_report: int  # monthly reports due and missing (task × unit) for those tasks
+    overdue_first: list[Overdue]  # the first of both, most days late first (a task once, its units joined)
     reviews_pending: int
     notices_open: int
     notices_late: int
@@ -175,6 +175,11 @@ class WorkflowService:
         """The tasks ``actor`` sees, as the store can select them (:func:`access.task_scope`)."""
         return access.task_scope(actor, repo.plan_places(), self.ancestors)
 
+    def duty(self, actor: Actor, repo: TrackingRepository) -> access.Scope:
+        """The tasks ``actor``'s office answers for (:func:`access.duty_scope`): what its overdue
+        figures and lists count."""
+        return access.duty_scope(actor, repo.plan_places(), self.ancestors)
+
     def visible_tasks(self, actor: Actor, repo: TrackingRepository | None = None) -> list[tuple[TaskRef, str | None]]:
         if repo is None:
             with self.store.tracking_read() as r:
@@ -210,7 +215,8 @@ class WorkflowService:
         by the plan service; ``flt.overdue_as_of`` keeps the tasks overdue on that day), and how many
         there are in all. The store filters and pages: 100,000 tasks are never read for one page."""
         with self.store.tracking_read() as repo:
-            scope = self.scope(actor, repo)
+            # overdue (逾期) is counted among the tasks the office answers for, as the dashboard counts it
+            scope = self.duty(actor, repo) if flt.overdue_as_of else self.scope(actor, repo)
             # the total is kept until the plans change or a change touches a place counted (as the
             # dashboard's figures: change_marker); every page of a list counts the same tasks
             places = None if scope.places is None else (*scope.places, *scope.offices)  # offices: placeless plans
@@ -377,7 +383,7 @@ class WorkflowService:
     # ---------------------------------------------------------------- overdue (逾期)
     def overdue(self, actor: Actor, as_of: dt.date | None = None) -> list[Overdue]:
         with self.store.tracking_read() as repo:
-            return self._overdue(actor, self.scope(actor, repo), repo, as_of)
+            return self._overdue(actor, self.duty(actor, repo), repo, as_of)
 
     def _overdue(self, actor: Actor, scope: access.Scope, repo: TrackingRepository,
                  as_of: dt.date | None) -> list[Overdue]:  # fmt: skip
@@ -391,6 +397,24 @@ class WorkflowService:
             found = [o for o in found if o.department == actor.department]
         return found
 
+    def missing_reports(self, actor: Actor, limit: int, offset: int = 0) -> tuple[int, str | None, list[Overdue]]:
+        """调度未报: (how many, the month, one page of them) — the monthly reports due and not filed for
+        the tasks ``actor``'s office answers for (a department: its own), as the dashboard counts them."""
+        day = self.today()
+        month = overdue.last_due_month(day, self.settings.grace_days)
+        if month is None:
+            return 0, None, []
+        with self.store.tracking_read() as repo:
+            total, entries = repo.missing_reports(self.duty(actor, repo), month, overdue.month_bounds(month)[0],
+                                                  limit, offset, clauses=self.settings.clause_reporters)  # fmt: skip
+            refs = {ref.id: ref for ref, _ in repo.task_refs({task_id for task_id, _ in entries})}
+        items = [overdue.report_entry(refs[i], name, month, day, self.settings.grace_days) for i, name in entries]
+        return total, month, items
+
+    def late_notices(self, actor: Actor) -> list[Notice]:
+        """超期督办: the unanswered notices past their due date by a rung of the ladder at least."""
+        return [n for n in self.notices(actor, NoticeState.ISSUED) if self.rung(n) > 0]
+
     def summary(self, actor: Actor, first: int = 20) -> Summary:
         """What the dashboard counts, counted by the store (a city's 7,000 tasks are never read one by
         one): the same figures as :meth:`overdue`, :meth:`reports`, :meth:`notices` and :meth:`tickets`.
@@ -399,26 +423,37 @@ class WorkflowService:
         day = self.today()
         with self.store.tracking_read() as repo:  # the scopes: the area maps (places above) may change too
             tasks, records = self.scope(actor, repo), access.record_scope(actor, repo.record_places(), self.ancestors)
+            duty = self.duty(actor, repo)
             places = None if tasks.places is None or records.places is None else {*tasks.places, *records.places,
                                                                                   *tasks.offices}  # fmt: skip
             # by the scopes, not the actor: users who count the same share the figures (an admin and a leader)
-            key = (day, first, tasks, records, repo.change_marker(places))
-        return _kept(self._summaries, key, lambda: self._summary(tasks, records, day, first))
+            key = (day, first, tasks, duty, records, repo.change_marker(places))
+        return _kept(self._summaries, key, lambda: self._summary(tasks, duty, records, day, first))
 
-    def _summary(self, scope: access.Scope, records: access.Scope, day: dt.date, first: int) -> Summary:
+    def _summary(self, scope: access.Scope, duty: access.Scope, records: access.Scope, day: dt.date,
+                 first: int) -> Summary:  # fmt: skip
+        """The figures; overdue ones among the tasks the office answers for (``duty``), each counted as
+        the list its tile opens counts it: 逾期任务 the tasks (/tasks?overdue=1), 调度未报 the missing
+        reports (/progress/missing)."""
         month = overdue.last_due_month(day, self.settings.grace_days)
         month_first = overdue.month_bounds(month)[0] if month else None
         ladder = [r.days_late for r in self.settings.ladder]
         with self.store.tracking_read() as repo:
             status = repo.count_tasks(scope)
-            late, missing, entries = repo.overdue(scope, day, month, month_first, first,
-                                                  clauses=self.settings.clause_reporters)  # fmt: skip
+            late = sum(repo.count_tasks(duty, TaskFilter(overdue_as_of=day)).values())
+            _, missing, entries = repo.overdue(duty, day, month, month_first, first,
+                                               clauses=self.settings.clause_reporters)  # fmt: skip
             refs = {ref.id: ref for ref, _ in repo.task_refs({task_id for _, task_id, _ in entries})}
             counts = repo.record_counts(records, day - dt.timedelta(days=min(ladder)) if ladder else dt.date.min)
-        items = [
-            overdue.deadline_entry(refs[task_id], name, day) if kind == "deadline"
-            else overdue.report_entry(refs[task_id], name, str(month), day, self.settings.grace_days)
-            for kind, task_id, name in entries
+        # the first overdue tasks, each once with the units that owe it (the tile counts tasks)
+        owing: dict[int, list[str]] = {}
+        for kind, task_id, name in entries:
+            if kind == "deadline":
+                owing.setdefault(task_id, []).append(name)
+        items = [overdue.deadline_entry(refs[i], "、".join(names), day) for i, names in owing.items()]
+        items += [
+            overdue.report_entry(refs[task_id], name, str(month), day, self.settings.grace_days)
+            for kind, task_id, name in entries if kind == "report"
         ]  # fmt: skip
         return Summary(
             as_of=day,
@@ -426,7 +461,7 @@ class WorkflowService:
             status=status,
             overdue_deadline=late,
             overdue_report=missing,
-            overdue_first=sorted(items, key=overdue.order)[:first],
+            overdue_first=sorted(items, key=overdue.order),
             reviews_pending=counts["reviews_pending"],
             notices_open=counts["notices_open"],
             notices_late=counts["notices_late"],

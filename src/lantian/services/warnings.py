@@ -177,6 +177,13 @@ class WarningService:
         with self.store.reading() as repo:
             return sorted(events[-1].jurisdiction for events in repo.warning_events().values() if events)
 
+    def level_at(self, jurisdiction: str, at: dt.datetime) -> lifecycle.Segment | None:
+        """The warning in force in ``jurisdiction`` at ``at`` (its own or answered from a place above),
+        without the measures :meth:`in_force` reads from the kept list: what a page's banner shows."""
+        _, spans, _ = self.history(jurisdiction)
+        segment = lifecycle.at(spans, at)
+        return segment if segment is not None and segment.level is not None else None
+
     def in_force(self, jurisdiction: str, at: dt.datetime) -> InForce:
         """The level in force at ``at`` and, from the place's kept reduction list, the measures at that level."""
         _, spans, _ = self.history(jurisdiction)

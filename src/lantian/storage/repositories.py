@@ -523,6 +523,14 @@ class PlanRepository:
                 insert(j).values(jurisdiction=entry.jurisdiction, indicator=entry.indicator, year=entry.year, **values)
             )
 
+    def targets_marker(self) -> tuple[Any, ...]:
+        """Changes whenever a target may have: a plan imported, revised or corrected (its revision and
+        time), or a user's target entered (the dashboard's targets are kept until then)."""
+        p, j = t.plans, t.jurisdiction_targets
+        plans = self.session.execute(select(func.count(), func.max(p.c.updated_at), func.sum(p.c.current_revision)))
+        users = self.session.execute(select(func.count(), func.max(j.c.updated_at)))
+        return (*plans.one(), *users.one())
+
     def user_targets(self) -> list[TargetEntry]:
         j = t.jurisdiction_targets
         rows = self.session.execute(select(j).order_by(j.c.jurisdiction, j.c.year, j.c.indicator)).mappings()

@@ -232,6 +232,21 @@ class TrackingRepository:
             first += [(kind, int(a), str(b)) for a, b, _ in rows]
         return counts[0], counts[1], first
 
+    def missing_reports(self, scope: Scope, month: str, month_first: dt.date, limit: int, offset: int = 0, *,
+                        clauses: bool = True) -> tuple[int, list[tuple[int, str]]]:  # fmt: skip
+        """The reports of ``month`` due and not filed (:meth:`overdue`'s second count): how many, and
+        ``limit`` of them from ``offset`` as (task id, department), in plan order."""
+        tk, p = t.tasks, t.plans
+        query, r = self._overdue_queries(scope, month_first, month, month_first, clauses)[1]
+        rows = self.session.execute(
+            query.add_columns(func.count().over()).order_by(p.c.key, tk.c.position, r.c.normalized)
+            .limit(limit).offset(offset)
+        ).all()  # fmt: skip
+        if rows:
+            return int(rows[0][2]), [(int(a), str(b)) for a, b, _ in rows]
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) if offset else 0
+        return int(total or 0), []
+
     def _overdue_queries(self, scope: Scope, as_of: dt.date, month: str | None, month_first: dt.date | None,
                          clauses: bool) -> list[tuple[Any, Any]]:  # fmt: skip
         """(query of (task id, department), the reporters subquery) for the tasks past their deadline,

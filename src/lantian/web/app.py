@@ -26,7 +26,7 @@ from lantian import __version__
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
-from lantian.web import api, forms, i18n, pages, public, todo, views
+from lantian.web import api, figures, forms, i18n, pages, public, todo, views
 from lantian.web.deps import LANG_COOKIE, LoginRequired, error_body, status_of, viewer
 from lantian.web.limits import BodyLimit, BodyTooLarge
 
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     app.include_router(public.router)
     app.include_router(todo.router)
     app.include_router(todo.api)
+    app.include_router(figures.router)  # the lists the dashboard's figures open
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(BodyLimit)  # upload limit (上传大小上限): docs/settings.md
 

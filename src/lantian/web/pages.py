@@ -185,6 +185,8 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         posted=forms.posted_on(request),  # a failed form's values and error (lantian.web.forms)
         failed_form=forms.failed_form(request),
     )
+    if who.user is not None and "banner" not in context:  # a warning in force in the user's place
+        context["banner"] = views.banner_json(lantian(request), who.actor)
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
@@ -296,7 +298,8 @@ def language(code: str, request: Request) -> Response:
 def dashboard(request: Request) -> HTMLResponse:
     who = page_reader(request)
     app = lantian(request)
-    return render(request, "dashboard.html", data=views.dashboard_json(app, who.actor), air=views.air_json(app))
+    air = views.air_json(app, who.actor.jurisdiction or None)  # ranked among the cities of its province
+    return render(request, "dashboard.html", data=views.dashboard_json(app, who.actor), air=air)
 
 
 # ---------------------------------------------------------------- plans
@@ -471,16 +474,26 @@ def matrix(request: Request) -> HTMLResponse:
 
 
 # ---------------------------------------------------------------- 督办
+NOTICE_FILTERS = {"open": "未办结", "late": "超期"}  # the dashboard's 未办结督办 and 超期督办
+templates.env.globals["NOTICE_FILTERS"] = NOTICE_FILTERS
+
+
 @router.get("/notices")
-def notices(request: Request) -> HTMLResponse:
+def notices(request: Request, state: str = "") -> HTMLResponse:
     who = page_reader(request)
     service = lantian(request).workflow
-    rows = [views.notice_json(n, service.rung(n)) for n in service.notices(who.actor)]
+    found = service.notices(who.actor, NoticeState(state) if state in {s.value for s in NoticeState} else None)
+    if state == "open":
+        found = [n for n in found if n.state is not NoticeState.CLOSED]
+    elif state == "late":
+        found = service.late_notices(who.actor)
+    rows = [views.notice_json(n, service.rung(n)) for n in found]
     departments = [name for name, _ in lantian(request).plans.departments()]
     return render(
         request,
         "notices.html",
         notices=rows,
+        state=state,
         departments=departments,
         due=(service.today() + dt.timedelta(days=14)).isoformat(),
     )

@@ -131,7 +131,7 @@ def public_page(request: Request, status: int = 200, *, errors: dict[str, str] |
         "public.html",
         status,
         data=public_data(app),
-        air=app.overview.air(),
+        air=views.air_json(app, views.public_place(app)),  # the office's province's cities, complete month
         token=app.public.form_token(views.client_address(request)) if app.office_place else "",
         limits=form_limits(app),
         errors=errors or {},

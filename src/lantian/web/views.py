@@ -36,6 +36,7 @@ from lantian.domain.tracking.model import (
     UserRole,
 )
 from lantian.domain.tracking.overdue import Overdue, TaskRef
+from lantian.domain.tracking.overdue import last_due_month as overdue_last_due_month
 from lantian.domain.tracking.workflow import ACTION_LABELS, TicketAction, next_actions
 from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
 from lantian.errors import ConfigError, ForbiddenError, InputError, LantianError, NotFoundError
@@ -398,8 +399,49 @@ def client_address(request: Request) -> str | None:
 
 
 # ---------------------------------------------------------------- dashboard and air quality
-def air_json(app: App) -> dict[str, Any]:
-    return app.overview.air()
+def air_json(app: App, place: str | None = None) -> dict[str, Any]:
+    """The air overview with the month's ranking among the cities of ``place``'s province (every city
+    when the areas map does not place it, or for no place): ``ranking_scope`` says whose it is."""
+    air = dict(app.overview.air())
+    province = app.overview.province_of(place, app.warnings.parents(place)) if place else None
+    ranked = app.overview.ranking(province)
+    air["ranking"] = ranked["rows"]
+    if province is not None:  # the trend too: the province's cities
+        cities = app.overview.cities_of(province)
+        air["days"] = [d for d in air["days"] if place_key(str(d["station"])) in cities]
+    air["ranking_scope"] = {"province": province, "cities": len(ranked["rows"])}
+    air["data_until"] = ranked["data_until"]
+    air["complete"] = ranked["complete"]
+    # the newest month has days in but is not ranked yet (its days are not all in)
+    newest = ranked["data_until"][:7] if ranked["data_until"] else None
+    air["partial_month"] = newest if newest and newest != air["month"] else None
+    return air
+
+
+def public_place(app: App) -> str | None:
+    """Whose public page it is: the office's place (``LANTIAN_OFFICE_PLACE``, ``office.toml``), else
+    the one province all the accounts' places lie in; None when there are none or they lie in several."""
+    if app.office_place:
+        return app.office_place
+    places = {u.jurisdiction.strip() for u in app.accounts.list() if u.active and u.jurisdiction.strip()}
+    provinces = {app.overview.province_of(p, app.warnings.parents(p)) for p in places} - {None}
+    return provinces.pop() if len(provinces) == 1 else None  # places the areas map does not know decide nothing
+
+
+def banner_json(app: App, actor: Actor) -> dict[str, Any] | None:
+    """The warning in force now in the user's place (its own or a place above's), for the banner."""
+    if not actor.jurisdiction.strip():
+        return None
+    segment = app.warnings.level_at(actor.jurisdiction, beijing_now())
+    if segment is None or segment.level is None:
+        return None
+    return {
+        "level": segment.level,
+        "label": LEVEL_LABELS[segment.level],
+        "since": beijing(segment.start).strftime("%Y-%m-%d %H:%M"),
+        "source": segment.source,
+        "jurisdiction": actor.jurisdiction,
+    }
 
 
 def air_cities(app: App, air: dict[str, Any], actor: Actor, asked: str = "") -> tuple[list[str], str]:
@@ -414,21 +456,31 @@ def air_cities(app: App, air: dict[str, Any], actor: Actor, asked: str = "") -> 
 def dashboard_json(app: App, actor: Actor) -> dict[str, Any]:
     x = app.workflow.summary(actor)
     trend = app.overview.trend(actor.jurisdiction) if actor.jurisdiction else None
+    month = overdue_month(app)
     return {
         "as_of": x.as_of.isoformat(),
         "tasks": {"total": x.tasks, **{s.value: x.status[s] for s in TaskStatus}},
         "overdue": {
             "deadline": x.overdue_deadline,
             "report": x.overdue_report,
-            "items": [overdue_json(o) for o in x.overdue_first],
+            "report_month": month,
+            "items": [overdue_json(o) for o in x.overdue_first[:10]],  # the ten longest late; the tiles open all
         },
         "reviews_pending": x.reviews_pending,
         "notices": {"open": x.notices_open, "late": x.notices_late},
         "tickets": {s.value: x.tickets[s] for s in TICKET_LABELS},
-        # the targets of the newest year with targets and data (the curves are on the air-quality page)
+        # the targets of the current year if any, else of the newest year with targets and data, else
+        # of the newest year with targets, said to have no data (the curves are on the air-quality page)
         "targets_year": trend["year"] if trend else None,
+        "targets_as_of": trend["as_of"] if trend else None,
+        "targets_years": trend["years"] if trend else [],
         "targets": [{k: v for k, v in r.items() if k != "series"} for r in trend["rows"]] if trend else [],
     }
+
+
+def overdue_month(app: App) -> str | None:
+    """The month whose 调度 is due and counted missing today (None: none due yet)."""
+    return overdue_last_due_month(app.workflow.today(), app.workflow.settings.grace_days)
 
 
 # ---------------------------------------------------------------- warnings
@@ -548,7 +600,7 @@ def list_template(app: App) -> bytes:
 
 def public_json(app: App) -> dict[str, Any]:
     """信息公开: what anyone may see: city air quality, the month's ranking, warnings in force."""
-    air = app.overview.air()
+    air = air_json(app, public_place(app))
     now = beijing_now()
     warnings = []
     for place in app.warnings.places():
@@ -568,6 +620,10 @@ def public_json(app: App) -> dict[str, Any]:
         "span": air["span"],
         "month": air["month"],
         "ranking": air["ranking"],
+        "ranking_scope": air["ranking_scope"],
+        "complete": air["complete"],
+        "data_until": air["data_until"],
+        "partial_month": air["partial_month"],
         "days": air["days"],
         "warnings": warnings,
     }

@@ -205,6 +205,21 @@ def task_scope(actor: Actor, plan_places: Iterable[tuple[str | None, str | None]
     return Scope(tuple(places), department, tuple(offices))
 
 
+def duty_scope(actor: Actor, plan_places: Iterable[tuple[str | None, str | None]], ancestors: Ancestors) -> Scope:
+    """The tasks an office answers for (本级承担), by which its overdue figures count (工作台 逾期任务、调度未报):
+    those of :func:`task_scope` less the plans of the places above it. A city sees its province's plan
+    (inherited, "按照省统一部署") but the province's office answers for that plan's tasks, whoever they
+    name — 省生态环境厅, or 地方各级人民政府 as a whole — and counts them on its own dashboard; the
+    city answers for its own plans and (an admin or leader) those of the places below it, which it
+    oversees. docs/user-guide.md ("工作台的数字")."""
+    seen = task_scope(actor, plan_places, ancestors)
+    if seen.places is None or is_everywhere(actor):
+        return seen
+    mine = actor.jurisdiction
+    places = tuple(p for p in seen.places if p is None or not above(p, mine, ancestors))
+    return Scope(places, seen.department, seen.offices)
+
+
 def record_scope(actor: Actor, record_places: Iterable[str], ancestors: Ancestors) -> Scope:
     """The rule of :func:`sees_record`; ``record_places`` are the places stored records have."""
     if is_everywhere(actor):
