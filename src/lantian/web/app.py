@@ -24,7 +24,7 @@ from lantian import __version__
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
-from lantian.web import api, pages, views
+from lantian.web import api, pages, picks, views
 from lantian.web.deps import LoginRequired, error_body, status_of
 from lantian.web.limits import BodyLimit, BodyTooLarge
 
@@ -76,7 +76,9 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     if trusted_proxies is None:
         trusted_proxies = os.environ.get("LANTIAN_TRUSTED_PROXIES", "")
     app.state.trusted_proxies = views.trusted_proxies(trusted_proxies)
+    app.include_router(picks.api_router)  # before the routes with ids: /api/v1/plans/diff
     app.include_router(api.router)
+    app.include_router(picks.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(BodyLimit)  # upload limit (上传大小上限): docs/settings.md
