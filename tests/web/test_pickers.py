@@ -256,17 +256,23 @@ def test_a_revision_shows_what_changed(
     (text,) = changed["3"]
     assert text["field"] == "text" and text["label"] == "具体内容"
     assert "逐步淘汰球团竖炉" in text["before"][0] and "全面淘汰球团竖炉" in text["after"][0]
+    assert [x["text"] for x in text["before_spans"] if x["changed"]] == ["逐步"]  # by character: the two words
+    assert [x["text"] for x in text["after_spans"] if x["changed"]] == ["全面"]
+    assert "".join(x["text"] for x in text["after_spans"]) == text["after"][0]
     (units,) = changed["55"]
     assert units["field"] == "departments"
     assert set(units["before"]) - set(units["after"]) == {"人行苏州市分行（负责）"}
     assert set(units["after"]) <= set(units["before"])
+    assert [x["text"] for x in units["before_spans"] if x["changed"]] == ["人行苏州市分行（负责）"]
+    assert not [x for x in units["after_spans"] if x["changed"]]
     assert d["targets_added"] == d["targets_removed"] == d["meta_changed"] == []
     # the page: from the plans list, with the same content
     (listed,) = re.findall(r'<a href="(/plans/diff\?plan=[^"]+)" class="diff-link"', admin.get("/plans").text)
     assert admin.get(listed).text == admin.get("/plans/diff", params={"plan": SEED_KEY}).text
     page = admin.get("/plans/diff", params={"plan": SEED_KEY}).text
     assert 'data-task="3" data-field="text"' in page and 'data-task="55" data-field="departments"' in page
-    assert "<del>" in page and "测试新增任务" in page and 'id="diff-removed"' in page
+    assert "<del>逐步</del>" in page and "<ins>全面</ins>" in page and "<del>人行苏州市分行（负责）</del>" in page
+    assert "测试新增任务" in page and 'id="diff-removed"' in page
     same = admin.get("/plans/diff", params={"plan": SEED_KEY, "from": "2", "to": "2"}).text
     assert "同一版本" in same
     assert admin.get("/plans/diff", params={"plan": SEED_KEY, "from": "7"}).status_code == 404
@@ -277,7 +283,7 @@ def test_a_revision_shows_what_changed(
     assert json.loads(out) == d
     code, out, err = run(capsys, "plans", "diff", SEED_KEY, "--from", "1", "--to", "2", "--data-dir",
                          str(tmp_path / "data"))  # fmt: skip
-    assert code == 0 and "新增任务 added 57" in out and "人行苏州市分行（负责） " not in out
+    assert code == 0 and "新增任务 added 57" in out and "人行苏州市分行（负责）" in out
 
 
 def test_the_import_outcome_links_to_the_diff(client: Callable[[str | None], TestClient], seeds_dir: Path,

@@ -9,8 +9,10 @@ diff``): one shape for both.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import hmac
+from pathlib import PurePath
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -61,6 +63,11 @@ class DepartmentCount(BaseModel):
     tasks: int = Field(description="how many of the user's tasks name it")
 
 
+class Span(BaseModel):
+    text: str
+    changed: bool = Field(description="removed (in before) or added (in after)")
+
+
 class FieldChange(BaseModel):
     field: str = Field(
         description="text | title | category | departments | deadlines | targets | subtasks, "
@@ -69,6 +76,9 @@ class FieldChange(BaseModel):
     label: str = Field(description="the field's Chinese name (具体内容, 责任单位 …)")
     before: list[str]
     after: list[str]
+    before_spans: list[Span] = Field(description="before, the removed parts marked (text: by character)")
+    after_spans: list[Span] = Field(description="after, the added parts marked")
+    separator: str = Field(description="what joins the spans on a page: '' for text, '、' for lists")
 
 
 class TaskLine(BaseModel):
@@ -141,6 +151,53 @@ def _values(task: Task, field: str) -> list[str]:
     raise ValueError(field)
 
 
+TEXT_FIELDS = ("title", "category", "text")
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for span in spans:
+        if out and out[-1].changed == span.changed:
+            out[-1] = Span(text=out[-1].text + span.text, changed=span.changed)
+        elif span.text:
+            out.append(span)
+    return out
+
+
+def field_change(field: str, label: str, before: list[str], after: list[str]) -> FieldChange:
+    """A field before and after, the parts that changed marked: a text by character (difflib), a list
+    by item."""
+    if field in TEXT_FIELDS:
+        a, b = "".join(before), "".join(after)
+        old: list[Span] = []
+        new: list[Span] = []
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+            if op == "equal":
+                old.append(Span(text=a[i1:i2], changed=False))
+                new.append(Span(text=b[j1:j2], changed=False))
+            else:
+                old.append(Span(text=a[i1:i2], changed=True))
+                new.append(Span(text=b[j1:j2], changed=True))
+        return FieldChange(
+            field=field,
+            label=label,
+            before=before,
+            after=after,
+            before_spans=_merge(old),
+            after_spans=_merge(new),
+            separator="",
+        )
+    return FieldChange(
+        field=field,
+        label=label,
+        before=before,
+        after=after,
+        before_spans=[Span(text=x, changed=x not in after) for x in before],
+        after_spans=[Span(text=x, changed=x not in before) for x in after],
+        separator="、",
+    )
+
+
 def _line(task: Task) -> TaskLine:
     return TaskLine(
         number=task.number,
@@ -168,7 +225,7 @@ def diff_out(c: Comparison) -> PlanDiffOut:
         from_revision=c.old,
         to_revision=c.new,
         revisions=[
-            RevisionOut(number=r.number, file=r.file, imported_at=r.imported_at, tasks=r.task_count)
+            RevisionOut(number=r.number, file=PurePath(r.file).name, imported_at=r.imported_at, tasks=r.task_count)
             for r in c.revisions
         ],
         empty=d.empty,
@@ -179,12 +236,7 @@ def diff_out(c: Comparison) -> PlanDiffOut:
                 number=x.number,
                 title=after[x.number].title or after[x.number].text[:60],
                 fields=[
-                    FieldChange(
-                        field=f,
-                        label=FIELD_LABELS.get(f, f),
-                        before=_values(before[x.number], f),
-                        after=_values(after[x.number], f),
-                    )
+                    field_change(f, FIELD_LABELS.get(f, f), _values(before[x.number], f), _values(after[x.number], f))
                     for f in x.fields
                 ],
             )
@@ -193,8 +245,7 @@ def diff_out(c: Comparison) -> PlanDiffOut:
         targets_added=d.targets_added,
         targets_removed=d.targets_removed,
         meta_changed=[
-            FieldChange(field=m, label=META_LABELS.get(m, m), before=_meta(c.before, m), after=_meta(c.after, m))
-            for m in d.meta_changed
+            field_change(m, META_LABELS.get(m, m), _meta(c.before, m), _meta(c.after, m)) for m in d.meta_changed
         ],
     )
 
@@ -272,8 +323,13 @@ def corrected_message(request: Request, who: Viewer) -> dict[str, Any] | None:
     if not hmac.compare_digest(sig, _signature(who, *parts)):
         return None
     key, revision, place, left = parts
-    return {"plan": key, "revision": int(revision), "place": place, "left": left == "1",
-            "diff": diff_url(key, None, int(revision))}  # fmt: skip
+    return {
+        "plan": key,
+        "revision": int(revision),
+        "place": place,
+        "left": left == "1",
+        "diff": diff_url(key, None, int(revision)),
+    }
 
 
 # ---------------------------------------------------------------- routes
