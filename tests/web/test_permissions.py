@@ -109,6 +109,9 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("GET", "/api/v1/audit"): ({"admin", "leader"}, {}),
         ("GET", "/api/v1/audit/verify"): ({"admin", "leader"}, {}),
         ("GET", "/api/v1/public"): (PUBLIC, {}),
+        ("GET", "/api/v1/public/reports/form"): (PUBLIC, {}),
+        ("POST", "/api/v1/public/reports"): (PUBLIC, {"data": {"text": "x", "location": "y"}}),
+        ("GET", "/api/v1/public/reports/{code}"): (PUBLIC, {}),
         # pages
         ("GET", "/"): (PUBLIC, {}),
         ("GET", "/healthz"): (PUBLIC, {}),
@@ -117,6 +120,8 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("POST", "/logout"): (ALL, {}),
         ("GET", "/lang/{code}"): (PUBLIC, {}),
         ("GET", "/public"): (PUBLIC, {}),
+        ("POST", "/public/reports"): (PUBLIC, {"data": {"text": "x", "location": "y"}}),
+        ("GET", "/public/track"): (PUBLIC, {}),
         ("GET", "/dashboard"): (ALL, {}),
         ("GET", "/plans"): (ALL, {}),
         ("POST", "/plans/import"): (ADMIN, {"files": {"file": PLAN}}),
@@ -158,6 +163,16 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("GET", "/api/v1/addressees"): (ALL, {}),
         ("GET", "/api/v1/departments"): (ALL, {}),
         ("GET", "/plans/diff"): (ALL, {"params": {"plan": SEED_KEY}}),
+        # 待办与通知 (web/todo.py): each user's own
+        ("GET", "/todo"): (ALL, {}),
+        ("GET", "/notifications"): (ALL, {}),
+        ("POST", "/notifications/read"): (ALL, {}),
+        ("POST", "/notifications/email"): (ALL, {"data": {"email": ""}}),
+        ("GET", "/api/v1/todo"): (ALL, {}),
+        ("GET", "/api/v1/notifications"): (ALL, {}),
+        ("POST", "/api/v1/notifications/read"): (ALL, {"json": {}}),
+        ("PUT", "/api/v1/notifications/email"): (ALL, {"json": {"email": ""}}),
+        ("GET", "/api/v1/notifications/log"): (ADMIN, {}),
     }
 
 

@@ -85,7 +85,9 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("GET", "/api/v1/plans/diff"): PLACE_READ,
     ("GET", "/plans/diff"): PLACE_READ,
 }
-NOT_AN_OBJECT = {("GET", "/lang/{code}")}  # a language code, not a record
+# a language code, not a record; a complaint's tracking code, whose holder is the reporter: no
+# place to check, its lookups are tested in test_public.py (not guessable, only public steps)
+NOT_AN_OBJECT = {("GET", "/lang/{code}"), ("GET", "/api/v1/public/reports/{code}")}
 BODY_IDS = {("POST", "/api/v1/notices"), ("POST", "/notices")}  # ids in the body: task_ids
 # routes that read a place's own records by its name (the place is the object; every other
 # jurisdiction parameter reads what is public: warnings, the national rules, air quality)

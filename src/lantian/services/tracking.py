@@ -14,7 +14,7 @@ import tempfile
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +28,7 @@ from lantian.domain.tracking.model import (
     Notice,
     NoticeState,
     ProgressReport,
+    ProgressRound,
     ReviewState,
     Ticket,
     TicketSource,
@@ -336,6 +337,7 @@ class WorkflowService:
                 raise InputError(f"{department} is not named on {part} (该部门不在任务责任单位中)", field="department")
             existing = repo.progress_key(task_id, subtask, department, period)
             now = self.clock()
+            number = _round_number(existing)
             fields = {
                 "status": status.value,
                 "narrative": narrative,
@@ -370,7 +372,13 @@ class WorkflowService:
                     )
                 repo.change_progress(existing.id, version, **fields)
                 report_id, before = existing.id, _report_dict(existing)
-            self._store_files(repo, actor, "progress", report_id, None, checked, files)
+            # a returned report filed again is a new round: the returned one keeps its text and reason
+            repo.save_round(
+                report_id,
+                ProgressRound(number=number, unit=department, status=status, narrative=narrative, indicators=values,
+                              submitted_by=actor.username, submitted_at=now, review=ReviewState.SUBMITTED),
+            )  # fmt: skip
+            self._store_files(repo, actor, "progress", report_id, number, checked, files)
             report = repo.progress(report_id)
             self.audit.record(repo, actor, "progress.submit", "progress", report_id, before, _report_dict(report),
                               places=(where, place))  # fmt: skip
@@ -382,14 +390,21 @@ class WorkflowService:
             report = repo.progress(report_id)
             access.require_admin(actor, report.jurisdiction)
             state = workflow.review(report.review, accept, reason)
+            now = self.clock()
             repo.change_progress(
                 report_id,
                 version,
                 review=state.value,
                 review_reason=None if accept else reason,
                 reviewed_by=actor.username,
-                reviewed_at=self.clock(),
+                reviewed_at=now,
             )
+            last = report.rounds[-1] if report.rounds else _round_of(report)
+            repo.save_round(
+                report_id,
+                replace(last, review=state, review_reason=None if accept else (reason or "").strip(),
+                        reviewed_by=actor.username, reviewer_unit=office_of(actor), reviewed_at=now),
+            )  # fmt: skip
             if accept and not report.subtask:
                 repo.set_task_status(report.task_id, report.status)
             after = repo.progress(report_id)
@@ -603,37 +618,47 @@ class WorkflowService:
         title, description = _clean(title, "title", limit=500), _clean(description, "description")
         checked = [self._check_file(name, data) for name, data in files]
         with self.audit.writing() as repo:
-            now = self.clock()
-            ticket_id = repo.add_ticket(
-                {
-                    "jurisdiction": actor.jurisdiction,
-                    "source": source.value,
-                    "title": title,
-                    "description": description,
-                    "location": _clean(location, "location", required=False, limit=500),
-                    "department": None,
-                    "due": None,
-                    "state": TicketState.FOUND.value,
-                    "reopened": 0,
-                    "created_by": actor.username,
-                    "created_at": now,
-                }
-            )
-            seq = repo.add_step(
-                ticket_id,
-                {
-                    "action": TicketAction.CREATE.value,
-                    "state": TicketState.FOUND.value,
-                    "by_user": actor.username,
-                    "at": now,
-                    "note": description,
-                },
-            )
-            self._store_files(repo, actor, "ticket", ticket_id, seq, checked, files)
-            ticket = repo.ticket(ticket_id)
-            created, places = _ticket_dict(ticket), [ticket.jurisdiction]
-            self.audit.record(repo, actor, "ticket.create", "ticket", ticket_id, None, created, places=places)
-            return ticket
+            return self.create_ticket(repo, actor, actor.jurisdiction, source=source, title=title,
+                                      description=description, location=location, checked=checked,
+                                      files=files)  # fmt: skip
+
+    def create_ticket(self, repo: TrackingRepository, actor: Actor, place: str, *, source: TicketSource, title: str,
+                      description: str, location: str, checked: list[evidence.Checked],
+                      files: Sequence[Upload]) -> Ticket:  # fmt: skip
+        """Write a new ticket of ``place`` (发现) with its files, audited, in the caller's transaction:
+        :meth:`open_ticket` for an office, :class:`~lantian.services.public.PublicReportService` for
+        a public complaint (its checks done by the caller)."""
+        now = self.clock()
+        ticket_id = repo.add_ticket(
+            {
+                "jurisdiction": place,
+                "source": source.value,
+                "title": title,
+                "description": description,
+                "location": _clean(location, "location", required=False, limit=500),
+                "department": None,
+                "due": None,
+                "state": TicketState.FOUND.value,
+                "reopened": 0,
+                "created_by": actor.username,
+                "created_at": now,
+            }
+        )
+        seq = repo.add_step(
+            ticket_id,
+            {
+                "action": TicketAction.CREATE.value,
+                "state": TicketState.FOUND.value,
+                "by_user": actor.username,
+                "at": now,
+                "note": description,
+            },
+        )
+        self._store_files(repo, actor, "ticket", ticket_id, seq, checked, files)
+        ticket = repo.ticket(ticket_id)
+        created, places = _ticket_dict(ticket), [ticket.jurisdiction]
+        self.audit.record(repo, actor, "ticket.create", "ticket", ticket_id, None, created, places=places)
+        return ticket
 
     def ticket_step(self, actor: Actor, ticket_id: int, action: TicketAction, *, version: int, note: str = "",
                     department: str | None = None, due: dt.date | None = None,
@@ -768,9 +793,34 @@ def _indicators(values: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+def _round_number(existing: ProgressReport | None) -> int:
+    """The round a submission files: the first; the pending one again (corrected before review); or,
+    after a return, the next one."""
+    if existing is None or not existing.rounds:
+        return 1
+    last = existing.rounds[-1]
+    return last.number + 1 if last.review is ReviewState.RETURNED else last.number
+
+
+def _round_of(r: ProgressReport) -> ProgressRound:
+    """A report kept before rounds were (one round: its state)."""
+    return ProgressRound(number=1, unit=r.department, status=r.status, narrative=r.narrative,
+                         indicators=r.indicators, submitted_by=r.submitted_by, submitted_at=r.submitted_at,
+                         review=r.review, review_reason=r.review_reason, reviewed_by=r.reviewed_by,
+                         reviewed_at=r.reviewed_at)  # fmt: skip
+
+
+def office_of(actor: Actor) -> str:
+    """The unit an office account acts for (审核单位): its department, else its place's 大气办."""
+    if actor.department:
+        return actor.department
+    return f"{actor.jurisdiction}大气办" if actor.jurisdiction else actor.label
+
+
 def _report_dict(r: ProgressReport) -> dict[str, Any]:
     d = to_jsonable(r)
     d.pop("evidence", None)
+    d.pop("rounds", None)  # the audit entry records each change; the rounds are the report's own history
     d["evidence"] = [e.filename for e in r.evidence]
     return dict(d)
 

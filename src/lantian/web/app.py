@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
 
@@ -24,8 +24,8 @@ from lantian import __version__
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
-from lantian.web import api, pages, picks, views
-from lantian.web.deps import LoginRequired, error_body, status_of
+from lantian.web import api, forms, pages, picks, public, todo, views
+from lantian.web.deps import LoginRequired, error_body, status_of, viewer
 from lantian.web.limits import BodyLimit, BodyTooLarge
 
 CSP = (
@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.lantian is None:
             app.state.lantian = App.open(settings or Settings.load())
-        yield
+        async with todo.background(app.state.lantian) if owned else nullcontext():  # notifications: todo.py
+            yield
         if owned and app.state.lantian is not None:
             app.state.lantian.close()
 
@@ -78,8 +79,12 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     app.state.trusted_proxies = views.trusted_proxies(trusted_proxies)
     app.include_router(picks.api_router)  # before the routes with ids: /api/v1/plans/diff
     app.include_router(api.router)
+    app.include_router(public.api)  # 信息公开 and 举报 (no sign-in)
     app.include_router(picks.router)
     app.include_router(pages.router)
+    app.include_router(public.router)
+    app.include_router(todo.router)
+    app.include_router(todo.api)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(BodyLimit)  # upload limit (上传大小上限): docs/settings.md
 
@@ -111,7 +116,9 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
         status = status_of(exc)
         if request.url.path.startswith("/api/"):
             return JSONResponse(error_body(exc), status_code=status)
-        return pages.upload_error_page(request, exc, status) or pages.error_page(request, exc, status)
+        # a page form that failed is shown again with the error beside its field, the input kept
+        again = await forms.redisplay(request, exc, status, viewer(request).user is not None)
+        return again or pages.error_page(request, exc, status)
 
     @app.exception_handler(BodyTooLarge)
     async def body_too_large(request: Request, exc: BodyTooLarge) -> Response:
@@ -124,7 +131,7 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
         error = InputError(str(first.get("msg", "invalid request")) + " (请求格式错误)", field=where or None)
         if request.url.path.startswith("/api/"):
             return JSONResponse(error_body(error), status_code=422)
-        return pages.error_page(request, error, 422)
+        return await lantian_error(request, error)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:

@@ -38,7 +38,7 @@ from lantian.errors import InputError, LantianError
 from lantian.reports.bulletin import remaining_text, target_text
 from lantian.services.assessment import stations_text
 from lantian.services.clock import beijing as to_beijing
-from lantian.web import i18n, picks, views
+from lantian.web import forms, i18n, picks, views
 from lantian.web.deps import (
     COOKIE,
     LANG_COOKIE,
@@ -93,6 +93,7 @@ templates.env.filters["target_text"] = target_text
 templates.env.filters["remaining_text"] = remaining_text
 templates.env.filters["stations_text"] = stations_text
 templates.env.filters["changes"] = change_lines
+templates.env.filters["num"] = views.format_number  # 33, not 33.0
 
 
 def script_json(value: Any) -> Markup:
@@ -113,33 +114,16 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         who=who,
         _=tr.gettext,
         lang=who.lang,
-        path=request.url.path,
+        path=forms.page_path(request),
         as_json=script_json,
+        posted=forms.posted_on(request),  # a failed form's values and error (lantian.web.forms)
+        failed_form=forms.failed_form(request),
     )
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
 def error_page(request: Request, error: LantianError, status: int) -> HTMLResponse:
     return render(request, "error.html", status, error=error, back=request.headers.get("referer") or "/")
-
-
-def upload_error_page(request: Request, error: LantianError, status: int) -> HTMLResponse | None:
-    """A refused plan upload (too large, unreadable…) shown beside the upload field of the plans
-    page; None for other pages (they show the error page) or when nobody is signed in."""
-    who = viewer(request)
-    if request.url.path != "/plans/import" or who.user is None:
-        return None
-    app = lantian(request)
-    return render(
-        request,
-        "plans.html",
-        status,
-        plans=views.plans_json(app, who.actor),
-        flags=views.flags_json(app, who.actor, None, FlagStatus.OPEN),
-        flag_filter="open",
-        outcome=None,
-        upload_error=f"{error.file}：{error.message}" if error.file else error.message,  # the field is the upload's
-    )
 
 
 def page_reader(request: Request) -> Viewer:
@@ -248,6 +232,7 @@ def plans(request: Request, flags: str = "open") -> HTMLResponse:
 
 
 @router.post("/plans/import")
+@forms.redisplays(plans)
 async def import_plan(request: Request, file: UploadFile) -> HTMLResponse:
     who = await page_user(request)
     views.require_admin(who)
@@ -264,6 +249,7 @@ async def import_plan(request: Request, file: UploadFile) -> HTMLResponse:
 
 
 @router.post("/flags/{flag_id}")
+@forms.redisplays(plans)
 async def resolve_flag(flag_id: Id, request: Request) -> Response:
     """确认 or 更正: the form carries the flag's ``field`` and, to correct it, the inputs of that field
     (names separated by 、); a correction with none of them filled in is a note only."""
@@ -326,18 +312,29 @@ def task(task_id: Id, request: Request) -> HTMLResponse:
     data = views.task_json(app.workflow.task(who.actor, task_id), app.workflow.today())
     mine = [d["name"] for d in data["departments"]]
     month = (app.workflow.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
-    return render(request, "task.html", task=data, departments=list(dict.fromkeys(mine)), period=month)
+    failed = forms.posted_on(request)(f"/tasks/{task_id}/progress")  # the rows as typed, when it failed
+    rows = (failed.values_of("indicator_name"), failed.values_of("indicator_value")) if failed.failed else None
+    unit = who.user.department if who.user is not None and who.user.role is UserRole.DEPARTMENT else None
+    return render(
+        request,
+        "task.html",
+        task=data,
+        departments=list(dict.fromkeys(mine)),
+        period=month,
+        report_form=views.progress_form(data, unit, month, rows),
+    )
 
 
 @router.post("/tasks/{task_id}/progress")
+@forms.redisplays(lambda request: task(forms.path_id(request, "task_id"), request))
 async def submit_progress(task_id: Id, request: Request) -> Response:
     who = await page_user(request)
     form = await request.form()
     text = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    indicators = {}
-    for name, value in zip(form.getlist("indicator_name"), form.getlist("indicator_value"), strict=False):
-        if isinstance(name, str) and isinstance(value, str) and name.strip() and value.strip():
-            indicators[name.strip()] = value.strip()
+    indicators = views.indicator_rows(
+        [x for x in form.getlist("indicator_name") if isinstance(x, str)],
+        [x for x in form.getlist("indicator_value") if isinstance(x, str)],
+    )
     try:
         status = TaskStatus(text.get("status", ""))
     except ValueError:
@@ -361,7 +358,15 @@ async def submit_progress(task_id: Id, request: Request) -> Response:
     return back_to(f"/tasks/{task_id}")
 
 
+def report_task(request: Request) -> HTMLResponse:
+    """The task page of the report a review form is about."""
+    who = page_reader(request)
+    report = lantian(request).workflow.report(who.actor, forms.path_id(request, "report_id"))
+    return task(report.task_id, request)
+
+
 @router.post("/progress/{report_id}/review")
+@forms.redisplays(report_task)
 async def review(report_id: Id, request: Request, decision: Annotated[str, Form()], version: Version,
                  reason: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     who = await page_user(request)
@@ -401,6 +406,7 @@ def notices(request: Request) -> HTMLResponse:
 
 
 @router.post("/notices")
+@forms.redisplays(notices)
 async def issue_notice(request: Request, department: Annotated[str, Form()], subject: Annotated[str, Form()],
                        body: Annotated[str, Form()], due: Annotated[str, Form()],
                        task_ids: Annotated[str, Form()] = "") -> Response:  # fmt: skip
@@ -417,6 +423,7 @@ async def issue_notice(request: Request, department: Annotated[str, Form()], sub
 
 
 @router.post("/notices/escalate")
+@forms.redisplays(notices)
 async def escalate(request: Request) -> Response:
     who = await page_user(request)
     views.require_admin(who)
@@ -433,6 +440,7 @@ def notice(notice_id: Id, request: Request) -> HTMLResponse:
 
 
 @router.post("/notices/{notice_id}/answer")
+@forms.redisplays(lambda request: notice(forms.path_id(request, "notice_id"), request))
 async def answer_notice(notice_id: Id, request: Request, answer: Annotated[str, Form()],
                         version: Version) -> Response:  # fmt: skip
     who = await page_user(request)
@@ -443,6 +451,7 @@ async def answer_notice(notice_id: Id, request: Request, answer: Annotated[str, 
 
 
 @router.post("/notices/{notice_id}/close")
+@forms.redisplays(lambda request: notice(forms.path_id(request, "notice_id"), request))
 async def close_notice(notice_id: Id, request: Request, version: Version) -> Response:
     who = await page_user(request)
     lantian(request).workflow.close_notice(who.actor, notice_id, version=version)
@@ -459,6 +468,7 @@ def tickets(request: Request, state: str = "") -> HTMLResponse:
 
 
 @router.post("/tickets")
+@forms.redisplays(tickets)
 async def open_ticket(
     request: Request,
     source: Annotated[str, Form()],
@@ -488,10 +498,12 @@ def ticket(ticket_id: Id, request: Request) -> HTMLResponse:
         k=views.ticket_json(k),
         addressees=app.workflow.addressees(who.actor),  # the 交办 picker
         due=(app.workflow.today() + dt.timedelta(days=15)).isoformat(),
+        contact=app.public.contact(who.actor, ticket_id),  # 群众举报: the reporter's, for the office
     )
 
 
 @router.post("/tickets/{ticket_id}/steps")
+@forms.redisplays(lambda request: ticket(forms.path_id(request, "ticket_id"), request))
 async def ticket_step(
     ticket_id: Id,
     request: Request,
@@ -528,11 +540,12 @@ def airquality(
     station: str = "",
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> HTMLResponse:
-    page_reader(request)
+    who = page_reader(request)
     app = lantian(request)
     air = views.air_json(app)
-    cities = sorted({d["station"] for d in air["days"]})
-    chosen = city if city in cities else (cities[0] if cities else "")
+    cities, chosen = views.air_cities(app, air, who.actor, city)
+    years = app.overview.city_years(chosen) if chosen else []
+    shown = year if year in years else (years[0] if years else None)
     stations = app.overview.stations(chosen) if chosen else {"stations": [], "days": []}
     codes = [s["code"] for s in stations["stations"]]
     at = station if station in codes else (codes[0] if codes else "")
@@ -542,7 +555,9 @@ def airquality(
         air=air,
         cities=cities,
         city=chosen,
-        days=[d for d in air["days"] if d["station"] == chosen],
+        years=years,
+        year=shown,
+        days=app.overview.city_days(chosen, shown) if shown else [],
         stations=stations["stations"],
         station=at,
         station_days=[d for d in stations["days"] if d["station"] == at],
@@ -562,7 +577,13 @@ def warnings(request: Request, jurisdiction: str = "") -> HTMLResponse:
     return render(request, "warnings.html", data=data, place=place, reduction=reduction, places=app.warnings.places())
 
 
+def warnings_again(request: Request) -> HTMLResponse:
+    """The warnings page a warnings, reduction-list or readings form was posted from."""
+    return warnings(request, forms.referer_query(request, "jurisdiction"))
+
+
 @router.post("/warnings")
+@forms.redisplays(warnings_again)
 async def record_warning(request: Request, level: Annotated[str, Form()], at: Annotated[str, Form()],
                          issuer: Annotated[str, Form()], note: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     who = await page_user(request)
@@ -587,6 +608,7 @@ def reduction_list(request: Request, jurisdiction: str = "") -> HTMLResponse:
 
 
 @router.post("/reduction-list")
+@forms.redisplays(warnings_again)
 async def keep_reduction_list(request: Request, file: UploadFile) -> HTMLResponse:
     who = await page_user(request)
     views.require_admin(who)
@@ -595,6 +617,7 @@ async def keep_reduction_list(request: Request, file: UploadFile) -> HTMLRespons
 
 
 @router.post("/reduction-lists/check")
+@forms.redisplays(warnings_again)
 async def check_reduction_list(request: Request, file: UploadFile, jurisdiction: Annotated[str, Form()] = "",
                                registry: UploadFile | None = None, permits: UploadFile | None = None
                                ) -> HTMLResponse:  # fmt: skip
@@ -610,6 +633,7 @@ async def check_reduction_list(request: Request, file: UploadFile, jurisdiction:
 
 
 @router.post("/warnings/readings")
+@forms.redisplays(warnings_again)
 async def warning_readings(request: Request, file: UploadFile, jurisdiction: Annotated[str, Form()] = "",
                            baseline_days: Annotated[int, Form(ge=1, le=365)] = 7,
                            tolerance: Annotated[float, Form(ge=0, le=100)] = 10.0) -> HTMLResponse:  # fmt: skip
@@ -626,6 +650,7 @@ def forecasts(request: Request) -> HTMLResponse:
 
 
 @router.post("/forecasts/levels")
+@forms.redisplays(forecasts)
 async def forecast_levels(request: Request, file: UploadFile, scheme: Annotated[str, Form()] = "2018") -> HTMLResponse:
     await page_user(request)
     levels = views.forecast_levels(lantian(request), await upload(file), scheme)
@@ -633,6 +658,7 @@ async def forecast_levels(request: Request, file: UploadFile, scheme: Annotated[
 
 
 @router.post("/forecasts/verification")
+@forms.redisplays(forecasts)
 async def forecast_verification(request: Request, file: UploadFile) -> HTMLResponse:
     await page_user(request)
     verification = views.forecast_verification(lantian(request), await upload(file))
@@ -648,7 +674,4 @@ def audit(request: Request) -> HTMLResponse:
     return render(request, "audit.html", entries=entries, verdict=app.audit.verify())
 
 
-# ---------------------------------------------------------------- public disclosure (no sign-in)
-@router.get("/public")
-def public(request: Request) -> HTMLResponse:
-    return render(request, "public.html", data=views.public_json(lantian(request)))
+# the public disclosure pages (no sign-in) are lantian.web.public's

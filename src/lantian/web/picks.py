@@ -29,6 +29,7 @@ from lantian.errors import InputError
 from lantian.services.plans import Comparison
 from lantian.web.api import Who
 from lantian.web.deps import Viewer, lantian
+from lantian.web.forms import failed_form
 
 router = APIRouter(include_in_schema=False)  # pages
 api_router = APIRouter(prefix="/api/v1")
@@ -277,7 +278,11 @@ def notice_form(request: Request, actor: Actor) -> dict[str, Any]:
     app = lantian(request)
     query = request.query_params.get("task_q", "")[:200]
     found = [task_choice(r, p) for r, p in app.workflow.find_tasks(actor, query)] if query.strip() else []
-    ids = [int(v) for v in request.query_params.getlist("task") if v.isdigit() and len(v) <= 10][:50]
+    sent = request.query_params.getlist("task")
+    failed = failed_form(request)  # a refused post shown again: the tasks it had ticked stay ticked
+    if failed is not None and failed.action == "/notices":
+        sent = failed.values_of("task_ids")
+    ids = [int(v) for v in sent if v.isdigit() and len(v) <= 10][:50]
     chosen = []
     if ids:  # only the ones the user sees (a hand-made link names no one else's)
         seen = {r.id: (r, p) for r, p in app.workflow.visible_tasks(actor) if r.id in set(ids)}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import math
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -19,6 +20,7 @@ from lantian.bootstrap import App
 from lantian.domain.plans.corrections import CORRECTABLE, FLAG_FIELD_LABELS, Correction, part_at
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, SubTask, TaskStatus, to_jsonable
 from lantian.domain.plans.records import FLAG_LABELS, FlagStatus, TaskFilter
+from lantian.domain.targets.registry import place_key
 from lantian.domain.tracking import access
 from lantian.domain.tracking.model import (
     NOTICE_LABELS,
@@ -248,7 +250,76 @@ def report_json(r: ProgressReport) -> dict[str, Any]:
     d["status_label"] = STATUS_LABELS[r.status]
     d["review_label"] = REVIEW_LABELS[r.review]
     d["evidence"] = evidence_json(r.evidence)
+    d["rounds"] = [
+        dict(to_jsonable(g))
+        | {
+            "status_label": STATUS_LABELS[g.status],
+            "review_label": REVIEW_LABELS[g.review],
+            "evidence": evidence_json(g.evidence),
+        }
+        for g in r.rounds
+    ]
     return d
+
+
+def indicator_rows(names: list[str], values: list[str]) -> dict[str, str]:
+    """The indicator rows of the report form (指标、数值), by name. A row left empty, or a name the
+    form offered without a value, is no indicator; a value without a name, a value that is not a
+    number or a name twice is an error beside that row (``indicator_name.2``: the third row)."""
+    out: dict[str, str] = {}
+    for i, (raw_name, raw_value) in enumerate(zip(names, values, strict=False)):
+        name, value = raw_name.strip(), raw_value.strip()
+        if not value:
+            continue
+        if not name:
+            raise InputError(f"the value {value} has no indicator name (请填写该数值对应的指标名称)",
+                             field=f"indicator_name.{i}")  # fmt: skip
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise InputError(f"{name}: {value} is not a number (指标数值应为数字)", field=f"indicator_value.{i}")
+        if name in out:
+            raise InputError(f"{name} is given twice (指标名称重复)", field=f"indicator_name.{i}")
+        out[name] = value
+    return out
+
+
+def progress_form(task: dict[str, Any], unit: str | None, period: str,
+                  posted: tuple[list[str], list[str]] | None = None) -> dict[str, Any]:  # fmt: skip
+    """What the report form (报送本期进展) offers ``unit`` (None: the office, for any unit) for
+    ``period``: the parts it may report on (``""`` the whole task, else a sub-task's number) whose
+    report this period is not accepted yet, the parts already accepted (本期已通过审核), the report
+    of the first part offered (the form starts from it: its status, text and indicators, so a
+    resubmission never quietly downgrades the status) and the version of each report it filed."""
+    names = [d["name"] for d in task["departments"]]
+    parts = [""] if unit is None or unit in names else []
+    parts += [s["number"] for s in task["subtasks"] if unit is None or unit in s["departments"]]
+    mine = {r["subtask"]: r for r in task["reports"] if unit and r["department"] == unit and r["period"] == period}
+    offered = [p for p in parts if mine.get(p, {}).get("review") != "accepted"]
+    current = mine.get(offered[0]) if offered else None
+    if posted is not None:  # the rows as typed, none added or dropped
+        rows = list(zip(*posted, strict=False))
+    else:
+        rows = [(k, format_number(v)) for k, v in current["indicators"].items()] if current else []
+        labels = [g["label"] for g in task["targets"] if g["label"]]
+        missing = [(label, "") for label in dict.fromkeys(labels) if all(label != n for n, _ in rows)]
+        rows += missing[: max(0, 3 - len(rows))]  # the targets' indicators, up to three rows
+    return {
+        "parts": offered,
+        "accepted": [p for p in parts if p not in offered],
+        "current": current,
+        "status": current["status"] if current else task["status"],
+        "narrative": current["narrative"] if current else "",
+        "indicators": rows or [("", "")],
+        "versions": {p: r["version"] for p, r in mine.items()},
+    }
+
+
+def format_number(value: float) -> str:
+    """A number as people write it: 33, not 33.0."""
+    return str(int(value)) if float(value).is_integer() else repr(value)
 
 
 def overdue_json(o: Overdue) -> dict[str, Any]:
@@ -329,6 +400,15 @@ def client_address(request: Request) -> str | None:
 # ---------------------------------------------------------------- dashboard and air quality
 def air_json(app: App) -> dict[str, Any]:
     return app.overview.air()
+
+
+def air_cities(app: App, air: dict[str, Any], actor: Actor, asked: str = "") -> tuple[list[str], str]:
+    """The cities of the air-quality page (the last year's and the history's) and the one shown: the
+    one asked for, else the user's own (苏州市 → 苏州, as the national lists name it), else the first."""
+    cities = sorted({d["station"] for d in air["days"]} | set(app.overview.city_names()))
+    own = place_key(actor.jurisdiction) if actor.jurisdiction else ""
+    chosen = asked if asked in cities else own if own in cities else (cities[0] if cities else "")
+    return cities, chosen
 
 
 def dashboard_json(app: App, actor: Actor) -> dict[str, Any]:
@@ -476,6 +556,7 @@ def public_json(app: App) -> dict[str, Any]:
                 }
             )
     return {
+        "office_place": app.office_place,  # 本平台所属辖区 (None: the page covers every place stored)
         "span": air["span"],
         "month": air["month"],
         "ranking": air["ranking"],
