@@ -31,7 +31,7 @@ SEED_KEY = "苏州市·2024·重点工作任务分解表"
 def options(page: str) -> list[str]:
     """The choices of the page's department picker."""
     (select,) = re.findall(r'<select name="department"[^>]*>(.*?)</select>', page, re.S)
-    return re.findall(r"<option(?: selected)?>([^<]+)</option>", select)
+    return re.findall(r'<option value="([^"]+)"', select)
 
 
 def seed(lantian: App, seeds_dir: Path, number: str) -> str:
