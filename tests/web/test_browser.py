@@ -124,7 +124,7 @@ def test_a_month_of_work_in_the_browser(server: tuple[str, App], seeds_dir: Path
         row.locator("input[name=cooperating]").fill("市财政局、市生态环境局")
         shot("01b-flag-correction")
         row.locator("button[value=corrected]").click()
-        page.wait_for_url(f"{base}/plans")
+        page.wait_for_url(f"{base}/plans?corrected=*")  # the page says what the correction did
         assert page.locator("tr.flag").count() == 2
         page.goto(f"{base}/plans?flags=corrected")
         assert "牵头：市大气办；配合：市财政局、市生态环境局" in page.locator("#flags").inner_text()
@@ -159,7 +159,7 @@ def test_a_month_of_work_in_the_browser(server: tuple[str, App], seeds_dir: Path
 
         # a 督办 is issued …
         page.goto(f"{base}/notices")
-        page.fill("#notice-form input[name=department]", ENV)
+        page.select_option("#notice-form select[name=department]", ENV)
         page.fill("#notice-form input[name=subject]", "扬尘治理进度滞后")
         page.fill("#notice-form textarea[name=body]", "请于两周内报送整改情况")
         page.click("#notice-form button[type=submit]")
@@ -174,7 +174,7 @@ def test_a_month_of_work_in_the_browser(server: tuple[str, App], seeds_dir: Path
         page.click("#ticket-form button[type=submit]")
         page.wait_for_url(f"{base}/tickets/*")
         ticket_url = page.url
-        page.fill("#step-form input[name=department]", ENV)
+        page.select_option("#step-form select[name=department]", ENV)
         page.click("#step-form button[value=assign]")
         page.wait_for_url(ticket_url)
         assert "交办" in page.locator("#ticket-state").inner_text()

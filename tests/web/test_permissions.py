@@ -29,6 +29,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST = ("清单.xlsx", list_template(), XLSX)
 FORECAST = ("预报.csv", "城市,发布时间,预报日期,预报AQI\n苏州,2024-01-01 16:00,2024-01-02,230\n".encode(), "text/csv")
 READINGS = ("读数.csv", "统一社会信用代码,时间,读数\n91320684MA1WXY0010,2024-01-05 09:00,10\n".encode(), "text/csv")
+SEED_KEY = "苏州市·2024·重点工作任务分解表"  # seed 000's plan key (conftest)
 PLAN = ("p.txt", "苏州市2024年大气污染防治工作计划\n一、任务\n1. 测试任务。（市生态环境局负责）".encode(), "text/plain")
 
 
@@ -157,6 +158,12 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("POST", "/forecasts/verification"): (ALL, {"files": {"file": FORECAST}}),
         ("GET", "/audit"): ({"admin", "leader"}, {}),
         ("GET", "/favicon.ico"): (PUBLIC, {}),
+        # pickers and revision diffs (test_pickers.py): what the user sees, nothing else
+        ("GET", "/api/v1/plans/diff"): (ALL, {"params": {"plan": SEED_KEY}}),
+        ("GET", "/api/v1/task-choices"): (ALL, {"params": {"q": "扬尘"}}),
+        ("GET", "/api/v1/addressees"): (ALL, {}),
+        ("GET", "/api/v1/departments"): (ALL, {}),
+        ("GET", "/plans/diff"): (ALL, {"params": {"plan": SEED_KEY}}),
         # 待办与通知 (web/todo.py): each user's own
         ("GET", "/todo"): (ALL, {}),
         ("GET", "/notifications"): (ALL, {}),

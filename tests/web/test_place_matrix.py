@@ -81,6 +81,9 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("POST", "/api/v1/warnings/readings"): PLACE_READ,
     ("GET", "/reduction-list"): PLACE_READ,
     ("POST", "/warnings/readings"): PLACE_READ,
+    # the plan named by its key (修订对比): read as its place's plans are
+    ("GET", "/api/v1/plans/diff"): PLACE_READ,
+    ("GET", "/plans/diff"): PLACE_READ,
 }
 # a language code, not a record; a complaint's tracking code, whose holder is the reporter: no
 # place to check, its lookups are tested in test_public.py (not guessable, only public steps)
@@ -88,6 +91,7 @@ NOT_AN_OBJECT = {("GET", "/lang/{code}"), ("GET", "/api/v1/public/reports/{code}
 BODY_IDS = {("POST", "/api/v1/notices"), ("POST", "/notices")}  # ids in the body: task_ids
 # routes that read a place's own records by its name (the place is the object; every other
 # jurisdiction parameter reads what is public: warnings, the national rules, air quality)
+BY_PLAN = {("GET", "/api/v1/plans/diff"), ("GET", "/plans/diff")}  # a plan key in the query
 BY_PLACE = {("GET", "/api/v1/reduction-list"), ("POST", "/api/v1/warnings/readings"), ("GET", "/reduction-list"),
             ("POST", "/warnings/readings")}  # fmt: skip
 
@@ -120,6 +124,8 @@ def request(key: tuple[str, str], v: dict[str, Any]) -> dict[str, Any]:
         ("POST", "/flags/{flag_id}"): {"data": {"status": "confirmed"}},
         ("GET", "/api/v1/reduction-list"): {"params": {"jurisdiction": v.get("place")}},
         ("GET", "/reduction-list"): {"params": {"jurisdiction": v.get("place")}},
+        ("GET", "/api/v1/plans/diff"): {"params": {"plan": v.get("plan")}},
+        ("GET", "/plans/diff"): {"params": {"plan": v.get("plan")}},
         ("POST", "/api/v1/warnings/readings"): {"data": {"jurisdiction": v.get("place")}, "files": {"file": READINGS}},
         ("POST", "/warnings/readings"): {"data": {"jurisdiction": v.get("place")}, "files": {"file": READINGS}},
     }.get(key, {})
@@ -160,7 +166,7 @@ class Objects:
             plan.write_text(f"{place}测试计划\n一、任务\n1. 测试任务。（市生态环境局负责）\n", encoding="utf-8")
             (outcome,) = app.plans.import_files([plan], overrides={"jurisdiction": place}).outcomes
             (task,) = [r.id for r, _ in app.workflow.visible_tasks(admin) if r.plan_key == outcome.key]
-            self.plans[place] = {"task_id": task, "flag_id": app.plans.review(outcome.key)[0].id}
+            self.plans[place] = {"task_id": task, "flag_id": app.plans.review(outcome.key)[0].id, "plan": outcome.key}
         out.update(self.plans[place])
         self.made += 2  # months: one for a report made here, one for the call to file
         out["period"] = f"{2000 + self.made // 12}-{self.made % 12 + 1:02d}"
@@ -190,7 +196,7 @@ def objects(lantian: App, tmp_path: Path) -> Iterator[Objects]:
 
 
 def id_routes(app: App) -> set[tuple[str, str]]:
-    return {(m, p) for m, p in routes(app) if "{" in p and (m, p) not in NOT_AN_OBJECT} | BODY_IDS | BY_PLACE
+    return {(m, p) for m, p in routes(app) if "{" in p and (m, p) not in NOT_AN_OBJECT} | BODY_IDS | BY_PLACE | BY_PLAN
 
 
 def test_every_route_that_takes_an_id_has_a_row(lantian: App) -> None:

@@ -252,14 +252,32 @@ def diff_cmd(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """两个修订之间的变化 What changed between two revisions of a plan."""
+    """两个修订之间的变化 What changed between two revisions of a plan (--json: the API's schema,
+    GET /api/v1/plans/diff)."""
+    from lantian.web.picks import diff_out
+
     with open_app(data_dir, database_url) as lantian:
-        a, b, diff = lantian.plans.diff(key, old, new)
+        d = diff_out(lantian.plans.compare(key, old, new))
     if as_json:
-        print_json({"key": key, "from": a, "to": b, **diff.to_dict()})
+        print_json(d.model_dump(mode="json"))
         return
-    out.print(f"{key}: 修订 revision {a} → {b}")
-    _print_diff(diff)
+    out.print(f"{d.key}: 修订 revision {d.from_revision} → {d.to_revision}")
+    if d.empty:
+        out.print("  内容无变化 no changes in content")
+    for t in d.added:
+        out.print(f"  新增任务 added {t.number}: {t.title[:60]}")
+    for t in d.removed:
+        out.print(f"  删除任务 removed {t.number}: {t.title[:60]}")
+    for c in d.changed:
+        out.print(f"  修改任务 changed {c.number}: {c.title[:40]}")
+        for f in c.fields:
+            out.print(f"    {f.label}: {'、'.join(f.before) or '—'} → {'、'.join(f.after) or '—'}")
+    for text in d.targets_added:
+        out.print(f"  新增目标 target added: {text}")
+    for text in d.targets_removed:
+        out.print(f"  删除目标 target removed: {text}")
+    for m in d.meta_changed:
+        out.print(f"  {m.label} {m.field}: {'、'.join(m.before) or '—'} → {'、'.join(m.after) or '—'}")
 
 
 @app.command("review")

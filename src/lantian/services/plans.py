@@ -15,7 +15,7 @@ from typing import Any
 from lantian.config import Limits
 from lantian.documents.read import read_document
 from lantian.domain.plans.corrections import Correction, FlagKey, apply_correction, flag_key
-from lantian.domain.plans.departments import DepartmentDictionary
+from lantian.domain.plans.departments import DepartmentDictionary, matching_names
 from lantian.domain.plans.diff import PlanDiff, diff_plans
 from lantian.domain.plans.links import MIN_SCORE, LinkReport, propose_links
 from lantian.domain.plans.model import ParsedPlan, PlanMeta, PlanTask, ReviewFlag, Task, TaskStatus
@@ -29,7 +29,7 @@ from lantian.domain.plans.records import (
 )
 from lantian.domain.tracking import access
 from lantian.domain.tracking.model import SYSTEM, Actor
-from lantian.errors import InputError
+from lantian.errors import ForbiddenError, InputError, NotFoundError
 from lantian.services.audit import AuditTrail
 from lantian.services.clock import Clock, utc_now
 from lantian.storage.store import Store
@@ -56,6 +56,19 @@ class ImportOutcome:
                 "status_label": self.STATUS_LABELS[self.status], "revision": self.revision, "tasks": self.tasks,
                 "targets": self.targets, "flags": self.flags, "corrections": self.corrections,
                 "reopened": self.reopened}  # fmt: skip
+
+
+@dataclass
+class Comparison:
+    """Two revisions of one plan and what changed between them (修订对比)."""
+
+    summary: PlanSummary
+    revisions: list[RevisionInfo]
+    old: int  # revision numbers
+    new: int
+    before: ParsedPlan
+    after: ParsedPlan
+    diff: PlanDiff
 
 
 @dataclass
@@ -230,6 +243,26 @@ class PlanService:
             old = old or max(new - 1, 1)
             return old, new, diff_plans(repo.load(key, old), repo.load(key, new))
 
+    def compare(self, key: str, old: int | None = None, new: int | None = None, *,
+                actor: Actor = SYSTEM) -> Comparison:  # fmt: skip
+        """Two revisions of a plan ``actor`` sees (access.sees_plan), side by side with what changed
+        (修订对比; default: the previous and the current one)."""
+        with self.store.reading() as repo:
+            summary = repo.summary(key)
+            if not access.sees_plan(actor, summary.jurisdiction, self.ancestors, summary.office):
+                raise ForbiddenError(f"无权查看计划 {key} (not a plan of your jurisdiction)", field="plan")
+            revisions = repo.revisions(key)
+            numbers = [r.number for r in revisions]
+            new = new or summary.revision
+            old = old or max(new - 1, 1)
+            for name, number in (("from", old), ("to", new)):
+                if number not in numbers:
+                    raise NotFoundError(
+                        f"计划 {key} 没有第 {number} 版（共 {len(numbers)} 版） (no such revision)", field=name
+                    )
+            before, after = repo.load(key, old), repo.load(key, new)
+        return Comparison(summary, revisions, old, new, before, after, diff_plans(before, after))
+
     def review(self, plan: str | None = None, status: FlagStatus | None = FlagStatus.OPEN) -> list[StoredFlag]:
         with self.store.reading() as repo:
             if plan:
@@ -295,19 +328,12 @@ class PlanService:
             return done
 
     def resolve_departments(self, name: str) -> list[str]:
-        """A department as a user types it (发改委, 市发改委) → the stored names it may match."""
+        """A department as a user types it (发改委, 市发改委, or part of it: 交通, 发改) → the stored names
+        it may match (:func:`~lantian.domain.plans.departments.matching_names`)."""
         name = name.strip()
-        out = {name, self.dictionary.normalize(name)}
         with self.store.reading() as repo:
             stored = [n for n, _ in repo.department_names()]
-        for candidate in stored:
-            prefix, stem = self.dictionary.split_prefix(candidate)
-            if (
-                name in (stem, self.dictionary.canonical_stem(stem))
-                or self.dictionary.normalize(prefix + name) == candidate
-            ):
-                out.add(candidate)
-        return sorted(out)
+        return sorted({name, self.dictionary.normalize(name), *matching_names(name, stored, self.dictionary)})
 
     def list_tasks(self, flt: TaskFilter | None = None) -> list[PlanTask]:
         flt = flt or TaskFilter()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lantian.domain.plans.codec import task_from_dict
+from lantian.domain.plans.departments import government_of, is_collective
 from lantian.domain.plans.model import Role, Task, TaskStatus, strongest_roles, to_jsonable
 from lantian.domain.plans.records import PlanSummary, TaskFilter
 from lantian.domain.tracking import access, evidence, overdue, workflow
@@ -46,6 +47,18 @@ Upload = tuple[str, bytes]  # (file name as uploaded, content)
 
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Addressees:
+    """Who a 督办 or 交办 may name (:meth:`WorkflowService.addressees`)."""
+
+    units: list[str]  # the real units named on the office's tasks (部门和单位), most named first
+    governments: list[str]  # the governments of the places below (下级人民政府)
+
+    @property
+    def all(self) -> list[str]:
+        return [*self.units, *self.governments]
 
 
 def _kept(cache: dict[tuple[Any, ...], T], key: tuple[Any, ...], compute: Callable[[], T]) -> T:
@@ -223,6 +236,54 @@ class WorkflowService:
             key = (scope, repr(flt), repo.change_marker(places))
             total = _kept(self._totals, key, lambda: sum(repo.count_tasks(scope, flt).values()))
             return repo.task_refs(scope=scope, flt=flt, limit=limit, offset=offset), total
+
+    def departments(self, actor: Actor) -> list[tuple[str, int]]:
+        """The units named on the tasks ``actor`` sees, with how many tasks name each, most first
+        (the task list's department picker)."""
+        with self.store.tracking_read() as repo:
+            return repo.department_counts(self.scope(actor, repo))
+
+    def addressees(self, actor: Actor, repo: TrackingRepository | None = None) -> Addressees:
+        """Who a 督办 or a ticket's 交办 of ``actor``'s office may name (督办对象): the real units named
+        on the tasks of its own place and the places below it (not a catch-all such as 各有关部门, not
+        a department of the province above), and the government of each place below with a plan."""
+        if repo is None:
+            with self.store.tracking_read() as r:
+                return self.addressees(actor, r)
+        scope, lineage, mine = self.scope(actor, repo), self.ancestors, actor.jurisdiction
+        below: list[str] = []
+        if scope.places is not None:  # not the plans above: their departments are not the office's to 督办
+            kept = tuple(p for p in scope.places if not (p and access.above(p, mine, lineage)))
+            scope = access.Scope(kept, scope.department, scope.offices)
+            below = [p for p in kept if p and access.above(mine, p, lineage)]
+        else:  # the command line: every place's
+            below = sorted({p for p, _ in repo.plan_places() if p})
+        units = [n for n, _ in repo.department_counts(scope) if not is_collective(n)]
+        governments = [government_of(p) for p in dict.fromkeys(below)]
+        return Addressees(units=units, governments=[g for g in governments if g not in units])
+
+    def _addressee(self, actor: Actor, typed: str | None, repo: TrackingRepository, label: str, field: str) -> str:
+        """``typed`` when it is one of :meth:`addressees`; else a clear refusal naming the field."""
+        name = _clean(typed, field, limit=200)
+        choices = self.addressees(actor, repo)
+        if name in choices.all:
+            return name
+        if is_collective(name):
+            raise InputError(f"{label}「{name}」是泛指，请选择一个具体部门或下级人民政府 "
+                             "(name one department or one lower government, not a catch-all)", field=field)  # fmt: skip
+        near = [c for c in choices.all if name in c or c in name][:5]
+        hint = f"；是否指：{'、'.join(near)}" if near else ""
+        raise InputError(f"{label}「{name}」不是本单位计划中的部门或下级人民政府{hint} "
+                         "(not a department of your plans)", field=field)  # fmt: skip
+
+    def find_tasks(self, actor: Actor, query: str, limit: int = 20) -> list[tuple[TaskRef, str | None]]:
+        """The tasks ``actor`` sees that a person's words name (相关任务): by the plan's own numbering
+        and text, ``16号 5``, ``第5项``, ``扬尘`` (:meth:`TrackingRepository.find_tasks`)."""
+        words = query.replace("，", " ").replace(",", " ").split()[:8]
+        if not words:
+            return []
+        with self.store.tracking_read() as repo:
+            return repo.find_tasks(self.scope(actor, repo), words, limit)
 
     def task(self, actor: Actor, task_id: int) -> TaskView:
         with self.store.tracking_read() as repo:
@@ -473,7 +534,6 @@ class WorkflowService:
                      task_ids: Sequence[int] = ()) -> Notice:  # fmt: skip
         place = actor.jurisdiction
         access.require_admin(actor, place)
-        department = _clean(department, "department", limit=200)
         subject, body = _clean(subject, "subject", limit=500), _clean(body, "body")
         if due < self.today():
             raise InputError(f"the due date {due} has passed (办理时限早于今天)", field="due")
@@ -485,6 +545,7 @@ class WorkflowService:
             hidden = sorted(i for i in known if not self._sees_task(actor, i, repo))
             if hidden:  # a notice names only tasks its issuer sees
                 raise ForbiddenError(f"无权督办任务 {hidden[0]} (not a task of your jurisdiction)", field="task_ids")
+            department = self._addressee(actor, department, repo, "督办对象", "department")
             notice_id = repo.add_notice(
                 {
                     "jurisdiction": place,
@@ -650,7 +711,7 @@ class WorkflowService:
             state = workflow.ticket_step(ticket.state, action, note=note, evidence_count=len(checked))
             changes: dict[str, Any] = {"state": state.value}
             if action is TicketAction.ASSIGN:
-                changes["department"] = _clean(department, "department", limit=200)
+                changes["department"] = self._addressee(actor, department, repo, "责任单位", "department")
                 if due is None:
                     raise InputError("交办 needs a due date (交办须设整改时限)", field="due")
                 changes["due"] = due

@@ -9,6 +9,7 @@ ever lost silently (乐观锁).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -195,6 +196,39 @@ class TrackingRepository:
             .group_by(tk.c.status)
         )
         return Counter({TaskStatus(status): int(n) for status, n in self.session.execute(query)})
+
+    def department_counts(self, scope: Scope) -> list[tuple[str, int]]:
+        """The units named on the tasks in ``scope`` (on a task or one of its sub-tasks), with how
+        many tasks name each, most first (the pickers of the task list, 督办 and 交办)."""
+        tk, p = t.tasks, t.plans
+        dn = t.task_departments.alias("dn")  # not the one the scope's EXISTS clause names
+        n = func.count(func.distinct(dn.c.task_id))
+        query = (
+            select(dn.c.normalized, n)
+            .join(tk, tk.c.id == dn.c.task_id)
+            .join(p, p.c.id == tk.c.plan_id)
+            .where(*self._task_where(None, scope, None))
+            .group_by(dn.c.normalized)
+            .order_by(n.desc(), dn.c.normalized)
+        )
+        return [(str(name), int(count)) for name, count in self.session.execute(query)]
+
+    def find_tasks(self, scope: Scope, words: Sequence[str], limit: int) -> list[tuple[TaskRef, str | None]]:
+        """The tasks in ``scope`` that every word finds, as a person names a task by its plan's own
+        numbering and text: a word in the plan's key (文号 16号) or in the task's text, title or
+        category (扬尘); a number (5, 第5项) is the task's number (序号) or part of the key
+        (16 → 16号, 2023 → 〔2023〕)."""
+        tk, p = t.tasks, t.plans
+        conds = self._task_where(None, scope, None)
+        for word in words:
+            number = _task_number(word)
+            if number is not None:
+                conds.append(or_(tk.c.number == number, *(_like(p.c.key, number + end) for end in ("号", "〕", "]"))))
+            else:
+                conds.append(or_(*(_like(column, word) for column in (p.c.key, tk.c.text, tk.c.title, tk.c.category))))
+        query = select(tk.c.id).join(p, p.c.id == tk.c.plan_id).where(*conds).order_by(p.c.key, tk.c.position)
+        ids = [int(i) for (i,) in self.session.execute(query.limit(limit))]
+        return self.task_refs(ids) if ids else []
 
     def _task_where(
         self, task_ids: Iterable[int] | None, scope: Scope | None, flt: TaskFilter | None
@@ -742,6 +776,19 @@ def _entry(row: Any) -> StoredEntry:
         str(row.prev_hash),
         str(row.hash),
     )
+
+
+def _task_number(word: str) -> str | None:
+    """``5``, ``第5项``, ``第5条`` → ``5``; else None (a word of text)."""
+    match = re.fullmatch(r"第?(\d+(?:\.\d+)*)[项条]?", word)
+    return match.group(1) if match else None
+
+
+def _like(column: Any, text: str) -> ColumnElement[bool]:
+    """``column`` contains ``text`` as typed (its % and _ are themselves, not wildcards)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    found: ColumnElement[bool] = column.like(f"%{escaped}%", escape="\\")
+    return found
 
 
 def _plan_in(scope: Scope) -> ColumnElement[bool]:

@@ -26,7 +26,7 @@ from lantian import __version__
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
-from lantian.web import api, figures, forms, i18n, pages, public, todo, views
+from lantian.web import api, figures, forms, i18n, pages, picks, public, todo, views
 from lantian.web.deps import LANG_COOKIE, LoginRequired, error_body, status_of, viewer
 from lantian.web.limits import BodyLimit, BodyTooLarge
 
@@ -84,8 +84,10 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     if trusted_proxies is None:
         trusted_proxies = os.environ.get("LANTIAN_TRUSTED_PROXIES", "")
     app.state.trusted_proxies = views.trusted_proxies(trusted_proxies)
+    app.include_router(picks.api_router)  # before the routes with ids: /api/v1/plans/diff
     app.include_router(api.router)
     app.include_router(public.api)  # 信息公开 and 举报 (no sign-in)
+    app.include_router(picks.router)
     app.include_router(pages.router)
     app.include_router(public.router)
     app.include_router(todo.router)

@@ -45,7 +45,7 @@ from lantian.errors import InputError, LantianError, NotFoundError
 from lantian.reports.bulletin import remaining_text, target_text
 from lantian.services.assessment import stations_text
 from lantian.services.clock import beijing as to_beijing
-from lantian.web import forms, i18n, views
+from lantian.web import forms, i18n, picks, views
 from lantian.web.deps import (
     COOKIE,
     LANG_COOKIE,
@@ -315,6 +315,7 @@ def plans(request: Request, flags: str = "open") -> HTMLResponse:
         flags=views.flags_json(app, who.actor, None, status),
         flag_filter=flags,
         outcome=None,
+        corrected=picks.corrected_message(request, who),  # what the correction just made did
     )
 
 
@@ -348,7 +349,10 @@ async def resolve_flag(flag_id: Id, request: Request) -> Response:
     if status not in ("confirmed", "corrected"):
         raise InputError("confirm or correct (请选择确认或更正)", field="status")
     correction = Correction.given(data.get("field", ""), data) if status == "corrected" else None
-    views.resolve_flag(lantian(request), who.actor, flag_id, FlagStatus(status), data.get("note") or None, correction)
+    done = views.resolve_flag(lantian(request), who.actor, flag_id, FlagStatus(status), data.get("note") or None,
+                              correction)  # fmt: skip
+    if correction is not None:  # say what it did: the new revision, and where the plan is now
+        return back_to(picks.corrected_url(request, who, done["plan"], correction.jurisdiction is not None))
     return back_to("/plans")
 
 
@@ -385,6 +389,7 @@ def tasks(request: Request, plan: str = "", department: str = "", role: str = ""
         pages=max(1, -(-data["total"] // PAGE)),
         query="&".join(f"{k}={quote(v)}" for k, v in query.items()),
         plans=lantian(request).workflow.plan_keys(who.actor),
+        departments=[name for name, _ in lantian(request).workflow.departments(who.actor)],  # the picker
     )
 
 
@@ -488,14 +493,13 @@ def notices(request: Request, state: str = "") -> HTMLResponse:
     elif state == "late":
         found = service.late_notices(who.actor)
     rows = [views.notice_json(n, service.rung(n)) for n in found]
-    departments = [name for name, _ in lantian(request).plans.departments()]
     return render(
         request,
         "notices.html",
         notices=rows,
         state=state,
-        departments=departments,
         due=(service.today() + dt.timedelta(days=14)).isoformat(),
+        **picks.notice_form(request, who.actor),  # the addressee and task pickers
     )
 
 
@@ -505,13 +509,11 @@ async def issue_notice(request: Request, department: Annotated[str, Form()], sub
                        body: Annotated[str, Form()], due: Annotated[str, Form()],
                        task_ids: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     who = await page_user(request)
+    ids = picks.chosen_ids([v for v in (await request.form()).getlist("task_ids") if isinstance(v, str)])
     try:
         day = dt.date.fromisoformat(due)
-        ids = [int(x) for x in task_ids.replace("，", ",").split(",") if x.strip()]
     except ValueError:
-        raise InputError(
-            "the due date is YYYY-MM-DD and tasks are numbers (日期或任务编号格式错误)", field="due"
-        ) from None
+        raise InputError("the due date is YYYY-MM-DD (日期格式错误)", field="due") from None
     n = lantian(request).workflow.issue_notice(
         who.actor, department=department, subject=subject, body=body, due=day, task_ids=ids
     )
@@ -588,12 +590,11 @@ def ticket(ticket_id: Id, request: Request) -> HTMLResponse:
     who = page_reader(request)
     app = lantian(request)
     k = app.workflow.ticket(who.actor, ticket_id)
-    departments = [name for name, _ in app.plans.departments()]
     return render(
         request,
         "ticket.html",
         k=views.ticket_json(k),
-        departments=departments,
+        addressees=app.workflow.addressees(who.actor),  # the 交办 picker
         due=(app.workflow.today() + dt.timedelta(days=15)).isoformat(),
         contact=app.public.contact(who.actor, ticket_id),  # 群众举报: the reporter's, for the office
     )
@@ -699,6 +700,8 @@ async def record_warning(request: Request, level: Annotated[str, Form()], at: An
 def reduction_list(request: Request, jurisdiction: str = "") -> HTMLResponse:
     who = page_reader(request)
     place = views.place_seen(lantian(request), who.actor, jurisdiction or who.actor.jurisdiction)
+    if place and lantian(request).reduction.meta(place) is None:  # nothing kept yet: say so, offer the upload
+        return render(request, "reduction_empty.html", place=place)
     return render(request, "reduction.html", result=views.reduction_json(lantian(request), place, full=True))
 
 

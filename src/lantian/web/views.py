@@ -160,7 +160,7 @@ def flags_json(app: App, actor: Actor, plan: str | None, status: FlagStatus | No
 def resolve_flag(app: App, actor: Actor, flag_id: int, status: FlagStatus, note: str | None,
                  correction: Correction | None = None) -> dict[str, Any]:  # fmt: skip
     stored = app.plans.resolve_flag(flag_id, status, note, actor=actor, correction=correction)
-    return {"id": stored.id, "status": stored.status, "resolution": stored.resolution,
+    return {"id": stored.id, "plan": stored.plan_key, "status": stored.status, "resolution": stored.resolution,
             "correction": stored.correction.to_dict() if stored.correction else None}  # fmt: skip
 
 

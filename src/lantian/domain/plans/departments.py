@@ -259,3 +259,50 @@ def make_departments(
             )
         )
     return out
+
+
+# -- addressees (督办对象): who a 督办 or a ticket's 交办 may name -------------------------------------
+# A task names real units (市交通运输局, 苏州海关), lower levels' governments (常熟市人民政府) and
+# collective catch-alls (各有关部门, 各县级市（区）人民政府, 各地). A 督办 or 交办 goes to one body that
+# answers for it: a real unit, or the government of one place below the office, never a catch-all.
+_COLLECTIVE = re.compile(r"^[省市区县]?(?:各|地方各级|县级以上)|(?:有关|相关)(?:部门|单位)$|^有关方面$")
+GOVERNMENT_SUFFIX = "人民政府"  # 人民政府: a place's government (常熟市 → 常熟市人民政府)
+
+
+def is_collective(name: str) -> bool:
+    """``各有关部门``, ``各县级市（区）人民政府``, ``有关部门``: many bodies at once, not one that answers."""
+    return bool(_COLLECTIVE.search(name.strip()))
+
+
+def government_of(place: str) -> str:
+    """The government of a place below the office: 常熟市 → 常熟市人民政府."""
+    return place if place.endswith(GOVERNMENT_SUFFIX) else place + GOVERNMENT_SUFFIX
+
+
+def matching_names(typed: str, names: list[str], dictionary: DepartmentDictionary) -> list[str]:
+    """The names among ``names`` that ``typed`` stands for, as a person types part of one: the name
+    itself, its stem or an alias (发改委 → 市发展改革委), else any name that contains the text
+    (交通 → 市交通运输局) or whose canonical stem an alias containing it leads to (发改 → 发改委 →
+    市发展改革委). Exact readings win over partial ones."""
+    typed = typed.strip()
+    if not typed:
+        return []
+    normalized = dictionary.normalize(typed)
+    exact = []
+    for candidate in names:
+        prefix, stem = dictionary.split_prefix(candidate)
+        if (
+            candidate in (typed, normalized)
+            or typed in (stem, dictionary.canonical_stem(stem))
+            or dictionary.normalize(prefix + typed) == candidate
+        ):
+            exact.append(candidate)
+    if exact:
+        return exact
+    stems = {canonical for alias, canonical in dictionary.aliases.items() if typed in alias}
+    partial = []
+    for candidate in names:
+        _, stem = dictionary.split_prefix(candidate)
+        if typed in candidate or dictionary.canonical_stem(stem) in stems:
+            partial.append(candidate)
+    return partial

@@ -22,6 +22,16 @@ FIELD_LABELS = {
     "subtasks": "子任务",
 }
 
+META_LABELS = {
+    "title": "标题",
+    "issuer": "发文机关",
+    "doc_number": "文号",
+    "issued_on": "成文日期",
+    "level": "级别",
+    "jurisdiction": "辖区",
+    "year": "年度",
+}
+
 
 @dataclass
 class TaskChange:

@@ -134,3 +134,61 @@
   }
   document.addEventListener("DOMContentLoaded", draw);
 })();
+
+// 相关任务 on the 督办 form: the tasks found as one types, by the plan's own numbering and text
+// (苏气办〔2023〕16号 第5项). Without JavaScript the search form posts back a page of results.
+(function () {
+  function setup() {
+    const form = document.getElementById("task-search");
+    const input = document.getElementById("task-q");
+    const box = document.getElementById("task-found");
+    const note = document.getElementById("task-found-note");
+    if (!form || !input || !box) return;
+    let timer = null;
+    let last = input.value.trim();
+
+    function show(items, q) {
+      const checked = new Set();
+      for (const label of Array.from(box.querySelectorAll("label.choice"))) {
+        const box_ = label.querySelector("input");
+        if (box_ && box_.checked) checked.add(box_.value);
+        else label.remove();
+      }
+      for (const c of items) {
+        if (checked.has(String(c.id))) continue;
+        const label = document.createElement("label");
+        label.className = "choice";
+        const tick = document.createElement("input");
+        tick.type = "checkbox";
+        tick.name = "task_ids";
+        tick.value = String(c.id);
+        label.append(tick, " " + c.label);
+        box.append(label);
+      }
+      if (note) note.textContent = items.length ? "" : q ? note.dataset.none : checked.size ? "" : note.dataset.hint;
+    }
+
+    async function search() {
+      const q = input.value.trim();
+      if (q === last) return;
+      last = q;
+      if (!q) {
+        show([], q);
+        return;
+      }
+      const response = await fetch("/api/v1/task-choices?" + new URLSearchParams({ q: q }), { credentials: "same-origin" });
+      if (response.ok && input.value.trim() === q) show(await response.json(), q);
+    }
+
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(search, 250);
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      last = null;
+      search();
+    });
+  }
+  document.addEventListener("DOMContentLoaded", setup);
+})();
