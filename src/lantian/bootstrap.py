@@ -69,7 +69,7 @@ class App:
             warnings=warnings,
             reduction=reduction,
             audit=audit,
-            accounts=AccountService(store, audit),
+            accounts=AccountService(store, audit, ancestors=warnings.parents),
             workflow=WorkflowService(
                 store,
                 audit,

@@ -24,8 +24,8 @@ from lantian import __version__
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
-from lantian.web import api, pages, views
-from lantian.web.deps import LoginRequired, error_body, status_of
+from lantian.web import admin, api, exports, pages, users_api, views
+from lantian.web.deps import LoginRequired, PasswordChangeRequired, error_body, status_of
 from lantian.web.limits import BodyLimit, BodyTooLarge
 
 CSP = (
@@ -77,7 +77,10 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
         trusted_proxies = os.environ.get("LANTIAN_TRUSTED_PROXIES", "")
     app.state.trusted_proxies = views.trusted_proxies(trusted_proxies)
     app.include_router(api.router)
+    app.include_router(users_api.router)
     app.include_router(pages.router)
+    app.include_router(exports.router)
+    app.include_router(admin.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(BodyLimit)  # upload limit (上传大小上限): docs/settings.md
 
@@ -127,5 +130,9 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def password_change_required(request: Request, exc: PasswordChangeRequired) -> Response:
+        return RedirectResponse("/account", status_code=303)
 
     return app

@@ -17,6 +17,7 @@ from fastapi import Request, Response
 
 from lantian.bootstrap import App
 from lantian.domain.plans.corrections import CORRECTABLE, FLAG_FIELD_LABELS, Correction, part_at
+from lantian.domain.plans.departments import department_kind
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, SubTask, TaskStatus, to_jsonable
 from lantian.domain.plans.records import FLAG_LABELS, FlagStatus, TaskFilter
 from lantian.domain.tracking import access
@@ -36,6 +37,7 @@ from lantian.domain.tracking.model import (
 from lantian.domain.tracking.overdue import Overdue, TaskRef
 from lantian.domain.tracking.workflow import ACTION_LABELS, TicketAction, next_actions
 from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
+from lantian.domain.warnings.reduction import CheckResult
 from lantian.errors import ConfigError, ForbiddenError, InputError, LantianError, NotFoundError
 from lantian.services.clock import beijing, beijing_now
 from lantian.services.tracking import TaskView
@@ -177,6 +179,23 @@ def task_ref_json(ref: TaskRef, place: str | None, as_of: dt.date) -> dict[str, 
     }
 
 
+def task_filter(app: App, plan: str = "", department: str = "", role: str = "", status: str = "", q: str = "",
+                deadline_before: str = "", overdue: str = "") -> TaskFilter:  # fmt: skip
+    """The task list's filter from its query (the list, its download and the matrix share it)."""
+    try:
+        return TaskFilter(
+            plan=plan or None,
+            department=department or None,
+            role=Role(role) if role else None,
+            status=TaskStatus(status) if status else None,
+            text=q or None,
+            deadline_before=dt.date.fromisoformat(deadline_before) if deadline_before else None,
+            overdue_as_of=app.workflow.today() if overdue else None,
+        )
+    except ValueError as exc:
+        raise InputError(f"bad filter (筛选条件有误): {exc}") from None
+
+
 def tasks_json(app: App, actor: Actor, flt: TaskFilter, limit: int, offset: int) -> dict[str, Any]:
     """One page of the tasks ``actor`` sees that pass ``flt`` (``flt.department`` as typed: 发改委)."""
     today = app.workflow.today()
@@ -258,7 +277,8 @@ def overdue_json(o: Overdue) -> dict[str, Any]:
 def matrix_json(app: App, actor: Actor) -> list[dict[str, Any]]:
     """责任矩阵 (:meth:`WorkflowService.matrix`)."""
     return [
-        {"department": r.department, "tasks": r.tasks, **{role.value: r.roles[role] for role in Role},
+        {"department": r.department, "kind": department_kind(r.department).value, "tasks": r.tasks,
+         **{role.value: r.roles[role] for role in Role},
          "completed": r.completed, "overdue": r.overdue}
         for r in app.workflow.matrix(actor)
     ]  # fmt: skip
@@ -421,14 +441,21 @@ def check_list(
     app: App, upload: Upload, jurisdiction: str | None, registry: Upload | None, permits: Upload | None
 ) -> dict[str, Any]:
     """核查减排清单: an uploaded list under the place's rules, with the registry (全覆盖) and permits."""
+    result = checked_list(app, upload, jurisdiction, registry, permits)
+    return {"jurisdiction": jurisdiction or None, "report": check_report(result)}
+
+
+def checked_list(
+    app: App, upload: Upload, jurisdiction: str | None, registry: Upload | None, permits: Upload | None
+) -> CheckResult:
+    """The check of :func:`check_list`, as the domain has it (its download is written from it)."""
     with ExitStack() as stack:
         path = stack.enter_context(uploaded(*upload, LIST_SUFFIXES))
         extra = {
             name: stack.enter_context(uploaded(*u, TABLE_SUFFIXES, field=name)) if u else None
             for name, u in (("registry", registry), ("permits", permits))
         }
-        result = app.reduction.check(path, jurisdiction=jurisdiction or None, **extra)
-    return {"jurisdiction": jurisdiction or None, "report": check_report(result)}
+        return app.reduction.check(path, jurisdiction=jurisdiction or None, **extra)
 
 
 def keep_list(app: App, actor: Actor, upload: Upload) -> dict[str, Any]:
