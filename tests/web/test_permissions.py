@@ -45,8 +45,10 @@ def ids(app: App) -> dict[str, int]:
     ticket = app.workflow.ticket_step(admin, ticket.id, TicketAction.ASSIGN, version=1, department=ENV,
                                       due=dt.date(2099, 1, 1))  # fmt: skip
     flag = app.plans.review(None, None)
+    clerk = app.accounts.add("clerk", "a-long-test-password", UserRole.DEPARTMENT, "苏州市", department=ENV)
     return {"task_id": task, "report_id": report.id, "notice_id": notice.id, "ticket_id": ticket.id,
-            "evidence_id": report.evidence[0].id, "flag_id": flag[0].id if flag else 1, "code": 0}  # fmt: skip
+            "evidence_id": report.evidence[0].id, "flag_id": flag[0].id if flag else 1, "code": 0,
+            "username": clerk.username, "token": "x" * 32}  # fmt: skip
 
 
 # (method, path) → (allowed roles or PUBLIC, request arguments)
@@ -108,6 +110,14 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("GET", "/api/v1/audit"): ({"admin", "leader"}, {}),
         ("GET", "/api/v1/audit/verify"): ({"admin", "leader"}, {}),
         ("GET", "/api/v1/public"): (PUBLIC, {}),
+        ("GET", "/api/v1/users"): (ADMIN, {}),
+        ("POST", "/api/v1/users"): (ADMIN, {"json": {"username": "made", "password": "p" * 12, "role": "leader"}}),
+        ("GET", "/api/v1/users/{username}"): (ADMIN, {}),
+        ("PATCH", "/api/v1/users/{username}"): (ADMIN, {"json": {"display_name": "书记员"}}),
+        ("POST", "/api/v1/users/{username}/password"): (ADMIN, {"json": {"password": "another-long-one"}}),
+        ("POST", "/api/v1/users/{username}/active"): (ADMIN, {"json": {"active": True}}),
+        # a wrong current password: refused as input (422), so the test's sessions keep theirs
+        ("POST", "/api/v1/account/password"): (ALL, {"json": {"old_password": "wrong", "new_password": "n" * 12}}),
         # pages
         ("GET", "/"): (PUBLIC, {}),
         ("GET", "/healthz"): (PUBLIC, {}),
@@ -151,6 +161,21 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("POST", "/forecasts/verification"): (ALL, {"files": {"file": FORECAST}}),
         ("GET", "/audit"): ({"admin", "leader"}, {}),
         ("GET", "/favicon.ico"): (PUBLIC, {}),
+        ("GET", "/tasks.xlsx"): (ALL, {}),
+        ("GET", "/matrix.xlsx"): (ALL, {}),
+        ("GET", "/reduction-list.xlsx"): (ALL, {}),  # none kept: 404
+        ("GET", "/reduction-lists/check/{token}.xlsx"): (ALL, {}),  # not this user's check: 404
+        ("GET", "/account"): (ALL, {}),
+        ("POST", "/account/password"): (ALL, {"data": {"old_password": "wrong", "new_password": "n" * 12,
+                                                       "confirm": "n" * 12}}),  # fmt: skip
+        ("GET", "/users"): (ADMIN, {}),
+        ("POST", "/users"): (ADMIN, {"data": {"username": "made2", "role": "leader", "jurisdiction": "苏州市",
+                                              "password": "p" * 12}}),  # fmt: skip
+        ("GET", "/users/{username}"): (ADMIN, {}),
+        ("POST", "/users/{username}"): (ADMIN, {"data": {"display_name": "书记员", "role": "department",
+                                                         "department": ENV}}),  # fmt: skip
+        ("POST", "/users/{username}/password"): (ADMIN, {"data": {"password": "another-long-one"}}),
+        ("POST", "/users/{username}/active"): (ADMIN, {"data": {"active": "1"}}),
     }
 
 
