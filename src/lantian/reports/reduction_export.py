@@ -11,7 +11,7 @@ Written with :func:`lantian.reports.tasks_export.write_workbook` (bold frozen he
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from lantian.domain.warnings.levels import LABELS, LEVELS
 from lantian.domain.warnings.reduction import POLLUTANT_LABELS, POLLUTANTS, CheckResult
@@ -27,11 +27,12 @@ def _t(value: float | None) -> float | None:
 def check_tables(r: CheckResult) -> list[TableData]:
     """The report's sheets, in the page's order (the first says whether the list passed)."""
     verdict = "通过" if r.passed else "未通过"
+    listed = PurePath(r.name.replace("\\", "/")).name  # the file's name, never the folder it was read from
     levels = TableData(
         "减排比例",
         ["清单", "结论", "级别", "污染物", "基准 t/a", "减排 t/a", "比例", "要求", "缺口 t/a"],
         [
-            [r.name, verdict, LABELS[x.level], POLLUTANT_LABELS[x.pollutant], _t(x.baseline_t), _t(x.reduction_t),
+            [listed, verdict, LABELS[x.level], POLLUTANT_LABELS[x.pollutant], _t(x.baseline_t), _t(x.reduction_t),
              None if x.ratio is None else round(x.ratio, 4), x.required, _t(x.shortfall_t) if x.shortfall_t else None]
             for x in r.levels
         ],

@@ -142,9 +142,12 @@ def reduction_list_xlsx(request: Request, jurisdiction: str = "") -> Response:
     place = views.place_seen(app, who.actor, jurisdiction or who.actor.jurisdiction)
     if not place:
         raise InputError("which jurisdiction? (请指定辖区)", field="jurisdiction")
-    if app.reduction.meta(place) is None:
+    meta = app.reduction.meta(place)
+    if meta is None:
         raise NotFoundError(f"{place} has no reduction list yet (尚未登记应急减排清单)", field="jurisdiction")
-    return xlsx_response(check_xlsx(app.reduction.kept(place)), f"减排清单核查-{place}.xlsx", "reduction-list.xlsx")
+    result = app.reduction.kept(place)
+    result.name = str(meta.get("file") or result.name)  # the list as it was uploaded, as the page names it
+    return xlsx_response(check_xlsx(result), f"减排清单核查-{place}.xlsx", "reduction-list.xlsx")
 
 
 @router.get("/reduction-lists/check/{token}.xlsx")
