@@ -38,7 +38,7 @@ def downloaded(r: Any, name: str) -> dict[str, Rows]:
     assert r.status_code == 200, r.text[:300]
     assert r.headers["content-type"] == XLSX
     disposition = r.headers["content-disposition"]
-    assert disposition.startswith("attachment; filename=\"") and disposition.isascii()
+    assert disposition.startswith('attachment; filename="') and disposition.isascii()
     assert unquote(disposition.split("filename*=UTF-8''")[1]) == name
     return sheets(r.content)
 
@@ -78,9 +78,8 @@ def test_the_task_download_is_the_filtered_list_every_page_of_it(
     assert link
     rows = downloaded(admin.get(link.group(1).replace("&amp;", "&")), "任务清单.xlsx")["任务清单"]
     assert len(rows) == 1 + page_total(filtered, "task-count") < 1 + total
-    assert rows == cli(capsys, lantian, tmp_path, "tasks", "list", "--department", "发改委", "--role", "cooperating")[
-        "任务清单"
-    ]
+    wanted = ("--department", "发改委", "--role", "cooperating")
+    assert rows == cli(capsys, lantian, tmp_path, "tasks", "list", *wanted)["任务清单"]
     assert all(re.search("发改委|发展改革委", str(r[4])) for r in rows[1:])  # 配合单位, as written
 
 

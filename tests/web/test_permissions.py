@@ -29,6 +29,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST = ("清单.xlsx", list_template(), XLSX)
 FORECAST = ("预报.csv", "城市,发布时间,预报日期,预报AQI\n苏州,2024-01-01 16:00,2024-01-02,230\n".encode(), "text/csv")
 READINGS = ("读数.csv", "统一社会信用代码,时间,读数\n91320684MA1WXY0010,2024-01-05 09:00,10\n".encode(), "text/csv")
+NEW = "n" * 12  # a password the policy accepts
 PLAN = ("p.txt", "苏州市2024年大气污染防治工作计划\n一、任务\n1. 测试任务。（市生态环境局负责）".encode(), "text/plain")
 
 
@@ -166,14 +167,17 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("GET", "/reduction-list.xlsx"): (ALL, {}),  # none kept: 404
         ("GET", "/reduction-lists/check/{token}.xlsx"): (ALL, {}),  # not this user's check: 404
         ("GET", "/account"): (ALL, {}),
-        ("POST", "/account/password"): (ALL, {"data": {"old_password": "wrong", "new_password": "n" * 12,
-                                                       "confirm": "n" * 12}}),  # fmt: skip
+        ("POST", "/account/password"): (ALL, {"data": {"old_password": "wrong", "new_password": NEW, "confirm": NEW}}),
         ("GET", "/users"): (ADMIN, {}),
-        ("POST", "/users"): (ADMIN, {"data": {"username": "made2", "role": "leader", "jurisdiction": "苏州市",
-                                              "password": "p" * 12}}),  # fmt: skip
+        ("POST", "/users"): (
+            ADMIN,
+            {"data": {"username": "made2", "role": "leader", "jurisdiction": "苏州市", "password": NEW}},
+        ),
         ("GET", "/users/{username}"): (ADMIN, {}),
-        ("POST", "/users/{username}"): (ADMIN, {"data": {"display_name": "书记员", "role": "department",
-                                                         "department": ENV}}),  # fmt: skip
+        ("POST", "/users/{username}"): (
+            ADMIN,
+            {"data": {"display_name": "书", "role": "department", "department": ENV}},
+        ),
         ("POST", "/users/{username}/password"): (ADMIN, {"data": {"password": "another-long-one"}}),
         ("POST", "/users/{username}/active"): (ADMIN, {"data": {"active": "1"}}),
     }
