@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from lantian.bootstrap import App
 from lantian.domain.plans.departments import DepartmentKind, department_kind
+from lantian.web import exports
 from tests.helpers import run
 from tests.web.conftest import list_template
 from tests.web.test_permissions import XLSX
@@ -143,6 +144,19 @@ def test_a_department_sees_and_downloads_only_its_tasks_in_the_matrix(
     eco = next(r for r in rows if r[0] == "市生态环境局")
     assert all(cell for cell in eco[2:-3])  # every column is a task naming it
     assert page_total(page, "matrix-count") == len(rows[0]) - 5
+
+
+def test_a_matrix_too_wide_for_the_page_asks_for_a_filter_and_still_downloads(
+    client: Callable[[str | None], TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(exports, "MATRIX_COLUMNS", 10)
+    admin = client("admin")
+    page = admin.get("/matrix").text
+    assert 'id="matrix-too-many"' in page and "最多按列显示 10 项" in page and "matrix-group" not in page
+    rows = downloaded(admin.get("/matrix.xlsx"), "责任矩阵.xlsx")["责任矩阵"]
+    assert len(rows[0]) - 5 == page_total(page, "matrix-count") > 10
+    narrowed = admin.get("/matrix", params={"department": "苏州海关"}).text  # a handful of tasks: drawn
+    assert "matrix-group" in narrowed and 'id="matrix-too-many"' not in narrowed
 
 
 # ---------------------------------------------------------------- reduction-list check reports

@@ -67,7 +67,7 @@ def matrix_grid(app: App, actor: Actor, flt: TaskFilter) -> dict[str, Any]:
     :func:`responsibility_matrix` (the download), the same tasks in the same order."""
     refs, total = app.workflow.tasks(actor, flt, limit=MATRIX_COLUMNS + 1)
     if total > MATRIX_COLUMNS:
-        return {"total": total, "too_many": True, "plans": [], "columns": [], "groups": []}
+        return {"total": total, "too_many": True, "limit": MATRIX_COLUMNS, "plans": [], "columns": [], "groups": []}
     tasks = app.workflow.export_tasks(actor, flt)
     table = responsibility_matrix(tasks)
     ids = {(r.plan_key, r.number): r.id for r, _ in refs}
@@ -99,6 +99,7 @@ def matrix_grid(app: App, actor: Actor, flt: TaskFilter) -> dict[str, Any]:
     return {
         "total": total,
         "too_many": False,
+        "limit": MATRIX_COLUMNS,
         "plans": plans,
         "columns": columns,
         "groups": [g for g in groups.values() if g["rows"]],
