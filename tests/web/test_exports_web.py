@@ -169,6 +169,7 @@ def test_a_checks_report_downloads_as_the_cli_writes_it(
     dept = client("dept")
     page = dept.post("/reduction-lists/check", files={"file": LIST}, data={"jurisdiction": "海门市"})
     assert page.status_code == 200
+    assert "lantian-upload" not in page.text and "：清单.xlsx" in page.text  # the upload's name, not a folder
     link = re.search(r'href="(/reduction-lists/check/[\w-]{32}\.xlsx)" id="report-download"', page.text)
     assert link
     book = downloaded(dept.get(link.group(1)), "减排清单核查-清单.xlsx")

@@ -455,7 +455,9 @@ def checked_list(
             name: stack.enter_context(uploaded(*u, TABLE_SUFFIXES, field=name)) if u else None
             for name, u in (("registry", registry), ("permits", permits))
         }
-        return app.reduction.check(path, jurisdiction=jurisdiction or None, **extra)
+        result = app.reduction.check(path, jurisdiction=jurisdiction or None, **extra)
+    result.name = path.name  # the upload's own name, never the private folder it was read from
+    return result
 
 
 def keep_list(app: App, actor: Actor, upload: Upload) -> dict[str, Any]:
@@ -465,6 +467,7 @@ def keep_list(app: App, actor: Actor, upload: Upload) -> dict[str, Any]:
         raise InputError("the command line keeps lists for any place (命令行可登记任意辖区)", field="jurisdiction")
     with uploaded(*upload, LIST_SUFFIXES) as path:
         result, changed = app.reduction.import_list(path, place, actor=actor)
+    result.name = path.name  # as uploaded, not the private folder it was read from
     meta = app.reduction.meta(place)
     return {"jurisdiction": place, "changed": changed, "meta": meta, "report": check_report(result)}
 
