@@ -5,16 +5,19 @@ The CLI, the tests (and later the web app) build the same objects through :class
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 
 from lantian.config import Settings
 from lantian.domain.plans.departments import DepartmentDictionary
+from lantian.errors import InputError
 from lantian.services.accountability import AccountabilityService
 from lantian.services.accounts import AccountService
 from lantian.services.airquality import AirQualityService
 from lantian.services.audit import AuditTrail
 from lantian.services.overview import OverviewService
 from lantian.services.plans import PlanService
+from lantian.services.public import PublicReportService
 from lantian.services.reduction import ReductionService
 from lantian.services.reports import ReportService
 from lantian.services.targets import TargetService
@@ -27,6 +30,28 @@ def load_dictionary(settings: Settings) -> DepartmentDictionary:
     """The shipped department dictionary, extended by ``<data dir>/departments.toml`` when present."""
     base = DepartmentDictionary.load_default()
     return base.merged_with(settings.departments_file) if settings.departments_file.is_file() else base
+
+
+def office_place(settings: Settings) -> str | None:
+    """本平台所属辖区: ``LANTIAN_OFFICE_PLACE``, else ``place`` in ``<data dir>/office.toml``, else None
+    (the public page then covers every place stored and takes no complaints)."""
+    if settings.office_place:
+        return settings.office_place
+    path = settings.office_file
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"not a TOML file (配置文件格式错误): {exc}", file=str(path)) from None
+    unknown = sorted(set(data) - {"place"})
+    if unknown:
+        raise InputError(f"unknown setting {unknown[0]!r} (未知配置项); known: place", file=str(path), field=unknown[0])
+    place = data.get("place", "")
+    if not isinstance(place, str) or len(place.strip()) > 200:
+        raise InputError(f"place must be the name of a place such as 苏州市, not {place!r} (所属辖区)", file=str(path),
+                         field="place")  # fmt: skip
+    return place.strip() or None
 
 
 @dataclass
@@ -44,6 +69,12 @@ class App:
     accounts: AccountService
     workflow: WorkflowService
     overview: OverviewService
+    public: PublicReportService  # 群众举报
+
+    @property
+    def office_place(self) -> str | None:
+        """本平台所属辖区 (:func:`office_place`)."""
+        return self.public.office_place
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> App:
@@ -58,6 +89,15 @@ class App:
         plans = PlanService(store, load_dictionary(settings), audit=audit, limits=settings.limits,
                             ancestors=warnings.parents)  # fmt: skip
         accountability = AccountabilityService(airquality, targets, plans)
+        workflow = WorkflowService(
+            store,
+            audit,
+            settings.data_dir,
+            warnings.parents,
+            settings=WorkflowSettings.load(settings.workflow_file),
+        )
+        public = PublicReportService(audit, workflow, office_place=office_place(settings), limits=settings.limits,
+                                     key_file=settings.public_key_file)  # fmt: skip
         return cls(
             settings=settings,
             store=store,
@@ -70,14 +110,9 @@ class App:
             reduction=reduction,
             audit=audit,
             accounts=AccountService(store, audit, ancestors=warnings.parents),
-            workflow=WorkflowService(
-                store,
-                audit,
-                settings.data_dir,
-                warnings.parents,
-                settings=WorkflowSettings.load(settings.workflow_file),
-            ),
+            workflow=workflow,
             overview=OverviewService(airquality, targets),
+            public=public,
         )
 
     def close(self) -> None:

@@ -25,6 +25,7 @@ ENV_DATA_DIR = "LANTIAN_DATA_DIR"
 ENV_DATABASE_URL = "LANTIAN_DATABASE_URL"
 ENV_AQ_EARLIEST = "LANTIAN_AQ_EARLIEST"
 ENV_AQ_LATEST = "LANTIAN_AQ_LATEST"
+ENV_OFFICE_PLACE = "LANTIAN_OFFICE_PLACE"  # 本平台所属辖区: whose public page this is
 # hourly data before this date are quarantined: the national network's automatic stations publish
 # from 2013, older research series reach back to the early 2000s; year 0001 is a broken time
 DEFAULT_AQ_EARLIEST = dt.date(2000, 1, 1)
@@ -39,6 +40,9 @@ LIMIT_VARIABLES: dict[str, tuple[str, int]] = {
     "LANTIAN_MAX_ZIP_RATIO": ("zip_ratio", 1),
     "LANTIAN_MAX_PLAN_CHARS": ("plan_chars", 1),
     "LANTIAN_MAX_LINE_CHARS": ("line_chars", 1),
+    "LANTIAN_MAX_REPORT_PHOTOS": ("report_photos", 1),
+    "LANTIAN_MAX_REPORT_PHOTO_MB": ("report_photo_bytes", MIB),
+    "LANTIAN_MAX_REPORTS_PER_HOUR": ("reports_per_hour", 1),
 }
 
 
@@ -51,7 +55,10 @@ class Limits:
       unpacked, their number, and one member's unpacked-to-packed ratio (解压后大小、成员数、压缩比),
       checked in the zip's directory before any member is opened;
     - ``plan_chars`` / ``line_chars``: the characters of one plan's text and of its longest line
-      (计划文本长度、单行长度), checked before the plan is parsed.
+      (计划文本长度、单行长度), checked before the plan is parsed;
+    - ``report_photos`` / ``report_photo_bytes`` / ``reports_per_hour``: a public complaint's
+      photos, one photo's size, and the complaints one client address may file in an hour
+      (举报照片数、单张照片大小、每小时举报次数).
     """
 
     upload_bytes: int = 50 * MIB
@@ -60,6 +67,9 @@ class Limits:
     zip_ratio: int = 500
     plan_chars: int = 5_000_000
     line_chars: int = 100_000
+    report_photos: int = 3
+    report_photo_bytes: int = 5 * MIB
+    reports_per_hour: int = 5
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None) -> Limits:
@@ -95,6 +105,9 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     aq_earliest: dt.date = DEFAULT_AQ_EARLIEST
     aq_latest: dt.date | None = None  # None: tomorrow in Beijing time, when data are read
+    # 本平台所属辖区 (LANTIAN_OFFICE_PLACE): the office whose public page this is and where public
+    # complaints go; None: read ``office.toml`` in the data folder when the app opens (bootstrap)
+    office_place: str | None = None
 
     @classmethod
     def load(
@@ -114,8 +127,9 @@ class Settings:
                 f"{ENV_AQ_LATEST} 早于 {ENV_AQ_EARLIEST}（{latest} < {earliest}）(the window is empty)",
                 field=ENV_AQ_LATEST,
             )
+        office = environ.get(ENV_OFFICE_PLACE, "").strip() or None
         return cls(data_dir=folder, database_url=url, limits=Limits.load(environ), aq_earliest=earliest,
-                   aq_latest=latest)  # fmt: skip
+                   aq_latest=latest, office_place=office)  # fmt: skip
 
     @property
     def departments_file(self) -> Path:
@@ -126,6 +140,16 @@ class Settings:
     def workflow_file(self) -> Path:
         """The office's rules for the monthly round (调度规则: grace_days, clause_reporters), if any."""
         return self.data_dir / "workflow.toml"
+
+    @property
+    def office_file(self) -> Path:
+        """The office's own settings (本平台所属辖区: ``place = "苏州市"``), if any."""
+        return self.data_dir / "office.toml"
+
+    @property
+    def public_key_file(self) -> Path:
+        """The secret that signs the public complaint form and keys client addresses (created on first use)."""
+        return self.data_dir / "public.key"
 
     @property
     def is_sqlite(self) -> bool:

@@ -155,3 +155,16 @@ def test_without_a_cjk_font_the_demo_finishes_with_a_warning(
     code, printed, err = run(capsys, "report", "monthly", "--jurisdiction", "南京市", "--month", "2026-05", "-o",
                              str(out), "--runs", "0", "--data-dir", str(app.settings.data_dir))  # fmt: skip
     assert code == 0 and "警告 warning" in printed and "未找到中文字体" in printed and out.is_file(), err
+
+
+def test_the_demo_sets_the_offices_place_only_where_none_is_set(tmp_path: Path) -> None:
+    from lantian.bootstrap import office_place
+    from lantian.services.demo import DEMO_OFFICE, write_office_place
+
+    settings = Settings.load(tmp_path, env={})
+    assert office_place(settings) is None
+    assert write_office_place(settings.office_file, DEMO_OFFICE)
+    assert office_place(settings) == "苏州市"
+    settings.office_file.write_text('place = "无锡市"\n', encoding="utf-8")  # the office's own choice stays
+    assert not write_office_place(settings.office_file, DEMO_OFFICE)
+    assert office_place(settings) == "无锡市"

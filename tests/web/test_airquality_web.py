@@ -131,3 +131,39 @@ def test_script_json_cannot_close_its_script_element() -> None:
     text = str(script_json([{"title": "</script><img src=x onerror=alert(1)> & 'q'"}]))
     assert "<" not in text and ">" not in text and "&" not in text and "'" not in text
     assert json.loads(text) == [{"title": "</script><img src=x onerror=alert(1)> & 'q'"}]
+
+
+def test_the_page_opens_on_the_users_own_city_with_every_year_stored(
+    client: Callable[[str | None], TestClient], suzhou_january: App, tmp_path: Path
+) -> None:
+    published = tmp_path / "苏州.csv"  # the aqistudy layout: history of published city daily values
+    published.write_text("苏州,2016-05-01,120,100~130,轻度污染,80,100,10,0.8,40,120,110\n"
+                         "苏州,2017-01-02,60,50~70,良,40,60,9,0.7,35,50,45\n", encoding="utf-8")  # fmt: skip
+    other = tmp_path / "南京.csv"  # a city before 苏州 in order
+    other.write_text("南京,2016-05-02,90,80~100,良,60,80,10,0.8,40,120,110\n", encoding="utf-8")
+    suzhou_january.airquality.import_published([published, other], city_from_file_name=True)
+    c = client("admin")  # an account of 苏州市: the page opens on 苏州, not on the first city (南京)
+    html = c.get("/airquality").text
+    picked = re.search(r'<select name="city">(.*?)</select>', html, re.S)
+    assert picked
+    options = re.findall(r"<option ?(selected)?>([^<]+)</option>", picked.group(1))
+    assert [name for on, name in options if on] == ["苏州"] and min(name for _, name in options) != "苏州"
+    years = re.search(r'<select name="year" id="air-year">(.*?)</select>', html, re.S)
+    assert years and re.findall(r'value="(\d+)"', years.group(1)) == ["2019", "2017", "2016"]
+    assert 'value="2019" selected' in years.group(1) and 'data-year="2019"' in html
+    scripts = dict(re.findall(r'<script type="application/json" id="([^"]+)">(.*?)</script>', html, re.S))
+    days = json.loads(scripts["city-days"])
+    assert {d["station"] for d in days} == {"苏州"} and len(days) == 31 and days[0]["day"] == "2019-01-01"
+    assert {d["source"] for d in days} == {"computed"}
+    # a year of the history: the published values, said so
+    html = c.get("/airquality", params={"year": 2016}).text
+    scripts = dict(re.findall(r'<script type="application/json" id="([^"]+)">(.*?)</script>', html, re.S))
+    assert [(d["day"], d["aqi"], d["category"], d["source"]) for d in json.loads(scripts["city-days"])] == [
+        ("2016-05-01", 120, "轻度污染", "published")
+    ]
+    assert 'data-year="2016"' in html and "部分或全部日值为公开发布值（历史数据）" in html
+    # another city asked for has its own years; a year not stored for it shows its newest
+    html = c.get("/airquality", params={"city": "南京", "year": 2017}).text
+    assert "<option selected>南京</option>" in html and 'data-year="2019"' in html
+    years = re.search(r'<select name="year" id="air-year">(.*?)</select>', html, re.S)
+    assert years and re.findall(r'value="(\d+)"', years.group(1)) == ["2019", "2016"]

@@ -119,6 +119,9 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("POST", "/api/v1/users/{username}/active"): (ADMIN, {"json": {"active": True}}),
         # a wrong current password: refused as input (422), so the test's sessions keep theirs
         ("POST", "/api/v1/account/password"): (ALL, {"json": {"old_password": "wrong", "new_password": "n" * 12}}),
+        ("GET", "/api/v1/public/reports/form"): (PUBLIC, {}),
+        ("POST", "/api/v1/public/reports"): (PUBLIC, {"data": {"text": "x", "location": "y"}}),
+        ("GET", "/api/v1/public/reports/{code}"): (PUBLIC, {}),
         # pages
         ("GET", "/"): (PUBLIC, {}),
         ("GET", "/healthz"): (PUBLIC, {}),
@@ -127,6 +130,8 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("POST", "/logout"): (ALL, {}),
         ("GET", "/lang/{code}"): (PUBLIC, {}),
         ("GET", "/public"): (PUBLIC, {}),
+        ("POST", "/public/reports"): (PUBLIC, {"data": {"text": "x", "location": "y"}}),
+        ("GET", "/public/track"): (PUBLIC, {}),
         ("GET", "/dashboard"): (ALL, {}),
         ("GET", "/plans"): (ALL, {}),
         ("POST", "/plans/import"): (ADMIN, {"files": {"file": PLAN}}),

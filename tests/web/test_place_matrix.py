@@ -92,9 +92,11 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("POST", "/users/{username}/password"): page(ACCOUNTS),
     ("POST", "/users/{username}/active"): page(ACCOUNTS),
 }
-# a language code, not a record; a download of the user's own check (another's is unknown: 404,
-# tests/web/test_exports_web.py)
-NOT_AN_OBJECT = {("GET", "/lang/{code}"), ("GET", "/reduction-lists/check/{token}.xlsx")}
+# a language code, not a record; a complaint's tracking code, whose holder is the reporter: no
+# place to check, its lookups are tested in test_public.py (not guessable, only public steps); a
+# download of the user's own check (another's is unknown: 404, tests/web/test_exports_web.py)
+NOT_AN_OBJECT = {("GET", "/lang/{code}"), ("GET", "/api/v1/public/reports/{code}"),
+                 ("GET", "/reduction-lists/check/{token}.xlsx")}  # fmt: skip
 BODY_IDS = {("POST", "/api/v1/notices"), ("POST", "/notices")}  # ids in the body: task_ids
 # routes that read a place's own records by its name (the place is the object; every other
 # jurisdiction parameter reads what is public: warnings, the national rules, air quality)

@@ -79,6 +79,7 @@ def demo_cmd(
             reports_dir=lantian.settings.data_dir / "reports",
             accounts=lantian.accounts,
             reduction=lantian.reduction,
+            office_file=lantian.settings.office_file,
         )
         where = lantian.store.url
     if as_json:

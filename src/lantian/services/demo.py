@@ -84,6 +84,20 @@ DEMO_ACCOUNTS = (
 )
 
 
+DEMO_OFFICE = "苏州市"  # 本平台所属辖区 of the demo: the accounts' place, written to <data>/office.toml
+
+
+def write_office_place(path: Path, place: str) -> bool:
+    """Set the office's place (本平台所属辖区) in ``office.toml``, unless the file exists (never over a
+    place the office set itself); True when written."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'# 本平台所属辖区: whose public page this is, where public complaints go\nplace = "{place}"\n',
+                    encoding="utf-8")  # fmt: skip
+    return True
+
+
 # the monitoring archives the demo loads from ``<seeds>/../data/aq`` (SOURCES.md there says what they are)
 DEMO_ARCHIVES = ("cnemc_sites_2019_jiangsu", "quotsoft_china_sites_2025/jiangsu_shanghai_subset")
 # published city daily values, the history of the target projection (later files win for a city-day)
@@ -110,6 +124,7 @@ def run_demo(
     accounts: AccountService | None = None,
     as_of: dt.date | None = None,
     runs: int = 1000,
+    office_file: Path | None = None,
 ) -> DemoSummary:
     files = sorted(p for p in seeds_dir.iterdir() if p.suffix in {".txt", ".docx", ".xlsx"})
     if not files:
@@ -122,6 +137,8 @@ def run_demo(
         top.append((name, n, lead))
     overdue = len(plans.list_tasks(TaskFilter(overdue_as_of=as_of)))
     summary = DemoSummary(seeds_dir, report, plans.list_plans(), plans.counts(), top, overdue, as_of)
+    if office_file is not None:
+        write_office_place(office_file, DEMO_OFFICE)
     if accounts is not None:  # first: the web app can be tried whatever follows
         existing = {u.username for u in accounts.list()}
         for name, role, department, label in DEMO_ACCOUNTS:

@@ -15,6 +15,7 @@ from typing import Any
 
 from lantian.domain.aq.periods import parse_period
 from lantian.domain.aq.stations import class_label
+from lantian.domain.standards.hj633 import standard_for
 from lantian.errors import NotFoundError
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Options
@@ -45,6 +46,7 @@ class OverviewService:
         self._air: dict[str, Any] | None = None
         self._targets: dict[tuple[str, int | None, tuple[Any, ...]], dict[str, Any]] = {}
         self._stations: dict[str, tuple[tuple[Any, ...] | None, dict[str, Any]]] = {}
+        self._history: tuple[tuple[Any, ...], dict[int, dict[str, list[dict[str, Any]]]]] | None = None
 
     def _signature(self) -> tuple[Any, ...]:
         files = self.airquality.store.files("sites")
@@ -107,6 +109,60 @@ class OverviewService:
                 self._stations = {k: v for k, v in self._stations.items() if v[0] == key}
                 self._stations[city] = (key, out)
         return out
+
+    # ---------------------------------------------------------------- a city's days, year by year
+    def city_years(self, city: str) -> list[int]:
+        """Every year with daily values of ``city`` (计算值 from the hourly store, or 发布值 imported as
+        history), newest first: the air-quality page's year selector."""
+        return sorted((y for y, cities in self._years().items() if city in cities), reverse=True)
+
+    def city_names(self) -> list[str]:
+        """Every city with daily values in some year."""
+        return sorted({c for cities in self._years().values() for c in cities})
+
+    def city_days(self, city: str, year: int) -> list[dict[str, Any]]:
+        """The city's daily AQI in ``year`` (the rows of :meth:`air`'s ``days``, with ``source``:
+        ``computed`` from station hours, else ``published``), by day."""
+        return self._years().get(year, {}).get(city, [])
+
+    def _years(self) -> dict[int, dict[str, list[dict[str, Any]]]]:
+        published = self.airquality.published.path
+        key = (*self._current_key(), published.stat().st_mtime_ns if published.is_file() else 0)
+        with self._lock:
+            if self._history is not None and self._history[0] == key:
+                return self._history[1]
+        with self._computing:
+            with self._lock:
+                if self._history is not None and self._history[0] == key:
+                    return self._history[1]
+            years = self._compute_years()
+            with self._lock:
+                self._history = (key, years)
+            return years
+
+    def _compute_years(self) -> dict[int, dict[str, list[dict[str, Any]]]]:
+        out: dict[int, dict[str, dict[str, dict[str, Any]]]] = {}
+        years = sorted({int(f.parent.parent.name.removeprefix("year=")) for f in self.airquality.store.files("sites")})
+        if years:
+            assessment = self.airquality.assessment()
+            for year in years:
+                rows = assessment.daily("city", dt.date(year, 1, 1), dt.date(year, 12, 31), Options())
+                for r in rows:
+                    row = {k: _plain(r.get(k)) for k in DAY_COLUMNS} | {"source": "computed"}
+                    out.setdefault(year, {}).setdefault(row["station"], {})[row["day"]] = row
+        for (city, day), (values, _) in self.airquality.published_days().items():
+            days = out.setdefault(day.year, {}).setdefault(city, {})
+            if day.isoformat() in days and days[day.isoformat()]["aqi"] is not None:
+                continue  # a value computed from the station hours wins over the published one
+            aqi = values.get("aqi")
+            level = standard_for(day).level_of(round(aqi)) if aqi is not None else None
+            days[day.isoformat()] = {
+                "station": city, "day": day.isoformat(), "aqi": round(aqi) if aqi is not None else None,
+                "category": level.category if level else None, "primary_pollutant": None,
+                "pm25": values.get("pm25"), "pm10": values.get("pm10"), "o3_8h_max": None, "stations": None,
+                "source": "published",
+            }  # fmt: skip
+        return {y: {c: [d[k] for k in sorted(d)] for c, d in cities.items()} for y, cities in out.items()}
 
     def _current_key(self) -> tuple[Any, ...]:
         with self._lock:

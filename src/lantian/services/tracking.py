@@ -548,37 +548,47 @@ class WorkflowService:
         title, description = _clean(title, "title", limit=500), _clean(description, "description")
         checked = [self._check_file(name, data) for name, data in files]
         with self.audit.writing() as repo:
-            now = self.clock()
-            ticket_id = repo.add_ticket(
-                {
-                    "jurisdiction": actor.jurisdiction,
-                    "source": source.value,
-                    "title": title,
-                    "description": description,
-                    "location": _clean(location, "location", required=False, limit=500),
-                    "department": None,
-                    "due": None,
-                    "state": TicketState.FOUND.value,
-                    "reopened": 0,
-                    "created_by": actor.username,
-                    "created_at": now,
-                }
-            )
-            seq = repo.add_step(
-                ticket_id,
-                {
-                    "action": TicketAction.CREATE.value,
-                    "state": TicketState.FOUND.value,
-                    "by_user": actor.username,
-                    "at": now,
-                    "note": description,
-                },
-            )
-            self._store_files(repo, actor, "ticket", ticket_id, seq, checked, files)
-            ticket = repo.ticket(ticket_id)
-            created, places = _ticket_dict(ticket), [ticket.jurisdiction]
-            self.audit.record(repo, actor, "ticket.create", "ticket", ticket_id, None, created, places=places)
-            return ticket
+            return self.create_ticket(repo, actor, actor.jurisdiction, source=source, title=title,
+                                      description=description, location=location, checked=checked,
+                                      files=files)  # fmt: skip
+
+    def create_ticket(self, repo: TrackingRepository, actor: Actor, place: str, *, source: TicketSource, title: str,
+                      description: str, location: str, checked: list[evidence.Checked],
+                      files: Sequence[Upload]) -> Ticket:  # fmt: skip
+        """Write a new ticket of ``place`` (发现) with its files, audited, in the caller's transaction:
+        :meth:`open_ticket` for an office, :class:`~lantian.services.public.PublicReportService` for
+        a public complaint (its checks done by the caller)."""
+        now = self.clock()
+        ticket_id = repo.add_ticket(
+            {
+                "jurisdiction": place,
+                "source": source.value,
+                "title": title,
+                "description": description,
+                "location": _clean(location, "location", required=False, limit=500),
+                "department": None,
+                "due": None,
+                "state": TicketState.FOUND.value,
+                "reopened": 0,
+                "created_by": actor.username,
+                "created_at": now,
+            }
+        )
+        seq = repo.add_step(
+            ticket_id,
+            {
+                "action": TicketAction.CREATE.value,
+                "state": TicketState.FOUND.value,
+                "by_user": actor.username,
+                "at": now,
+                "note": description,
+            },
+        )
+        self._store_files(repo, actor, "ticket", ticket_id, seq, checked, files)
+        ticket = repo.ticket(ticket_id)
+        created, places = _ticket_dict(ticket), [ticket.jurisdiction]
+        self.audit.record(repo, actor, "ticket.create", "ticket", ticket_id, None, created, places=places)
+        return ticket
 
     def ticket_step(self, actor: Actor, ticket_id: int, action: TicketAction, *, version: int, note: str = "",
                     department: str | None = None, due: dt.date | None = None,

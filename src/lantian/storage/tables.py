@@ -305,6 +305,17 @@ ticket_steps = Table(
     UniqueConstraint("ticket_id", "seq", name="uq_ticket_steps_ticket_seq"),
 )
 
+public_reports = Table(
+    "public_reports",  # 群众举报: a public complaint's ticket, the digest of its tracking code, kept private
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code_sha256", String(64), nullable=False, unique=True),  # the code itself is never stored
+    Column("ticket_id", Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("contact", String(100), nullable=False),  # 联系方式 (optional): for the office only
+    Column("address_key", String(64), nullable=False),  # the client's address, keyed: the rate limit
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 audit_log = Table(
     "audit_log",  # 审计日志: append-only, hash-chained; every field stored as the text that was hashed
     metadata,
@@ -343,6 +354,7 @@ audit_places = Table(
 )
 
 Index("ix_audit_places_place", audit_places.c.place, audit_places.c.seq)
+Index("ix_public_reports_address", public_reports.c.address_key, public_reports.c.created_at)
 Index("ix_evidence_owner", evidence.c.owner, evidence.c.owner_id)
 Index("ix_task_departments_norm_role", task_departments.c.normalized, task_departments.c.role)
 # a plan's tasks in order, with what the task list filters and counts on: a page is read without

@@ -24,7 +24,7 @@ from lantian import __version__
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
-from lantian.web import admin, api, exports, pages, users_api, views
+from lantian.web import admin, api, exports, pages, public, users_api, views
 from lantian.web.deps import LoginRequired, PasswordChangeRequired, error_body, status_of
 from lantian.web.limits import BodyLimit, BodyTooLarge
 
@@ -78,7 +78,9 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     app.state.trusted_proxies = views.trusted_proxies(trusted_proxies)
     app.include_router(api.router)
     app.include_router(users_api.router)
+    app.include_router(public.api)  # 信息公开 and 举报 (no sign-in)
     app.include_router(pages.router)
+    app.include_router(public.router)
     app.include_router(exports.router)
     app.include_router(admin.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")

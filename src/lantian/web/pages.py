@@ -473,6 +473,7 @@ def ticket(ticket_id: Id, request: Request) -> HTMLResponse:
         k=views.ticket_json(k),
         departments=departments,
         due=(app.workflow.today() + dt.timedelta(days=15)).isoformat(),
+        contact=app.public.contact(who.actor, ticket_id),  # 群众举报: the reporter's, for the office
     )
 
 
@@ -513,11 +514,12 @@ def airquality(
     station: str = "",
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> HTMLResponse:
-    page_reader(request)
+    who = page_reader(request)
     app = lantian(request)
     air = views.air_json(app)
-    cities = sorted({d["station"] for d in air["days"]})
-    chosen = city if city in cities else (cities[0] if cities else "")
+    cities, chosen = views.air_cities(app, air, who.actor, city)
+    years = app.overview.city_years(chosen) if chosen else []
+    shown = year if year in years else (years[0] if years else None)
     stations = app.overview.stations(chosen) if chosen else {"stations": [], "days": []}
     codes = [s["code"] for s in stations["stations"]]
     at = station if station in codes else (codes[0] if codes else "")
@@ -527,7 +529,9 @@ def airquality(
         air=air,
         cities=cities,
         city=chosen,
-        days=[d for d in air["days"] if d["station"] == chosen],
+        years=years,
+        year=shown,
+        days=app.overview.city_days(chosen, shown) if shown else [],
         stations=stations["stations"],
         station=at,
         station_days=[d for d in stations["days"] if d["station"] == at],
@@ -630,7 +634,4 @@ def audit(request: Request) -> HTMLResponse:
     return render(request, "audit.html", entries=entries, verdict=app.audit.verify())
 
 
-# ---------------------------------------------------------------- public disclosure (no sign-in)
-@router.get("/public")
-def public(request: Request) -> HTMLResponse:
-    return render(request, "public.html", data=views.public_json(lantian(request)))
+# the public disclosure pages (no sign-in) are lantian.web.public's

@@ -20,6 +20,7 @@ from lantian.domain.plans.corrections import CORRECTABLE, FLAG_FIELD_LABELS, Cor
 from lantian.domain.plans.departments import department_kind
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, SubTask, TaskStatus, to_jsonable
 from lantian.domain.plans.records import FLAG_LABELS, FlagStatus, TaskFilter
+from lantian.domain.targets.registry import place_key
 from lantian.domain.tracking import access
 from lantian.domain.tracking.model import (
     NOTICE_LABELS,
@@ -351,6 +352,15 @@ def air_json(app: App) -> dict[str, Any]:
     return app.overview.air()
 
 
+def air_cities(app: App, air: dict[str, Any], actor: Actor, asked: str = "") -> tuple[list[str], str]:
+    """The cities of the air-quality page (the last year's and the history's) and the one shown: the
+    one asked for, else the user's own (苏州市 → 苏州, as the national lists name it), else the first."""
+    cities = sorted({d["station"] for d in air["days"]} | set(app.overview.city_names()))
+    own = place_key(actor.jurisdiction) if actor.jurisdiction else ""
+    chosen = asked if asked in cities else own if own in cities else (cities[0] if cities else "")
+    return cities, chosen
+
+
 def dashboard_json(app: App, actor: Actor) -> dict[str, Any]:
     x = app.workflow.summary(actor)
     trend = app.overview.trend(actor.jurisdiction) if actor.jurisdiction else None
@@ -506,6 +516,7 @@ def public_json(app: App) -> dict[str, Any]:
                 }
             )
     return {
+        "office_place": app.office_place,  # 本平台所属辖区 (None: the page covers every place stored)
         "span": air["span"],
         "month": air["month"],
         "ranking": air["ranking"],

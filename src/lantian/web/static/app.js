@@ -18,6 +18,15 @@
 
   const round1 = (x) => Math.round(x * 10) / 10;
 
+  // every day from first to last (YYYY-MM-DD), as [day, 0]: the day numbers of a calendar
+  function days(first, last) {
+    const out = [];
+    for (let t = Date.parse(first); t <= Date.parse(last); t += 864e5) {
+      out.push([new Date(t).toISOString().slice(0, 10), 0]);
+    }
+    return out;
+  }
+
   // 累计值 against the target: the value to date after each day, over the whole year
   function targetChart(el, t) {
     if (!t.series || !t.series.length) return null;
@@ -75,12 +84,35 @@
     },
     calendar(el, rows) {
       if (!rows.length) return null;
-      const first = rows[0].day, last = rows[rows.length - 1].day;
+      // a year (data-year) or the data's own span; square cells with the day of the month in each,
+      // weeks across on a wide screen and down on a phone (seven cells fit 390 px)
+      const first = el.dataset.year ? `${el.dataset.year}-01-01` : rows[0].day;
+      const last = el.dataset.year ? `${el.dataset.year}-12-31` : rows[rows.length - 1].day;
+      const weeks = Math.ceil((Date.parse(last) - Date.parse(first)) / 864e5 / 7) + 2;
+      const width = el.clientWidth || 360;
+      const narrow = width < 640;
+      const margin = narrow ? { top: 90, left: 40, right: 6 } : { top: 64, left: 36, right: 12 };
+      const across = narrow ? 7 : weeks;
+      const cell = Math.max(10, Math.min(narrow ? 44 : 30, Math.floor((width - margin.left - margin.right) / across)));
+      el.style.height = `${margin.top + (narrow ? weeks : 7) * cell + 24}px`;
       return {
         tooltip: { formatter: (p) => `${p.value[0]} AQI ${p.value[1]}` },
-        visualMap: { type: "piecewise", pieces: PIECES, orient: "horizontal", left: "center", top: 0 },
-        calendar: { range: [first, last], top: 60, left: 56, right: 20, cellSize: ["auto", 16], dayLabel: { firstDay: 1 } },
-        series: [{ type: "heatmap", coordinateSystem: "calendar", data: rows.filter((r) => r.aqi !== null).map((r) => [r.day, r.aqi]) }],
+        visualMap: { type: "piecewise", pieces: PIECES, orient: "horizontal", left: "center", top: 0, seriesIndex: 0,
+          itemWidth: 14, itemGap: 6, textStyle: { fontSize: 11 } },
+        calendar: {
+          range: [first, last], top: margin.top, left: margin.left,
+          orient: narrow ? "vertical" : "horizontal", cellSize: [cell, cell],
+          dayLabel: { firstDay: 1, nameMap: "ZH", fontSize: 10 }, monthLabel: { nameMap: "ZH", fontSize: 11 },
+          yearLabel: { show: false }, itemStyle: { borderColor: "#fff", borderWidth: 1 },  // the year is in the heading
+          splitLine: { lineStyle: { color: "#888", width: 1 } },
+        },
+        series: [
+          { type: "heatmap", coordinateSystem: "calendar",
+            data: rows.filter((r) => r.aqi !== null).map((r) => [r.day, r.aqi]) },
+          { type: "scatter", coordinateSystem: "calendar", symbolSize: 0, silent: true, data: days(first, last),
+            label: { show: cell >= 14, position: "inside", fontSize: Math.min(12, Math.floor(cell / 2)), color: "#222",
+              formatter: (p) => String(Number(p.value[0].slice(8))) } },
+        ],
       };
     },
   };
