@@ -15,6 +15,7 @@ from lantian.services.accountability import AccountabilityService
 from lantian.services.accounts import AccountService
 from lantian.services.airquality import AirQualityService
 from lantian.services.audit import AuditTrail
+from lantian.services.notify import NotificationService
 from lantian.services.overview import OverviewService
 from lantian.services.plans import PlanService
 from lantian.services.public import PublicReportService
@@ -46,7 +47,7 @@ def office_place(settings: Settings) -> str | None:
         raise InputError(f"not a TOML file (配置文件格式错误): {exc}", file=str(path)) from None
     unknown = sorted(set(data) - {"place"})
     if unknown:
-        raise InputError(f"unknown setting {unknown[0]!r} (未知配置项); known: place", file=str(path), field=unknown[0])
+        raise InputError(f"unknown setting {unknown[0]!r}, known: place (未知配置项)", file=str(path), field=unknown[0])
     place = data.get("place", "")
     if not isinstance(place, str) or len(place.strip()) > 200:
         raise InputError(f"place must be the name of a place such as 苏州市, not {place!r} (所属辖区)", file=str(path),
@@ -70,6 +71,7 @@ class App:
     workflow: WorkflowService
     overview: OverviewService
     public: PublicReportService  # 群众举报
+    notify: NotificationService  # 待办与通知
 
     @property
     def office_place(self) -> str | None:
@@ -113,6 +115,7 @@ class App:
             workflow=workflow,
             overview=OverviewService(airquality, targets),
             public=public,
+            notify=NotificationService(store, audit, workflow, settings.notify),
         )
 
     def close(self) -> None:

@@ -86,7 +86,9 @@ class Limits:
             except ValueError:
                 number = 0
             if number <= 0:
-                raise ConfigError(f"must be a whole number above 0 (须为正整数), not {raw!r}", field=variable)
+                raise ConfigError(
+                    f"must be a whole number above 0, not {raw!r} (须为正整数，不能是 {raw})", field=variable
+                )
             values[name] = number * unit
         return cls(**values)
 
@@ -96,6 +98,89 @@ class Limits:
         variable, unit = next((v, u) for v, (n, u) in LIMIT_VARIABLES.items() if n == name)
         shown = f"{value // unit} MB" if unit == MIB and value % unit == 0 else f"{value:,}"
         return f"{shown} ({variable})"
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name}={raw!r} 应为 1 或 0 (true or false)", field=name)
+
+
+def _whole(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.lstrip("-").isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name}={raw!r} 应为 {low}–{high} 的整数 (a whole number from {low} to {high})", field=name)
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Notifications (通知, docs/notifications.md), from ``LANTIAN_SMTP_*`` and ``LANTIAN_NOTIFY_*``.
+    Nothing is mailed unless ``LANTIAN_SMTP_HOST`` is set; nothing is posted to a robot unless one
+    is added (``lantian notify webhook add``)."""
+
+    smtp_host: str = ""  # LANTIAN_SMTP_HOST ("" : no e-mail)
+    smtp_port: int = 25  # LANTIAN_SMTP_PORT (25; 587 with STARTTLS, 465 with SSL, unless set)
+    smtp_user: str = ""  # LANTIAN_SMTP_USER ("" : no login)
+    smtp_password: str = ""  # LANTIAN_SMTP_PASSWORD
+    smtp_starttls: bool = False  # LANTIAN_SMTP_STARTTLS
+    smtp_ssl: bool = False  # LANTIAN_SMTP_SSL (SMTP over TLS from the start)
+    smtp_from: str = ""  # LANTIAN_SMTP_FROM (the sender, 发件人)
+    remind_days: tuple[int, ...] = (7, 3, 1)  # LANTIAN_NOTIFY_REMIND_DAYS: days before a due date
+    digest_hour: int = 8  # LANTIAN_NOTIFY_DIGEST_HOUR: the daily digest from this hour (Beijing); -1: none
+    max_attempts: int = 5  # LANTIAN_NOTIFY_MAX_ATTEMPTS: then a delivery is given up (发送失败)
+    retry_seconds: int = 60  # LANTIAN_NOTIFY_RETRY_SECONDS: the first wait; doubled after each failure
+    interval: int = 60  # LANTIAN_NOTIFY_INTERVAL: seconds between runs inside `lantian serve`; 0: none
+    timeout: int = 10  # LANTIAN_NOTIFY_TIMEOUT: seconds to wait for a mail server or a robot
+    base_url: str = ""  # LANTIAN_BASE_URL: the site's address, for links in e-mail and robots
+
+    @property
+    def email(self) -> bool:
+        """E-mail is configured."""
+        return bool(self.smtp_host)
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None) -> NotifySettings:
+        environ = os.environ if env is None else env
+        host = environ.get("LANTIAN_SMTP_HOST", "").strip()
+        starttls, ssl = _flag(environ, "LANTIAN_SMTP_STARTTLS"), _flag(environ, "LANTIAN_SMTP_SSL")
+        if starttls and ssl:
+            raise ConfigError("LANTIAN_SMTP_STARTTLS 与 LANTIAN_SMTP_SSL 只能选一 (one or the other)",
+                              field="LANTIAN_SMTP_SSL")  # fmt: skip
+        port = _whole(environ, "LANTIAN_SMTP_PORT", 465 if ssl else 587 if starttls else 25, 1, 65535)
+        sender = environ.get("LANTIAN_SMTP_FROM", "").strip()
+        if host and "@" not in sender:
+            raise ConfigError("设置 LANTIAN_SMTP_HOST 时须设发件人 LANTIAN_SMTP_FROM (an address, lantian@example.org)",
+                              field="LANTIAN_SMTP_FROM")  # fmt: skip
+        raw_days = environ.get("LANTIAN_NOTIFY_REMIND_DAYS", "7,3,1")
+        days = []
+        for part in raw_days.replace("，", ",").split(","):
+            if part.strip():
+                if not part.strip().isdigit() or int(part) > 60:
+                    raise ConfigError(f"LANTIAN_NOTIFY_REMIND_DAYS={raw_days!r} 应为 0–60 的整数，以逗号分隔 (7,3,1)",
+                                      field="LANTIAN_NOTIFY_REMIND_DAYS")  # fmt: skip
+                days.append(int(part))
+        return cls(
+            smtp_host=host,
+            smtp_port=port,
+            smtp_user=environ.get("LANTIAN_SMTP_USER", "").strip(),
+            smtp_password=environ.get("LANTIAN_SMTP_PASSWORD", ""),
+            smtp_starttls=starttls,
+            smtp_ssl=ssl,
+            smtp_from=sender,
+            remind_days=tuple(sorted(set(days), reverse=True)),
+            digest_hour=_whole(environ, "LANTIAN_NOTIFY_DIGEST_HOUR", 8, -1, 23),
+            max_attempts=_whole(environ, "LANTIAN_NOTIFY_MAX_ATTEMPTS", 5, 1, 50),
+            retry_seconds=_whole(environ, "LANTIAN_NOTIFY_RETRY_SECONDS", 60, 1, 86400),
+            interval=_whole(environ, "LANTIAN_NOTIFY_INTERVAL", 60, 0, 86400),
+            timeout=_whole(environ, "LANTIAN_NOTIFY_TIMEOUT", 10, 1, 300),
+            base_url=environ.get("LANTIAN_BASE_URL", "").strip().rstrip("/"),
+        )
 
 
 @dataclass(frozen=True)
@@ -108,6 +193,7 @@ class Settings:
     # 本平台所属辖区 (LANTIAN_OFFICE_PLACE): the office whose public page this is and where public
     # complaints go; None: read ``office.toml`` in the data folder when the app opens (bootstrap)
     office_place: str | None = None
+    notify: NotifySettings = field(default_factory=NotifySettings)  # 通知: docs/notifications.md
 
     @classmethod
     def load(
@@ -129,7 +215,7 @@ class Settings:
             )
         office = environ.get(ENV_OFFICE_PLACE, "").strip() or None
         return cls(data_dir=folder, database_url=url, limits=Limits.load(environ), aq_earliest=earliest,
-                   aq_latest=latest, office_place=office)  # fmt: skip
+                   aq_latest=latest, office_place=office, notify=NotifySettings.load(environ))  # fmt: skip
 
     @property
     def departments_file(self) -> Path:

@@ -27,6 +27,7 @@ TABLES = {
     "users",
     "web_sessions",
     "progress_reports",
+    "progress_rounds",
     "evidence",
     "notices",
     "tickets",
@@ -114,5 +115,34 @@ def test_0008_fills_plan_offices_and_audit_places_as_the_app_records_them(db_url
         downgrade(app.store.engine, "0007")
         upgrade(app.store.engine)
         assert stored() == before
+    finally:
+        app.close()
+
+
+def test_0011_gives_every_report_kept_before_it_one_round_with_its_files(db_url: str, tmp_path: Path) -> None:
+    """A report stored before rounds were becomes round 1 as it stands (text, review, reason), and
+    its evidence files belong to that round; downgrading drops the rounds only."""
+    from lantian.domain.plans.model import TaskStatus
+    from lantian.domain.tracking.model import SYSTEM, Actor, UserRole
+
+    app = App.open(Settings.load(tmp_path / "data", db_url))
+    try:
+        path = tmp_path / "a.txt"
+        path.write_text("a计划\n一、任务\n1. 测试任务。（市生态环境局负责）\n", encoding="utf-8")
+        app.plans.import_files([path])
+        ((ref, _),) = app.workflow.visible_tasks(SYSTEM)
+        dept = Actor("d", UserRole.DEPARTMENT, "", "市生态环境局")
+        pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+        report = app.workflow.submit_progress(dept, ref.id, period="2026-10", status=TaskStatus.IN_PROGRESS,
+                                              narrative="进展", files=[("a.pdf", pdf)])  # fmt: skip
+        app.workflow.review_progress(SYSTEM, report.id, accept=False, reason="缺材料", version=report.version)
+        downgrade(app.store.engine, "0008")
+        upgrade(app.store.engine)
+        (kept,) = app.workflow.reports(SYSTEM)
+        (first,) = kept.rounds
+        assert (first.number, first.unit, first.narrative, first.review.value, first.review_reason) == (
+            1, "市生态环境局", "进展", "returned", "缺材料"
+        )  # fmt: skip
+        assert [e.filename for e in first.evidence] == ["a.pdf"]
     finally:
         app.close()

@@ -20,7 +20,7 @@ def test_the_audit_page_shows_fields_changed_and_counts_what_it_lists(
     lantian.workflow.issue_notice(admin, department=ENV, subject="扬尘督办", body="b",
                                   due=lantian.workflow.today() + dt.timedelta(days=3))  # fmt: skip
     page = client("admin").get("/audit", headers={"Accept-Language": "zh-CN"}).text
-    assert "<b>subject</b>：扬尘督办" in page
+    assert "<b>督办事项</b>：扬尘督办" in page  # a field by its label, not its stored key
     assert "{&#34;" not in page and '{"' not in page  # no stored JSON on the page
     rows = len(re.findall(r"<tr><td>\d+</td>", page))
     assert rows >= 1

@@ -257,7 +257,7 @@ def test_a_month_of_work_in_the_browser(server: tuple[str, App], seeds_dir: Path
         assert "Dashboard" in page.locator("h1").inner_text()
         sign_out()
         page.goto(f"{base}/public")
-        assert page.locator("h1").inner_text() == "Air quality: public disclosure"
+        assert page.locator("h1").inner_text() == "Air pollution control: public information"
         all_drawn(page)
         shot("08-public")
         assert not failed, f"requests failed (an asset missing?): {failed}"

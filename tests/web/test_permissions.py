@@ -144,6 +144,7 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ),
         ("POST", "/progress/{report_id}/review"): (ADMIN, {"data": {"decision": "accept", "version": "1"}}),
         ("GET", "/progress"): (ALL, {}),
+        ("GET", "/progress/missing"): (ALL, {}),
         ("GET", "/matrix"): (ALL, {}),
         ("GET", "/notices"): (ALL, {}),
         ("POST", "/notices"): (ADMIN, {"data": {"department": ENV, "subject": "s", "body": "b", "due": "2099-01-01"}}),
@@ -185,6 +186,16 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ),
         ("POST", "/users/{username}/password"): (ADMIN, {"data": {"password": "another-long-one"}}),
         ("POST", "/users/{username}/active"): (ADMIN, {"data": {"active": "1"}}),
+        # 待办与通知 (web/todo.py): each user's own
+        ("GET", "/todo"): (ALL, {}),
+        ("GET", "/notifications"): (ALL, {}),
+        ("POST", "/notifications/read"): (ALL, {}),
+        ("POST", "/notifications/email"): (ALL, {"data": {"email": ""}}),
+        ("GET", "/api/v1/todo"): (ALL, {}),
+        ("GET", "/api/v1/notifications"): (ALL, {}),
+        ("POST", "/api/v1/notifications/read"): (ALL, {"json": {}}),
+        ("PUT", "/api/v1/notifications/email"): (ALL, {"json": {"email": ""}}),
+        ("GET", "/api/v1/notifications/log"): (ADMIN, {}),
     }
 
 

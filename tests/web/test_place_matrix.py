@@ -352,7 +352,7 @@ def test_the_audit_log_shows_an_office_its_own_places(
         assert {int(e["entity_id"]) for e in entries} == {made[c] for c in columns}, name
     assert {int(e.entity_id) for e in lantian.audit.entries(entity="notice")} == set(made.values())
     page = client("admin").get("/audit").text
-    assert f"notice {made['own']}<" in page and f"notice {made['sibling']}<" not in page
+    assert f"督办 {made['own']}<" in page and f"督办 {made['sibling']}<" not in page  # the entity by its label
     assert client("dept").get("/api/v1/audit").status_code == 403
 
 

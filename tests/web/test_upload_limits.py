@@ -101,8 +101,8 @@ def test_a_file_over_the_limit_is_refused_by_name(admin: TestClient, lantian: Ap
 def test_the_plans_page_shows_the_refusal_beside_the_upload_field(admin: TestClient) -> None:
     r = admin.post("/plans/import", files={"file": ("计划.txt", b"a" * OVER_FILE)})
     assert r.status_code == 413
-    beside = re.search(r'<input type="file" name="file"[^>]*aria-describedby="upload-error"[^>]*>\s*'
-                       r'<span class="error" role="alert" id="upload-error">([^<]+)</span>', r.text)  # fmt: skip
+    beside = re.search(r'<input type="file" name="file"[^>]*aria-describedby="error-file"[^>]*>\s*'
+                       r'<span class="error field-error" id="error-file">([^<]+)</span>', r.text)  # fmt: skip
     assert beside is not None, r.text[:2000]
     assert beside.group(1).startswith("计划.txt：上传内容超过上限") and "LANTIAN_MAX_UPLOAD_MB" in beside.group(1)
     assert "file:" not in beside.group(1)  # the form's field name is not the user's business

@@ -32,7 +32,9 @@ def connect(engine: str = "duckdb", **options: Any) -> Any:
         return ibis.duckdb.connect(**options)
     if engine == "pyspark":
         return ibis.pyspark.connect(spark_session(**options))
-    raise ConfigError(f"unknown analytics engine {engine!r}; use one of {', '.join(ENGINES)}", field="engine")
+    raise ConfigError(
+        f"unknown analytics engine {engine!r}; use one of {', '.join(ENGINES)} (未知的计算引擎)", field="engine"
+    )
 
 
 def spark_session(cores: int = 2, app_name: str = "lantian") -> Any:
@@ -42,7 +44,9 @@ def spark_session(cores: int = 2, app_name: str = "lantian") -> Any:
         from pyspark.sql import SparkSession
     except ImportError:
         raise ConfigError(
-            "the pyspark engine needs the spark extra: pip install 'lantian[spark]' (and Java 17)", field="engine"
+            "the pyspark engine needs the spark extra: pip install 'lantian[spark]' and Java 17 "
+            "(未安装 Spark 计算组件)",
+            field="engine",
         ) from None
     return (
         SparkSession.builder.master(f"local[{cores}]")

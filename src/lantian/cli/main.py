@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from lantian import __version__
-from lantian.cli import aq, plans, report, tasks, warnings, web
+from lantian.cli import aq, notify, plans, report, tasks, warnings, web
 from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
 from lantian.domain.warnings.levels import LABELS
 from lantian.errors import LantianError
@@ -41,6 +41,7 @@ app.add_typer(warnings.reduction_app, name="reduction-list")
 app.add_typer(web.users_app, name="users")
 app.add_typer(web.audit_app, name="audit")
 app.add_typer(web.notices_app, name="notices")
+app.add_typer(notify.app, name="notify")
 app.command("serve")(web.serve_cmd)
 db_app = typer.Typer(help="数据库：迁移与状态 Database: migrations and status.")
 app.add_typer(db_app, name="db")

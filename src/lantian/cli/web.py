@@ -81,16 +81,19 @@ def users_add(
     name: Annotated[str, typer.Option("--name", help="显示名称 display name")] = "",
     password: PasswordOpt = None,
     temporary: TemporaryOpt = False,
+    email: Annotated[str | None, typer.Option("--email", help="电子邮箱 where notifications are mailed")] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """新增账号 Add a local account (argon2id hash; the password is never stored)."""
-    from lantian.domain.tracking.model import USER_ROLE_LABELS, UserRole
+    from lantian.domain.tracking.model import SYSTEM, USER_ROLE_LABELS, UserRole
+    from lantian.services.notify import check_email
 
     try:
         kind = UserRole(role)
     except ValueError:
         raise InputError(f"unknown role {role!r}; use admin | department | leader", field="role") from None
+    check_email(email)  # before the password is asked for
     secret = password or getpass.getpass("密码 password: ")
     with open_app(data_dir, database_url) as lantian:
         if kind is UserRole.DEPARTMENT and department:  # the name the tasks use (生态环境局 → 市生态环境局)
@@ -99,6 +102,8 @@ def users_add(
             department = named[0] if len(named) == 1 else lantian.plans.dictionary.normalize(department)
         user = lantian.accounts.add(username, secret, kind, jurisdiction, department=department, display_name=name,
                                     temporary=temporary)  # fmt: skip
+        if email:
+            user = lantian.notify.set_email(user, email, SYSTEM)
     out.print(
         f"已新增 added {user.username} · {USER_ROLE_LABELS[user.role]} · {user.jurisdiction}"
         + (f" · {user.department}" if user.department else "")
@@ -167,6 +172,18 @@ def users_update(
         f"已修改 updated {user.username} · {user.display_name} · {USER_ROLE_LABELS[user.role]} · {user.jurisdiction}"
         + (f" · {user.department}" if user.department else "")
     )
+
+
+@users_app.command("set-email")
+def users_set_email(username: Annotated[str, typer.Argument(help="用户名")],
+                    email: Annotated[str, typer.Argument(help="电子邮箱 address ('' : none, in the app only)")],
+                    data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:  # fmt: skip
+    """设置邮箱 Set the address a user's notifications are mailed to ('' clears it)."""
+    from lantian.domain.tracking.model import SYSTEM
+
+    with open_app(data_dir, database_url) as lantian:
+        user = lantian.notify.set_email(lantian.notify.user(username), email, SYSTEM)
+    out.print(f"已设置 {username} 的邮箱 email set: {user.email or '（无 none）'}")
 
 
 @users_app.command("disable")

@@ -61,7 +61,7 @@ def read_docx(data: bytes, *, name: str, sha256: str) -> Document:
         import docx
         from docx.opc.exceptions import PackageNotFoundError
     except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise InputError(f"python-docx is not installed (缺少 python-docx): {exc}", file=name) from None
+        raise InputError(f"python-docx is not installed (未安装读取 .docx 文件的组件): {exc}", file=name) from None
     if not zipfile.is_zipfile(io.BytesIO(data)):
         reason = "an old Word .doc file; save it as .docx" if data[:4] == b"\xd0\xcf\x11\xe0" else "not a zip package"
         raise InputError(f"not a valid .docx file (不是有效的 .docx 文件): {reason}", file=name)

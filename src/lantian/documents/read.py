@@ -95,7 +95,8 @@ def decode_text(data: bytes, *, name: str) -> tuple[str, str]:
         except UnicodeDecodeError as gb_err:
             line = data[: gb_err.start].count(b"\n") + 1
             raise EncodingError(
-                "neither UTF-8 nor GBK text (既不是UTF-8也不是GBK编码); save it as UTF-8 and retry",
+                "neither UTF-8 nor GBK text; save it as UTF-8 and retry "
+                "(既不是UTF-8也不是GBK编码，请另存为UTF-8后重试)",
                 file=name,
                 line=line,
             ) from None

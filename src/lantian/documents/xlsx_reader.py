@@ -46,7 +46,7 @@ def read_xlsx(data: bytes, *, name: str, sha256: str) -> Document:
     try:
         from openpyxl import load_workbook
     except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise InputError(f"openpyxl is not installed (缺少 openpyxl): {exc}", file=name) from None
+        raise InputError(f"openpyxl is not installed (未安装读取 .xlsx 文件的组件): {exc}", file=name) from None
     if not zipfile.is_zipfile(io.BytesIO(data)):
         reason = "an old Excel .xls file; save it as .xlsx" if data[:4] == b"\xd0\xcf\x11\xe0" else "not a zip package"
         raise InputError(f"not a valid .xlsx file (不是有效的 .xlsx 文件): {reason}", file=name)

@@ -58,7 +58,7 @@ def format_for(path: Path | None, explicit: str | None) -> str:
     where = str(path) if path else None
     if fmt not in FORMATS:
         raise InputError(
-            f"不支持的导出格式 unknown export format {fmt or '(none)'!r}; use xlsx, csv or json",
+            f"unknown export format {fmt or 'none'!r}; use xlsx, csv or json (不支持的导出格式，可选 xlsx、csv、json)",
             file=where,
             field="format",
         )
@@ -311,7 +311,10 @@ def csv_text(data: TableData) -> str:
 def write_table(data: TableData, target: Path | IO[str], fmt: str) -> None:
     """Write ``data`` as ``fmt`` to a file (``.csv`` gets a UTF-8 BOM) or to an open text stream."""
     if fmt not in FORMATS:
-        raise InputError(f"unknown export format {fmt!r}; use xlsx, csv or json", field="format")
+        raise InputError(
+            f"unknown export format {fmt!r}; use xlsx, csv or json (不支持的导出格式，可选 xlsx、csv、json)",
+            field="format",
+        )
     if fmt == "xlsx":
         if not isinstance(target, Path):
             raise InputError("xlsx needs an output file (xlsx 需指定输出文件)", field="output")
@@ -338,5 +341,5 @@ def write_json(data: object, path: Path) -> None:
 
 def _cannot_write(path: Path, exc: OSError) -> InputError:
     return InputError(
-        f"无法写入输出文件 cannot write the output file: {exc.strerror or exc}", file=str(path), field="output"
+        f"cannot write the output file (无法写入输出文件): {exc.strerror or exc}", file=str(path), field="output"
     )

@@ -75,7 +75,7 @@ class AccountabilityService:
     def monthly(self, first: str, last: str, *, level: str = "city", ranking: str = "composite") -> MonthlySeries:
         """The period statistics and rankings of every month from ``first`` to ``last`` (YYYY-MM)."""
         if ranking not in RANK_KEYS:
-            raise InputError(f"unknown ranking {ranking!r}; use {' | '.join(RANK_KEYS)}", field="by")
+            raise InputError(f"unknown ranking {ranking!r}; use {' | '.join(RANK_KEYS)} (未知的排名方式)", field="by")
         start, end = parse_period(first), parse_period(last)
         if start.end > end.end:
             raise InputError(f"{first} is after {last} (起止月份颠倒)", field="from")
@@ -113,7 +113,9 @@ class AccountabilityService:
             out.extend(settle_per_unit(scheme, values))
         for rank_scheme in rules.rank_schemes:
             if rank_scheme.ranking not in RANK_KEYS:
-                raise InputError(f"{rank_scheme.name}: unknown ranking {rank_scheme.ranking!r}", field="ranking")
+                raise InputError(
+                    f"{rank_scheme.name}: unknown ranking {rank_scheme.ranking!r} (未知的排名方式)", field="ranking"
+                )
             key = RANK_KEYS[rank_scheme.ranking]
             out.extend(settle_ranks(rank_scheme, {r["station"]: r[key] for r in rows}))
         return out

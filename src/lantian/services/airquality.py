@@ -107,7 +107,11 @@ class AirQualityService:
         """Record that ``correction.code`` is 对照点/城市点 from its date (replacing one of the same date)."""
         registry = self.registry()
         if not registry.lists:
-            raise NotFoundError("no station list yet (尚无站点列表): `lantian aq stations import`", field="code")
+            raise NotFoundError(
+                "no station list yet; import one with `lantian aq stations import` "
+                "(尚无站点列表，请大气办先导入站点列表)",
+                field="code",
+            )
         if not registry.known(correction.code):
             raise InputError(
                 f"station {correction.code} is on no imported list (站点不在任何已导入的站点列表中)", field="code"
@@ -188,7 +192,8 @@ class AirQualityService:
         """The assessment over the hourly store."""
         if not self.store.files("sites"):
             raise NotFoundError(
-                "no hourly station data yet (尚无小时数据): import with `lantian aq import`", field="aq"
+                "no hourly station data yet; import it with `lantian aq import` (尚无小时数据，请大气办先导入监测数据)",
+                field="aq",
             )
         con = connect(engine)
         hourly = read_hourly(con, self.store.glob("sites"))
@@ -265,11 +270,11 @@ class AirQualityService:
             raise InputError("no files given (未指定文件)", field="FILE")
         if city is not None and city_from_file_name:
             raise InputError(
-                "--city 与 --city-from-file-name 只能选一个 (give one of --city and --city-from-file-name)",
+                "give one of --city and --city-from-file-name (城市只能指明一次：直接指明或取自文件名，只能选一个)",
                 field="city",
             )
         if city is not None and not city.strip():
-            raise InputError("--city 不能为空 (--city is empty)", field="city")
+            raise InputError("--city is empty (城市不能为空)", field="city")
         parsed = [
             parse_published(
                 _read_text(p),
@@ -301,7 +306,8 @@ class AirQualityService:
         """Station daily means (日均值) with their coverage, for a date range and stations or a city."""
         if not self.store.files("sites"):
             raise NotFoundError(
-                "no hourly station data yet (尚无小时数据): import with `lantian aq import`", field="aq"
+                "no hourly station data yet; import it with `lantian aq import` (尚无小时数据，请大气办先导入监测数据)",
+                field="aq",
             )
         wanted = set(stations)
         if city:

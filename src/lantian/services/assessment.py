@@ -108,20 +108,25 @@ class Assessment:
     def _membership(self, level: str) -> Any:
         if not self.registry.lists:
             raise NotFoundError(
-                "city and province values need a station list (需要站点列表): `lantian aq stations import`",
+                "city and province values need a station list: `lantian aq stations import` "
+                "(需要站点列表，请大气办先导入)",
                 field="level",
             )
         if level == "province":
             if not self.province_of:
                 raise NotFoundError(
-                    "province values need a city → province map (需要城市—省份对照表): `lantian aq areas import`",
+                    "province values need a city → province map: `lantian aq areas import` "
+                    "(需要城市—省份对照表，请大气办先导入)",
                     field="level",
                 )
             rows = self.registry.memberships(self.province_of)
         elif level == "county":
             if not self.county_of:
-                message = "county values need a station → county map (需要站点—区县对照表)"
-                raise NotFoundError(f"{message}: `lantian aq areas import --counties FILE`", field="level")
+                raise NotFoundError(
+                    "county values need a station → county map: `lantian aq areas import --counties FILE` "
+                    "(需要站点—区县对照表，请大气办先导入)",
+                    field="level",
+                )
             rows = self.registry.memberships(county_of=self.county_of)
         else:
             rows = self.registry.memberships()

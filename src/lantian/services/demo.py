@@ -46,7 +46,8 @@ def find_seeds_dir(explicit: str | Path | None = None, *, start: Path | None = N
         if candidate.is_dir():
             return candidate
     raise NotFoundError(
-        "seed plans not found (未找到示例计划): give --seeds DIR or set LANTIAN_SEEDS_DIR", field="seeds"
+        "seed plans not found: give --seeds DIR or set LANTIAN_SEEDS_DIR (未找到示例计划，请指明示例计划目录)",
+        field="seeds",
     )
 
 

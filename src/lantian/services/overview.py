@@ -13,9 +13,10 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from lantian.domain.aq.periods import parse_period
+from lantian.domain.aq.periods import parse_period, ranked_month
 from lantian.domain.aq.stations import class_label
 from lantian.domain.standards.hj633 import standard_for
+from lantian.domain.targets.registry import place_key
 from lantian.errors import NotFoundError
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Options
@@ -63,10 +64,45 @@ class OverviewService:
                 self._air, self._key = self._compute(), key
             return self._air
 
+    def ranking(self, province: str | None) -> dict[str, Any]:
+        """The month's city ranking (:meth:`air`) among the cities of ``province`` (the areas map, ``aq
+        areas import``), ranked again among themselves (competition ranks by composite index: ties share
+        a rank); None: every city. {"month", "complete", "data_until", "province", "rows"}."""
+        air = self.air()
+        rows = [dict(r) for r in air["ranking"]]
+        if province is not None:
+            cities = self.cities_of(province)
+            rows = [r for r in rows if place_key(str(r["station"])) in cities]
+            ranked = sorted((r for r in rows if r["rank"] is not None and r["composite_index"] is not None),
+                            key=lambda r: r["composite_index"])  # fmt: skip
+            for i, r in enumerate(ranked):
+                same = i > 0 and ranked[i - 1]["composite_index"] == r["composite_index"]
+                r["rank"] = ranked[i - 1]["rank"] if same else i + 1
+            others = [r for r in rows if r not in ranked]
+            for r in others:
+                r["rank"] = None
+            rows = [*ranked, *sorted(others, key=lambda r: str(r["station"]))]
+        span = air["span"]
+        return {"month": air["month"], "complete": air.get("complete", True), "data_until": span[1] if span else None,
+                "province": province, "rows": rows}  # fmt: skip
+
+    def cities_of(self, province: str) -> set[str]:
+        """The cities the areas map places in ``province``, by :func:`place_key`."""
+        return {place_key(c) for c, p in self.airquality.province_map().items() if place_key(p) == place_key(province)}
+
+    def province_of(self, place: str, parents: list[str]) -> str | None:
+        """The province (省级行政区) of ``place`` given the places above it (nearest first): the
+        furthest of them, or ``place`` itself when the areas map names it as a province."""
+        known = {place_key(p): p for p in self.airquality.province_map().values()}
+        for name in reversed([place, *parents]):
+            if place_key(name) in known:
+                return known[place_key(name)]
+        return None
+
     def trend(self, jurisdiction: str, year: int | None = None, runs: int = 200) -> dict[str, Any]:
         """The place's targets with their value-to-date curves (:meth:`TargetService.trend`), kept for
-        ten minutes or until the hourly store changes (targets and published values may change)."""
-        key = (jurisdiction, year, (*self._current_key(), int(time.time() // 600)))
+        ten minutes, or until the hourly store or the targets change (a plan revised: 降尘 2.2 → 2.0)."""
+        key = (jurisdiction, year, (*self._current_key(), *self.target_service.marker(), int(time.time() // 600)))
         with self._lock:
             if key in self._targets:
                 return self._targets[key]
@@ -172,12 +208,12 @@ class OverviewService:
         try:
             assessment = self.airquality.assessment()
         except NotFoundError:
-            return {"span": None, "month": None, "ranking": [], "days": []}
+            return {"span": None, "month": None, "complete": True, "ranking": [], "days": []}
         span = assessment.span()
         if span is None:
-            return {"span": None, "month": None, "ranking": [], "days": []}
+            return {"span": None, "month": None, "complete": True, "ranking": [], "days": []}
         first, last = span
-        month = f"{last:%Y-%m}"
+        month, complete = ranked_month(first, last)  # the newest complete month (HJ 663: its days are in)
         ranking = assessment.period("city", parse_period(month), Options(), with_last_year=False)
         ranking.sort(key=lambda r: (r.get("rank") is None, r.get("rank") or 0, r["station"]))
         start = max(first, last - dt.timedelta(days=365))
@@ -185,6 +221,7 @@ class OverviewService:
         return {
             "span": [first.isoformat(), last.isoformat()],
             "month": month,
+            "complete": complete,  # False: no whole month of data yet; the partial one is ranked
             "ranking": [{k: _plain(r.get(k)) for k in RANK_COLUMNS} for r in ranking],
             "days": [{k: _plain(r.get(k)) for k in DAY_COLUMNS} for r in days],
         }

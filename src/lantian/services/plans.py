@@ -131,8 +131,8 @@ class PlanService:
             k = key or default_key(plan.meta, file)
             if k in keys and keys[k][0] != plan.sha256:
                 raise InputError(
-                    f"two files in one import have the same plan key {k!r} (同一计划键): {keys[k][1]} and {file}; "
-                    "import them separately or give --key",
+                    f"two files in one import have the same plan key {k!r}: {keys[k][1]} and {file}; "
+                    f"import them separately or give --key (两个文件的计划键相同：{keys[k][1]}、{file}，请分别导入)",
                     file=file,
                     field="key",
                 )

@@ -66,7 +66,8 @@ def read_list(path: Path) -> tuple[ReductionList, tuple[str, str, str]]:
     if ent is None or measure is None:
         wanted = "企业" if ent is None else "措施"
         raise StructureError(
-            f"the workbook has no sheet named {wanted} (缺少工作表 {wanted}; sheets: {'、'.join(book.sheet_names)})",
+            f"the workbook has no sheet named {wanted} "
+            f"(缺少工作表 {wanted}，现有工作表：{'、'.join(book.sheet_names)})",
             file=str(path),
             field=wanted,
         )
@@ -161,7 +162,8 @@ class ReductionService:
         path = self.root / f"{place_key(jurisdiction)}.xlsx"
         if not path.is_file():
             raise NotFoundError(
-                f"no reduction list for {jurisdiction} (尚无减排清单): `lantian reduction-list import`",
+                f"no reduction list for {jurisdiction}: `lantian reduction-list import` "
+                f"({jurisdiction}尚无应急减排清单，请大气办先导入)",
                 field="jurisdiction",
             )
         return self.check(path, jurisdiction=jurisdiction)

@@ -76,6 +76,11 @@ class TargetService:
             chosen = [e for e in chosen if e.year == year]
         return chosen
 
+    def marker(self) -> tuple[Any, ...]:
+        """Changes whenever the targets may have (a plan imported, revised or corrected; a user's entry)."""
+        with self.store.reading() as repo:
+            return repo.targets_marker()
+
     # ------------------------------------------------------------------ backtest
     def backtest(
         self,
@@ -89,7 +94,8 @@ class TargetService:
         for i in indicators:
             if i not in BACKTEST_INDICATORS:
                 raise InputError(
-                    f"indicator {i!r}: the backtest covers {', '.join(BACKTEST_INDICATORS)}", field="indicator"
+                    f"indicator {i!r}: the backtest covers {', '.join(BACKTEST_INDICATORS)} (该指标不能回测)",
+                    field="indicator",
                 )
         try:
             assessment: Assessment | None = self.airquality.assessment()
@@ -100,7 +106,8 @@ class TargetService:
         chosen = {k: v for k, v in every.items() if not wanted or place_key(k) in wanted}
         if not chosen:
             raise NotFoundError(
-                "no city daily values to backtest on (没有城市日数据): import station data or published values",
+                "no city daily values to backtest on; import station data or published values "
+                "(没有城市日数据，请先导入监测数据)",
                 field="place",
             )
         return run_backtest(chosen, indicators=indicators, changes=changes, runs=runs)
@@ -115,8 +122,8 @@ class TargetService:
         entries = self.targets(jurisdiction, as_of.year)
         if not entries:
             raise NotFoundError(
-                f"no {as_of.year} targets for {jurisdiction} (没有该辖区该年度的目标): "
-                "import a plan or use `lantian targets set`",
+                f"no {as_of.year} targets for {jurisdiction}: import a plan or use `lantian targets set` "
+                f"({jurisdiction}尚无{as_of.year}年目标，请大气办导入计划或登记目标)",
                 field="jurisdiction",
             )
         context = _Context(self.airquality, jurisdiction, as_of, adjust=adjust)
@@ -126,12 +133,17 @@ class TargetService:
     def trend(self, jurisdiction: str, year: int | None = None, *, runs: int = RUNS) -> dict[str, Any]:
         """目标进度曲线: the place's targets of ``year`` as of its newest daily value in that year, each
         measured one with ``series``, the value to date after each day (the year-end rule over the days so
-        far) to draw against the target. Without ``year``: the newest year with both targets and data."""
+        far) to draw against the target. Without ``year``: the current year when the place has targets
+        for it, else the newest year with both targets and data, else its newest year of targets (then
+        ``as_of`` is None: no day of that year measured, every value to date is missing)."""
         entries = self.targets(jurisdiction)
         years = sorted({e.year for e in entries})
         if not entries:  # nothing to draw: the place's daily values are not read
             return {"jurisdiction": jurisdiction, "area": None, "year": year, "as_of": None, "years": [], "rows": []}
-        context = _Context(self.airquality, jurisdiction, dt.date.today(), adjust=True)
+        today = dt.date.today()
+        context = _Context(self.airquality, jurisdiction, today, adjust=True)
+        if year is None and today.year in years:
+            year = today.year
         if year is None:
             data_years = {d["day"].year for d in context.days}
             both = [y for y in years if y in data_years]

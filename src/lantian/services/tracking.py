@@ -14,7 +14,7 @@ import tempfile
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ from lantian.domain.tracking.model import (
     Notice,
     NoticeState,
     ProgressReport,
+    ProgressRound,
     ReviewState,
     Ticket,
     TicketSource,
@@ -78,15 +79,16 @@ class WorkflowSettings:
             raise InputError(f"not a TOML file (配置文件格式错误): {exc}", file=str(path)) from None
         unknown = sorted(set(data) - {"grace_days", "clause_reporters"})
         if unknown:
-            raise InputError(f"unknown setting {unknown[0]!r} (未知配置项); known: grace_days, clause_reporters",
+            raise InputError(f"unknown setting {unknown[0]!r}; known: grace_days, clause_reporters (未知配置项)",
                              file=str(path), field=unknown[0])  # fmt: skip
         grace = data.get("grace_days", overdue.DEFAULT_GRACE_DAYS)
         if type(grace) is not int or not 0 <= grace <= 27:
-            raise InputError(f"grace_days must be a whole number of days from 0 to 27 (宽限天数), not {grace!r}",
+            raise InputError(f"grace_days must be a whole number of days from 0 to 27, not {grace!r} "
+                             "(宽限天数应为0至27的整数)",
                              file=str(path), field="grace_days")  # fmt: skip
         clauses = data.get("clause_reporters", True)
         if not isinstance(clauses, bool):
-            raise InputError(f"clause_reporters must be true or false, not {clauses!r}", file=str(path),
+            raise InputError(f"clause_reporters must be true or false, not {clauses!r} (应为是或否)", file=str(path),
                              field="clause_reporters")  # fmt: skip
         return cls(grace_days=grace, clause_reporters=clauses)
 
@@ -108,9 +110,9 @@ class Summary:
     as_of: dt.date
     tasks: int
     status: Counter[TaskStatus]
-    overdue_deadline: int  # entries (task × department) past the task's deadline
-    overdue_report: int  # entries whose last due monthly report is missing
-    overdue_first: list[Overdue]  # the first of them, most days late first
+    overdue_deadline: int  # tasks past their deadline, not completed, that the office answers for
+    overdue_report: int  # monthly reports due and missing (task × unit) for those tasks
+    overdue_first: list[Overdue]  # the first of both, most days late first (a task once, its units joined)
     reviews_pending: int
     notices_open: int
     notices_late: int
@@ -173,6 +175,11 @@ class WorkflowService:
         """The tasks ``actor`` sees, as the store can select them (:func:`access.task_scope`)."""
         return access.task_scope(actor, repo.plan_places(), self.ancestors)
 
+    def duty(self, actor: Actor, repo: TrackingRepository) -> access.Scope:
+        """The tasks ``actor``'s office answers for (:func:`access.duty_scope`): what its overdue
+        figures and lists count."""
+        return access.duty_scope(actor, repo.plan_places(), self.ancestors)
+
     def visible_tasks(self, actor: Actor, repo: TrackingRepository | None = None) -> list[tuple[TaskRef, str | None]]:
         if repo is None:
             with self.store.tracking_read() as r:
@@ -208,7 +215,8 @@ class WorkflowService:
         by the plan service; ``flt.overdue_as_of`` keeps the tasks overdue on that day), and how many
         there are in all. The store filters and pages: 100,000 tasks are never read for one page."""
         with self.store.tracking_read() as repo:
-            scope = self.scope(actor, repo)
+            # overdue (逾期) is counted among the tasks the office answers for, as the dashboard counts it
+            scope = self.duty(actor, repo) if flt.overdue_as_of else self.scope(actor, repo)
             # the total is kept until the plans change or a change touches a place counted (as the
             # dashboard's figures: change_marker); every page of a list counts the same tasks
             places = None if scope.places is None else (*scope.places, *scope.offices)  # offices: placeless plans
@@ -270,9 +278,9 @@ class WorkflowService:
             if subtask:
                 parts = {s.number: s for s in task_from_dict(repo.task_location(task_id)[2]).subtasks}
                 if subtask not in parts:
-                    listed = "、".join(parts) or "none"
+                    listed = "、".join(parts) or "无"
                     raise InputError(
-                        f"task {ref.number} has no sub-task {subtask!r} (没有该子任务; sub-tasks: {listed})",
+                        f"task {ref.number} has no sub-task {subtask!r} (没有该子任务，可选：{listed})",
                         field="subtask",
                     )
                 names += [d.normalized for d in parts[subtask].departments]
@@ -281,6 +289,7 @@ class WorkflowService:
                 raise InputError(f"{department} is not named on {part} (该部门不在任务责任单位中)", field="department")
             existing = repo.progress_key(task_id, subtask, department, period)
             now = self.clock()
+            number = _round_number(existing)
             fields = {
                 "status": status.value,
                 "narrative": narrative,
@@ -315,7 +324,13 @@ class WorkflowService:
                     )
                 repo.change_progress(existing.id, version, **fields)
                 report_id, before = existing.id, _report_dict(existing)
-            self._store_files(repo, actor, "progress", report_id, None, checked, files)
+            # a returned report filed again is a new round: the returned one keeps its text and reason
+            repo.save_round(
+                report_id,
+                ProgressRound(number=number, unit=department, status=status, narrative=narrative, indicators=values,
+                              submitted_by=actor.username, submitted_at=now, review=ReviewState.SUBMITTED),
+            )  # fmt: skip
+            self._store_files(repo, actor, "progress", report_id, number, checked, files)
             report = repo.progress(report_id)
             self.audit.record(repo, actor, "progress.submit", "progress", report_id, before, _report_dict(report),
                               places=(where, place))  # fmt: skip
@@ -327,14 +342,21 @@ class WorkflowService:
             report = repo.progress(report_id)
             access.require_admin(actor, report.jurisdiction)
             state = workflow.review(report.review, accept, reason)
+            now = self.clock()
             repo.change_progress(
                 report_id,
                 version,
                 review=state.value,
                 review_reason=None if accept else reason,
                 reviewed_by=actor.username,
-                reviewed_at=self.clock(),
+                reviewed_at=now,
             )
+            last = report.rounds[-1] if report.rounds else _round_of(report)
+            repo.save_round(
+                report_id,
+                replace(last, review=state, review_reason=None if accept else (reason or "").strip(),
+                        reviewed_by=actor.username, reviewer_unit=office_of(actor), reviewed_at=now),
+            )  # fmt: skip
             if accept and not report.subtask:
                 repo.set_task_status(report.task_id, report.status)
             after = repo.progress(report_id)
@@ -367,7 +389,7 @@ class WorkflowService:
     # ---------------------------------------------------------------- overdue (逾期)
     def overdue(self, actor: Actor, as_of: dt.date | None = None) -> list[Overdue]:
         with self.store.tracking_read() as repo:
-            return self._overdue(actor, self.scope(actor, repo), repo, as_of)
+            return self._overdue(actor, self.duty(actor, repo), repo, as_of)
 
     def _overdue(self, actor: Actor, scope: access.Scope, repo: TrackingRepository,
                  as_of: dt.date | None) -> list[Overdue]:  # fmt: skip
@@ -381,6 +403,24 @@ class WorkflowService:
             found = [o for o in found if o.department == actor.department]
         return found
 
+    def missing_reports(self, actor: Actor, limit: int, offset: int = 0) -> tuple[int, str | None, list[Overdue]]:
+        """调度未报: (how many, the month, one page of them) — the monthly reports due and not filed for
+        the tasks ``actor``'s office answers for (a department: its own), as the dashboard counts them."""
+        day = self.today()
+        month = overdue.last_due_month(day, self.settings.grace_days)
+        if month is None:
+            return 0, None, []
+        with self.store.tracking_read() as repo:
+            total, entries = repo.missing_reports(self.duty(actor, repo), month, overdue.month_bounds(month)[0],
+                                                  limit, offset, clauses=self.settings.clause_reporters)  # fmt: skip
+            refs = {ref.id: ref for ref, _ in repo.task_refs({task_id for task_id, _ in entries})}
+        items = [overdue.report_entry(refs[i], name, month, day, self.settings.grace_days) for i, name in entries]
+        return total, month, items
+
+    def late_notices(self, actor: Actor) -> list[Notice]:
+        """超期督办: the unanswered notices past their due date by a rung of the ladder at least."""
+        return [n for n in self.notices(actor, NoticeState.ISSUED) if self.rung(n) > 0]
+
     def summary(self, actor: Actor, first: int = 20) -> Summary:
         """What the dashboard counts, counted by the store (a city's 7,000 tasks are never read one by
         one): the same figures as :meth:`overdue`, :meth:`reports`, :meth:`notices` and :meth:`tickets`.
@@ -389,26 +429,37 @@ class WorkflowService:
         day = self.today()
         with self.store.tracking_read() as repo:  # the scopes: the area maps (places above) may change too
             tasks, records = self.scope(actor, repo), access.record_scope(actor, repo.record_places(), self.ancestors)
+            duty = self.duty(actor, repo)
             places = None if tasks.places is None or records.places is None else {*tasks.places, *records.places,
                                                                                   *tasks.offices}  # fmt: skip
             # by the scopes, not the actor: users who count the same share the figures (an admin and a leader)
-            key = (day, first, tasks, records, repo.change_marker(places))
-        return _kept(self._summaries, key, lambda: self._summary(tasks, records, day, first))
+            key = (day, first, tasks, duty, records, repo.change_marker(places))
+        return _kept(self._summaries, key, lambda: self._summary(tasks, duty, records, day, first))
 
-    def _summary(self, scope: access.Scope, records: access.Scope, day: dt.date, first: int) -> Summary:
+    def _summary(self, scope: access.Scope, duty: access.Scope, records: access.Scope, day: dt.date,
+                 first: int) -> Summary:  # fmt: skip
+        """The figures; overdue ones among the tasks the office answers for (``duty``), each counted as
+        the list its tile opens counts it: 逾期任务 the tasks (/tasks?overdue=1), 调度未报 the missing
+        reports (/progress/missing)."""
         month = overdue.last_due_month(day, self.settings.grace_days)
         month_first = overdue.month_bounds(month)[0] if month else None
         ladder = [r.days_late for r in self.settings.ladder]
         with self.store.tracking_read() as repo:
             status = repo.count_tasks(scope)
-            late, missing, entries = repo.overdue(scope, day, month, month_first, first,
-                                                  clauses=self.settings.clause_reporters)  # fmt: skip
+            late = sum(repo.count_tasks(duty, TaskFilter(overdue_as_of=day)).values())
+            _, missing, entries = repo.overdue(duty, day, month, month_first, first,
+                                               clauses=self.settings.clause_reporters)  # fmt: skip
             refs = {ref.id: ref for ref, _ in repo.task_refs({task_id for _, task_id, _ in entries})}
             counts = repo.record_counts(records, day - dt.timedelta(days=min(ladder)) if ladder else dt.date.min)
-        items = [
-            overdue.deadline_entry(refs[task_id], name, day) if kind == "deadline"
-            else overdue.report_entry(refs[task_id], name, str(month), day, self.settings.grace_days)
-            for kind, task_id, name in entries
+        # the first overdue tasks, each once with the units that owe it (the tile counts tasks)
+        owing: dict[int, list[str]] = {}
+        for kind, task_id, name in entries:
+            if kind == "deadline":
+                owing.setdefault(task_id, []).append(name)
+        items = [overdue.deadline_entry(refs[i], "、".join(names), day) for i, names in owing.items()]
+        items += [
+            overdue.report_entry(refs[task_id], name, str(month), day, self.settings.grace_days)
+            for kind, task_id, name in entries if kind == "report"
         ]  # fmt: skip
         return Summary(
             as_of=day,
@@ -416,7 +467,7 @@ class WorkflowService:
             status=status,
             overdue_deadline=late,
             overdue_report=missing,
-            overdue_first=sorted(items, key=overdue.order)[:first],
+            overdue_first=sorted(items, key=overdue.order),
             reviews_pending=counts["reviews_pending"],
             notices_open=counts["notices_open"],
             notices_late=counts["notices_late"],
@@ -723,9 +774,34 @@ def _indicators(values: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+def _round_number(existing: ProgressReport | None) -> int:
+    """The round a submission files: the first; the pending one again (corrected before review); or,
+    after a return, the next one."""
+    if existing is None or not existing.rounds:
+        return 1
+    last = existing.rounds[-1]
+    return last.number + 1 if last.review is ReviewState.RETURNED else last.number
+
+
+def _round_of(r: ProgressReport) -> ProgressRound:
+    """A report kept before rounds were (one round: its state)."""
+    return ProgressRound(number=1, unit=r.department, status=r.status, narrative=r.narrative,
+                         indicators=r.indicators, submitted_by=r.submitted_by, submitted_at=r.submitted_at,
+                         review=r.review, review_reason=r.review_reason, reviewed_by=r.reviewed_by,
+                         reviewed_at=r.reviewed_at)  # fmt: skip
+
+
+def office_of(actor: Actor) -> str:
+    """The unit an office account acts for (审核单位): its department, else its place's 大气办."""
+    if actor.department:
+        return actor.department
+    return f"{actor.jurisdiction}大气办" if actor.jurisdiction else actor.label
+
+
 def _report_dict(r: ProgressReport) -> dict[str, Any]:
     d = to_jsonable(r)
     d.pop("evidence", None)
+    d.pop("rounds", None)  # the audit entry records each change; the rounds are the report's own history
     d["evidence"] = [e.filename for e in r.evidence]
     return dict(d)
 

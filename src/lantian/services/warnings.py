@@ -111,8 +111,11 @@ class WarningService:
             primary = pollutant_keys(str(day.get("primary_pollutant") or "")) or ()
             pairs.append(Pair(f, int(day["aqi"]), primary))
         if not pairs:
-            message = "no forecast day has an observed daily AQI (没有可对照的实测日AQI)"
-            raise NotFoundError(f"{message}: import station data or published values", field="forecast")
+            raise NotFoundError(
+                "no forecast day has an observed daily AQI; import station data or published values "
+                "(没有可对照的实测日AQI，请先导入站点监测数据或发布值)",
+                field="forecast",
+            )
         return pairs, by(pairs, lead_label), by(pairs, month_label), by(pairs, year_label), scores("all", pairs)
 
     # ------------------------------------------------------------------ a warning's life
@@ -173,6 +176,13 @@ class WarningService:
         """Every place that has recorded a warning event, by the name of its newest event."""
         with self.store.reading() as repo:
             return sorted(events[-1].jurisdiction for events in repo.warning_events().values() if events)
+
+    def level_at(self, jurisdiction: str, at: dt.datetime) -> lifecycle.Segment | None:
+        """The warning in force in ``jurisdiction`` at ``at`` (its own or answered from a place above),
+        without the measures :meth:`in_force` reads from the kept list: what a page's banner shows."""
+        _, spans, _ = self.history(jurisdiction)
+        segment = lifecycle.at(spans, at)
+        return segment if segment is not None and segment.level is not None else None
 
     def in_force(self, jurisdiction: str, at: dt.datetime) -> InForce:
         """The level in force at ``at`` and, from the place's kept reduction list, the measures at that level."""

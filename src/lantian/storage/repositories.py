@@ -86,7 +86,7 @@ class PlanRepository:
     def plan_id(self, key: str) -> int:
         pid = self.session.scalar(select(t.plans.c.id).where(t.plans.c.key == key))
         if pid is None:
-            raise NotFoundError(f"no plan with key {key!r} (没有该计划); see `lantian plans list`", field="plan")
+            raise NotFoundError(f"no plan with key {key!r}; see `lantian plans list` (没有该计划)", field="plan")
         return int(pid)
 
     def has_plan(self, key: str) -> bool:
@@ -334,7 +334,7 @@ class PlanRepository:
         """The plan's place (辖区) and the office that imported it."""
         row = self.session.execute(select(t.plans.c.jurisdiction, t.plans.c.office).where(t.plans.c.key == key)).first()
         if row is None:
-            raise NotFoundError(f"no plan with key {key!r} (没有该计划); see `lantian plans list`", field="plan")
+            raise NotFoundError(f"no plan with key {key!r}; see `lantian plans list` (没有该计划)", field="plan")
         return row.jurisdiction, str(row.office or "")
 
     def set_task_status(self, key: str, number: str, status: TaskStatus) -> tuple[str, str | None]:
@@ -391,7 +391,7 @@ class PlanRepository:
         for s in self.summaries():
             if s.key == key:
                 return s
-        raise NotFoundError(f"no plan with key {key!r} (没有该计划); see `lantian plans list`", field="plan")
+        raise NotFoundError(f"no plan with key {key!r}; see `lantian plans list` (没有该计划)", field="plan")
 
     def revisions(self, key: str) -> list[RevisionInfo]:
         pid = self.plan_id(key)
@@ -522,6 +522,14 @@ class PlanRepository:
             self.session.execute(
                 insert(j).values(jurisdiction=entry.jurisdiction, indicator=entry.indicator, year=entry.year, **values)
             )
+
+    def targets_marker(self) -> tuple[Any, ...]:
+        """Changes whenever a target may have: a plan imported, revised or corrected (its revision and
+        time), or a user's target entered (the dashboard's targets are kept until then)."""
+        p, j = t.plans, t.jurisdiction_targets
+        plans = self.session.execute(select(func.count(), func.max(p.c.updated_at), func.sum(p.c.current_revision)))
+        users = self.session.execute(select(func.count(), func.max(j.c.updated_at)))
+        return (*plans.one(), *users.one())
 
     def user_targets(self) -> list[TargetEntry]:
         j = t.jurisdiction_targets

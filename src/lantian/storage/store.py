@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from lantian.errors import ConfigError, ConflictError
 from lantian.storage.engine import current_revision, head_revision, make_engine, session_factory, upgrade
+from lantian.storage.notify import NotificationRepository
 from lantian.storage.repositories import PlanRepository
 from lantian.storage.tracking import CONFLICT, TrackingRepository
 
@@ -99,6 +100,26 @@ class Store:
         with self._sessions() as session:
             try:
                 yield TrackingRepository(session)
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def notifications(self) -> Iterator[NotificationRepository]:
+        """A read-write unit of work on notifications and deliveries (its ``tracking`` repository
+        shares the transaction, for the audit entry of a change)."""
+        try:
+            with self._sessions.begin() as session:
+                yield NotificationRepository(session)
+        except IntegrityError:
+            raise ConflictError(CONFLICT) from None
+        except OperationalError as exc:
+            raise ConfigError(f"database error (数据库错误): {exc.orig}", field="database_url") from None
+
+    @contextmanager
+    def notifications_read(self) -> Iterator[NotificationRepository]:
+        with self._sessions() as session:
+            try:
+                yield NotificationRepository(session)
             finally:
                 session.rollback()
 

@@ -203,6 +203,7 @@ users = Table(
     Column("failed_logins", Integer, nullable=False),  # consecutive failures (登录限制)
     Column("locked_until", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("email", String(320)),  # 电子邮箱: where notifications are mailed (None: in the app only)
 )
 
 web_sessions = Table(
@@ -238,13 +239,33 @@ progress_reports = Table(
     UniqueConstraint("task_id", "subtask", "department", "period", name="uq_progress_reports_key"),
 )
 
+progress_rounds = Table(
+    "progress_rounds",  # 报送轮次: every submission of a report and its review, never overwritten
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", Integer, ForeignKey("progress_reports.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),  # 1, 2, … within the report
+    Column("unit", String(200), nullable=False),  # the reporting unit (部门)
+    Column("status", String(20), nullable=False),  # TaskStatus
+    Column("narrative", Text, nullable=False),
+    Column("indicators", JSON, nullable=False),
+    Column("submitted_by", String(100), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("review", String(20), nullable=False),  # submitted | accepted | returned
+    Column("review_reason", Text),
+    Column("reviewed_by", String(100)),
+    Column("reviewer_unit", String(200)),  # the reviewing office (苏州市大气办)
+    Column("reviewed_at", DateTime(timezone=True)),
+    UniqueConstraint("report_id", "number", name="uq_progress_rounds_number"),
+)
+
 evidence = Table(
     "evidence",  # 佐证材料: files kept in <data>/evidence/<sha256>
     metadata,
     Column("id", Integer, primary_key=True),
     Column("owner", String(20), nullable=False),  # progress | notice | ticket
     Column("owner_id", Integer, nullable=False),
-    Column("step", Integer),  # the ticket step it documents
+    Column("step", Integer),  # the ticket step it documents; for a report, the round (报送轮次)
     Column("filename", String(300), nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("size", Integer, nullable=False),
@@ -353,6 +374,74 @@ audit_places = Table(
     Column("place", String(200), primary_key=True),
 )
 
+notifications = Table(
+    "notifications",  # 通知: one per user and event (站内通知), read or not
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(30), nullable=False),  # domain.notify.model.Kind: notice, escalation, reminder …
+    Column("event_key", String(200), nullable=False),  # the event, once per user (idempotency)
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("link", String(500), nullable=False),  # the page it concerns ("" : none)
+    Column("place", String(200), nullable=False),  # 辖区 of the record it concerns
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("read_at", DateTime(timezone=True)),
+    UniqueConstraint("user_id", "event_key", name="uq_notifications_user_event"),
+)
+
+webhooks = Table(
+    "webhooks",  # 群机器人: 政务微信 / 钉钉-style robots, per place (and department)
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(1000), nullable=False),
+    Column("secret", String(200), nullable=False),  # HMAC-SHA256 key ("" : unsigned)
+    Column("place", String(200), nullable=False),  # 辖区
+    Column("department", String(200)),  # only this department's events (None: every event of the place)
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",  # 投递: a message on its way by e-mail or webhook, retried until sent or given up
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(20), nullable=False),  # email | webhook
+    Column("target", String(1000), nullable=False),  # the address, or the webhook's URL
+    Column("webhook_id", Integer, ForeignKey("webhooks.id", ondelete="CASCADE")),
+    Column("event_key", String(200), nullable=False),
+    Column("place", String(200), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(20), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("next_at", DateTime(timezone=True), nullable=False),  # not before (backoff)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    UniqueConstraint("channel", "target", "event_key", name="uq_deliveries_channel_target_event"),
+)
+
+delivery_attempts = Table(
+    "delivery_attempts",  # 投递记录: every attempt, its outcome and error
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("delivery_id", Integer, ForeignKey("deliveries.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("error", Text),
+)
+
+notify_cursor = Table(
+    "notify_cursor",  # the newest audit entry turned into notifications (lantian notify run)
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+)
+
+Index("ix_notifications_user_read", notifications.c.user_id, notifications.c.read_at, notifications.c.id)
+Index("ix_deliveries_status_next", deliveries.c.status, deliveries.c.next_at)
 Index("ix_audit_places_place", audit_places.c.place, audit_places.c.seq)
 Index("ix_public_reports_address", public_reports.c.address_key, public_reports.c.created_at)
 Index("ix_evidence_owner", evidence.c.owner, evidence.c.owner_id)

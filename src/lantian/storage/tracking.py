@@ -26,6 +26,7 @@ from lantian.domain.tracking.model import (
     Notice,
     NoticeState,
     ProgressReport,
+    ProgressRound,
     ReviewState,
     Ticket,
     TicketSource,
@@ -270,6 +271,21 @@ class TrackingRepository:
             first += [(kind, int(a), str(b)) for a, b, _ in rows]
         return counts[0], counts[1], first
 
+    def missing_reports(self, scope: Scope, month: str, month_first: dt.date, limit: int, offset: int = 0, *,
+                        clauses: bool = True) -> tuple[int, list[tuple[int, str]]]:  # fmt: skip
+        """The reports of ``month`` due and not filed (:meth:`overdue`'s second count): how many, and
+        ``limit`` of them from ``offset`` as (task id, department), in plan order."""
+        tk, p = t.tasks, t.plans
+        query, r = self._overdue_queries(scope, month_first, month, month_first, clauses)[1]
+        rows = self.session.execute(
+            query.add_columns(func.count().over()).order_by(p.c.key, tk.c.position, r.c.normalized)
+            .limit(limit).offset(offset)
+        ).all()  # fmt: skip
+        if rows:
+            return int(rows[0][2]), [(int(a), str(b)) for a, b, _ in rows]
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) if offset else 0
+        return int(total or 0), []
+
     def _overdue_queries(self, scope: Scope, as_of: dt.date, month: str | None, month_first: dt.date | None,
                          clauses: bool) -> list[tuple[Any, Any]]:  # fmt: skip
         """(query of (task id, department), the reporters subquery) for the tasks past their deadline,
@@ -399,8 +415,10 @@ class TrackingRepository:
             if value is not None:
                 query = query.where(column == value)
         rows = self.session.execute(query.order_by(r.c.period.desc(), r.c.submitted_at.desc())).all()
-        files = self.evidence_for("progress", [int(x.id) for x in rows])
-        return [self._progress(x, files.get(int(x.id), [])) for x in rows]
+        ids = [int(x.id) for x in rows]
+        files = self.evidence_for("progress", ids)
+        rounds = self.rounds_for(ids)
+        return [self._progress(x, files.get(int(x.id), []), rounds.get(int(x.id), [])) for x in rows]
 
     def filed(self, period: str | None = None) -> set[tuple[int, str, str]]:
         """(task, department, month) of every report filed (for ``period`` only, if given)."""
@@ -417,9 +435,12 @@ class TrackingRepository:
     def change_progress(self, report_id: int, version: int, **values: Any) -> None:
         self._bump(t.progress_reports, report_id, version, **values)
 
-    def _progress(self, row: Any, files: list[Evidence] | None = None) -> ProgressReport:
+    def _progress(self, row: Any, files: list[Evidence] | None = None,
+                  rounds: list[ProgressRound] | None = None) -> ProgressReport:  # fmt: skip
         if files is None:
             files = self.evidence_for("progress", [int(row.id)]).get(int(row.id), [])
+        if rounds is None:
+            rounds = self.rounds_for([int(row.id)]).get(int(row.id), [])
         return ProgressReport(
             id=int(row.id),
             task_id=int(row.task_id),
@@ -440,7 +461,49 @@ class TrackingRepository:
             submitted_at=_must(row.submitted_at),
             version=int(row.version),
             evidence=files,
+            rounds=rounds,
         )
+
+    # ---------------------------------------------------------------- rounds of a report (报送轮次)
+    def save_round(self, report_id: int, entry: ProgressRound) -> None:
+        """Keep ``entry`` as round ``entry.number`` of the report: a new round is added, a round not
+        yet reviewed is brought up to date (its files are kept apart, by round: evidence.step)."""
+        g = t.progress_rounds
+        values = {
+            "unit": entry.unit,
+            "status": entry.status.value,
+            "narrative": entry.narrative,
+            "indicators": entry.indicators,
+            "submitted_by": entry.submitted_by,
+            "submitted_at": entry.submitted_at,
+            "review": entry.review.value,
+            "review_reason": entry.review_reason,
+            "reviewed_by": entry.reviewed_by,
+            "reviewer_unit": entry.reviewer_unit,
+            "reviewed_at": entry.reviewed_at,
+        }
+        changed = self.session.execute(
+            update(g).where(g.c.report_id == report_id, g.c.number == entry.number).values(**values)
+        )
+        if changed.rowcount == 0:  # type: ignore[attr-defined]
+            self.session.execute(insert(g).values(report_id=report_id, number=entry.number, **values))
+
+    def rounds_for(self, report_ids: Sequence[int]) -> dict[int, list[ProgressRound]]:
+        """The rounds of each report, oldest first, each with the files filed with it."""
+        out: dict[int, list[ProgressRound]] = {}
+        if not report_ids:
+            return out
+        g, e = t.progress_rounds, t.evidence
+        ids = list(report_ids)
+        files: dict[tuple[int, int], list[Evidence]] = {}
+        for row in self.session.execute(
+            select(e).where(e.c.owner == "progress", e.c.owner_id.in_(ids)).order_by(e.c.id)
+        ):
+            files.setdefault((int(row.owner_id), int(row.step or 1)), []).append(_evidence(row))
+        for row in self.session.execute(select(g).where(g.c.report_id.in_(ids)).order_by(g.c.report_id, g.c.number)):
+            key = (int(row.report_id), int(row.number))
+            out.setdefault(key[0], []).append(_round(row, files.get(key, [])))
+        return out
 
     # ---------------------------------------------------------------- evidence
     def add_evidence(self, values: dict[str, Any]) -> int:
@@ -648,6 +711,7 @@ def _user(row: Any) -> User:
         department=row.department,
         active=bool(row.active),
         created_at=_must(row.created_at),
+        email=row.email,
     )
 
 
@@ -662,6 +726,24 @@ def _evidence(row: Any) -> Evidence:
         content_type=str(row.content_type),
         uploaded_by=str(row.uploaded_by),
         uploaded_at=_must(row.uploaded_at),
+    )
+
+
+def _round(row: Any, files: list[Evidence]) -> ProgressRound:
+    return ProgressRound(
+        number=int(row.number),
+        unit=str(row.unit),
+        status=TaskStatus(row.status),
+        narrative=str(row.narrative),
+        indicators={str(k): float(v) for k, v in (row.indicators or {}).items()},
+        submitted_by=str(row.submitted_by),
+        submitted_at=_must(row.submitted_at),
+        review=ReviewState(row.review),
+        review_reason=row.review_reason,
+        reviewed_by=row.reviewed_by,
+        reviewer_unit=row.reviewer_unit,
+        reviewed_at=_utc(row.reviewed_at),
+        evidence=files,
     )
 
 

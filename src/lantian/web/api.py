@@ -1,7 +1,8 @@
 """The JSON API (接口) under ``/api/v1``: everything the pages show and do. Every route but
 ``POST /session`` and ``GET /public`` needs a session (401 otherwise); unsafe requests need the
 session's CSRF token in ``X-CSRF-Token``. Errors have one shape: ``{"error": {"code", "message",
-"file", "line", "field", "text"}}``.
+"file", "line", "field", "text", "localized"}}`` (``message`` as written, in both languages;
+``localized`` what a page shows in the request's language, :func:`lantian.web.i18n.error_text`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from lantian.web.deps import (
     viewer,
 )
 from lantian.web.limits import read_upload
+from lantian.web.progress_schema import ReportOut
 
 router = APIRouter(prefix="/api/v1")
 
@@ -182,7 +184,7 @@ async def submit_progress(
     department: Annotated[str | None, Form(max_length=200)] = None,
     version: Annotated[int | None, Form(ge=0, le=MAX_INT)] = None,
     files: Files = [],  # noqa: B006 - FastAPI reads the default per request
-) -> dict[str, Any]:
+) -> ReportOut:
     report = lantian(request).workflow.submit_progress(
         who.actor,
         task_id,
@@ -195,19 +197,19 @@ async def submit_progress(
         files=await read_files(files),
         version=version,
     )
-    return views.report_json(report)
+    return ReportOut.model_validate(views.report_json(report))
 
 
 @router.get("/progress", tags=["tasks"], summary="报送列表 progress reports")
 def progress(request: Request, who: Who, period: str | None = None, review: ReviewState | None = None,
-             department: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+             department: str | None = None) -> list[ReportOut]:  # fmt: skip
     rows = lantian(request).workflow.reports(who.actor, period=period, review=review, department=department)
-    return [views.report_json(r) for r in rows]
+    return [ReportOut.model_validate(views.report_json(r)) for r in rows]
 
 
-@router.get("/progress/{report_id}", tags=["tasks"], summary="一份报送 a report")
-def progress_one(report_id: Id, request: Request, who: Who) -> dict[str, Any]:
-    return views.report_json(lantian(request).workflow.report(who.actor, report_id))
+@router.get("/progress/{report_id}", tags=["tasks"], summary="一份报送 a report, with its rounds")
+def progress_one(report_id: Id, request: Request, who: Who) -> ReportOut:
+    return ReportOut.model_validate(views.report_json(lantian(request).workflow.report(who.actor, report_id)))
 
 
 class ReviewIn(BaseModel):
@@ -217,11 +219,11 @@ class ReviewIn(BaseModel):
 
 
 @router.post("/progress/{report_id}/review", tags=["tasks"], summary="审核 accept or return a report")
-def review(report_id: Id, body: ReviewIn, request: Request, who: Who) -> dict[str, Any]:
+def review(report_id: Id, body: ReviewIn, request: Request, who: Who) -> ReportOut:
     report = lantian(request).workflow.review_progress(
         who.actor, report_id, accept=body.accept, reason=body.reason, version=body.version
     )
-    return views.report_json(report)
+    return ReportOut.model_validate(views.report_json(report))
 
 
 @router.get("/overdue", tags=["tasks"], summary="逾期与未报 overdue work")

@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lantian import __version__
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
-from lantian.web import admin, api, exports, pages, public, users_api, views
-from lantian.web.deps import LoginRequired, PasswordChangeRequired, error_body, status_of
+from lantian.web import admin, api, exports, figures, forms, i18n, pages, public, todo, users_api, views
+from lantian.web.deps import LANG_COOKIE, LoginRequired, PasswordChangeRequired, error_body, status_of, viewer
 from lantian.web.limits import BodyLimit, BodyTooLarge
 
 CSP = (
@@ -38,6 +40,11 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+
+
+def viewer_lang(request: Request) -> str:
+    """The language of an API error's ``localized`` text: the language cookie, else the browser's."""
+    return i18n.pick(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
 
 def static_dir() -> Path:
@@ -55,7 +62,8 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.lantian is None:
             app.state.lantian = App.open(settings or Settings.load())
-        yield
+        async with todo.background(app.state.lantian) if owned else nullcontext():  # notifications: todo.py
+            yield
         if owned and app.state.lantian is not None:
             app.state.lantian.close()
 
@@ -83,6 +91,9 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     app.include_router(public.router)
     app.include_router(exports.router)
     app.include_router(admin.router)
+    app.include_router(todo.router)
+    app.include_router(todo.api)
+    app.include_router(figures.router)  # the lists the dashboard's figures open
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(BodyLimit)  # upload limit (上传大小上限): docs/settings.md
 
@@ -113,8 +124,10 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     async def lantian_error(request: Request, exc: LantianError) -> Response:
         status = status_of(exc)
         if request.url.path.startswith("/api/"):
-            return JSONResponse(error_body(exc), status_code=status)
-        return pages.upload_error_page(request, exc, status) or pages.error_page(request, exc, status)
+            return JSONResponse(error_body(exc, viewer_lang(request)), status_code=status)
+        # a page form that failed is shown again with the error beside its field, the input kept
+        again = await forms.redisplay(request, exc, status, viewer(request).user is not None)
+        return again or pages.error_page(request, exc, status)
 
     @app.exception_handler(BodyTooLarge)
     async def body_too_large(request: Request, exc: BodyTooLarge) -> Response:
@@ -126,8 +139,18 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
         where = ".".join(str(x) for x in first.get("loc", ()) if x not in ("body", "query", "path", "form"))
         error = InputError(str(first.get("msg", "invalid request")) + " (请求格式错误)", field=where or None)
         if request.url.path.startswith("/api/"):
-            return JSONResponse(error_body(error), status_code=422)
-        return pages.error_page(request, error, 422)
+            return JSONResponse(error_body(error, viewer_lang(request)), status_code=422)
+        return await lantian_error(request, error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """No such address (404), a method it does not take (405): JSON under /api/, a page elsewhere."""
+        if request.url.path.startswith("/api/") or exc.status_code not in pages.HTTP_ERRORS:
+            return await http_exception_handler(request, exc)
+        page = pages.http_error_page(request, exc.status_code)
+        for key, value in (exc.headers or {}).items():
+            page.headers[key] = value
+        return page
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:

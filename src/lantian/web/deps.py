@@ -127,8 +127,10 @@ async def check_csrf(request: Request, who: Viewer) -> None:
         )
 
 
-def error_body(error: LantianError) -> dict[str, Any]:
-    return {"error": error.to_dict() | {"text": str(error)}}
+def error_body(error: LantianError, lang: str = i18n.DEFAULT) -> dict[str, Any]:
+    """The API's error: ``message`` as written (both languages), ``text`` with its place, and
+    ``localized``: what a page shows in ``lang`` (:func:`lantian.web.i18n.error_text`)."""
+    return {"error": error.to_dict() | {"text": str(error), "localized": i18n.error_text(error, lang)}}
 
 
 async def upload(file: UploadFile) -> tuple[str, bytes]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -12,33 +13,39 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from lantian.domain.plans.corrections import Correction
+from lantian.domain.plans.model import COMPARATOR_LABELS, ROLE_LABELS, STATUS_LABELS, Role, TaskStatus
 from lantian.domain.plans.model import LEVEL_LABELS as PLAN_LEVEL_LABELS
-from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, TaskStatus
 from lantian.domain.plans.records import FlagStatus
-from lantian.domain.tracking.audit import change_lines
+from lantian.domain.tracking.audit import ACTION_LABELS as AUDIT_ACTIONS
+from lantian.domain.tracking.audit import BREAK_LABELS, ENTITY_LABELS, change_lines, entity_text
 from lantian.domain.tracking.model import (
     NOTICE_LABELS,
     REVIEW_LABELS,
     SOURCE_LABELS,
+    SYSTEM,
     TICKET_LABELS,
     USER_ROLE_LABELS,
     NoticeState,
     ReviewState,
     TicketSource,
     TicketState,
+    User,
     UserRole,
 )
 from lantian.domain.tracking.workflow import ACTION_LABELS, DEFAULT_LADDER, TicketAction
 from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
-from lantian.errors import InputError, LantianError
+from lantian.domain.warnings.reduction import VIOLATION_LABELS
+from lantian.errors import InputError, LantianError, NotFoundError
 from lantian.reports.bulletin import remaining_text, target_text
 from lantian.services.assessment import stations_text
 from lantian.services.clock import beijing as to_beijing
-from lantian.web import downloads, i18n, views
+from lantian.web import downloads, forms, i18n, views
 from lantian.web.deps import (
     COOKIE,
     LANG_COOKIE,
@@ -60,6 +67,11 @@ Version = Annotated[int, Form(ge=0, le=2_147_483_647)]
 templates = Jinja2Templates(directory=str(resources.files("lantian.web").joinpath("templates")))
 templates.env.globals.update(
     STATUS_LABELS=STATUS_LABELS,
+    VIOLATION_LABELS=VIOLATION_LABELS,
+    AUDIT_ACTIONS=AUDIT_ACTIONS,
+    AUDIT_ENTITIES=ENTITY_LABELS,
+    AUDIT_BREAKS=BREAK_LABELS,
+    COMPARATOR_LABELS=COMPARATOR_LABELS,
     ROLE_LABELS=ROLE_LABELS,
     REVIEW_LABELS=REVIEW_LABELS,
     NOTICE_LABELS=NOTICE_LABELS,
@@ -90,10 +102,41 @@ def beijing(value: str | None) -> str:
 
 
 templates.env.filters["bj"] = beijing
+
+
+def minute(value: str | dt.datetime | None) -> str:
+    """A time already in Beijing time (a warning's start), to the minute: 2026-12-03 18:00."""
+    if not value:
+        return ""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.filters["minute"] = minute
 templates.env.filters["target_text"] = target_text
 templates.env.filters["remaining_text"] = remaining_text
 templates.env.filters["stations_text"] = stations_text
 templates.env.filters["changes"] = change_lines
+templates.env.filters["audit_entity"] = entity_text
+templates.env.filters["num"] = i18n.number
+
+
+@pass_context
+def error_text_filter(context: Context, error: LantianError) -> str:
+    """``{{ error|error_text }}``: the error in the page's language (:func:`lantian.web.i18n.error_text`)."""
+    return i18n.error_text(error, str(context.get("lang") or i18n.DEFAULT))
+
+
+templates.env.filters["error_text"] = error_text_filter
+
+
+@pass_context
+def message_text_filter(context: Context, message: str) -> str:
+    """``{{ flag.message|message_text }}``: a stored two-language message in the page's language."""
+    return i18n.message_text(message, str(context.get("lang") or i18n.DEFAULT))
+
+
+templates.env.filters["message_text"] = message_text_filter
 
 
 def script_json(value: Any) -> Markup:
@@ -106,41 +149,68 @@ def script_json(value: Any) -> Markup:
     return Markup(text)  # escaped for the script context above
 
 
+def unit_label(user: User, gettext: Callable[[str], str] = str) -> str:
+    """Who did something, as a page names them: the unit and its place (市生态环境局 · 苏州市), never the
+    login name; an account without a department by its display name or its role (大气办管理员)."""
+    name = user.department or (user.display_name if user.display_name != user.username else "")
+    name = name or gettext(USER_ROLE_LABELS[user.role])
+    return name if not user.jurisdiction or user.jurisdiction in name else f"{name} · {user.jurisdiction}"
+
+
+def unit_namer(request: Request, gettext: Callable[[str], str] = str) -> Callable[[str | None], str]:
+    """``unit(login name)`` for a template: the unit of the account, read once per page when first used."""
+    names: dict[str, str] = {}
+
+    def unit(username: str | None) -> str:
+        if not username:
+            return ""
+        if not names:
+            names.update({u.username: unit_label(u, gettext) for u in lantian(request).accounts.list()})
+            names.setdefault(SYSTEM.username, gettext("系统"))
+        return names.get(username, username)
+
+    return unit
+
+
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     who = viewer(request)
     tr = i18n.translations(who.lang)
+    context.setdefault("unit", unit_namer(request, tr.gettext))
     context.update(
         request=request,
         who=who,
         _=tr.gettext,
         lang=who.lang,
-        path=request.url.path,
+        path=forms.page_path(request),
         as_json=script_json,
+        posted=forms.posted_on(request),  # a failed form's values and error (lantian.web.forms)
+        failed_form=forms.failed_form(request),
     )
+    if who.user is not None and "banner" not in context:  # a warning in force in the user's place
+        context["banner"] = views.banner_json(lantian(request), who.actor)
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def error_page(request: Request, error: LantianError, status: int) -> HTMLResponse:
-    return render(request, "error.html", status, error=error, back=request.headers.get("referer") or "/")
+def error_page(request: Request, error: LantianError, status: int, heading: str | None = None) -> HTMLResponse:
+    """The error in words, with a way back; ``heading`` (a msgid) instead of 未能完成."""
+    back = request.headers.get("referer") or "/"
+    return render(request, "error.html", status, error=error, back=back, heading=heading)
 
 
-def upload_error_page(request: Request, error: LantianError, status: int) -> HTMLResponse | None:
-    """A refused plan upload (too large, unreadable…) shown beside the upload field of the plans
-    page; None for other pages (they show the error page) or when nobody is signed in."""
-    who = viewer(request)
-    if request.url.path != "/plans/import" or who.user is None:
-        return None
-    app = lantian(request)
-    return render(
-        request,
-        "plans.html",
-        status,
-        plans=views.plans_json(app, who.actor),
-        flags=views.flags_json(app, who.actor, None, FlagStatus.OPEN),
-        flag_filter="open",
-        outcome=None,
-        upload_error=f"{error.file}：{error.message}" if error.file else error.message,  # the field is the upload's
-    )
+HTTP_ERRORS = {  # a status the router answers itself (no such page…) → (heading, message)
+    404: ("页面不存在", "there is no page at this address (没有这个页面，请检查地址或从导航进入)"),
+    405: (
+        "无法这样打开",
+        "this address does not take that kind of request (该地址不能这样打开，请从页面上的按钮或链接进入)",
+    ),
+}
+
+
+def http_error_page(request: Request, status: int) -> HTMLResponse:
+    """An address the router does not know (404) or a method it does not take (405), as a page."""
+    heading, message = HTTP_ERRORS.get(status, ("未能完成", "the request could not be completed (请求未能完成)"))
+    kind = NotFoundError if status == 404 else InputError
+    return error_page(request, kind(message), status, heading)
 
 
 def page_reader(request: Request) -> Viewer:
@@ -199,7 +269,8 @@ def login(request: Request, username: Annotated[str, Form()], password: Annotate
         session = lantian(request).accounts.login(username, password, views.client_address(request))
     except LantianError as exc:
         status = status_of(exc)
-        return render(request, "login.html", status, next=target, failed=str(exc), username=username)
+        failed = i18n.error_text(exc, viewer(request).lang, with_field=False)  # it names both fields
+        return render(request, "login.html", status, next=target, failed=failed, username=username)
     response = back_to(target)
     views.set_session_cookie(request, response, session.token, session.expires)
     return response
@@ -230,7 +301,8 @@ def language(code: str, request: Request) -> Response:
 def dashboard(request: Request) -> HTMLResponse:
     who = page_reader(request)
     app = lantian(request)
-    return render(request, "dashboard.html", data=views.dashboard_json(app, who.actor), air=views.air_json(app))
+    air = views.air_json(app, who.actor.jurisdiction or None)  # ranked among the cities of its province
+    return render(request, "dashboard.html", data=views.dashboard_json(app, who.actor), air=air)
 
 
 # ---------------------------------------------------------------- plans
@@ -250,6 +322,7 @@ def plans(request: Request, flags: str = "open") -> HTMLResponse:
 
 
 @router.post("/plans/import")
+@forms.redisplays(plans)
 async def import_plan(request: Request, file: UploadFile) -> HTMLResponse:
     who = await page_user(request)
     views.require_admin(who)
@@ -266,6 +339,7 @@ async def import_plan(request: Request, file: UploadFile) -> HTMLResponse:
 
 
 @router.post("/flags/{flag_id}")
+@forms.redisplays(plans)
 async def resolve_flag(flag_id: Id, request: Request) -> Response:
     """确认 or 更正: the form carries the flag's ``field`` and, to correct it, the inputs of that field
     (names separated by 、); a correction with none of them filled in is a note only."""
@@ -313,18 +387,29 @@ def task(task_id: Id, request: Request) -> HTMLResponse:
     data = views.task_json(app.workflow.task(who.actor, task_id), app.workflow.today())
     mine = [d["name"] for d in data["departments"]]
     month = (app.workflow.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
-    return render(request, "task.html", task=data, departments=list(dict.fromkeys(mine)), period=month)
+    failed = forms.posted_on(request)(f"/tasks/{task_id}/progress")  # the rows as typed, when it failed
+    rows = (failed.values_of("indicator_name"), failed.values_of("indicator_value")) if failed.failed else None
+    unit = who.user.department if who.user is not None and who.user.role is UserRole.DEPARTMENT else None
+    return render(
+        request,
+        "task.html",
+        task=data,
+        departments=list(dict.fromkeys(mine)),
+        period=month,
+        report_form=views.progress_form(data, unit, month, rows),
+    )
 
 
 @router.post("/tasks/{task_id}/progress")
+@forms.redisplays(lambda request: task(forms.path_id(request, "task_id"), request))
 async def submit_progress(task_id: Id, request: Request) -> Response:
     who = await page_user(request)
     form = await request.form()
     text = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    indicators = {}
-    for name, value in zip(form.getlist("indicator_name"), form.getlist("indicator_value"), strict=False):
-        if isinstance(name, str) and isinstance(value, str) and name.strip() and value.strip():
-            indicators[name.strip()] = value.strip()
+    indicators = views.indicator_rows(
+        [x for x in form.getlist("indicator_name") if isinstance(x, str)],
+        [x for x in form.getlist("indicator_value") if isinstance(x, str)],
+    )
     try:
         status = TaskStatus(text.get("status", ""))
     except ValueError:
@@ -348,7 +433,15 @@ async def submit_progress(task_id: Id, request: Request) -> Response:
     return back_to(f"/tasks/{task_id}")
 
 
+def report_task(request: Request) -> HTMLResponse:
+    """The task page of the report a review form is about."""
+    who = page_reader(request)
+    report = lantian(request).workflow.report(who.actor, forms.path_id(request, "report_id"))
+    return task(report.task_id, request)
+
+
 @router.post("/progress/{report_id}/review")
+@forms.redisplays(report_task)
 async def review(report_id: Id, request: Request, decision: Annotated[str, Form()], version: Version,
                  reason: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     who = await page_user(request)
@@ -367,22 +460,33 @@ def progress(request: Request, review: str = "submitted") -> HTMLResponse:
 
 
 # ---------------------------------------------------------------- 督办
+NOTICE_FILTERS = {"open": "未办结", "late": "超期"}  # the dashboard's 未办结督办 and 超期督办
+templates.env.globals["NOTICE_FILTERS"] = NOTICE_FILTERS
+
+
 @router.get("/notices")
-def notices(request: Request) -> HTMLResponse:
+def notices(request: Request, state: str = "") -> HTMLResponse:
     who = page_reader(request)
     service = lantian(request).workflow
-    rows = [views.notice_json(n, service.rung(n)) for n in service.notices(who.actor)]
+    found = service.notices(who.actor, NoticeState(state) if state in {s.value for s in NoticeState} else None)
+    if state == "open":
+        found = [n for n in found if n.state is not NoticeState.CLOSED]
+    elif state == "late":
+        found = service.late_notices(who.actor)
+    rows = [views.notice_json(n, service.rung(n)) for n in found]
     departments = [name for name, _ in lantian(request).plans.departments()]
     return render(
         request,
         "notices.html",
         notices=rows,
+        state=state,
         departments=departments,
         due=(service.today() + dt.timedelta(days=14)).isoformat(),
     )
 
 
 @router.post("/notices")
+@forms.redisplays(notices)
 async def issue_notice(request: Request, department: Annotated[str, Form()], subject: Annotated[str, Form()],
                        body: Annotated[str, Form()], due: Annotated[str, Form()],
                        task_ids: Annotated[str, Form()] = "") -> Response:  # fmt: skip
@@ -401,6 +505,7 @@ async def issue_notice(request: Request, department: Annotated[str, Form()], sub
 
 
 @router.post("/notices/escalate")
+@forms.redisplays(notices)
 async def escalate(request: Request) -> Response:
     who = await page_user(request)
     views.require_admin(who)
@@ -417,6 +522,7 @@ def notice(notice_id: Id, request: Request) -> HTMLResponse:
 
 
 @router.post("/notices/{notice_id}/answer")
+@forms.redisplays(lambda request: notice(forms.path_id(request, "notice_id"), request))
 async def answer_notice(notice_id: Id, request: Request, answer: Annotated[str, Form()],
                         version: Version) -> Response:  # fmt: skip
     who = await page_user(request)
@@ -427,6 +533,7 @@ async def answer_notice(notice_id: Id, request: Request, answer: Annotated[str, 
 
 
 @router.post("/notices/{notice_id}/close")
+@forms.redisplays(lambda request: notice(forms.path_id(request, "notice_id"), request))
 async def close_notice(notice_id: Id, request: Request, version: Version) -> Response:
     who = await page_user(request)
     lantian(request).workflow.close_notice(who.actor, notice_id, version=version)
@@ -443,6 +550,7 @@ def tickets(request: Request, state: str = "") -> HTMLResponse:
 
 
 @router.post("/tickets")
+@forms.redisplays(tickets)
 async def open_ticket(
     request: Request,
     source: Annotated[str, Form()],
@@ -478,6 +586,7 @@ def ticket(ticket_id: Id, request: Request) -> HTMLResponse:
 
 
 @router.post("/tickets/{ticket_id}/steps")
+@forms.redisplays(lambda request: ticket(forms.path_id(request, "ticket_id"), request))
 async def ticket_step(
     ticket_id: Id,
     request: Request,
@@ -551,7 +660,13 @@ def warnings(request: Request, jurisdiction: str = "") -> HTMLResponse:
     return render(request, "warnings.html", data=data, place=place, reduction=reduction, places=app.warnings.places())
 
 
+def warnings_again(request: Request) -> HTMLResponse:
+    """The warnings page a warnings, reduction-list or readings form was posted from."""
+    return warnings(request, forms.referer_query(request, "jurisdiction"))
+
+
 @router.post("/warnings")
+@forms.redisplays(warnings_again)
 async def record_warning(request: Request, level: Annotated[str, Form()], at: Annotated[str, Form()],
                          issuer: Annotated[str, Form()], note: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     who = await page_user(request)
@@ -574,6 +689,7 @@ def reduction_list(request: Request, jurisdiction: str = "") -> HTMLResponse:
 
 
 @router.post("/reduction-list")
+@forms.redisplays(warnings_again)
 async def keep_reduction_list(request: Request, file: UploadFile) -> HTMLResponse:
     who = await page_user(request)
     views.require_admin(who)
@@ -582,6 +698,7 @@ async def keep_reduction_list(request: Request, file: UploadFile) -> HTMLRespons
 
 
 @router.post("/reduction-lists/check")
+@forms.redisplays(warnings_again)
 async def check_reduction_list(request: Request, file: UploadFile, jurisdiction: Annotated[str, Form()] = "",
                                registry: UploadFile | None = None, permits: UploadFile | None = None
                                ) -> HTMLResponse:  # fmt: skip
@@ -596,6 +713,7 @@ async def check_reduction_list(request: Request, file: UploadFile, jurisdiction:
 
 
 @router.post("/warnings/readings")
+@forms.redisplays(warnings_again)
 async def warning_readings(request: Request, file: UploadFile, jurisdiction: Annotated[str, Form()] = "",
                            baseline_days: Annotated[int, Form(ge=1, le=365)] = 7,
                            tolerance: Annotated[float, Form(ge=0, le=100)] = 10.0) -> HTMLResponse:  # fmt: skip
@@ -612,6 +730,7 @@ def forecasts(request: Request) -> HTMLResponse:
 
 
 @router.post("/forecasts/levels")
+@forms.redisplays(forecasts)
 async def forecast_levels(request: Request, file: UploadFile, scheme: Annotated[str, Form()] = "2018") -> HTMLResponse:
     await page_user(request)
     levels = views.forecast_levels(lantian(request), await upload(file), scheme)
@@ -619,6 +738,7 @@ async def forecast_levels(request: Request, file: UploadFile, scheme: Annotated[
 
 
 @router.post("/forecasts/verification")
+@forms.redisplays(forecasts)
 async def forecast_verification(request: Request, file: UploadFile) -> HTMLResponse:
     await page_user(request)
     verification = views.forecast_verification(lantian(request), await upload(file))

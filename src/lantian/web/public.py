@@ -131,7 +131,7 @@ def public_page(request: Request, status: int = 200, *, errors: dict[str, str] |
         "public.html",
         status,
         data=public_data(app),
-        air=app.overview.air(),
+        air=views.air_json(app, views.public_place(app)),  # the office's province's cities, complete month
         token=app.public.form_token(views.client_address(request)) if app.office_place else "",
         limits=form_limits(app),
         errors=errors or {},
@@ -211,7 +211,7 @@ class StepOut(BaseModel):
     label: str = Field(description="受理, 交办, 整改, 核查通过, 核查不通过, 销号")
 
 
-class ReportOut(BaseModel):
+class ComplaintOut(BaseModel):
     """A complaint as its reporter follows it: no notes, names or files."""
 
     code: str = Field(description="查询码 tracking code")
@@ -236,7 +236,7 @@ def report_form(request: Request) -> dict[str, Any]:
 
 
 @api.post("/reports", summary="举报 file a public complaint (multipart: token, text, location, contact, photos)",
-          response_model=ReportOut, status_code=201)  # fmt: skip
+          response_model=ComplaintOut, status_code=201)  # fmt: skip
 async def file_report(request: Request) -> dict[str, Any]:
     app = lantian(request)
     form = await request.form()
@@ -251,6 +251,6 @@ async def file_report(request: Request) -> dict[str, Any]:
     return view_json(view) | {"code": code}
 
 
-@api.get("/reports/{code}", summary="举报进度 follow a complaint by its tracking code", response_model=ReportOut)
+@api.get("/reports/{code}", summary="举报进度 follow a complaint by its tracking code", response_model=ComplaintOut)
 def follow_report(request: Request, code: Annotated[str, Path(max_length=40)]) -> dict[str, Any]:
     return view_json(lantian(request).public.track(code, views.client_address(request)))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import math
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -36,6 +37,7 @@ from lantian.domain.tracking.model import (
     UserRole,
 )
 from lantian.domain.tracking.overdue import Overdue, TaskRef
+from lantian.domain.tracking.overdue import last_due_month as overdue_last_due_month
 from lantian.domain.tracking.workflow import ACTION_LABELS, TicketAction, next_actions
 from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
 from lantian.domain.warnings.reduction import CheckResult
@@ -194,7 +196,7 @@ def task_filter(app: App, plan: str = "", department: str = "", role: str = "", 
             overdue_as_of=app.workflow.today() if overdue else None,
         )
     except ValueError as exc:
-        raise InputError(f"bad filter (筛选条件有误): {exc}") from None
+        raise InputError(f"bad filter: {exc} (筛选条件有误，时限日期应写作 2026-12-31)") from None
 
 
 def tasks_json(app: App, actor: Actor, flt: TaskFilter, limit: int, offset: int) -> dict[str, Any]:
@@ -268,7 +270,76 @@ def report_json(r: ProgressReport) -> dict[str, Any]:
     d["status_label"] = STATUS_LABELS[r.status]
     d["review_label"] = REVIEW_LABELS[r.review]
     d["evidence"] = evidence_json(r.evidence)
+    d["rounds"] = [
+        dict(to_jsonable(g))
+        | {
+            "status_label": STATUS_LABELS[g.status],
+            "review_label": REVIEW_LABELS[g.review],
+            "evidence": evidence_json(g.evidence),
+        }
+        for g in r.rounds
+    ]
     return d
+
+
+def indicator_rows(names: list[str], values: list[str]) -> dict[str, str]:
+    """The indicator rows of the report form (指标、数值), by name. A row left empty, or a name the
+    form offered without a value, is no indicator; a value without a name, a value that is not a
+    number or a name twice is an error beside that row (``indicator_name.2``: the third row)."""
+    out: dict[str, str] = {}
+    for i, (raw_name, raw_value) in enumerate(zip(names, values, strict=False)):
+        name, value = raw_name.strip(), raw_value.strip()
+        if not value:
+            continue
+        if not name:
+            raise InputError(f"the value {value} has no indicator name (请填写该数值对应的指标名称)",
+                             field=f"indicator_name.{i}")  # fmt: skip
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise InputError(f"{name}: {value} is not a number (指标数值应为数字)", field=f"indicator_value.{i}")
+        if name in out:
+            raise InputError(f"{name} is given twice (指标名称重复)", field=f"indicator_name.{i}")
+        out[name] = value
+    return out
+
+
+def progress_form(task: dict[str, Any], unit: str | None, period: str,
+                  posted: tuple[list[str], list[str]] | None = None) -> dict[str, Any]:  # fmt: skip
+    """What the report form (报送本期进展) offers ``unit`` (None: the office, for any unit) for
+    ``period``: the parts it may report on (``""`` the whole task, else a sub-task's number) whose
+    report this period is not accepted yet, the parts already accepted (本期已通过审核), the report
+    of the first part offered (the form starts from it: its status, text and indicators, so a
+    resubmission never quietly downgrades the status) and the version of each report it filed."""
+    names = [d["name"] for d in task["departments"]]
+    parts = [""] if unit is None or unit in names else []
+    parts += [s["number"] for s in task["subtasks"] if unit is None or unit in s["departments"]]
+    mine = {r["subtask"]: r for r in task["reports"] if unit and r["department"] == unit and r["period"] == period}
+    offered = [p for p in parts if mine.get(p, {}).get("review") != "accepted"]
+    current = mine.get(offered[0]) if offered else None
+    if posted is not None:  # the rows as typed, none added or dropped
+        rows = list(zip(*posted, strict=False))
+    else:
+        rows = [(k, format_number(v)) for k, v in current["indicators"].items()] if current else []
+        labels = [g["label"] for g in task["targets"] if g["label"]]
+        missing = [(label, "") for label in dict.fromkeys(labels) if all(label != n for n, _ in rows)]
+        rows += missing[: max(0, 3 - len(rows))]  # the targets' indicators, up to three rows
+    return {
+        "parts": offered,
+        "accepted": [p for p in parts if p not in offered],
+        "current": current,
+        "status": current["status"] if current else task["status"],
+        "narrative": current["narrative"] if current else "",
+        "indicators": rows or [("", "")],
+        "versions": {p: r["version"] for p, r in mine.items()},
+    }
+
+
+def format_number(value: float) -> str:
+    """A number as people write it: 33, not 33.0."""
+    return str(int(value)) if float(value).is_integer() else repr(value)
 
 
 def overdue_json(o: Overdue) -> dict[str, Any]:
@@ -348,8 +419,49 @@ def client_address(request: Request) -> str | None:
 
 
 # ---------------------------------------------------------------- dashboard and air quality
-def air_json(app: App) -> dict[str, Any]:
-    return app.overview.air()
+def air_json(app: App, place: str | None = None) -> dict[str, Any]:
+    """The air overview with the month's ranking among the cities of ``place``'s province (every city
+    when the areas map does not place it, or for no place): ``ranking_scope`` says whose it is."""
+    air = dict(app.overview.air())
+    province = app.overview.province_of(place, app.warnings.parents(place)) if place else None
+    ranked = app.overview.ranking(province)
+    air["ranking"] = ranked["rows"]
+    if province is not None:  # the trend too: the province's cities
+        cities = app.overview.cities_of(province)
+        air["days"] = [d for d in air["days"] if place_key(str(d["station"])) in cities]
+    air["ranking_scope"] = {"province": province, "cities": len(ranked["rows"])}
+    air["data_until"] = ranked["data_until"]
+    air["complete"] = ranked["complete"]
+    # the newest month has days in but is not ranked yet (its days are not all in)
+    newest = ranked["data_until"][:7] if ranked["data_until"] else None
+    air["partial_month"] = newest if newest and newest != air["month"] else None
+    return air
+
+
+def public_place(app: App) -> str | None:
+    """Whose public page it is: the office's place (``LANTIAN_OFFICE_PLACE``, ``office.toml``), else
+    the one province all the accounts' places lie in; None when there are none or they lie in several."""
+    if app.office_place:
+        return app.office_place
+    places = {u.jurisdiction.strip() for u in app.accounts.list() if u.active and u.jurisdiction.strip()}
+    provinces = {app.overview.province_of(p, app.warnings.parents(p)) for p in places} - {None}
+    return provinces.pop() if len(provinces) == 1 else None  # places the areas map does not know decide nothing
+
+
+def banner_json(app: App, actor: Actor) -> dict[str, Any] | None:
+    """The warning in force now in the user's place (its own or a place above's), for the banner."""
+    if not actor.jurisdiction.strip():
+        return None
+    segment = app.warnings.level_at(actor.jurisdiction, beijing_now())
+    if segment is None or segment.level is None:
+        return None
+    return {
+        "level": segment.level,
+        "label": LEVEL_LABELS[segment.level],
+        "since": beijing(segment.start).strftime("%Y-%m-%d %H:%M"),
+        "source": segment.source,
+        "jurisdiction": actor.jurisdiction,
+    }
 
 
 def air_cities(app: App, air: dict[str, Any], actor: Actor, asked: str = "") -> tuple[list[str], str]:
@@ -364,21 +476,31 @@ def air_cities(app: App, air: dict[str, Any], actor: Actor, asked: str = "") -> 
 def dashboard_json(app: App, actor: Actor) -> dict[str, Any]:
     x = app.workflow.summary(actor)
     trend = app.overview.trend(actor.jurisdiction) if actor.jurisdiction else None
+    month = overdue_month(app)
     return {
         "as_of": x.as_of.isoformat(),
         "tasks": {"total": x.tasks, **{s.value: x.status[s] for s in TaskStatus}},
         "overdue": {
             "deadline": x.overdue_deadline,
             "report": x.overdue_report,
-            "items": [overdue_json(o) for o in x.overdue_first],
+            "report_month": month,
+            "items": [overdue_json(o) for o in x.overdue_first[:10]],  # the ten longest late; the tiles open all
         },
         "reviews_pending": x.reviews_pending,
         "notices": {"open": x.notices_open, "late": x.notices_late},
         "tickets": {s.value: x.tickets[s] for s in TICKET_LABELS},
-        # the targets of the newest year with targets and data (the curves are on the air-quality page)
+        # the targets of the current year if any, else of the newest year with targets and data, else
+        # of the newest year with targets, said to have no data (the curves are on the air-quality page)
         "targets_year": trend["year"] if trend else None,
+        "targets_as_of": trend["as_of"] if trend else None,
+        "targets_years": trend["years"] if trend else [],
         "targets": [{k: v for k, v in r.items() if k != "series"} for r in trend["rows"]] if trend else [],
     }
+
+
+def overdue_month(app: App) -> str | None:
+    """The month whose 调度 is due and counted missing today (None: none due yet)."""
+    return overdue_last_due_month(app.workflow.today(), app.workflow.settings.grace_days)
 
 
 # ---------------------------------------------------------------- warnings
@@ -400,7 +522,11 @@ def record_warning(
 ) -> dict[str, Any]:
     place = actor.jurisdiction
     if not place:
-        raise InputError("the command line records warnings for any place (命令行可登记任意辖区)", field="jurisdiction")
+        raise InputError(
+            "this account has no jurisdiction; the command line records warnings for any place "
+            "(本账号未设辖区，无法在此登记预警，请由系统管理员设定辖区)",
+            field="jurisdiction",
+        )
     return event_json(app.warnings.record(place, level, beijing(at), issuer, note, actor=actor))
 
 
@@ -474,7 +600,11 @@ def keep_list(app: App, actor: Actor, upload: Upload) -> dict[str, Any]:
     """登记清单: keep an uploaded list as the admin's own place's list in force (checked first)."""
     place = actor.jurisdiction
     if not place:
-        raise InputError("the command line keeps lists for any place (命令行可登记任意辖区)", field="jurisdiction")
+        raise InputError(
+            "this account has no jurisdiction; the command line keeps lists for any place "
+            "(本账号未设辖区，无法在此登记清单，请由系统管理员设定辖区)",
+            field="jurisdiction",
+        )
     with uploaded(*upload, LIST_SUFFIXES) as path:
         result, changed = app.reduction.import_list(path, place, actor=actor)
     result.name = path.name  # as uploaded, not the private folder it was read from
@@ -500,7 +630,7 @@ def list_template(app: App) -> bytes:
 
 def public_json(app: App) -> dict[str, Any]:
     """信息公开: what anyone may see: city air quality, the month's ranking, warnings in force."""
-    air = app.overview.air()
+    air = air_json(app, public_place(app))
     now = beijing_now()
     warnings = []
     for place in app.warnings.places():
@@ -520,6 +650,10 @@ def public_json(app: App) -> dict[str, Any]:
         "span": air["span"],
         "month": air["month"],
         "ranking": air["ranking"],
+        "ranking_scope": air["ranking_scope"],
+        "complete": air["complete"],
+        "data_until": air["data_until"],
+        "partial_month": air["partial_month"],
         "days": air["days"],
         "warnings": warnings,
     }

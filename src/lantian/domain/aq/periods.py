@@ -61,3 +61,14 @@ def parse_period(text: str, *, today: dt.date | None = None) -> Period:
 
 def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def ranked_month(first: dt.date, last: dt.date) -> tuple[str, bool]:
+    """The month a monthly ranking shows when the data run from ``first`` to ``last``, and whether it
+    is complete: the newest month whose days are all in (from its first day to its last), as HJ 663
+    judges a month's statistic on its days; the month of ``last`` itself, marked incomplete, only when
+    no whole month has data (a month begun on its 15th day ranks 15 days against full months)."""
+    end = last if last == _month_end(last.year, last.month) else last.replace(day=1) - dt.timedelta(days=1)
+    if first <= end.replace(day=1):
+        return f"{end:%Y-%m}", True
+    return f"{last:%Y-%m}", False

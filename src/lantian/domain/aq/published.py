@@ -118,8 +118,8 @@ def parse_published(
         start = 1
         if "city" not in columns and not city:
             raise StructureError(
-                "缺少城市列 no 城市/city column: 请用 --city 指明城市，或用 --city-from-file-name 取文件名 "
-                "(name the city with --city, or take it from the file name with --city-from-file-name)",
+                "no 城市/city column: name the city with --city, or take it from the file name with "
+                "--city-from-file-name (缺少城市列：请在文件中加入城市列，或导入时指明城市)",
                 file=name,
                 line=1,
                 field="城市",
@@ -135,7 +135,7 @@ def parse_published(
         row_city = cells.get("city") or city or ""
         if not row_city:
             raise StructureError(
-                "缺少城市 no city: 请填写城市或用 --city 指明 (fill the cell or name the city with --city)",
+                "no city: fill the cell or name the city with --city (缺少城市：请填写城市，或导入时指明城市)",
                 file=name,
                 line=index,
                 field="城市",

@@ -160,7 +160,8 @@ def parse_level(text: str) -> Level:
     try:
         return Level(word)
     except ValueError:
-        raise InputError(f"unknown level {text!r} (级别): province, city, county, district or 省/市/县/区",
+        raise InputError(f"unknown level {text!r}: province, city, county, district or 省/市/县/区 "
+                         "(级别应为省、市、县或区)",
                          field="level") from None  # fmt: skip
 
 
@@ -197,7 +198,7 @@ def apply_correction(
         part = next((s for s in task.subtasks if s.number == correction.part), None)
         if part is None:
             numbers = "、".join(s.number for s in task.subtasks) or "无"
-            raise InputError(f"task {task.number} has no sub-task {correction.part} (没有该子任务; 可选: {numbers})",
+            raise InputError(f"task {task.number} has no sub-task {correction.part} (没有该子任务，可选：{numbers})",
                              field="part")  # fmt: skip
     if flag.field == "departments":
         assert part is not None

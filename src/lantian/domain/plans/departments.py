@@ -87,12 +87,12 @@ class DepartmentDictionary:
         def table(key: str) -> Mapping[str, object]:
             value = data.get(key, {})
             if not isinstance(value, Mapping):
-                raise ConfigError(f"[{key}] must be a table", file=name, field=key)
+                raise ConfigError(f"[{key}] must be a table (应为表)", file=name, field=key)
             return value
 
         def strings(value: object, key: str) -> list[str]:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError("must be a list of strings", file=name, field=key)
+                raise ConfigError("must be a list of strings (应为文字列表)", file=name, field=key)
             return [str(v) for v in value]
 
         aliases = {str(k): str(v) for k, v in table("aliases").items()}
@@ -121,9 +121,9 @@ class DepartmentDictionary:
         try:
             other = DepartmentDictionary.from_mapping(tomllib.loads(path.read_text("utf-8-sig")), name=str(path))
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from None
+            raise ConfigError(f"not valid TOML (配置格式错误): {exc}", file=str(path)) from None
         except UnicodeDecodeError:
-            raise ConfigError("must be UTF-8 text", file=str(path)) from None
+            raise ConfigError("must be UTF-8 text (应为UTF-8编码)", file=str(path)) from None
         return DepartmentDictionary(
             aliases={**self.aliases, **other.aliases},
             units=self.units | other.units,

@@ -120,6 +120,17 @@ class Target:
     line: int = 0
 
 
+COMPARATOR_LABELS = {  # Target.comparator as a page shows it (比较方式)
+    ">=": "≥",
+    "<=": "≤",
+    "decrease_by": "下降",
+    "increase_by": "提高",
+    "multiply_by": "增至",
+    "=": "=",
+    "~": "约",
+}
+
+
 @dataclass
 class SubTask:
     number: str  # "1.1", "1.2" … within the task

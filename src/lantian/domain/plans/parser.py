@@ -247,7 +247,9 @@ def _read_meta(doc: Document, paras: list[_Para], table: Table | None) -> tuple[
     else:  # reviewed and corrected like a table's (the plan stays with the importing office until then)
         flags.append(
             ReviewFlag(
-                "meta", "jurisdiction not found (未找到辖区; 用 --jurisdiction 指定)", head[0].line if head else 1
+                "meta",
+                "jurisdiction not found; give --jurisdiction (未找到辖区，请在复核时填写辖区)",
+                head[0].line if head else 1,
             )
         )
 
@@ -263,12 +265,13 @@ def _read_meta(doc: Document, paras: list[_Para], table: Table | None) -> tuple[
             flags.append(
                 ReviewFlag(
                     "meta",
-                    f"plan year inferred from the earliest deadline year: {year} (计划年度推断; 可用 --year 指定)",
+                    f"plan year inferred from the earliest deadline year: {year}; --year sets it "
+                    f"(计划年度由最早的时限推断为{year}年，如有误请更正)",
                     1,
                 )
             )
         else:
-            flags.append(ReviewFlag("meta", "plan year not found (未找到计划年度; 用 --year 指定)", 1))
+            flags.append(ReviewFlag("meta", "plan year not found; give --year (未找到计划年度，请在复核时填写年度)", 1))
     return (
         PlanMeta(
             title=title,
@@ -307,14 +310,19 @@ def _infer_from_table(doc: Document, table: Table, flags: list[ReviewFlag]) -> t
             flags.append(
                 ReviewFlag(
                     "meta",
-                    f"jurisdiction inferred from the text: {jurisdiction} (辖区由正文推断; 可用 --jurisdiction 指定)",
+                    f"jurisdiction inferred from the text: {jurisdiction}; --jurisdiction sets it "
+                    f"(辖区由正文推断为{jurisdiction}，如有误请更正)",
                     table.line,
                 )
             )
     if jurisdiction is None:
-        flags.append(ReviewFlag("meta", "jurisdiction not found (未找到辖区; 用 --jurisdiction 指定)", table.line))
+        flags.append(
+            ReviewFlag(
+                "meta", "jurisdiction not found; give --jurisdiction (未找到辖区，请在复核时填写辖区)", table.line
+            )
+        )
     if level is None:
-        flags.append(ReviewFlag("meta", "level not found (未找到级别; 用 --level 指定)", table.line))
+        flags.append(ReviewFlag("meta", "level not found; give --level (未找到级别，请在复核时填写级别)", table.line))
     return level, jurisdiction
 
 
@@ -343,7 +351,9 @@ def _apply_overrides(meta: PlanMeta, overrides: Mapping[str, object], name: str)
                 value = Level(str(value))
             except ValueError:
                 raise StructureError(
-                    f"unknown level {value!r}; use province, city, county or district", file=name, field="level"
+                    f"unknown level {value!r}; use province, city, county or district (级别应为省、市、县或区)",
+                    file=name,
+                    field="level",
                 ) from None
         if key == "issued_on" and isinstance(value, str):
             value = dt.date.fromisoformat(value)

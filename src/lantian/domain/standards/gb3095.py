@@ -52,7 +52,7 @@ class LimitSet:
             return self.grade1
         if grade == 2:
             return self.grade2
-        raise ConfigError(f"grade must be 1 or 2 (一级/二级), not {grade}", field="grade")
+        raise ConfigError(f"grade must be 1 or 2, not {grade} (级别应为一级或二级)", field="grade")
 
 
 LIMIT_SETS: Mapping[str, LimitSet] = MappingProxyType(

@@ -255,7 +255,9 @@ class AqiStandard:
     def product(self, name: str, method: str = PUBLISHED) -> tuple[Indicator, ...]:
         """The indicators of a product; ``method`` chooses the published or the literal hourly reading."""
         if method not in HOURLY_METHODS:
-            raise ConfigError(f"unknown method {method!r}; use {' or '.join(HOURLY_METHODS)}", field="method")
+            raise ConfigError(
+                f"unknown method {method!r}; use {' or '.join(HOURLY_METHODS)} (未知的计算方法)", field="method"
+            )
         if name == "hourly":
             return self.hourly_literal if method == LITERAL and self.hourly_literal else self.hourly
         if name == "daily":

@@ -126,8 +126,9 @@ def require_move(actor: Actor, old_place: str | None, new_place: str | None, off
     for place in (plan_office(old_place, office), plan_office(new_place, office)):
         if placeless(place) or not _same(actor.jurisdiction, place):
             raise ForbiddenError(
-                f"不得将计划辖区由{old_place or '未定'}改为{new_place or '未定'}：{place or '未定辖区'}非本辖区"
-                f"（{actor.jurisdiction}） — a plan may not be moved out of or into a place you do not administer"
+                "a plan may not be moved out of or into a place you do not administer "
+                f"(不得将计划辖区由{old_place or '未定'}改为{new_place or '未定'}：{place or '未定辖区'}非本辖区，"
+                f"本账号辖区为{actor.jurisdiction})"
             )
 
 
@@ -142,8 +143,8 @@ def require_import(actor: Actor, plan_place: str | None, ancestors: Ancestors) -
     if _same(plan_place, actor.jurisdiction) or above(actor.jurisdiction, plan_place or "", ancestors):
         return
     raise ForbiddenError(
-        f"计划辖区{plan_place}非本辖区或下级（{actor.jurisdiction}），应由该辖区大气办导入 — a plan of {plan_place} "
-        "is imported by its own office (or one above it)"
+        f"a plan of {plan_place} is imported by its own office or one above it "
+        f"(计划辖区{plan_place}非本辖区或下级，应由该辖区大气办导入；本账号辖区为{actor.jurisdiction})"
     )
 
 
@@ -220,6 +221,21 @@ def task_scope(actor: Actor, plan_places: Iterable[tuple[str | None, str | None]
     places = dict.fromkeys(p for p, _ in pairs if not placeless(p) and sees_plan(actor, p, ancestors))
     offices = dict.fromkeys(str(o) for p, o in pairs if placeless(p) and sees_plan(actor, p, ancestors, o))
     return Scope(tuple(places), department, tuple(offices))
+
+
+def duty_scope(actor: Actor, plan_places: Iterable[tuple[str | None, str | None]], ancestors: Ancestors) -> Scope:
+    """The tasks an office answers for (本级承担), by which its overdue figures count (工作台 逾期任务、调度未报):
+    those of :func:`task_scope` less the plans of the places above it. A city sees its province's plan
+    (inherited, "按照省统一部署") but the province's office answers for that plan's tasks, whoever they
+    name — 省生态环境厅, or 地方各级人民政府 as a whole — and counts them on its own dashboard; the
+    city answers for its own plans and (an admin or leader) those of the places below it, which it
+    oversees. docs/user-guide.md ("工作台的数字")."""
+    seen = task_scope(actor, plan_places, ancestors)
+    if seen.places is None or is_everywhere(actor):
+        return seen
+    mine = actor.jurisdiction
+    places = tuple(p for p in seen.places if p is None or not above(p, mine, ancestors))
+    return Scope(places, seen.department, seen.offices)
 
 
 def record_scope(actor: Actor, record_places: Iterable[str], ancestors: Ancestors) -> Scope:

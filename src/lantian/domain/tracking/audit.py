@@ -16,10 +16,25 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from lantian.domain.plans.model import COMPARATOR_LABELS, STATUS_LABELS
+from lantian.domain.plans.model import LEVEL_LABELS as PLAN_LEVELS
+from lantian.domain.plans.records import FLAG_LABELS
+from lantian.domain.targets.registry import INDICATORS
+from lantian.domain.tracking.model import (
+    NOTICE_LABELS,
+    REVIEW_LABELS,
+    SOURCE_LABELS,
+    TICKET_LABELS,
+    USER_ROLE_LABELS,
+)
+from lantian.domain.tracking.workflow import ACTION_LABELS as ACTION_WORDS
+from lantian.domain.warnings.levels import LABELS as WARNING_LEVELS
+from lantian.domain.warnings.lifecycle import ACTIONS as WARNING_ACTIONS
 from lantian.errors import InputError
 
 GENESIS = "0" * 64  # the "previous hash" of the first entry
@@ -127,22 +142,235 @@ def changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tupl
     return {k: b.get(k) for k in keys if k in b}, {k: a.get(k) for k in keys if k in a}
 
 
-def change_lines(entry: StoredEntry, width: int = 120) -> list[tuple[str, str, str]]:
-    """What an entry changed, for a person (变更内容): ``(field, before, after)`` for each field that
-    differs, values as text cut to ``width`` characters; a created record shows its fields with an
-    empty before, a removed one with an empty after, a value that is not a record one line with no field."""
+# ---------------------------------------------------------------- what a person reads (审计页)
+# An entry stores its action, its entity and the fields of the record by their stored names; a page
+# shows them by these labels (Chinese msgids; the English catalog translates them), never the keys.
 
-    def text(value: Any) -> str:
-        if value is None:
-            return ""
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-        return shown if len(shown) <= width else shown[: width - 1] + "…"
+ACTION_LABELS = {
+    "plan.import": "导入计划",
+    "task.status": "更新任务状态",
+    "target.set": "登记目标",
+    "flag.confirmed": "确认复核项",
+    "flag.corrected": "更正复核项",
+    "flag.open": "重新待复核",
+    "progress.submit": "报送进展",
+    "progress.accept": "审核通过",
+    "progress.return": "审核退回",
+    "notice.issue": "下发督办",
+    "notice.answer": "回复督办",
+    "notice.close": "办结督办",
+    "notice.escalate": "督办升级",
+    "ticket.create": "登记问题",
+    "ticket.assign": "交办问题",
+    "ticket.rectify": "报告整改",
+    "ticket.pass": "核查通过",
+    "ticket.fail": "核查不通过",
+    "ticket.close": "销号",
+    "reduction_list.import": "登记减排清单",
+    "warning.issue": "发布预警",
+    "warning.upgrade": "升级预警",
+    "warning.downgrade": "降级预警",
+    "warning.lift": "解除预警",
+    "user.add": "新增用户",
+    "user.password": "修改密码",
+    "user.active": "启用或停用用户",
+    "user.locked": "锁定账号",
+}
 
+ENTITY_LABELS = {
+    "plan": "计划",
+    "task": "任务",
+    "target": "目标",
+    "flag": "复核项",
+    "progress": "进展报送",
+    "notice": "督办",
+    "ticket": "问题",
+    "reduction_list": "减排清单",
+    "warning": "预警",
+    "user": "用户",
+}
+
+FIELD_LABELS = {  # a stored record's keys (the services' *_dict and to_jsonable of the model)
+    "action": "步骤",
+    "active": "启用",
+    "actor": "操作人",
+    "answer": "回复",
+    "answered_at": "回复时间",
+    "answered_by": "回复单位",
+    "at": "时间",
+    "baseline_year": "基准年",
+    "body": "督办内容",
+    "by": "办理单位",
+    "comparator": "比较方式",
+    "cooperating": "配合单位",
+    "correction": "更正内容",
+    "corrections": "重新应用的更正",
+    "created_at": "登记时间",
+    "created_by": "登记单位",
+    "department": "部门",
+    "description": "问题描述",
+    "display_name": "显示名称",
+    "due": "办理时限",
+    "escalation": "升级次数",
+    "evidence": "佐证材料",
+    "field": "字段",
+    "file": "文件",
+    "flags": "待复核",
+    "id": "编号",
+    "indicator": "指标",
+    "indicators": "指标",
+    "issued_at": "下发时间",
+    "issued_by": "下发单位",
+    "issuer": "发布单位",
+    "jurisdiction": "辖区",
+    "key": "计划编号",
+    "lead": "牵头单位",
+    "level": "级别",
+    "location": "地点",
+    "locked_until": "锁定至",
+    "message": "问题",
+    "narrative": "进展情况",
+    "note": "说明",
+    "password": "密码",
+    "period": "报送期",
+    "part": "子任务",
+    "plan_key": "计划",
+    "reopened": "重新待复核",
+    "resolution": "复核说明",
+    "responsible": "负责单位",
+    "review": "审核",
+    "review_reason": "退回理由",
+    "reviewed_at": "审核时间",
+    "reviewed_by": "审核单位",
+    "revision": "修订",
+    "role": "角色",
+    "rung": "督办升级",
+    "source": "来源",
+    "state": "状态",
+    "status": "状态",
+    "status_label": "结果",
+    "steps": "办理步骤数",
+    "stretch_value": "力争值",
+    "subject": "督办事项",
+    "submitted_at": "报送时间",
+    "submitted_by": "报送单位",
+    "subtask": "子任务",
+    "targets": "目标",
+    "task_id": "任务",
+    "task_ids": "任务",
+    "task_number": "任务编号",
+    "tasks": "任务",
+    "text": "原文",
+    "title": "问题",
+    "unit": "单位",
+    "username": "用户名",
+    "value": "目标值",
+    "version": "版本",
+    "year": "年度",
+}
+
+FLAG_FIELDS = {
+    "departments": "责任分工",
+    "deadline": "完成时限",
+    "target": "目标",
+    "meta": "计划信息",
+}  # a flag's field
+VALUE_LABELS = {  # stored values of enumerations (状态、角色…) as a page shows them
+    **{str(k): v for k, v in STATUS_LABELS.items()},
+    **{str(k): v for k, v in FLAG_LABELS.items()},
+    **{str(k): v for k, v in REVIEW_LABELS.items()},
+    **{str(k): v for k, v in USER_ROLE_LABELS.items()},
+    **{str(k): v for k, v in SOURCE_LABELS.items()},
+    **{str(k): v for k, v in TICKET_LABELS.items()},
+    **{str(k): v for k, v in NOTICE_LABELS.items()},
+    **{str(k): v for k, v in ACTION_WORDS.items()},
+    **WARNING_LEVELS,
+    **{str(k): v for k, v in PLAN_LEVELS.items()},
+    **FLAG_FIELDS,
+    **WARNING_ACTIONS,
+    **COMPARATOR_LABELS,
+}
+ENTITY_VALUE_LABELS = {  # where two enumerations share a value (closed: 已办结 or 销号)
+    "notice": {str(k): v for k, v in NOTICE_LABELS.items()},
+    "ticket": {str(k): v for k, v in TICKET_LABELS.items()},
+    "plan": {"created": "新建", "revised": "新修订", "unchanged": "无变化"},  # an import's outcome
+    "target": {"user": "人工登记"},  # a target's source: entered by a person, else the plan and line
+}
+PERSON_FIELDS = frozenset(  # fields that hold a login name: a page shows the unit instead
+    {"actor", "by", "created_by", "issued_by", "answered_by", "reviewed_by", "submitted_by", "uploaded_by"}
+)
+ENUM_FIELDS = frozenset({"status", "review", "role", "source", "state", "action", "comparator", "level", "field"})
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def value_text(value: Any, key: str = "", width: int = 120, entity: str = "") -> str:
+    """A stored value in words: a time in Beijing time to the minute, yes/no, a list joined with 、,
+    a record as 标签：值 pairs, an enumeration by its label; never JSON. Cut to ``width`` characters."""
+    if value is None:
+        shown = ""
+    elif isinstance(value, bool):
+        shown = "是" if value else "否"
+    elif isinstance(value, float):
+        shown = f"{value:.3f}".rstrip("0").rstrip(".")
+    elif isinstance(value, list):
+        shown = "、".join(value_text(v, key, width, entity) for v in value)
+    elif isinstance(value, dict):
+        shown = "；".join(f"{FIELD_LABELS.get(k, k)}：{value_text(v, k, width, entity)}" for k, v in value.items())
+    elif isinstance(value, str) and _ISO_TIME.match(value):
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))  # stored times carry their offset;
+        moment = moment.astimezone(BEIJING) if moment.tzinfo else moment  # a warning's is Beijing time already
+        shown = moment.strftime("%Y-%m-%d %H:%M")
+    elif key == "indicator" and str(value) in INDICATORS:
+        shown = INDICATORS[str(value)].label
+    elif key in ENUM_FIELDS and str(value) in (labels := VALUE_LABELS | ENTITY_VALUE_LABELS.get(entity, {})):
+        shown = labels[str(value)]
+    else:
+        shown = str(value)
+    return shown if len(shown) <= width else shown[: width - 1] + "…"
+
+
+BREAK_LABELS = {"missing": "记录缺失", "reordered": "顺序被打乱", "altered": "内容被改动", "head": "末条记录不符"}
+
+
+def entity_text(entry: StoredEntry) -> str:
+    """The record an entry is about, in words: 目标 苏州市·PM2.5浓度·2026 (an indicator by its name)."""
+    ident = entry.entity_id
+    if entry.entity == "target":
+        ident = "·".join(INDICATORS[p].label if p in INDICATORS else p for p in ident.split("·"))
+    elif entry.entity == "task":
+        ident = ident.replace("#", " 第") + ("项" if "#" in ident else "")
+    return ident
+
+
+def change_lines(
+    entry: StoredEntry, width: int = 120, names: Callable[[str], str] | None = None
+) -> list[tuple[str, str, str]]:
+    """What an entry changed, for a person (变更内容): ``(field label, before, after)`` for each field
+    that differs, values in words (:func:`value_text`); a created record shows its fields with an empty
+    before, a removed one with an empty after, a value that is not a record one line with no field.
+    ``names`` turns a login name (报送单位, 下发单位…) into what a page shows for it: the unit."""
     before, after = json.loads(entry.before), json.loads(entry.after)
     if (before is None or isinstance(before, dict)) and (after is None or isinstance(after, dict)):
         old, new = changed(before, after)
-        return [(key, text(old.get(key)), text(new.get(key))) for key in {**old, **new}]
-    return [("", text(before), text(after))]
+        if entry.entity == "user":  # the account is named by its unit in the entry's 对象 column
+            old.pop("username", None), new.pop("username", None)
+        for side in (old, new):  # status_label beside status: the label is what status already shows
+            for key in [k for k in side if k.endswith("_label") and k.removesuffix("_label") in side]:
+                del side[key]
+        if names is not None:
+            for side in (old, new):
+                for key in PERSON_FIELDS & side.keys():
+                    side[key] = names(side[key]) if isinstance(side[key], str) else side[key]
+        return [
+            (
+                FIELD_LABELS.get(key, key),
+                value_text(old.get(key), key, width, entry.entity),
+                value_text(new.get(key), key, width, entry.entity),
+            )
+            for key in {**old, **new}
+        ]
+    return [("", value_text(before, "", width, entry.entity), value_text(after, "", width, entry.entity))]
 
 
 # ---------------------------------------------------------------- anchors (审计锚点)

@@ -43,7 +43,8 @@ def check(filename: str, head: bytes, size: int, max_bytes: int = DEFAULT_MAX_BY
     ext = PurePath(name).suffix.lower()
     if ext not in TYPES:
         accepted = " ".join(sorted(TYPES))
-        raise InputError(f"{ext or '(none)'} files are not accepted (不支持的文件类型); accepted: {accepted}",
+        raise InputError(f"{ext or 'untyped'} files are not accepted; accepted: {accepted} "
+                         f"(不支持该文件类型，可上传 {accepted})",
                          file=name, field="file")  # fmt: skip
     if size == 0:
         raise InputError("the file is empty (文件为空)", file=name, field="file")

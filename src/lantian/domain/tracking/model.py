@@ -47,6 +47,7 @@ class User:
     department: str | None
     active: bool
     created_at: dt.datetime
+    email: str | None = None  # 电子邮箱: where notifications are mailed (docs/notifications.md)
 
     def actor(self) -> Actor:
         return Actor(self.username, self.role, self.jurisdiction, self.department, self.display_name)
@@ -77,6 +78,26 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class ProgressRound:
+    """One submission of a report and the review it met (报送轮次). A returned report corrected and
+    filed again starts a new round: the returned round keeps its text and its reason."""
+
+    number: int  # 1, 2, … within the report
+    unit: str  # the reporting unit (报送单位, the report's department), not a login name
+    status: TaskStatus
+    narrative: str
+    indicators: dict[str, float]
+    submitted_by: str  # the login, for the audit
+    submitted_at: dt.datetime
+    review: ReviewState
+    review_reason: str | None = None
+    reviewed_by: str | None = None  # the login, for the audit
+    reviewer_unit: str | None = None  # the reviewing office (审核单位: 苏州市大气办)
+    reviewed_at: dt.datetime | None = None
+    evidence: list[Evidence] = field(default_factory=list)  # the files filed with this round
+
+
+@dataclass(frozen=True)
 class ProgressReport:
     """One department's report on one task (or sub-task) for one period (调度报送)."""
 
@@ -99,6 +120,7 @@ class ProgressReport:
     submitted_at: dt.datetime
     version: int  # optimistic lock: every change adds one
     evidence: list[Evidence] = field(default_factory=list)
+    rounds: list[ProgressRound] = field(default_factory=list)  # every submission, oldest first
 
 
 class NoticeState(StrEnum):

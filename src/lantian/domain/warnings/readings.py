@@ -71,7 +71,10 @@ def parse_readings(rows: Iterable[tuple[int, Mapping[str, str]]], *, file: str) 
             at = dt.datetime.fromisoformat(text)
         except ValueError:
             raise StructureError(
-                f"not a time (应为 YYYY-MM-DD HH:MM): {text!r}", file=file, line=line, field="时间"
+                f"not a time: {text!r} (时间应为 YYYY-MM-DD HH:MM，如 2026-12-03 18:00)",
+                file=file,
+                line=line,
+                field="时间",
             ) from None
         try:
             value = float(row.get("value", "").replace(",", ""))

@@ -177,6 +177,27 @@ class Violation:
     shortfall_t: float | None = None
 
 
+VIOLATION_LABELS = {  # Violation.code as a page names it (类别)
+    "bad_credit_code": "信用代码无效",
+    "below_grade_minimum": "减排比例不足",
+    "exemption_without_reason": "豁免无理由",
+    "key_vehicle_no_measure": "缺运输管控",
+    "lines_exceed_baseline": "生产线排放超企业",
+    "no_measures": "缺减排措施",
+    "no_monitoring": "缺监测手段",
+    "no_object": "措施无对象",
+    "not_covered": "应纳未纳",
+    "not_stricter": "高级别未更严",
+    "orphan_line": "生产线无所属企业",
+    "orphan_measure": "措施无所属企业",
+    "unknown_monitoring": "监测手段不合规",
+    "unknown_object": "措施对象不明",
+    "no_permit": "无排污许可数据",
+    "permit_industry": "行业与许可不符",
+    "permit_exceeded": "超许可排放量",
+}
+
+
 @dataclass
 class LevelResult:
     level: str
@@ -348,14 +369,25 @@ def parse_list(
         if grade in ("-", "—", "无", "未分级"):
             grade = ""
         if grade not in GRADES:
-            problems.add(s_ent, line, "绩效分级", f"{row.get('grade')!r}: use A, B, C, D, 引领性, 非引领性 or blank")
+            problems.add(
+                s_ent,
+                line,
+                "绩效分级",
+                f"{row.get('grade')!r}: use A, B, C, D, 引领性, 非引领性 or blank "
+                "(绩效分级应为 A、B、C、D、引领性、非引领性或留空)",
+            )
         exemption = _EXEMPTION_WORDS.get(row.get("exemption", "").strip())
         if exemption is None:
-            problems.add(s_ent, line, "豁免类别", f"{row.get('exemption')!r}: use 豁免, 保障类 or blank")
+            problems.add(
+                s_ent,
+                line,
+                "豁免类别",
+                f"{row.get('exemption')!r}: use 豁免, 保障类 or blank (豁免类别应为豁免、保障类或留空)",
+            )
             exemption = ""
         flag = row.get("key_vehicle", "").strip().upper()
         if flag not in _YES | _NO:
-            problems.add(s_ent, line, "重点用车单位", f"{row.get('key_vehicle')!r}: use 是 or 否")
+            problems.add(s_ent, line, "重点用车单位", f"{row.get('key_vehicle')!r}: use 是 or 否 (应填是或否)")
         enterprises.append(
             Enterprise(
                 line,
@@ -380,11 +412,21 @@ def parse_list(
     for line, code, row in _coded(measure_rows, problems, s_measure):
         level = _LEVEL_WORDS.get(row.get("level", "").strip())
         if level is None:
-            problems.add(s_measure, line, "预警级别", f"{row.get('level')!r}: use 黄色, 橙色 or 红色")
+            problems.add(
+                s_measure,
+                line,
+                "预警级别",
+                f"{row.get('level')!r}: use 黄色, 橙色 or 红色 (预警级别应为黄色、橙色或红色)",
+            )
             continue
         action = _ACTION_WORDS.get(row.get("action", "").strip().lower())
         if action is None:
-            problems.add(s_measure, line, "措施类型", f"{row.get('action')!r}: use 停产, 限产, 运输管控 or 其他")
+            problems.add(
+                s_measure,
+                line,
+                "措施类型",
+                f"{row.get('action')!r}: use 停产, 限产, 运输管控 or 其他 (措施类型应为停产、限产、运输管控或其他)",
+            )
             continue
         share = 1.0 if action == "stop" else 0.0
         if action == "limit":

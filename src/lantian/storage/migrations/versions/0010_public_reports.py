@@ -3,7 +3,7 @@ reporter follows it by (the code itself is never stored), the optional contact t
 sees, and the client's address keyed with the server's secret, by which complaints are rate-limited.
 
 Revision ID: 0010
-Revises: 0008 (the chain is set when the branches merge: 0009 comes between)
+Revises: 0009
 Create Date: 2026-12-03 15:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
