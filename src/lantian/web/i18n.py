@@ -192,6 +192,8 @@ FIELD_LABELS: dict[str, str] = {
     "confirm": "再次输入新密码",
     "active": "账号状态",
     "display_name": "显示名称",
+    "changed": "修改结果",  # /account?changed=1, after the change
+    "done": "操作结果",  # /users/…?done=added|password|…, after an account's change
 }
 
 _OPEN = "(（"
