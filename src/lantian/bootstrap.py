@@ -111,7 +111,7 @@ class App:
             warnings=warnings,
             reduction=reduction,
             audit=audit,
-            accounts=AccountService(store, audit),
+            accounts=AccountService(store, audit, ancestors=warnings.parents),
             workflow=workflow,
             overview=OverviewService(airquality, targets),
             public=public,

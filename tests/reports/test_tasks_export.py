@@ -182,36 +182,42 @@ def test_tasks_json_structured_form(suzhou: list[PlanTask]) -> None:
 def test_matrix_cells_strongest_role_and_totals() -> None:
     matrix = responsibility_matrix(_hand()[:3])
     assert matrix.title == "责任矩阵"
-    assert matrix.columns == ["部门", "1", "2", "3", "牵头数", "配合数", "负责数"]
-    rows = {r[0]: r[1:] for r in matrix.rows}
+    assert matrix.columns == ["部门", "类别", "1", "2", "3", "牵头数", "配合数", "负责数"]
+    rows = {r[0]: r[2:] for r in matrix.rows}
     assert matrix.rows[0][0] == "市发展改革委"  # on all three tasks
     assert rows["市发展改革委"] == ["配合", "配合", "配合", 0, 3, 0]
     assert rows["市生态环境局"] == ["牵头", "", "", 1, 0, 0]  # 牵头 beats 负责 on task 1
     assert rows["各区人民政府"] == ["负责", "负责", "", 0, 0, 2]
     assert rows["市住房和城乡建设局"] == ["", "牵头", "", 1, 0, 0]
     order = [r[0] for r in matrix.rows]
-    assert order == ["市发展改革委", "各区人民政府", "市住房和城乡建设局", "市生态环境局"]  # count desc, then name
+    # real departments first (count desc, then name), then the levels of government
+    assert order == ["市发展改革委", "市住房和城乡建设局", "市生态环境局", "各区人民政府"]
+    assert [r[1] for r in matrix.rows] == ["部门", "部门", "部门", "各级人民政府及管委会"]
 
 
 def test_matrix_several_plans_and_responsible_beats_cooperating() -> None:
     tasks = _hand()
     tasks[3].task.departments.append(_dep("市生态环境局", "市生态环境局", Role.COOPERATING))
     matrix = responsibility_matrix(tasks)
-    assert matrix.columns[1:5] == ["A #1", "A #2", "A #3", "B #1"]
-    rows = {r[0]: r[1:] for r in matrix.rows}
+    assert matrix.columns[2:6] == ["A #1", "A #2", "A #3", "B #1"]
+    rows = {r[0]: r[2:] for r in matrix.rows}
     assert rows["市生态环境局"] == ["牵头", "", "", "负责", 1, 0, 1]
 
 
 def test_matrix_on_the_seed(suzhou: list[PlanTask]) -> None:
     matrix = responsibility_matrix(suzhou)
-    assert len(matrix.columns) == 1 + 56 + 3
+    assert len(matrix.columns) == 2 + 56 + 3
     rows = {r[0]: r for r in matrix.rows}
-    assert matrix.rows[0][0] == IMPLICIT_COUNTIES  # on all 56 rows
+    kinds = [r[1] for r in matrix.rows]
+    assert kinds == sorted(kinds, key=["部门", "各级人民政府及管委会", "统称"].index)  # the kinds apart, in order
+    levels = [r[0] for r in matrix.rows if r[1] == "各级人民政府及管委会"]
+    assert levels[0] == IMPLICIT_COUNTIES  # on all 56 rows
     assert rows[IMPLICIT_COUNTIES][-3:] == [0, 0, 56]
+    assert rows["市生态环境局"][1] == "部门"
     eco = rows["市生态环境局"]
-    assert eco[5] == "牵头"  # row 5: 市生态环境局牵头
-    assert rows["市发展改革委"][5] == "配合" and rows["市工业和信息化局"][5] == "配合"
-    assert eco[-3] == sum(1 for cell in eco[1:-3] if cell == "牵头")
+    assert eco[6] == "牵头"  # row 5: 市生态环境局牵头
+    assert rows["市发展改革委"][6] == "配合" and rows["市工业和信息化局"][6] == "配合"
+    assert eco[-3] == sum(1 for cell in eco[2:-3] if cell == "牵头")
 
 
 # ------------------------------------------------------------------ deadline calendar (时限日历)

@@ -46,6 +46,8 @@ PROGRESS = {"admin": (200, 200, 403, 200), "dept": (200, 200, 403, 403), "other"
 PLACE_READ = {"admin": (200, 200, 403, 200), "dept": (200, 200, 403, 403), "other": (200, 200, 403, 403),
               "leader": (200, 200, 403, 200)}  # fmt: skip
 NOTICE_TASKS = {"admin": (200, 200, 403, 200), "dept": (403,) * 4, "other": (403,) * 4, "leader": (403,) * 4}
+# accounts (账号管理): the 大气办 manages its own place's and those below it, not a parent's or a sibling's
+ACCOUNTS = {"admin": (200, 403, 403, 200), "dept": (403,) * 4, "other": (403,) * 4, "leader": (403,) * 4}
 
 
 def page(statuses: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
@@ -84,10 +86,20 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     # the plan named by its key (修订对比): read as its place's plans are
     ("GET", "/api/v1/plans/diff"): PLACE_READ,
     ("GET", "/plans/diff"): PLACE_READ,
+    ("GET", "/api/v1/users/{username}"): ACCOUNTS,
+    ("PATCH", "/api/v1/users/{username}"): ACCOUNTS,
+    ("POST", "/api/v1/users/{username}/password"): ACCOUNTS,
+    ("POST", "/api/v1/users/{username}/active"): ACCOUNTS,
+    ("GET", "/users/{username}"): ACCOUNTS,
+    ("POST", "/users/{username}"): page(ACCOUNTS),
+    ("POST", "/users/{username}/password"): page(ACCOUNTS),
+    ("POST", "/users/{username}/active"): page(ACCOUNTS),
 }
 # a language code, not a record; a complaint's tracking code, whose holder is the reporter: no
-# place to check, its lookups are tested in test_public.py (not guessable, only public steps)
-NOT_AN_OBJECT = {("GET", "/lang/{code}"), ("GET", "/api/v1/public/reports/{code}")}
+# place to check, its lookups are tested in test_public.py (not guessable, only public steps); a
+# download of the user's own check (another's is unknown: 404, tests/web/test_exports_web.py)
+NOT_AN_OBJECT = {("GET", "/lang/{code}"), ("GET", "/api/v1/public/reports/{code}"),
+                 ("GET", "/reduction-lists/check/{token}.xlsx")}  # fmt: skip
 BODY_IDS = {("POST", "/api/v1/notices"), ("POST", "/notices")}  # ids in the body: task_ids
 # routes that read a place's own records by its name (the place is the object; every other
 # jurisdiction parameter reads what is public: warnings, the national rules, air quality)
@@ -128,6 +140,12 @@ def request(key: tuple[str, str], v: dict[str, Any]) -> dict[str, Any]:
         ("GET", "/plans/diff"): {"params": {"plan": v.get("plan")}},
         ("POST", "/api/v1/warnings/readings"): {"data": {"jurisdiction": v.get("place")}, "files": {"file": READINGS}},
         ("POST", "/warnings/readings"): {"data": {"jurisdiction": v.get("place")}, "files": {"file": READINGS}},
+        ("PATCH", "/api/v1/users/{username}"): {"json": {"display_name": "书记员"}},
+        ("POST", "/api/v1/users/{username}/password"): {"json": {"password": "another-long-one"}},
+        ("POST", "/api/v1/users/{username}/active"): {"json": {"active": False}},
+        ("POST", "/users/{username}"): {"data": {"display_name": "书记员", "role": "leader"}},
+        ("POST", "/users/{username}/password"): {"data": {"password": "another-long-one"}},
+        ("POST", "/users/{username}/active"): {"data": {"active": "0"}},
     }.get(key, {})
 
 
@@ -153,7 +171,7 @@ class Objects:
         self.app, self.folder, self.made = app, folder, 0
         self.plans: dict[str, dict[str, Any]] = {}  # place → its plan's task and flag
 
-    def make(self, place: str, wanted: str = "task_id report_id evidence_id notice_id ticket_id flag_id",
+    def make(self, place: str, wanted: str = "task_id report_id evidence_id notice_id ticket_id flag_id username",
              *, answered: bool = False) -> dict[str, Any]:  # fmt: skip
         """The ``wanted`` records of ``place`` (its plan's task and flag; a report of a month of its
         own, and ``period``, a month not yet reported; a notice answered by the department when
@@ -181,6 +199,8 @@ class Objects:
             if answered:
                 notice = app.workflow.answer_notice(dept, notice.id, answer="已办", version=notice.version)
             out["notice_id"] = notice.id
+        if "username" in wanted:  # an account of the place (a leader's: no department to pick)
+            out["username"] = app.accounts.add(f"user{self.made}", PASSWORD, UserRole.LEADER, place).username
         if "ticket_id" in wanted:
             ticket = app.workflow.open_ticket(admin, source=TicketSource.INSPECTION, title="t", description="d")
             ticket = app.workflow.ticket_step(admin, ticket.id, TicketAction.ASSIGN, version=1, department=ENV,

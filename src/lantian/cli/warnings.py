@@ -273,6 +273,10 @@ def check_cmd(
         Path | None, typer.Option("--registry", help="排污单位名录 CSV / xlsx，核查全覆盖 registry for 应纳尽纳")
     ] = None,
     permits: Annotated[Path | None, typer.Option("--permits", help="排污许可数据 CSV / xlsx permit data")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="核查报告 xlsx（比例、缺口、不符合项…） write the report as .xlsx"),
+    ] = None,
     as_json: JsonFlag = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
@@ -280,16 +284,24 @@ def check_cmd(
     """核查减排清单 Check a list: each level's ratio per pollutant, grade rules, monitoring, coverage, permits.
 
     Exit status 0 when the list passes, 1 when it does not (the report says why)."""
+    from lantian.reports.reduction_export import write_check
     from lantian.services.warnings_json import check_report
+
+    if output is not None and output.suffix.lower() != ".xlsx":
+        raise InputError("the report is written as .xlsx (核查报告须为 .xlsx 文件)", file=str(output), field="output")
 
     with open_app(data_dir, database_url) as lantian:
         result = lantian.reduction.check(
             file, rules_file=rules, jurisdiction=jurisdiction, registry=registry, permits=permits
         )
+    if output is not None:
+        write_check(result, output)
     if as_json:
         print_json(check_report(result))
     else:
         _print_check(result)
+        if output is not None:
+            out.print(f"已写入 written: {output}", highlight=False)
     if not result.passed:
         raise typer.Exit(1)
 

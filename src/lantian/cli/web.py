@@ -25,6 +25,9 @@ PasswordOpt = Annotated[
     str | None,
     typer.Option("--password", envvar="LANTIAN_PASSWORD", help="密码 (default: asked for; or LANTIAN_PASSWORD)"),
 ]
+TemporaryOpt = Annotated[
+    bool, typer.Option("--temporary", help="临时密码：用户下次登录须修改 the user changes it at the next sign-in")
+]
 
 
 def serve_cmd(
@@ -77,6 +80,7 @@ def users_add(
     department: Annotated[str | None, typer.Option("--department", help="部门 (department users)")] = None,
     name: Annotated[str, typer.Option("--name", help="显示名称 display name")] = "",
     password: PasswordOpt = None,
+    temporary: TemporaryOpt = False,
     email: Annotated[str | None, typer.Option("--email", help="电子邮箱 where notifications are mailed")] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
@@ -96,7 +100,8 @@ def users_add(
             stored = {name for name, _ in lantian.plans.departments()}
             named = [n for n in lantian.plans.resolve_departments(department) if n in stored]
             department = named[0] if len(named) == 1 else lantian.plans.dictionary.normalize(department)
-        user = lantian.accounts.add(username, secret, kind, jurisdiction, department=department, display_name=name)
+        user = lantian.accounts.add(username, secret, kind, jurisdiction, department=department, display_name=name,
+                                    temporary=temporary)  # fmt: skip
         if email:
             user = lantian.notify.set_email(user, email, SYSTEM)
     out.print(
@@ -112,20 +117,10 @@ def users_list(as_json: JsonFlag = False, data_dir: DataDir = None, database_url
 
     with open_app(data_dir, database_url) as lantian:
         users = lantian.accounts.list()
-    if as_json:
-        print_json(
-            [
-                {
-                    "username": u.username,
-                    "display_name": u.display_name,
-                    "role": u.role.value,
-                    "jurisdiction": u.jurisdiction,
-                    "department": u.department,
-                    "active": u.active,
-                }
-                for u in users
-            ]
-        )
+    if as_json:  # the shape of GET /api/v1/users
+        from lantian.web.users_api import UserOut
+
+        print_json([UserOut.of(u).model_dump(mode="json") for u in users])
         return
     table = Table("用户名 user", "名称 name", "角色 role", "辖区 place", "部门 department", "状态 active")
     for u in users:
@@ -142,12 +137,41 @@ def users_list(as_json: JsonFlag = False, data_dir: DataDir = None, database_url
 
 @users_app.command("password")
 def users_password(username: Annotated[str, typer.Argument(help="用户名")], password: PasswordOpt = None,
-                   data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:  # fmt: skip
-    """重置密码 Set a new password (ends the user's sessions)."""
+                   temporary: TemporaryOpt = False, data_dir: DataDir = None,
+                   database_url: DatabaseUrl = None) -> None:  # fmt: skip
+    """重置密码 Set a new password (ends the user's sessions; --temporary: to be changed at the next sign-in)."""
     secret = password or getpass.getpass("新密码 new password: ")
     with open_app(data_dir, database_url) as lantian:
-        lantian.accounts.set_password(username, secret)
-    out.print(f"已重置 password set for {username}")
+        lantian.accounts.set_password(username, secret, temporary=temporary)
+    out.print(f"已重置 password set for {username}" + (" (临时密码 temporary)" if temporary else ""))
+
+
+@users_app.command("update")
+def users_update(
+    username: Annotated[str, typer.Argument(help="用户名")],
+    role: Annotated[str | None, typer.Option("--role", help="admin | department | leader")] = None,
+    department: Annotated[str | None, typer.Option("--department", help="部门 (department users)")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="显示名称 display name")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """修改账号 Change an account's role, department or display name (audited)."""
+    from lantian.domain.tracking.model import SYSTEM, USER_ROLE_LABELS, UserRole
+
+    try:
+        kind = UserRole(role) if role is not None else None
+    except ValueError:
+        raise InputError(f"unknown role {role!r}; use admin | department | leader", field="role") from None
+    with open_app(data_dir, database_url) as lantian:
+        if department:  # the name the tasks use (生态环境局 → 市生态环境局)
+            stored = {n for n, _ in lantian.plans.departments()}
+            named = [n for n in lantian.plans.resolve_departments(department) if n in stored]
+            department = named[0] if len(named) == 1 else lantian.plans.dictionary.normalize(department)
+        user = lantian.accounts.update(SYSTEM, username, role=kind, department=department, display_name=name)
+    out.print(
+        f"已修改 updated {user.username} · {user.display_name} · {USER_ROLE_LABELS[user.role]} · {user.jurisdiction}"
+        + (f" · {user.department}" if user.department else "")
+    )
 
 
 @users_app.command("set-email")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from lantian.domain.plans.departments import KIND_LABELS, KIND_ORDER, department_kind
 from lantian.domain.plans.model import (
     ROLE_LABELS,
     STATUS_LABELS,
@@ -191,14 +192,17 @@ def _task_label(pt: PlanTask, several: bool) -> str:
 
 
 def responsibility_matrix(tasks: Sequence[PlanTask]) -> TableData:
-    """责任矩阵: a row per department (规范名), a column per task, cells 牵头/负责/配合, with totals."""
+    """责任矩阵: a row per unit (规范名), a column per task, cells 牵头/负责/配合, with totals. The 类别
+    column tells real departments from levels of government and collectives (:func:`department_kind`);
+    rows come in that order, then by how many tasks name the unit, then by name."""
     several = _multi_plan(tasks)
     cells: dict[str, dict[int, Role]] = {}
     for i, pt in enumerate(tasks):
         for name, role in strongest_roles((d.normalized, d.role) for d in pt.task.all_departments()).items():
             cells.setdefault(name, {})[i] = role
-    order = sorted(cells, key=lambda name: (-len(cells[name]), name))
-    columns = ["部门", *(_task_label(pt, several) for pt in tasks), "牵头数", "配合数", "负责数"]
+    kinds = {name: department_kind(name) for name in cells}
+    order = sorted(cells, key=lambda name: (KIND_ORDER[kinds[name]], -len(cells[name]), name))
+    columns = ["部门", "类别", *(_task_label(pt, several) for pt in tasks), "牵头数", "配合数", "负责数"]
     data = TableData("责任矩阵", columns)
     for name in order:
         roles = cells[name]
@@ -206,6 +210,7 @@ def responsibility_matrix(tasks: Sequence[PlanTask]) -> TableData:
         data.rows.append(
             [
                 name,
+                KIND_LABELS[kinds[name]],
                 *(ROLE_LABELS[roles[i]] if i in roles else "" for i in range(len(tasks))),
                 counts[Role.LEAD],
                 counts[Role.COOPERATING],
@@ -251,35 +256,48 @@ def _cell_width(value: Value) -> int:
 
 
 def write_xlsx(data: TableData, path: Path) -> None:
+    write_workbook([data], path)
+
+
+def write_workbook(tables: Sequence[TableData], path: Path | IO[bytes]) -> None:
+    """Each table as a sheet (its title), in the layout of :func:`write_xlsx`, to a file or a stream."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    ws = wb.active
-    ws.title = data.title[:31]
-    ws.append(data.columns)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-    for row in data.rows:
-        ws.append(row)
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text as written, never a formula
-    ws.freeze_panes = "A2"
-    for i, name in enumerate(data.columns, start=1):
-        widest = max([_cell_width(name), *(_cell_width(r[i - 1]) for r in data.rows)])
-        width = min(max(widest + 2, 6), 60)
-        ws.column_dimensions[get_column_letter(i)].width = width
-        if widest > 60:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-    wb.properties.title = data.title
+    for n, data in enumerate(tables):
+        ws = wb.active if n == 0 else wb.create_sheet()
+        ws.title = data.title[:31]
+        ws.append(data.columns)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+        for row in data.rows:
+            ws.append(row)
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # text as written, never a formula
+        ws.freeze_panes = "A2"
+        for i, name in enumerate(data.columns, start=1):
+            widest = max([_cell_width(name), *(_cell_width(r[i - 1]) for r in data.rows)])
+            width = min(max(widest + 2, 6), 60)
+            ws.column_dimensions[get_column_letter(i)].width = width
+            if widest > 60:
+                for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    wb.properties.title = tables[0].title if tables else ""
     try:
         wb.save(path)
     except OSError as exc:
-        raise _cannot_write(path, exc) from exc
+        raise _cannot_write(path if isinstance(path, Path) else Path(tables[0].title), exc) from exc
+
+
+def xlsx_bytes(tables: Sequence[TableData]) -> bytes:
+    """The workbook of :func:`write_workbook` in memory (a download)."""
+    buf = io.BytesIO()
+    write_workbook(tables, buf)
+    return buf.getvalue()
 
 
 def csv_text(data: TableData) -> str:

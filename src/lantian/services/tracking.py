@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from lantian.domain.plans.codec import task_from_dict
 from lantian.domain.plans.departments import government_of, is_collective
-from lantian.domain.plans.model import Role, Task, TaskStatus, strongest_roles, to_jsonable
+from lantian.domain.plans.model import PlanTask, Role, Task, TaskStatus, strongest_roles, to_jsonable
 from lantian.domain.plans.records import PlanSummary, TaskFilter
 from lantian.domain.tracking import access, evidence, overdue, workflow
 from lantian.domain.tracking.model import (
@@ -284,6 +284,12 @@ class WorkflowService:
             return []
         with self.store.tracking_read() as repo:
             return repo.find_tasks(self.scope(actor, repo), words, limit)
+
+    def export_tasks(self, actor: Actor, flt: TaskFilter) -> list[PlanTask]:
+        """Every task ``actor`` sees that passes ``flt``, whole (the task list's and the matrix's
+        downloads: what :meth:`tasks` pages through, in the same order)."""
+        with self.store.tracking_read() as repo:
+            return repo.plan_tasks(self.scope(actor, repo), flt)
 
     def task(self, actor: Actor, task_id: int) -> TaskView:
         with self.store.tracking_read() as repo:

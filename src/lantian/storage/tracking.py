@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from lantian.domain.plans.model import Role, TaskStatus
+from lantian.domain.plans.codec import task_from_dict
+from lantian.domain.plans.model import PlanTask, Role, TaskStatus
 from lantian.domain.plans.records import TaskFilter
 from lantian.domain.tracking.access import Scope
 from lantian.domain.tracking.audit import StoredEntry
@@ -88,6 +89,24 @@ class TrackingRepository:
     def update_user(self, user_id: int, **values: Any) -> None:
         self.session.execute(update(t.users).where(t.users.c.id == user_id).values(**values))
 
+    def password_hash(self, user_id: int) -> str:
+        row = self.session.execute(select(t.users.c.password_hash).where(t.users.c.id == user_id)).first()
+        if row is None:
+            raise NotFoundError(f"no user {user_id} (没有该用户)", field="user")
+        return str(row[0])
+
+    def last_password_change(self, username: str) -> str | None:
+        """The ``after`` (JSON text) of the newest audit entry that set ``username``'s password: the
+        account's creation (``user.add``) or a password change (``user.password``)."""
+        a = t.audit_log
+        row = self.session.execute(
+            select(a.c.after)
+            .where(a.c.entity == "user", a.c.entity_id == username, a.c.action.in_(("user.add", "user.password")))
+            .order_by(a.c.seq.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else str(row[0])
+
     def add_session(self, token_hash: str, user_id: int, csrf: str, now: dt.datetime, expires: dt.datetime) -> None:
         self.session.execute(
             insert(t.web_sessions).values(
@@ -107,10 +126,14 @@ class TrackingRepository:
     def drop_session(self, token_hash: str) -> None:
         self.session.execute(delete(t.web_sessions).where(t.web_sessions.c.token_hash == token_hash))
 
-    def drop_sessions(self, user_id: int | None = None, *, expired_before: dt.datetime | None = None) -> None:
+    def drop_sessions(self, user_id: int | None = None, *, expired_before: dt.datetime | None = None,
+                      keep: str | None = None) -> None:  # fmt: skip
+        """End sessions: a user's (but the one whose token hash is ``keep``), or the expired ones."""
         query = delete(t.web_sessions)
         if user_id is not None:
             query = query.where(t.web_sessions.c.user_id == user_id)
+        if keep is not None:
+            query = query.where(t.web_sessions.c.token_hash != keep)
         if expired_before is not None:
             query = query.where(t.web_sessions.c.expires_at < expired_before)
         self.session.execute(query)
@@ -185,6 +208,22 @@ class TrackingRepository:
             )
             for r in rows
         ]
+
+    def plan_tasks(self, scope: Scope, flt: TaskFilter) -> list[PlanTask]:
+        """The whole tasks in ``scope`` that pass ``flt``, in the order of :meth:`task_refs` (the
+        exports of what a user sees: the task list, the responsibility matrix)."""
+        tk, p = t.tasks, t.plans
+        query = (
+            select(p.c.key, p.c.title.label("plan_title"), tk.c.payload, tk.c.status)
+            .join(p, p.c.id == tk.c.plan_id)
+            .where(*self._task_where(None, scope, flt))
+            .order_by(p.c.key, tk.c.position)
+        )
+        return [
+            PlanTask(plan_key=row.key, plan_title=row.plan_title, task=task_from_dict(row.payload),
+                     status=TaskStatus(row.status))
+            for row in self.session.execute(query)
+        ]  # fmt: skip
 
     def count_tasks(self, scope: Scope | None = None, flt: TaskFilter | None = None) -> Counter[TaskStatus]:
         """How many tasks in ``scope`` pass ``flt``, by status."""

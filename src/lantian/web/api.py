@@ -21,7 +21,16 @@ from lantian.domain.tracking.model import NoticeState, ReviewState, TicketSource
 from lantian.domain.tracking.workflow import TicketAction
 from lantian.errors import AuthenticationError, InputError
 from lantian.web import views
-from lantian.web.deps import COOKIE, Viewer, check_csrf, lantian, optional_upload, upload, viewer
+from lantian.web.deps import (
+    COOKIE,
+    Viewer,
+    check_csrf,
+    check_password_changed,
+    lantian,
+    optional_upload,
+    upload,
+    viewer,
+)
 from lantian.web.limits import read_upload
 from lantian.web.progress_schema import ReportOut
 
@@ -33,6 +42,7 @@ async def signed_in(request: Request) -> Viewer:
     if who.user is None:
         raise AuthenticationError("sign in first (请先登录)")
     await check_csrf(request, who)
+    check_password_changed(request, who)
     return who
 
 

@@ -26,8 +26,8 @@ from lantian import __version__
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
-from lantian.web import api, figures, forms, i18n, pages, picks, public, todo, views
-from lantian.web.deps import LANG_COOKIE, LoginRequired, error_body, status_of, viewer
+from lantian.web import admin, api, exports, figures, forms, i18n, pages, picks, public, todo, users_api, views
+from lantian.web.deps import LANG_COOKIE, LoginRequired, PasswordChangeRequired, error_body, status_of, viewer
 from lantian.web.limits import BodyLimit, BodyTooLarge
 
 CSP = (
@@ -86,10 +86,13 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     app.state.trusted_proxies = views.trusted_proxies(trusted_proxies)
     app.include_router(picks.api_router)  # before the routes with ids: /api/v1/plans/diff
     app.include_router(api.router)
+    app.include_router(users_api.router)
     app.include_router(public.api)  # 信息公开 and 举报 (no sign-in)
     app.include_router(picks.router)
     app.include_router(pages.router)
     app.include_router(public.router)
+    app.include_router(exports.router)
+    app.include_router(admin.router)
     app.include_router(todo.router)
     app.include_router(todo.api)
     app.include_router(figures.router)  # the lists the dashboard's figures open
@@ -154,5 +157,9 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def password_change_required(request: Request, exc: PasswordChangeRequired) -> Response:
+        return RedirectResponse("/account", status_code=303)
 
     return app

@@ -59,6 +59,15 @@ class LoginRequired(Exception):
     """Raised by page routes when nobody is signed in: redirects to /login."""
 
 
+class PasswordChangeRequired(Exception):
+    """Raised by page routes while the user's password is a temporary one: redirects to /account."""
+
+
+# what a user with a temporary password may still do: change it, see who it is, sign out
+UNTIL_CHANGED = {"/account", "/account/password", "/logout", "/api/v1/me", "/api/v1/session",
+                 "/api/v1/account/password"}  # fmt: skip
+
+
 def lantian(request: Request) -> App:
     app: App = request.app.state.lantian
     return app
@@ -69,6 +78,7 @@ class Viewer:
     user: User | None
     csrf: str | None
     lang: str
+    must_change: bool = False  # the password is a temporary one set by an admin (AccountService.must_change)
 
     @property
     def actor(self) -> Actor:
@@ -82,10 +92,22 @@ def viewer(request: Request) -> Viewer:
     if cached is not None:
         return cached
     lang = i18n.pick(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
-    found = lantian(request).accounts.resolve(request.cookies.get(COOKIE))
-    result = Viewer(found[0] if found else None, found[1] if found else None, lang)
+    accounts = lantian(request).accounts
+    found = accounts.resolve(request.cookies.get(COOKIE))
+    must_change = found is not None and accounts.must_change(found[0])
+    result = Viewer(found[0] if found else None, found[1] if found else None, lang, must_change)
     request.state.viewer = result
     return result
+
+
+def check_password_changed(request: Request, who: Viewer) -> None:
+    """A user whose password is temporary changes it before anything else: pages send it to
+    /account, the API refuses (403) all but the routes of :data:`UNTIL_CHANGED`."""
+    if not who.must_change or request.url.path in UNTIL_CHANGED:
+        return
+    if request.url.path.startswith("/api/"):
+        raise ForbiddenError("change your temporary password first (请先修改管理员设置的临时密码)", field="password")
+    raise PasswordChangeRequired()
 
 
 async def check_csrf(request: Request, who: Viewer) -> None:

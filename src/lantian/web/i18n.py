@@ -186,6 +186,14 @@ FIELD_LABELS: dict[str, str] = {
     "version": "版本",
     "webhook": "群机器人",
     "year": "年度",
+    # accounts (web/admin.py, services/accounts.py)
+    "old_password": "当前密码",
+    "new_password": "新密码",
+    "confirm": "再次输入新密码",
+    "active": "账号状态",
+    "display_name": "显示名称",
+    "changed": "修改结果",  # /account?changed=1, after the change
+    "done": "操作结果",  # /users/…?done=added|password|…, after an account's change
 }
 
 _OPEN = "(（"

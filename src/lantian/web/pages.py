@@ -21,7 +21,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from lantian.domain.plans.corrections import Correction
 from lantian.domain.plans.model import COMPARATOR_LABELS, ROLE_LABELS, STATUS_LABELS, Role, TaskStatus
 from lantian.domain.plans.model import LEVEL_LABELS as PLAN_LEVEL_LABELS
-from lantian.domain.plans.records import FlagStatus, TaskFilter
+from lantian.domain.plans.records import FlagStatus
 from lantian.domain.tracking.audit import ACTION_LABELS as AUDIT_ACTIONS
 from lantian.domain.tracking.audit import BREAK_LABELS, ENTITY_LABELS, change_lines, entity_text
 from lantian.domain.tracking.model import (
@@ -45,13 +45,14 @@ from lantian.errors import InputError, LantianError, NotFoundError
 from lantian.reports.bulletin import remaining_text, target_text
 from lantian.services.assessment import stations_text
 from lantian.services.clock import beijing as to_beijing
-from lantian.web import forms, i18n, picks, views
+from lantian.web import downloads, forms, i18n, picks, views
 from lantian.web.deps import (
     COOKIE,
     LANG_COOKIE,
     LoginRequired,
     Viewer,
     check_csrf,
+    check_password_changed,
     lantian,
     optional_upload,
     status_of,
@@ -218,6 +219,7 @@ def page_reader(request: Request) -> Viewer:
     who = viewer(request)
     if who.user is None:
         raise LoginRequired()
+    check_password_changed(request, who)
     return who
 
 
@@ -226,6 +228,7 @@ async def page_user(request: Request) -> Viewer:
     if who.user is None:
         raise LoginRequired()
     await check_csrf(request, who)
+    check_password_changed(request, who)
     return who
 
 
@@ -365,18 +368,7 @@ def tasks(request: Request, plan: str = "", department: str = "", role: str = ""
           deadline_before: str = "", overdue: str = "", page: Annotated[int, Query(ge=1, le=1_000_000)] = 1
           ) -> HTMLResponse:  # fmt: skip
     who = page_reader(request)
-    try:
-        flt = TaskFilter(
-            plan=plan or None,
-            department=department or None,
-            role=Role(role) if role else None,
-            status=TaskStatus(status) if status else None,
-            text=q or None,
-            deadline_before=dt.date.fromisoformat(deadline_before) if deadline_before else None,
-            overdue_as_of=lantian(request).workflow.today() if overdue else None,
-        )
-    except ValueError as exc:
-        raise InputError(f"bad filter: {exc} (筛选条件有误，时限日期应写作 2026-12-31)") from None
+    flt = views.task_filter(lantian(request), plan, department, role, status, q, deadline_before, overdue)
     page = max(page, 1)
     data = views.tasks_json(lantian(request), who.actor, flt, PAGE, (page - 1) * PAGE)
     query = {k: v for k, v in request.query_params.items() if k != "page"}
@@ -470,12 +462,6 @@ def progress(request: Request, review: str = "submitted") -> HTMLResponse:
     state = ReviewState(review) if review in {s.value for s in ReviewState} else None
     rows = lantian(request).workflow.reports(who.actor, review=state)
     return render(request, "progress.html", reports=[views.report_json(r) for r in rows], review=review)
-
-
-@router.get("/matrix")
-def matrix(request: Request) -> HTMLResponse:
-    who = page_reader(request)
-    return render(request, "matrix.html", rows=views.matrix_json(lantian(request), who.actor))
 
 
 # ---------------------------------------------------------------- 督办
@@ -719,15 +705,14 @@ async def keep_reduction_list(request: Request, file: UploadFile) -> HTMLRespons
 async def check_reduction_list(request: Request, file: UploadFile, jurisdiction: Annotated[str, Form()] = "",
                                registry: UploadFile | None = None, permits: UploadFile | None = None
                                ) -> HTMLResponse:  # fmt: skip
-    await page_user(request)
-    result = views.check_list(
-        lantian(request),
-        await upload(file),
-        jurisdiction or None,
-        await optional_upload(registry),
-        await optional_upload(permits),
-    )
-    return render(request, "reduction.html", result=result)
+    who = await page_user(request)
+    listed, extra = await upload(file), {"registry": await optional_upload(registry),
+                                         "permits": await optional_upload(permits)}  # fmt: skip
+    result = views.check_list(lantian(request), listed, jurisdiction or None, extra["registry"], extra["permits"])
+    sent: dict[str, tuple[str, bytes] | None] = {"file": listed, **extra}
+    assert who.user is not None  # the report's download: the same files, kept an hour for this user
+    token = downloads.keep_check(lantian(request), who.user, jurisdiction or None, sent)
+    return render(request, "reduction.html", result=result | {"download": f"/reduction-lists/check/{token}.xlsx"})
 
 
 @router.post("/warnings/readings")

@@ -18,6 +18,7 @@ from fastapi import Request, Response
 
 from lantian.bootstrap import App
 from lantian.domain.plans.corrections import CORRECTABLE, FLAG_FIELD_LABELS, Correction, part_at
+from lantian.domain.plans.departments import department_kind
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, Role, SubTask, TaskStatus, to_jsonable
 from lantian.domain.plans.records import FLAG_LABELS, FlagStatus, TaskFilter
 from lantian.domain.targets.registry import place_key
@@ -39,6 +40,7 @@ from lantian.domain.tracking.overdue import Overdue, TaskRef
 from lantian.domain.tracking.overdue import last_due_month as overdue_last_due_month
 from lantian.domain.tracking.workflow import ACTION_LABELS, TicketAction, next_actions
 from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
+from lantian.domain.warnings.reduction import CheckResult
 from lantian.errors import ConfigError, ForbiddenError, InputError, LantianError, NotFoundError
 from lantian.services.clock import beijing, beijing_now
 from lantian.services.tracking import TaskView
@@ -178,6 +180,23 @@ def task_ref_json(ref: TaskRef, place: str | None, as_of: dt.date) -> dict[str, 
         "overdue": ref.is_overdue(as_of),
         "departments": [{"name": n, "role": r.value, "role_label": ROLE_LABELS[r]} for n, r in ref.departments],
     }
+
+
+def task_filter(app: App, plan: str = "", department: str = "", role: str = "", status: str = "", q: str = "",
+                deadline_before: str = "", overdue: str = "") -> TaskFilter:  # fmt: skip
+    """The task list's filter from its query (the list, its download and the matrix share it)."""
+    try:
+        return TaskFilter(
+            plan=plan or None,
+            department=department or None,
+            role=Role(role) if role else None,
+            status=TaskStatus(status) if status else None,
+            text=q or None,
+            deadline_before=dt.date.fromisoformat(deadline_before) if deadline_before else None,
+            overdue_as_of=app.workflow.today() if overdue else None,
+        )
+    except ValueError as exc:
+        raise InputError(f"bad filter: {exc} (筛选条件有误，时限日期应写作 2026-12-31)") from None
 
 
 def tasks_json(app: App, actor: Actor, flt: TaskFilter, limit: int, offset: int) -> dict[str, Any]:
@@ -330,7 +349,8 @@ def overdue_json(o: Overdue) -> dict[str, Any]:
 def matrix_json(app: App, actor: Actor) -> list[dict[str, Any]]:
     """责任矩阵 (:meth:`WorkflowService.matrix`)."""
     return [
-        {"department": r.department, "tasks": r.tasks, **{role.value: r.roles[role] for role in Role},
+        {"department": r.department, "kind": department_kind(r.department).value, "tasks": r.tasks,
+         **{role.value: r.roles[role] for role in Role},
          "completed": r.completed, "overdue": r.overdue}
         for r in app.workflow.matrix(actor)
     ]  # fmt: skip
@@ -557,6 +577,14 @@ def check_list(
     app: App, upload: Upload, jurisdiction: str | None, registry: Upload | None, permits: Upload | None
 ) -> dict[str, Any]:
     """核查减排清单: an uploaded list under the place's rules, with the registry (全覆盖) and permits."""
+    result = checked_list(app, upload, jurisdiction, registry, permits)
+    return {"jurisdiction": jurisdiction or None, "report": check_report(result)}
+
+
+def checked_list(
+    app: App, upload: Upload, jurisdiction: str | None, registry: Upload | None, permits: Upload | None
+) -> CheckResult:
+    """The check of :func:`check_list`, as the domain has it (its download is written from it)."""
     with ExitStack() as stack:
         path = stack.enter_context(uploaded(*upload, LIST_SUFFIXES))
         extra = {
@@ -564,7 +592,8 @@ def check_list(
             for name, u in (("registry", registry), ("permits", permits))
         }
         result = app.reduction.check(path, jurisdiction=jurisdiction or None, **extra)
-    return {"jurisdiction": jurisdiction or None, "report": check_report(result)}
+    result.name = path.name  # the upload's own name, never the private folder it was read from
+    return result
 
 
 def keep_list(app: App, actor: Actor, upload: Upload) -> dict[str, Any]:
@@ -578,6 +607,7 @@ def keep_list(app: App, actor: Actor, upload: Upload) -> dict[str, Any]:
         )
     with uploaded(*upload, LIST_SUFFIXES) as path:
         result, changed = app.reduction.import_list(path, place, actor=actor)
+    result.name = path.name  # as uploaded, not the private folder it was read from
     meta = app.reduction.meta(place)
     return {"jurisdiction": place, "changed": changed, "meta": meta, "report": check_report(result)}
 

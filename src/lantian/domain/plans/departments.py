@@ -15,6 +15,10 @@ phrase: ``市生态环境局牵头，市发改委、市工信局等配合``. Rul
   prefixed.
 * normalisation: prefix + the canonical form of the stem through the dictionary's aliases
   (发改委 = 发展改革委).
+* kinds (:func:`department_kind`): a name is a real department (部门: 市生态环境局, 苏州海关), a
+  level of government (属地: 各县级市（区）人民政府, 地方各级人民政府, 各街道, 苏州工业园区) or a
+  collective (统称: 各有关部门, 市各成员单位). The responsibility matrix lists them apart and only
+  real departments get accounts.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
@@ -37,6 +42,34 @@ _ROLE_SUFFIXES: tuple[tuple[re.Pattern[str], Role], ...] = (
 )
 _IMPLICIT = re.compile(r"以下均需(?P<names>.+?)(?:负责)?落实[，,]?\s*不再列出")
 ROLE_WORDS = re.compile(r"牵头|配合|参与|负责|落实")
+
+
+class DepartmentKind(StrEnum):
+    DEPARTMENT = "department"  # 部门: a body that can be charged and can report (市生态环境局)
+    LEVEL = "level"  # 属地: a level of government or an area's administration (各县级市（区）人民政府)
+    COLLECTIVE = "collective"  # 统称: "every department concerned" (各有关部门, 各成员单位)
+
+
+KIND_LABELS = {
+    DepartmentKind.DEPARTMENT: "部门",
+    DepartmentKind.LEVEL: "各级人民政府及管委会",
+    DepartmentKind.COLLECTIVE: "统称",
+}
+KIND_ORDER = {DepartmentKind.DEPARTMENT: 0, DepartmentKind.LEVEL: 1, DepartmentKind.COLLECTIVE: 2}
+# 统称 end with one of these (市各有关部门, 各成员单位, 县级以上人民政府确定的监督管理部门)
+_COLLECTIVE_ENDS = ("有关部门", "相关部门", "成员单位", "有关单位", "相关单位", "监督管理部门", "职能部门")
+# 属地: governments, their dispatched administrations and the areas that stand for them
+_LEVEL = re.compile(r"人民政府|政府（管委会）|管委会$|园区$|^各(?:地|街道|乡镇|镇|区镇|县|市|区)")
+
+
+def department_kind(name: str) -> DepartmentKind:
+    """Whether a (normalised) name is a department, a level of government or a collective."""
+    name = name.strip()
+    if name.endswith(_COLLECTIVE_ENDS):
+        return DepartmentKind.COLLECTIVE
+    if _LEVEL.search(name):
+        return DepartmentKind.LEVEL
+    return DepartmentKind.DEPARTMENT
 
 
 @dataclass

@@ -159,6 +159,24 @@ def require_department(actor: Actor, place: str, department: str | None) -> None
         raise ForbiddenError(f"this concerns {department or '—'}, not {actor.department} (非本部门事项)")
 
 
+def administers_accounts(actor: Actor, place: str, ancestors: Ancestors) -> bool:
+    """账号管理: an admin manages the accounts of its own place and of the places below it, never
+    those of a place above it or beside it (the command line: every account)."""
+    if actor.role is not UserRole.ADMIN:
+        return False
+    return is_everywhere(actor) or _same(actor.jurisdiction, place) or above(actor.jurisdiction, place, ancestors)
+
+
+def require_account_admin(actor: Actor, place: str, ancestors: Ancestors) -> None:
+    if actor.role is not UserRole.ADMIN:
+        raise ForbiddenError("only the 大气办 (jurisdiction admin) manages accounts (仅大气办管理员可管理账号)")
+    if not administers_accounts(actor, place, ancestors):
+        raise ForbiddenError(
+            f"{place or '未定辖区'}的账号非本辖区或下级辖区（本账号辖区：{actor.jurisdiction}）"
+            f"(the accounts of {place} are not yours to manage)"
+        )
+
+
 def require_writer(actor: Actor) -> None:
     if actor.role is UserRole.LEADER:
         raise ForbiddenError("this account is read-only (只读账号)")
