@@ -84,6 +84,7 @@ class TargetService:
         indicators: Sequence[str] = BACKTEST_INDICATORS,
         changes: Sequence[float] = (0, 5, 10),
         runs: int = 200,
+        progress: Callable[[int, int, str], None] | None = None,
     ) -> Backtest:
         """The projection against history (:func:`run_backtest`) over the stored city daily values."""
         for i in indicators:
@@ -103,7 +104,7 @@ class TargetService:
                 "no city daily values to backtest on (没有城市日数据): import station data or published values",
                 field="place",
             )
-        return run_backtest(chosen, indicators=indicators, changes=changes, runs=runs)
+        return run_backtest(chosen, indicators=indicators, changes=changes, runs=runs, progress=progress)
 
     # ------------------------------------------------------------------ status
     def status(
