@@ -29,9 +29,13 @@ NoteOpt = Annotated[str, typer.Option("--note", help="说明 note (文号, reaso
 @app.command("template")
 def forecast_template_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="模板 CSV 路径 where to write the template")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """预报模板 Write the forecast template (.csv: 城市, 发布时间, 预报日期, 时次, 预报AQI … with a worked example)."""
     from lantian.services.warnings import write_forecast_template
+
+    del data_dir, database_url  # taken as by every command; the template needs no data folder
 
     write_forecast_template(output)
     out.print(f"已写入 written: {output} — 填写后用 warnings level / verify --forecast {output.name}")
