@@ -52,12 +52,12 @@ def monthly_cmd(
 
 
 def bulletin_path(output: Path | None, reports_dir: Path, name: str) -> Path:
-    """Where the bulletin goes: ``-o FILE``; ``-o DIR`` (an existing folder, or one written with a
-    trailing slash) with the bulletin's own name; by default the data folder's reports/ — one place,
+    """Where the bulletin goes: ``-o FILE.docx``; ``-o DIR`` (an existing folder, or a name without a
+    suffix: a folder to create) with the bulletin's own name; by default the data folder's reports/ — one place,
     where the demo writes its bulletin too, whatever the current folder."""
     if output is None:
         folder = reports_dir
-    elif output.is_dir() or str(output).endswith(("/", "\\")):
+    elif output.is_dir() or not output.suffix:
         folder = output
     else:
         if output.suffix.lower() != ".docx":
