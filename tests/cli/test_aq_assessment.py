@@ -64,7 +64,7 @@ def test_assess_rank_verify_over_the_store(capsys: pytest.CaptureFixture[str], a
     lists = [str(p) for p in sorted((aq / "station_lists").glob("站点列表-20*.csv"))]
     assert run(capsys, "aq", "stations", "import", *lists, *data)[0] == 0
     assert run(capsys, "aq", "import", *_january(aq), *data)[0] == 0
-    code, out, err = run(capsys, "aq", "assess", "--period", "2019-01", *data)
+    code, out, err = run(capsys, "aq", "assess", "--period", "2019-01", "--format", "table", *data)
     assert code == 0, err
     assert "2019年1月" in out and "南京" in out and "排名" in out
     code, out, err = run(capsys, "aq", "assess", "--period", "2019-01", "--format", "json", *data)

@@ -157,3 +157,29 @@ def test_bad_requests_are_one_clear_line(
     assert main(["report", "monthly", *args, "--runs", "0", "--data-dir", str(data_dir)]) == code
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
+
+
+def test_the_bulletin_goes_to_the_data_folder_by_default_and_cites_the_standards(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # wherever the command runs from
+    args = ["report", "monthly", "--jurisdiction", "苏州市", "--month", "2025-01", "--runs", "0",
+            "--data-dir", str(data_dir)]  # fmt: skip
+    assert main(args) == 0
+    written = data_dir / "reports" / "苏州市2025年1月环境空气质量月报.docx"
+    assert written.is_file() and not list(tmp_path.iterdir())
+    assert f"已写入 written: {written}" in capsys.readouterr().out
+    # -o DIR: the folder, with the bulletin's own name; -o FILE: that file
+    assert main([*args, "-o", f"{tmp_path / 'out'}/"]) == 0
+    assert (tmp_path / "out" / written.name).is_file()
+    assert main([*args, "-o", str(tmp_path / "out")]) == 0  # an existing folder
+    assert main([*args, "-o", str(tmp_path / "月报.docx")]) == 0
+    assert (tmp_path / "月报.docx").is_file()
+    capsys.readouterr()
+    # for the public: the standards and the method by name, no path of the code or its docs
+    text = "\n".join(p.text for p in docx.Document(str(written)).paragraphs)
+    text += "\n".join(c.text for t in docx.Document(str(written)).tables for row in t.rows for c in row.cells)
+    for cited in ("GB 3095—2012", "HJ 633—2012", "HJ 663—2013", "GB/T 8170—2008", "分块重抽样"):
+        assert cited in text, cited
+    for path in ("docs/", ".md", "lantian/", "src/", "metrics"):
+        assert path not in text, path

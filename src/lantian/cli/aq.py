@@ -14,7 +14,20 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, parse_date, print_json
+from lantian.cli.common import (
+    DatabaseUrl,
+    DataDir,
+    JsonFlag,
+    TableFormat,
+    emit_table,
+    open_app,
+    out,
+    parse_date,
+    print_json,
+    progress,
+    remark,
+    table_format,
+)
 from lantian.errors import InputError
 
 app = typer.Typer(help="空气质量：站点列表与小时数据导入 Air quality: station lists and hourly data.")
@@ -70,8 +83,8 @@ def stations_list_cmd(
     table = Table("编码 code", "名称 name", "城市 city", "经度", "纬度", "类别 class", "依据 basis")
     for s in rows:
         table.add_row(s.code, s.name, s.city, f"{s.lon}", f"{s.lat}", class_label(s), _basis_word(s.basis))
-    out.print(table)
-    out.print(f"{len(rows)} 个站点 stations (list in force on {day}: {current.valid_from if current else '—'})")
+    emit_table(table)
+    remark(f"{len(rows)} 个站点 stations (list in force on {day}: {current.valid_from if current else '—'})")
 
 
 def _basis_word(basis: str) -> str:
@@ -118,8 +131,8 @@ def stations_classes_cmd(as_json: JsonFlag = False, data_dir: DataDir = None, da
     table = Table("监测点编码 code", "类别 class", "起始日期 from", "说明 note")
     for r in rows:
         table.add_row(*r.values())
-    out.print(table)
-    out.print(f"{len(rows)} 条更正 corrections")
+    emit_table(table)
+    remark(f"{len(rows)} 条更正 corrections")
 
 
 @app.command("import")
@@ -132,8 +145,8 @@ def import_cmd(
     """导入小时数据（异常值进入隔离报告） Import hourly data; rejected cells go to a quarantine report."""
     from lantian.domain.aq.archive import REASONS
 
-    with open_app(data_dir, database_url) as lantian:
-        report = lantian.airquality.import_files(files)
+    with open_app(data_dir, database_url) as lantian, progress("导入 import") as step:
+        report = lantian.airquality.import_files(files, progress=step)
     if as_json:
         print_json(
             [
@@ -182,7 +195,7 @@ def status_cmd(
         print_json({**status, "completeness": rows})
         return
     for key, value in status.items():
-        out.print(f"{key}: {value}")
+        remark(f"{key}: {value}")
     if not rows:
         return
     table = Table(
@@ -201,7 +214,7 @@ def status_cmd(
             r["station"], r["name"] or "—", r["city"] or "—", r["month"], f"{r['valid_days']}/{r['expected_days']}",
             f"{r['hours']}/{r['expected_hours']}", str(r["complete_hours"]), failing or "—",
         )  # fmt: skip
-    out.print(table)
+    emit_table(table)
 
 
 def _hours_text(hours: list[int]) -> str:
@@ -222,7 +235,7 @@ def daily_cmd(
     station: Annotated[list[str] | None, typer.Option("--station", help="站点编码 station code (repeatable)")] = None,
     city: Annotated[str | None, typer.Option("--city", help="城市的全部站点 all stations of a city")] = None,
     rounding: Annotated[str, typer.Option("--rounding", help="half_even (GB/T 8170, default) | half_up")] = "half_even",
-    fmt: Annotated[str, typer.Option("--format", help="table|csv|json")] = "table",
+    fmt: TableFormat = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -231,8 +244,7 @@ def daily_cmd(
 
     if rounding not in MODES:
         raise InputError(f"unknown rounding {rounding!r}; use {' or '.join(MODES)}", field="rounding")
-    if fmt not in ("table", "csv", "json"):
-        raise InputError(f"unknown format {fmt!r}; use table, csv or json", field="format")
+    fmt = table_format(fmt)
     with open_app(data_dir, database_url) as lantian:
         rows = lantian.airquality.daily(
             start=parse_date(start, "from"),
@@ -256,8 +268,8 @@ def daily_cmd(
     table = Table(*columns)
     for r in rows:
         table.add_row(*(_cell(r[c]) for c in columns))
-    out.print(table)
-    out.print(f"{len(rows)} 站日 station-days")
+    emit_table(table, json_hint="--format json", csv_when_piped=False)  # piped: only when asked for
+    remark(f"{len(rows)} 站日 station-days")
 
 
 def _cell(value: object) -> str:
@@ -289,6 +301,15 @@ LimitsOpt = Annotated[
     str | None, typer.Option("--limits", help="GB 3095 限值 2012|2026|2031 (default: in force at the period's end)")
 ]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="写入文件 write to a file (.csv or .json)")]
+
+
+def _format_for(fmt: str | None, output: Path | None) -> str:
+    """--format, else the output file's suffix (.json → json, else csv), else table on a terminal / CSV piped."""
+    if fmt is None and output is not None:
+        return "json" if output.suffix.lower() == ".json" else "csv"
+    return table_format(fmt)
+
+
 DustOpt = Annotated[
     Path | None,
     typer.Option("--dust-days", help="沙尘日清单 CSV（区域,日期）: PM statistics without those days (扣沙)"),
@@ -488,7 +509,7 @@ def assess_cmd(
     end: EndOpt = None,
     level: Level = "city",
     product: Annotated[str, typer.Option("--product", help="period (default) | daily | hourly")] = "period",
-    fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+    fmt: TableFormat = None,
     standard: StandardOpt = None,
     method: MethodOpt = "published",
     rounding: RoundingOpt = "half_even",
@@ -513,6 +534,7 @@ def assess_cmd(
         rows, columns = _rows_for(assessment, product, level, the_period, options)
     if area:
         rows = [r for r in rows if r["station"] in set(area)]
+    fmt = _format_for(fmt, output)
     if fmt != "table":
         _emit(rows, columns, fmt, output)
         return
@@ -522,8 +544,8 @@ def assess_cmd(
     for r in rows:
         cells = [stations_text(r) if c == "stations" else _value(r.get(c)) for c in PERIOD_LABELS]
         table.add_row(*("—" if v is None else "是" if v is True else "否" if v is False else str(v) for v in cells))
-    out.print(table)
-    out.print("完整指标见 --format csv|json (every statistic: --format csv|json)")
+    emit_table(table, json_hint="--format json", csv_when_piped=False)  # piped: only when asked for
+    remark("完整指标见 --format csv|json (every statistic: --format csv|json)")
 
 
 @app.command("rank")
@@ -538,7 +560,7 @@ def rank_cmd(
     scheme: SchemeOpt = "classic",
     top: Annotated[int | None, typer.Option("--top", help="只列前 N 名 only the first N")] = None,
     dust_days: DustOpt = None,
-    fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+    fmt: TableFormat = None,
     output: OutputOpt = None,
     engine: EngineOpt = "duckdb",
     data_dir: DataDir = None,
@@ -563,6 +585,7 @@ def rank_cmd(
         ranked = [r for r in ranked if r[rank_key] is not None and r[rank_key] <= top]
     columns = ["station", rank_key, "composite_index", "pm25", "good_ratio", "max_index_pollutants",
                "composite_index_last_year", "change_percent", "stations", "stations_min", "valid_days"]  # fmt: skip
+    fmt = _format_for(fmt, output)
     if fmt != "table":
         _emit(ranked, columns, fmt, output)
         return
@@ -574,8 +597,8 @@ def rank_cmd(
         cells = [r[rank_key], r["station"], r["composite_index"], r["pm25"], r["good_ratio"], r["max_index_pollutants"],
                  r["composite_index_last_year"], r["change_percent"], stations_text(r), r["valid_days"]]  # fmt: skip
         table.add_row(*("—" if c is None else str(_value(c)) for c in cells))
-    out.print(table)
-    out.print(f"{the_period.label} · {options.scheme.title}")
+    emit_table(table, json_hint="--format json", csv_when_piped=False)  # piped: only when asked for
+    remark(f"{the_period.label} · {options.scheme.title}")
 
 
 @app.command("verify")
@@ -590,7 +613,7 @@ def verify_cmd(
 ) -> None:
     """核对：重算的小时 AQI 与发布值 Check lantian's hourly AQI against the AQI published in the data."""
     options = _options(None, method, "half_even")
-    with open_app(data_dir, database_url) as lantian:
+    with open_app(data_dir, database_url) as lantian, progress("核对 verifying the hourly AQI"):
         report = lantian.airquality.assessment().verify(parse_date(start, "from"), parse_date(end, "to"), options)
     summary = {
         "published": report.published,

@@ -18,7 +18,17 @@ from rich.table import Table
 
 from lantian import __version__
 from lantian.cli import aq, notify, plans, report, tasks, warnings, web
-from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
+from lantian.cli.common import (
+    DatabaseUrl,
+    DataDir,
+    JsonFlag,
+    emit_table,
+    open_app,
+    out,
+    print_json,
+    progress,
+    settings,
+)
 from lantian.domain.warnings.levels import LABELS
 from lantian.errors import LantianError
 
@@ -70,7 +80,7 @@ def demo_cmd(
     from lantian.services.demo import DEMO_PASSWORD, DEMO_PLACE, find_seeds_dir, run_demo
 
     folder = find_seeds_dir(seeds)
-    with open_app(data_dir, database_url) as lantian:
+    with open_app(data_dir, database_url) as lantian, progress("演示 demo") as step:
         summary = run_demo(
             lantian.plans,
             folder,
@@ -81,6 +91,7 @@ def demo_cmd(
             accounts=lantian.accounts,
             reduction=lantian.reduction,
             office_file=lantian.settings.office_file,
+            progress=step,
         )
         where = lantian.store.url
     if as_json:
@@ -116,7 +127,7 @@ def demo_cmd(
             str(s.target_count),
             str(s.open_flags),
         )
-    out.print(table)
+    emit_table(table, csv_when_piped=False)
     c = summary.counts
     out.print(
         f"合计 totals: {c['plans']} 份计划 plans · {c['tasks']} 项任务 tasks · {c['departments']} 个部门 departments · "

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
+from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, emit_table, open_app, out, print_json, remark, settings
 from lantian.domain.plans.diff import FIELD_LABELS, PlanDiff
 from lantian.domain.plans.model import ROLE_LABELS, ParsedPlan
 from lantian.errors import InputError
@@ -92,7 +92,7 @@ def _print_plan(plan: ParsedPlan) -> None:
             "；".join(dict.fromkeys(d.text for d in t.all_deadlines())),
             str(len(t.all_targets())) or "",
         )
-    out.print(table)
+    emit_table(table, csv_when_piped=False)
     n_sub = sum(len(t.subtasks) for t in plan.tasks)
     out.print(
         f"{len(plan.tasks)} 项任务 tasks · {n_sub} 项子任务 sub-tasks · {len(plan.targets)} 项文件/附件目标 "
@@ -206,9 +206,9 @@ def list_cmd(as_json: JsonFlag = False, data_dir: DataDir = None, database_url: 
             str(s.open_flags),
             s.file,
         )
-    out.print(table)
+    emit_table(table)
     if not plans:
-        out.print("还没有计划：用 lantian plans import FILE 导入 no plans yet: import with `lantian plans import FILE`")
+        remark("还没有计划：用 lantian plans import FILE 导入 no plans yet: import with `lantian plans import FILE`")
 
 
 @app.command("show")
@@ -361,8 +361,8 @@ def review_cmd(
             f.flag.text[:60],
             FLAG_LABELS[FlagStatus(f.status)],
         )
-    out.print(table)
-    out.print(
+    emit_table(table)
+    remark(
         f"{len(flags)} 处 flags; 确认 confirm: lantian plans review --confirm ID; "
         "更正 correct: lantian plans review --correct ID --lead … | --text … | --jurisdiction … (or --note …)"
     )
@@ -399,11 +399,11 @@ def link_cmd(
             f"{link.score:.2f}",
             "；".join(link.reasons),
         )
-    out.print(table)
+    emit_table(table)
     if report.unmatched_parents:
-        out.print("[bold]下级无对应的上级任务 parent tasks with no counterpart below:[/bold]")
+        remark("[bold]下级无对应的上级任务 parent tasks with no counterpart below:[/bold]")
         for t in report.unmatched_parents:
-            out.print(f"  {t.number} {(t.title or t.text)[:60]}")
+            remark(f"  {t.number} {(t.title or t.text)[:60]}")
 
 
 ROLE_HELP = "、".join(f"{k.value}={v}" for k, v in ROLE_LABELS.items())

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from lantian.cli.common import DatabaseUrl, DataDir, open_app, out, parse_date
+from lantian.errors import InputError
 
 app = typer.Typer(help="报告：空气质量月报 Reports: the monthly bulletin.")
 
@@ -18,7 +19,12 @@ def monthly_cmd(
     jurisdiction: Annotated[str, typer.Option("--jurisdiction", help="辖区 jurisdiction")],
     month: Annotated[str, typer.Option("--month", help="月份 YYYY-MM")],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="输出 .docx (default: <辖区><年>年<月>月空气质量月报.docx)")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="输出文件或目录 .docx file or folder (default: reports/ in the data folder)",
+        ),
     ] = None,
     runs: Annotated[int, typer.Option("--runs", help="达标概率模拟年数 simulated years", min=0)] = 1000,
     rules_file: Annotated[Path | None, typer.Option("--rules", help="考核规则 TOML rules file")] = None,
@@ -34,7 +40,7 @@ def monthly_cmd(
     day = parse_date(issued, "issued") or dt.date.today()
     with open_app(data_dir, database_url) as lantian:
         bulletin = lantian.reports.monthly(jurisdiction, month, rules, runs=runs, issued=day)
-        path = output or Path(f"{bulletin.title}.docx")
+        path = bulletin_path(output, lantian.settings.data_dir / "reports", f"{bulletin.title}.docx")
         warnings = lantian.reports.write_monthly(bulletin, path)
     for warning in warnings:
         out.print(f"[yellow]警告 warning[/yellow]: {warning}")
@@ -43,3 +49,20 @@ def monthly_cmd(
         f"{len(bulletin.ranking)} 个城市排名 ranked · {len(bulletin.flags)} 项预警 flags · "
         f"{len(bulletin.overdue)} 项逾期任务 overdue tasks"
     )
+
+
+def bulletin_path(output: Path | None, reports_dir: Path, name: str) -> Path:
+    """Where the bulletin goes: ``-o FILE.docx``; ``-o DIR`` (an existing folder, or a name without a
+    suffix: a folder to create) with the bulletin's own name; by default the data folder's reports/ — one place,
+    where the demo writes its bulletin too, whatever the current folder."""
+    if output is None:
+        folder = reports_dir
+    elif output.is_dir() or not output.suffix:
+        folder = output
+    else:
+        if output.suffix.lower() != ".docx":
+            raise InputError(f"the bulletin is a .docx file, not {output.name!r} (月报为 .docx 文件)", field="output")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        return output
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name

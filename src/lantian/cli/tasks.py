@@ -12,7 +12,19 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, parse_date, print_json
+from lantian.cli.common import (
+    DatabaseUrl,
+    DataDir,
+    JsonFlag,
+    emit_table,
+    open_app,
+    out,
+    parse_date,
+    print_json,
+    progress,
+    remark,
+    to_terminal,
+)
 from lantian.domain.aq.periods import parse_period
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, PlanTask, Role, TaskStatus
 from lantian.errors import InputError, NotFoundError
@@ -39,7 +51,8 @@ Overdue = Annotated[bool, typer.Option("--overdue", help="只看逾期 only task
 AsOf = Annotated[str | None, typer.Option("--as-of", help="截至日期 as-of date YYYY-MM-DD (default today)")]
 TextOpt = Annotated[str | None, typer.Option("--text", help="任务内容包含 text contains")]
 FormatOpt = Annotated[
-    str | None, typer.Option("--format", help="table|json|csv|xlsx (default: from --output, else table)")
+    str | None,
+    typer.Option("--format", help="table|json|csv|xlsx (default: from --output, else table on a terminal, CSV piped)"),
 ]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="输出文件 output file (.xlsx/.csv/.json)")]
 ExplicitOnly = Annotated[
@@ -93,13 +106,16 @@ def _filter(
 
 
 def _write(data: export.TableData, fmt: str | None, output: Path | None, json_rows: object | None = None) -> None:
-    chosen = export.format_for(output, fmt) if (output or (fmt and fmt != "table")) else "table"
+    if output or (fmt and fmt != "table"):
+        chosen = export.format_for(output, fmt)
+    else:
+        chosen = "table" if fmt == "table" or to_terminal() else "csv"  # piped: CSV, the rows as they are
     if chosen == "table":
         table = Table(*data.columns, title=data.title)
         for row in data.rows:
-            table.add_row(*("" if v is None else str(v)[:60] for v in row))
-        out.print(table)
-        out.print(f"{len(data.rows)} 行 rows")
+            table.add_row(*("" if v is None else escape(str(v)) for v in row))  # long texts fold in their cell
+        emit_table(table, json_hint="--format json", csv_when_piped=False)  # piped only when asked for
+        remark(f"{len(data.rows)} 行 rows")
         return
     if output is None:
         if chosen == "xlsx":
@@ -279,8 +295,8 @@ def targets_list_cmd(
             str(g.baseline_year or ""),
             g.source,
         )
-    out.print(table)
-    out.print(f"{len(rows)} 项目标 targets")
+    emit_table(table)
+    remark(f"{len(rows)} 项目标 targets")
 
 
 @targets_app.command("set")
@@ -389,9 +405,13 @@ def targets_backtest_cmd(
     """达标概率回测 Backtest the probability of meeting a target: month-end forecasts, outcomes, Brier score."""
     from lantian.domain.targets.backtest import BACKTEST_INDICATORS, Forecast
 
-    with open_app(data_dir, database_url) as lantian:
+    with open_app(data_dir, database_url) as lantian, progress("回测 backtest") as step:
         result = lantian.targets.backtest(
-            place or (), indicators=indicator or BACKTEST_INDICATORS, changes=change or (0, 5, 10), runs=runs
+            place or (),
+            indicators=indicator or BACKTEST_INDICATORS,
+            changes=change or (0, 5, 10),
+            runs=runs,
+            progress=step,
         )
     if not result.forecasts:
         raise NotFoundError("no complete year with an earlier year on record (没有可回测的完整年份)", field="place")
@@ -426,7 +446,7 @@ def targets_backtest_cmd(
     for key, scores in brier.items():
         table.add_row(key, *(f"{scores[m]:.3f}" for m in ("level_adjusted", "plain", "on_track", "base_rate")))
     out.print("Brier 分数（越小越好，恒报50%为0.250） Brier score (lower is better; always 50 % scores 0.250)")
-    out.print(table)
+    emit_table(table, csv_when_piped=False)
     out.print("校准 calibration (level-adjusted):")
     for c in calibration:
         out.print(
@@ -472,7 +492,7 @@ def targets_flags_cmd(
     for place in places:
         table.add_row(place, *("—" if r.get(place) is None else str(r[place]) for _, r in ranked))
     out.print(f"逐月排名 monthly ranks ({monthly.ranking}; 1 = 最好 best, 并列同名次 ties share a rank)")
-    out.print(table)
+    emit_table(table, csv_when_piped=False)
     if not flags and not ladder:
         out.print("无预警 no flags")
     for f in flags:
@@ -529,9 +549,9 @@ def targets_cascade_cmd(
     table = Table("城市 city", "县（市、区） county", "指标 indicator", "市目标 city", "县目标 county", "对照 relation")
     for r in rows:
         table.add_row(r.city, r.county, r.indicator, f"{r.city_target:g}", f"{r.county_target:g}", labels[r.relation])
-    out.print(table)
+    emit_table(table)
     looser = [r for r in rows if r.relation == "looser"]
-    out.print(f"{len(rows)} 项县级目标 county targets · 宽于所在市 looser than the city: {len(looser)}")
+    remark(f"{len(rows)} 项县级目标 county targets · 宽于所在市 looser than the city: {len(looser)}")
 
 
 @targets_app.command("scorecard")
@@ -576,7 +596,7 @@ def targets_scorecard_cmd(
             "jurisdiction": card.jurisdiction, "as_of": day, "air": card.air, "tasks": card.tasks,
             "total": card.total, "note": card.note, "lines": [line.__dict__ for line in card.lines],
         })  # fmt: skip
-    if output is None and fmt in (None, "table"):
+    if output is None and (fmt == "table" or (fmt is None and to_terminal())):
         for card in cards:  # one block per jurisdiction: readable in any terminal width
             total = "—" if card.total is None else f"{card.total:f}"
             out.print(f"[bold]{escape(card.jurisdiction)}[/bold] 考核总分 total {total}（{day}）")

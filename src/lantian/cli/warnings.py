@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json
+from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, emit_table, open_app, out, print_json, remark
 from lantian.domain.warnings.levels import LABELS
 from lantian.errors import InputError
 from lantian.services.clock import beijing_now
@@ -24,6 +24,21 @@ JurisdictionOpt = Annotated[str, typer.Option("--jurisdiction", help="辖区 jur
 AtOpt = Annotated[str | None, typer.Option("--at", help="时间 YYYY-MM-DD HH:MM, Beijing time (default: now)")]
 IssuerOpt = Annotated[str, typer.Option("--issuer", help="发布单位 issuer (…重污染天气应急指挥部办公室)")]
 NoteOpt = Annotated[str, typer.Option("--note", help="说明 note (文号, reason)")]
+
+
+@app.command("template")
+def forecast_template_cmd(
+    output: Annotated[Path, typer.Option("-o", "--output", help="模板 CSV 路径 where to write the template")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """预报模板 Write the forecast template (.csv: 城市, 发布时间, 预报日期, 时次, 预报AQI … with a worked example)."""
+    from lantian.services.warnings import write_forecast_template
+
+    del data_dir, database_url  # taken as by every command; the template needs no data folder
+
+    write_forecast_template(output)
+    out.print(f"已写入 written: {output} — 填写后用 warnings level / verify --forecast {output.name}")
 
 
 @app.command("level")
@@ -76,14 +91,14 @@ def verify_cmd(
         accuracy = (_pct(s.level_accuracy), _pct(s.range_accuracy), _pct(s.level_range_accuracy),
                     _pct(s.primary_accuracy))  # fmt: skip
         table.add_row(s.group, str(s.n), *accuracy, _num(s.nmb, "{:+.1%}"), _num(s.rmse, "{:.1f}"), _num(s.r, "{:.2f}"))
-    out.print(table)
+    emit_table(table, csv_when_piped=False)
     out.print(f"{len(pairs)} 个预报日有实测日AQI forecast days with an observed daily AQI")
     heavy = Table("分组 group", "命中 hits", "漏报 misses", "空报 false", "命中率 POD", "空报率 FAR", "TS",
                   title="重污染天（AQI>200）预报 heavy-pollution days")  # fmt: skip
     for s in [*leads, overall]:
         heavy.add_row(s.group, str(s.heavy_hits), str(s.heavy_misses), str(s.heavy_false), _pct(s.pod), _pct(s.far),
                       _pct(s.ts))  # fmt: skip
-    out.print(heavy)
+    emit_table(heavy, csv_when_piped=False)
 
 
 def parse_at(value: str | None) -> dt.datetime:
@@ -225,8 +240,8 @@ def readings_cmd(
         verdict = "未落实 short" if c.short else (c.note or "符合 ok")
         table.add_row(c.code, c.target or "全厂", LABELS.get(c.level, c.level), _num(c.normal, "{:.1f}"),
                       f"{c.during:.1f}", _pct(c.observed_cut), _pct(c.committed_cut), verdict)  # fmt: skip
-    out.print(table)
-    out.print(f"{sum(c.short for c in found)} 项读数未显示承诺的减排 readings short of the committed cut")
+    emit_table(table)
+    remark(f"{sum(c.short for c in found)} 项读数未显示承诺的减排 readings short of the committed cut")
 
 
 def _pct(value: float | None) -> str:
@@ -334,7 +349,7 @@ def _print_check(r: CheckResult, brief: bool = False) -> None:
         short = "" if x.meets else f"[red]{x.shortfall_t:.3f}[/red]"
         table.add_row(LABELS[x.level], POLLUTANT_LABELS[x.pollutant], f"{x.baseline_t:.3f}", f"{x.reduction_t:.3f}",
                       ratio, f"{x.required:.0%}", short)  # fmt: skip
-    out.print(table)
+    emit_table(table, csv_when_piped=False)
     errors = [v for v in r.violations if v.severity == "error"]
     out.print(f"不符合项 violations: {len(errors)} · 提示 notes: {len(r.violations) - len(errors)}")
     for v in r.violations[: 10 if brief else 200]:

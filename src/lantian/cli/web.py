@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, open_app, out, print_json, settings
+from lantian.cli.common import DatabaseUrl, DataDir, JsonFlag, emit_table, open_app, out, print_json, settings
 from lantian.errors import InputError
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ TemporaryOpt = Annotated[
 
 def serve_cmd(
     host: Annotated[str, typer.Option("--host", help="监听地址 address (127.0.0.1: this machine only)")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="端口 port")] = 8000,
+    port: Annotated[int, typer.Option("--port", envvar="LANTIAN_PORT", help="端口 port (or LANTIAN_PORT)")] = 8000,
     workers: Annotated[int, typer.Option("--workers", help="进程数 worker processes (PostgreSQL only above 1)")] = 1,
     secure_cookies: Annotated[
         bool, typer.Option("--secure-cookies", help="Secure 会话 cookie (behind an HTTPS reverse proxy)")
@@ -132,7 +132,7 @@ def users_list(as_json: JsonFlag = False, data_dir: DataDir = None, database_url
             u.department or "",
             "启用" if u.active else "停用",
         )
-    out.print(table)
+    emit_table(table)
 
 
 @users_app.command("password")

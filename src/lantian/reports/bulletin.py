@@ -28,6 +28,13 @@ from lantian.domain.targets.registry import INDICATORS
 from lantian.errors import ConfigError, InputError
 
 NO_FONT = "未找到中文字体，月报未附图表；安装 Debian 的 fonts-noto-cjk 后重新生成 (no CJK font: the chart was left out)"
+# What the figures stand on, for the public: the standards and the method by name, never a path in
+# the code or its developer docs (docs/metrics.md is where developers read the same in detail).
+METHOD_NOTE = (
+    "依据：《环境空气质量标准》（GB 3095—2012）；《环境空气质量指数（AQI）技术规定（试行）》（HJ 633—2012）；"
+    "《环境空气质量评价技术规范（试行）》（HJ 663—2013）；数值修约按《数值修约规则与极限数值的表示和判定》"
+    "（GB/T 8170—2008）。达标概率为按历史同期逐日数据分块重抽样（自助法）模拟全年的估计值。"
+)
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "Source Han Sans SC")
 
 

@@ -239,12 +239,23 @@ class AirQualityService:
             field="header",
         )
 
-    def import_files(self, paths: Sequence[Path]) -> AqImportReport:
+    def import_files(
+        self, paths: Sequence[Path], progress: Callable[[int, int, str], None] | None = None
+    ) -> AqImportReport:
+        """Read every file (any unreadable one: nothing written), then write them; ``progress(done,
+        total, what)`` is told before each file is read and written (twice the files in all)."""
         if not paths:
             raise InputError("no files given (未指定文件)", field="FILE")
-        parsed = [self.parse_file(p) for p in paths]  # any unreadable file: nothing written
+        total = 2 * len(paths)
+        parsed = []
+        for i, p in enumerate(paths):
+            if progress is not None:
+                progress(i, total, f"读取 {p.name}")
+            parsed.append(self.parse_file(p))
         report = AqImportReport()
-        for data in parsed:
+        for i, data in enumerate(parsed, len(paths)):
+            if progress is not None:
+                progress(i, total, f"写入 {Path(data.file).name}")
             days = self.store.write(data.kind, data.records)
             outcome = FileOutcome(
                 data.file, data.kind, sorted(days), len(data.records), Counter(q.reason for q in data.quarantine)
@@ -252,6 +263,8 @@ class AirQualityService:
             if data.quarantine:
                 outcome.quarantine_report = str(self.store.write_quarantine(data.file, data.quarantine))
             report.files.append(outcome)
+        if progress is not None:
+            progress(total, total, "")
         return report
 
     @property

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,7 @@ DEMO_ARCHIVES = ("cnemc_sites_2019_jiangsu", "quotsoft_china_sites_2025/jiangsu_
 DEMO_PUBLISHED = ("aqistudy_daily_2013_2017/data", "aqistudy_daily_nanjing_2014", "tianqihoubao_daily_2025")
 # demonstration targets (演示目标), not taken from a plan: no seed sets targets for a year the data covers
 DEMO_PLACE = "南京市"
+DEMO_STAGES = 7  # plans, monitoring data, assessment, published values, targets, bulletin, reduction list
 DEMO_TARGETS = (
     target_entry(DEMO_PLACE, "pm25", 2026, 3, comparator="decrease_by", baseline_year=2025,
                  note="演示目标 demo target: 较2025年下降3%"),
@@ -126,10 +128,19 @@ def run_demo(
     as_of: dt.date | None = None,
     runs: int = 1000,
     office_file: Path | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> DemoSummary:
+    """Import the seeds and what sits beside them; ``progress(stage, stages, what)`` is told as each of
+    the stages starts (the command line shows it: the demo takes a minute)."""
+
+    def tell(stage: int, what: str) -> None:
+        if progress is not None:
+            progress(stage, DEMO_STAGES, what)
+
     files = sorted(p for p in seeds_dir.iterdir() if p.suffix in {".txt", ".docx", ".xlsx"})
     if not files:
         raise NotFoundError(f"no plan files in {seeds_dir} (目录中没有计划文件)", field="seeds")
+    tell(0, "计划 plans")
     report = plans.import_files(files)
     as_of = as_of or dt.date.today()
     top = []
@@ -157,18 +168,23 @@ def run_demo(
             airquality.import_station_lists(new)
         summary.station_lists = len(lists)
         files = [f for name in DEMO_ARCHIVES for f in sorted((aq / name).glob("china_sites_*.csv"))]
-        summary.aq_report = airquality.import_files(files) if files else None
+        tell(1, "监测数据 monitoring data")
+        per_file = None if progress is None else (lambda d, t, w: tell(1, f"监测数据 monitoring data {d}/{t}"))
+        summary.aq_report = airquality.import_files(files, progress=per_file) if files else None
         if (aq / "stations" / "NewSiteList.csv").is_file() and not airquality.areas_path.is_file():
             airquality.import_area_map(aq / "stations" / "NewSiteList.csv")  # never over the office's own map
         if summary.aq_report is not None:
+            tell(2, "评价与核对 assessment")
             assessment = airquality.assessment()
             summary.city_assessment = assessment.period("city", parse_period("2019"), Options(), with_last_year=False)
             check = assessment.verify(None, None, Options())
             summary.published_check = (check.equal, check.comparable)
         published = [f for name in DEMO_PUBLISHED for f in sorted((aq / name).glob("*.csv"))]
         if published:
+            tell(3, "城市日报发布值 published values")
             _, summary.published_city_days = airquality.import_published(published, city_from_file_name=True)
         if targets is not None and published:
+            tell(4, "达标进度 targets")
             for entry in DEMO_TARGETS:  # never over a target the place already has (a user's or a plan's)
                 targets.seed(entry)
             days = [d for (city, d) in airquality.published_days() if city == place_key(DEMO_PLACE)]
@@ -176,16 +192,19 @@ def run_demo(
             summary.target_status = targets.status(DEMO_PLACE, summary.target_as_of, runs=runs)
             if reports is not None and reports_dir is not None:
                 # the bulletin of the last complete month on record
+                tell(5, "月报 bulletin")
                 month = summary.target_as_of.replace(day=1) - dt.timedelta(days=1)
                 bulletin = reports.monthly(DEMO_PLACE, f"{month:%Y-%m}", load_rules(), runs=runs, issued=as_of)
                 summary.bulletin = reports_dir / f"{bulletin.title}.docx"
                 summary.warnings += reports.write_monthly(bulletin, summary.bulletin)
     if reduction is not None and reports_dir is not None:
         # the shipped template, checked under the national ratios and under 海门's (seed 004: 30/40/50 %)
+        tell(6, "减排清单 reduction list")
         summary.reduction_template = reports_dir / "应急减排清单模板.xlsx"
         reduction.write_template(summary.reduction_template)
         for place in (None, "海门市"):
             summary.reduction_checks.append(
                 (place or "全国", reduction.check(summary.reduction_template, jurisdiction=place))
             )
+    tell(DEMO_STAGES, "")
     return summary

@@ -24,7 +24,7 @@ from lantian.domain.targets.registry import place_key
 from lantian.domain.targets.yearend import statistic_of
 from lantian.domain.tracking.audit import Verdict
 from lantian.errors import InputError, NotFoundError
-from lantian.reports.bulletin import Bulletin, MonthFigure, write_bulletin
+from lantian.reports.bulletin import METHOD_NOTE, Bulletin, MonthFigure, write_bulletin
 from lantian.services.accountability import AccountabilityService
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Assessment
@@ -101,7 +101,7 @@ class ReportService:
         sources = {d["source"] for d in this}
         if sources != {"stations"}:
             b.notes.append("本月部分或全部日数据为城市日报发布值（未由站点小时数据计算）。")
-        b.notes.append("浓度按 GB/T 8170 修约；统计方法见 lantian docs/metrics.md；达标概率为历史同期分块重抽样估计。")
+        b.notes.append(METHOD_NOTE)
         if self.audit is not None:
             b.notes.append(audit_line(self.audit.verify(), self.audit.clock()))
         return b

@@ -89,6 +89,7 @@ class TargetService:
         indicators: Sequence[str] = BACKTEST_INDICATORS,
         changes: Sequence[float] = (0, 5, 10),
         runs: int = 200,
+        progress: Callable[[int, int, str], None] | None = None,
     ) -> Backtest:
         """The projection against history (:func:`run_backtest`) over the stored city daily values."""
         for i in indicators:
@@ -110,7 +111,7 @@ class TargetService:
                 "(没有城市日数据，请先导入监测数据)",
                 field="place",
             )
-        return run_backtest(chosen, indicators=indicators, changes=changes, runs=runs)
+        return run_backtest(chosen, indicators=indicators, changes=changes, runs=runs, progress=progress)
 
     # ------------------------------------------------------------------ status
     def status(

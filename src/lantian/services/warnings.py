@@ -40,6 +40,19 @@ def load_schemes(path: Path | None = None) -> dict[str, Scheme]:
     return parse_schemes(decode_text(path.read_bytes(), name=str(path))[0], name=str(path))
 
 
+def write_forecast_template(path: Path) -> None:
+    """The forecast template (预报模板, shipped as lantian/data/forecast_template.csv): the columns
+    :func:`read_forecast` reads and a worked example (南京, 2025-01-02 … 07), UTF-8 with a BOM so Excel
+    on Chinese Windows opens it."""
+    text = resources.files("lantian.data").joinpath("forecast_template.csv").read_text(encoding="utf-8")
+    if path.suffix.lower() != ".csv":
+        raise InputError("the forecast template is a .csv file (预报模板为 .csv 文件)", file=str(path), field="output")
+    try:
+        path.write_text("\ufeff" + text.lstrip("\ufeff"), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the template: {exc.strerror or exc} (无法写入)", file=str(path)) from None
+
+
 def read_forecast(path: Path) -> list[ForecastRow]:
     """A forecast file (.csv UTF-8/GBK, or .xlsx: the first sheet), checked row by row."""
     rows = table_rows(path, header=HEADER, required=REQUIRED, what="预报 forecast")

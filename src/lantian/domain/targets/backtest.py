@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -80,15 +80,21 @@ def run_backtest(
     changes: Sequence[float] = (0, 5, 10),
     runs: int = 200,
     minimum_days: int = COMPLETE_YEAR,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> Backtest:
     """At each month-end (January … November) of every complete year of every place that has an
     earlier year on record: the probability of meeting targets set from the last complete earlier
     year (its value improved by each of ``changes`` per cent), by the level-adjusted and the plain
     bootstrap, against what the year did. A year is complete with ``minimum_days`` valid days of
-    the indicator (GB 3095's 324)."""
+    the indicator (GB 3095's 324). ``progress(done, total, what)`` is told after each place and
+    indicator (the command line shows it: the backtest runs minutes)."""
     forecasts: list[Forecast] = []
+    total, done = len(places) * len(indicators), 0
     for place, by_day in sorted(places.items()):
         for indicator in indicators:
+            if progress is not None:
+                progress(done, total, f"{place} {indicator}")
+            done += 1
             spec = INDICATORS[indicator]
             variable = spec.key if spec.kind == "mean" else "aqi"
             statistic = statistic_of(spec.kind, spec.key)
@@ -131,6 +137,8 @@ def run_backtest(
                             _share(adjusted, spec.comparator, target), _share(plain, spec.comparator, target),
                             to_date is not None and _meets(spec.comparator, to_date, target), met,
                         ))  # fmt: skip
+    if progress is not None:
+        progress(total, total, "")
     return Backtest(forecasts, runs, tuple(changes))
 
 
