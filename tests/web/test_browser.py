@@ -10,37 +10,19 @@ kept in ``build/screenshots/`` (CI artifacts).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.domain.targets.registry import TargetEntry
 from lantian.domain.tracking.model import UserRole
-from lantian.web.app import create_app
+from tests.web.browsing import CHROMIUM, SHOTS, require_browser, served
 from tests.web.conftest import ENV, PASSWORD, PDF
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-
-if not CHROMIUM.exists():
-    if os.environ.get("LANTIAN_REQUIRE_BROWSER"):
-        raise RuntimeError("LANTIAN_REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
-    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+sync_api = require_browser()
 
 
 @pytest.fixture
@@ -48,18 +30,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, App]]:
     app = App.open(Settings.load(tmp_path / "data"))
     app.accounts.add("dqb", PASSWORD, UserRole.ADMIN, "苏州市", display_name="市大气办")
     app.accounts.add("sthjj", PASSWORD, UserRole.DEPARTMENT, "苏州市", department=ENV, display_name="生态环境局")
-    port = free_port()
-    config = uvicorn.Config(create_app(lantian=app), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", app
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as base:
+        yield base, app
     app.close()
 
 
