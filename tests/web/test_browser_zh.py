@@ -58,7 +58,7 @@ def test_errors_and_the_not_found_page_read_in_chinese(base: str) -> None:
             w.page.set_input_files("input[name=file]", files=[{"name": "空白.txt", "mimeType": "text/plain",
                                                               "buffer": b""}])  # fmt: skip
             w.page.click("#import-form button[type=submit]")
-            beside = w.page.inner_text("#upload-error")
+            beside = w.page.inner_text("#error-file")
             assert beside.startswith("空白.txt") and "文件为空" in beside, beside
             assert not english_in(beside), beside
             w.no_sideways_scroll()
