@@ -6,7 +6,6 @@ with what was typed kept (passwords are never written back into a page).
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
@@ -18,33 +17,16 @@ from lantian.domain.targets.registry import place_key
 from lantian.domain.tracking import access
 from lantian.domain.tracking.model import Actor, UserRole
 from lantian.errors import ConflictError, InputError, LantianError
-from lantian.web import views
+from lantian.web import i18n, views
 from lantian.web.deps import COOKIE, Viewer
 from lantian.web.pages import back_to, page_reader, page_user, render
 
 router = APIRouter(include_in_schema=False)
 Username = Annotated[str, Path(min_length=1, max_length=100)]
-_PAREN = re.compile(r"[（(]([^（()）]*[\u4e00-\u9fff][^（()）]*)[）)]\s*$")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def said(error: LantianError, lang: str) -> str:
-    """An error's message in the page's language: lantian writes ``English (中文)`` or ``中文 (English)``."""
-    text = error.message
-    bracket = _PAREN.search(text)
-    if lang == "zh":
-        if bracket:
-            return bracket.group(1).strip()
-        head = re.split(r"\s[（(]", text, maxsplit=1)[0]
-        return head if _CJK.search(head) else text
-    if bracket:
-        return text[: bracket.start()].strip() or text
-    tail = re.search(r"[（(]([^（()）]*)[）)]\s*$", text)
-    return tail.group(1).strip() if tail and not _CJK.search(tail.group(1)) else text
 
 
 def field_errors(error: LantianError, lang: str, default: str) -> dict[str, str]:
-    return {error.field or default: said(error, lang)}
+    return {error.field or default: i18n.error_text(error, lang, with_field=False)}
 
 
 # ---------------------------------------------------------------- one's own password
