@@ -16,6 +16,7 @@ from typing import Any
 
 from lantian.documents.read import decode_text
 from lantian.domain.aq.periods import Period, parse_period
+from lantian.domain.places import places_under
 from lantian.domain.plans.model import TaskStatus
 from lantian.domain.plans.records import TaskFilter
 from lantian.domain.targets.accountability import (
@@ -72,8 +73,41 @@ class AccountabilityService:
     targets: TargetService
     plans: PlanService
 
-    def monthly(self, first: str, last: str, *, level: str = "city", ranking: str = "composite") -> MonthlySeries:
-        """The period statistics and rankings of every month from ``first`` to ``last`` (YYYY-MM)."""
+    def places(self, office: str | None) -> list[str] | None:
+        """The places an office's rankings, flags, compensation and scorecards run over (辖区内的下级):
+        a province's cities, a city's counties (:func:`places_under`). None (every place stored) when
+        no office is named; an office whose maps name nothing under it is an error, never a silent
+        "every place"."""
+        if office is None:
+            return None
+        under = places_under(office, self.airquality.area_maps())
+        if not under:
+            raise NotFoundError(
+                f"the area maps name no place under {office}: import them with `lantian aq areas import` "
+                f"({office}的下级辖区未知，请大气办先导入区域对照表)",
+                field="place",
+            )
+        return under
+
+    def level_of(self, places: list[str] | None) -> str:
+        """The assessment level the places are valued at: county-map counties at ``county``, cities
+        and county-level cities (their own stations in the national lists) at ``city``."""
+        if places is None:
+            return "city"
+        counties = set(self.airquality.area_maps().county_city)
+        return "county" if places and all(p in counties for p in places) else "city"
+
+    def monthly(
+        self,
+        first: str,
+        last: str,
+        *,
+        level: str = "city",
+        ranking: str = "composite",
+        places: list[str] | None = None,
+    ) -> MonthlySeries:
+        """The period statistics and rankings of every month from ``first`` to ``last`` (YYYY-MM),
+        among ``places`` when given (:meth:`places`)."""
         if ranking not in RANK_KEYS:
             raise InputError(f"unknown ranking {ranking!r}; use {' | '.join(RANK_KEYS)} (未知的排名方式)", field="by")
         start, end = parse_period(first), parse_period(last)
@@ -87,7 +121,8 @@ class AccountabilityService:
             day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         if len(months) > 120:
             raise InputError("at most 120 months at a time (一次最多120个月)", field="to")
-        rows = {m.label: assessment.period(level, m, Options(), with_last_year=ranking == "change") for m in months}
+        rows = {m.label: assessment.period(level, m, Options(), with_last_year=ranking == "change", places=places)
+                for m in months}  # fmt: skip
         return MonthlySeries(level, ranking, months, rows)
 
     def flags(self, series: MonthlySeries, rules: Rules) -> tuple[list[Flag], list[Escalation]]:
@@ -96,9 +131,16 @@ class AccountabilityService:
         ladder = [e for lad in rules.ladders for e in escalations(ranked, lad)]
         return flags, ladder
 
-    def compensation(self, period: Period, rules: Rules, *, level: str = "city") -> list[Settlement]:
+    def compensation(
+        self, period: Period, rules: Rules, *, level: str = "city", places: list[str] | None = None
+    ) -> list[Settlement]:
+        """The settlements of ``period`` under each scheme, among ``places`` when given (:meth:`places`)."""
         rows = self.airquality.assessment().period(
-            level, period, Options(), with_last_year=any(s.ranking == "change" for s in rules.rank_schemes)
+            level,
+            period,
+            Options(),
+            with_last_year=any(s.ranking == "change" for s in rules.rank_schemes),
+            places=places,
         )
         if not rows:
             raise NotFoundError(f"no {level} values for {period.label} (该时段无数据)", field="period")

@@ -30,9 +30,11 @@ from lantian.domain.aq.stations import (
     parse_area_map,
     parse_class_corrections,
     parse_county_map,
+    parse_prefecture_map,
     parse_station_list,
     valid_from_filename,
 )
+from lantian.domain.places import AreaMaps
 from lantian.domain.standards.gb3095 import MIN_MDA8_WINDOWS
 from lantian.errors import EmptyInputError, InputError, NotFoundError, UnsupportedFormatError
 from lantian.services.assessment import Assessment, memory_table
@@ -163,9 +165,31 @@ class AirQualityService:
     def county_map(self) -> dict[str, str]:
         return _read_map(self.counties_path, parse_county_map)
 
+    def prefecture_map(self) -> dict[str, str]:
+        """City → prefecture (地级行政区), kept beside the provinces when the imported map had it."""
+        return _read_map(self.areas_path, parse_prefecture_map)
+
+    def area_maps(self) -> AreaMaps:
+        """The office's area maps as one value: what :func:`places_under` reads."""
+        cities = {code: st.city for x in self.registry().lists for code, st in x.stations.items()}
+        county_city: dict[str, str] = {}
+        for station, county in sorted(self.county_map().items()):
+            if station in cities:
+                county_city.setdefault(county, cities[station])
+        return AreaMaps(self.province_map(), self.prefecture_map(), county_city)
+
     def import_area_map(self, path: Path) -> dict[str, str]:
-        """Check a city → province map (城市, 省级行政区) and keep it as the data folder's map."""
-        return self._keep_map(path, self.areas_path, parse_area_map, "城市,省级行政区")
+        """Check a city → province map (城市, 省级行政区, and 地级行政区 when the file has it) and keep
+        it as the data folder's map."""
+        text = _read_text(path)
+        mapping = parse_area_map(text, name=str(path))
+        prefectures = parse_prefecture_map(text, name=str(path))
+        if not prefectures:
+            return self._keep_map(path, self.areas_path, parse_area_map, "城市,省级行政区")
+        self.root.mkdir(parents=True, exist_ok=True)
+        rows = [f"{k},{v},{prefectures.get(k, '')}" for k, v in sorted(mapping.items())]
+        self._atomic_write(self.areas_path, "\n".join(["城市,省级行政区,地级行政区", *rows]) + "\n")
+        return mapping
 
     def import_county_map(self, path: Path) -> dict[str, str]:
         """Check a station → county map (监测点编码, 区县) and keep it as the data folder's map."""

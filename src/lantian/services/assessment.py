@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -38,6 +38,7 @@ from lantian.domain.standards.ranking import (
     composite_index,
     improvement_percent,
 )
+from lantian.domain.targets.registry import place_key
 from lantian.errors import InputError, NotFoundError
 
 LEVELS = ("station", "county", "city", "province")
@@ -224,9 +225,22 @@ class Assessment:
         table = daily_aqi(daily, standard=self._standard(start, end, o), rounding=o.rounding)
         return records(self.con.execute(table.order_by(["station", "day"])))
 
-    def period(self, level: str, period: Period, o: Options, *, with_last_year: bool = True) -> list[dict[str, Any]]:
-        """Period statistics per station or area, judged: validity, attainment, index, ranks."""
+    def period(
+        self,
+        level: str,
+        period: Period,
+        o: Options,
+        *,
+        with_last_year: bool = True,
+        places: Collection[str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Period statistics per station or area, judged: validity, attainment, index, ranks. With
+        ``places`` (names compared by :func:`place_key`), only those areas, ranked among themselves:
+        an office's cities or counties, never whatever else the store holds."""
         rows = self._period_rows(level, period, o)
+        if places is not None:
+            wanted = {place_key(p) for p in places}
+            rows = [r for r in rows if place_key(str(r["station"])) in wanted]
         previous: dict[str, Decimal | None] = {}
         span = self.span()
         if with_last_year and span and span[0] <= period.same_period_last_year().end:

@@ -138,6 +138,9 @@ class WarningService:
         key = place_key(jurisdiction)
         provinces = {place_key(c): p for c, p in self.airquality.province_map().items()}
         if key in provinces:
+            prefecture = {place_key(c): p for c, p in self.airquality.prefecture_map().items()}.get(key)
+            if prefecture is not None and place_key(prefecture) != key:  # 昆山 → 苏州市 → 江苏省
+                return [prefecture, provinces[key]]
             return [provinces[key]]
         stations = [s for s, county in self.airquality.county_map().items() if place_key(county) == key]
         if stations:

@@ -124,7 +124,7 @@ def parse_archive(
     kind = archive_kind(name)
     earliest, latest = (window or TimeWindow()).bounds()
     cut = _cut_line(text)
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))  # a lone CR ends a line too
     try:
         header = [h.strip().lstrip("\ufeff") for h in next(reader)]
     except StopIteration:
@@ -224,7 +224,7 @@ def parse_tidy(
     a ``+08:00`` offset is accepted, any other offset is refused). Value columns are the names of
     :data:`COLUMNS` (``pm25``, ``pm10``, ``so2``, ``no2``, ``o3``, ``co`` …; ``PM2.5`` also works).
     """
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))  # a lone CR ends a line too
     try:
         header = next(reader)
     except StopIteration:

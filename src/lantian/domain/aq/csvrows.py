@@ -18,7 +18,7 @@ def csv_rows(
     ``header`` maps column titles to fields; ``required`` fields must be present (else an error
     naming the missing titles at line 1); a row without a required cell is an error naming its
     line. ``what`` names the list in messages, e.g. "站点列表 station list"."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))  # a lone CR ends a line too
     try:
         titles = [h.strip().lstrip("\ufeff") for h in next(reader)]
     except StopIteration:

@@ -96,7 +96,7 @@ def parse_published(
     ``city`` is the city of rows without one (a layout without a city column, or an empty cell), as
     the user named it; without it such a row is an error. Days outside ``window`` are errors."""
     earliest, latest = (window or TimeWindow()).bounds()
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
     first = next((r for r in rows if r and "".join(r).strip()), None)
     if first is None:
         raise StructureError("the file is empty (文件为空)", file=name)

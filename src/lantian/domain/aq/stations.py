@@ -241,6 +241,21 @@ def parse_area_map(text: str, *, name: str) -> dict[str, str]:
     return _parse_map(text, name, _AREA_HEADER, ("city", "province"), ("城市", "省份", "省级行政区"), skip_blank=True)
 
 
+_PREFECTURE_HEADER = {"城市": "city", "city": "city", "地级行政区": "prefecture", "地级市": "prefecture",
+                      "prefecture": "prefecture"}  # fmt: skip
+
+
+def parse_prefecture_map(text: str, *, name: str) -> dict[str, str]:
+    """City → prefecture (城市 → 地级行政区) from the same file as the area map, when it has that
+    column (NewSiteList.csv does: 昆山 → 苏州市); {} when it has not. Blank prefectures are skipped."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    titles = {t.strip() for t in first.split(",")}
+    if not any(t in titles for t, f in _PREFECTURE_HEADER.items() if f == "prefecture"):
+        return {}
+    return _parse_map(text, name, _PREFECTURE_HEADER, ("city", "prefecture"), ("城市", "地级市", "地级行政区"),
+                      skip_blank=True)  # fmt: skip
+
+
 _COUNTY_HEADER = {
     "监测点编码": "station", "站点编码": "station", "station": "station", "code": "station",
     "区县": "county", "县（市、区）": "county", "县(市、区)": "county", "county": "county",
@@ -266,7 +281,7 @@ def _parse_map(
     the key, the area and the area's column, for the messages."""
     key_field, area_field = fields
     key_word, area_word, area_title = words
-    what = "area map 区域对照表" if area_field == "province" else f"{area_field} map 区县对照表"
+    what = "area map 区域对照表" if area_field in ("province", "prefecture") else f"{area_field} map 区县对照表"
     _, rows = csv_rows(text, name=name, header=header, required=fields, what=what)
     out: dict[str, str] = {}
     for line, row in rows:
