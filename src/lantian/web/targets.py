@@ -48,6 +48,28 @@ def target_only(row: dict[str, Any]) -> str:
 templates.env.filters["target_only"] = target_only
 
 
+def kept_calibration(request: Request) -> dict[str, Any] | None:
+    """``kept_calibration(request)`` for templates: the kept backtest, read once per page."""
+    if not hasattr(request.state, "kept_calibration"):
+        request.state.kept_calibration = lantian(request).targets.kept_calibration()
+    kept: dict[str, Any] | None = request.state.kept_calibration
+    return kept
+
+
+def calibrated(request: Request, row: dict[str, Any]) -> dict[str, Any]:
+    """``calibrated(request, t)`` for templates: a status row with the calibration of its probability
+    (the /airquality card and the dashboard show it as the 目标 pages do)."""
+    kept = kept_calibration(request)
+    probability = row.get("probability")
+    if probability is None or kept is None or kept.get("stale"):
+        return {**row, "calibration": None}
+    found = calibration_bin(float(probability), kept["bins"])
+    return {**row, "calibration": None if found is None else {**found, "low": found["from"], "high": found["to"]}}
+
+
+templates.env.globals.update(kept_calibration=kept_calibration, calibrated=calibrated)
+
+
 # ---------------------------------------------------------------- schemas (shared with the CLI's --json)
 class CalibrationBinOut(BaseModel):
     """Forecasts of the backtest whose probability fell in [from, to): how often the target was met."""
