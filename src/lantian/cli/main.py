@@ -178,9 +178,9 @@ def demo_cmd(
                 f"{remaining_text(row)} · 达标概率 probability {probability}"
             )
     if summary.calibration is not None:
-        c = summary.calibration
-        out.print(f"达标概率回测 backtest kept for the web pages: {c['forecasts']} 次预测 forecasts · "
-                  f"{'、'.join(c['places'])} · {c['runs']} 次模拟 runs each")  # fmt: skip
+        kept = summary.calibration
+        out.print(f"达标概率回测 backtest kept for the web pages: {kept['forecasts']} 次预测 forecasts · "
+                  f"{'、'.join(kept['places'])} · {kept['runs']} 次模拟 runs each")  # fmt: skip
     if summary.bulletin is not None:
         out.print(f"月报 monthly bulletin: {summary.bulletin}")
     for warning in summary.warnings:
