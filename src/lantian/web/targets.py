@@ -39,13 +39,24 @@ Year = Annotated[int | None, Query(ge=2000, le=2100)]
 CUSTOM = "custom"  # the indicator select's choice for a key not in the registry (自定义指标)
 
 
+UNIT_WORDS = {"t/km²·月": "吨/平方千米·月"}  # a unit as a Chinese page writes it (降尘)
+
+
+def unit_words(unit: str | None) -> str:
+    """``{{ unit|unit_words }}``: the registry's unit as offices write it (t/km²·月 → 吨/平方千米·月)."""
+    return UNIT_WORDS.get(unit or "", unit or "")
+
+
 def target_only(row: dict[str, Any]) -> str:
     """``{{ t|target_only }}``: the binding target as offices write it, without its 力争 value (a
     column of its own on the 目标 pages)."""
-    return target_text({**row, "stretch": None})
+    text = target_text({**row, "stretch": None})
+    for unit, words in UNIT_WORDS.items():
+        text = text.replace(unit, words)
+    return text
 
 
-templates.env.filters["target_only"] = target_only
+templates.env.filters.update(target_only=target_only, unit_words=unit_words)
 
 
 def kept_calibration(request: Request) -> dict[str, Any] | None:
