@@ -50,7 +50,7 @@ def ids(app: App) -> dict[str, int]:
     clerk = app.accounts.add("clerk", "a-long-test-password", UserRole.DEPARTMENT, "苏州市", department=ENV)
     return {"task_id": task, "report_id": report.id, "notice_id": notice.id, "ticket_id": ticket.id,
             "evidence_id": report.evidence[0].id, "flag_id": flag[0].id if flag else 1, "code": 0,
-            "username": clerk.username, "token": "x" * 32}  # fmt: skip
+            "username": clerk.username, "token": "x" * 32, "place": "苏州市"}  # fmt: skip
 
 
 # (method, path) → (allowed roles or PUBLIC, request arguments)
@@ -202,6 +202,19 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("GET", "/api/v1/notifications"): (ALL, {}),
         ("POST", "/api/v1/notifications/read"): (ALL, {"json": {}}),
         ("PUT", "/api/v1/notifications/email"): (ALL, {"json": {"email": ""}}),
+        # 目标 (web/targets.py): every user reads its own place's targets; the 大气办 sets them
+        ("GET", "/targets"): (ALL, {}),
+        ("GET", "/targets/{place}"): (ALL, {}),
+        ("POST", "/targets"): (
+            ADMIN,
+            {"data": {"jurisdiction": "苏州市", "indicator": "pm25", "year": "2026", "value": "30"}},
+        ),
+        ("GET", "/api/v1/targets"): (ALL, {}),
+        ("GET", "/api/v1/targets/{place}"): (ALL, {}),
+        ("POST", "/api/v1/targets"): (
+            ADMIN,
+            {"json": {"jurisdiction": "苏州市", "indicator": "pm25", "year": 2026, "value": 30}},
+        ),
         ("GET", "/api/v1/notifications/log"): (ADMIN, {}),
     }
 

@@ -48,6 +48,11 @@ PLACE_READ = {"admin": (200, 200, 403, 200), "dept": (200, 200, 403, 403), "othe
 NOTICE_TASKS = {"admin": (200, 200, 403, 200), "dept": (403,) * 4, "other": (403,) * 4, "leader": (403,) * 4}
 # accounts (账号管理): the 大气办 manages its own place's and those below it, not a parent's or a sibling's
 ACCOUNTS = {"admin": (200, 403, 403, 200), "dept": (403,) * 4, "other": (403,) * 4, "leader": (403,) * 4}
+# 目标: a place's targets are read by its own users and the admins and leaders above it (a department:
+# its own place's only); the 大气办 of the place or above sets them
+TARGETS_READ = {"admin": (200, 403, 403, 200), "dept": (200, 403, 403, 403), "other": (200, 403, 403, 403),
+                "leader": (200, 403, 403, 200)}  # fmt: skip
+TARGET_SET = ACCOUNTS
 
 
 def page(statuses: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
@@ -94,6 +99,12 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("POST", "/users/{username}"): page(ACCOUNTS),
     ("POST", "/users/{username}/password"): page(ACCOUNTS),
     ("POST", "/users/{username}/active"): page(ACCOUNTS),
+    ("GET", "/targets/{place}"): TARGETS_READ,
+    ("GET", "/api/v1/targets/{place}"): TARGETS_READ,
+    ("GET", "/targets"): TARGETS_READ,  # ?place=
+    ("GET", "/api/v1/targets"): TARGETS_READ,
+    ("POST", "/targets"): page(TARGET_SET),  # the place in the form
+    ("POST", "/api/v1/targets"): TARGET_SET,
 }
 # a language code, not a record; a complaint's tracking code, whose holder is the reporter: no
 # place to check, its lookups are tested in test_public.py (not guessable, only public steps); a
@@ -105,7 +116,8 @@ BODY_IDS = {("POST", "/api/v1/notices"), ("POST", "/notices")}  # ids in the bod
 # jurisdiction parameter reads what is public: warnings, the national rules, air quality)
 BY_PLAN = {("GET", "/api/v1/plans/diff"), ("GET", "/plans/diff")}  # a plan key in the query
 BY_PLACE = {("GET", "/api/v1/reduction-list"), ("POST", "/api/v1/warnings/readings"), ("GET", "/reduction-list"),
-            ("POST", "/warnings/readings")}  # fmt: skip
+            ("POST", "/warnings/readings"), ("GET", "/targets"), ("GET", "/api/v1/targets"), ("POST", "/targets"),
+            ("POST", "/api/v1/targets")}  # fmt: skip
 
 
 def request(key: tuple[str, str], v: dict[str, Any]) -> dict[str, Any]:
@@ -146,6 +158,14 @@ def request(key: tuple[str, str], v: dict[str, Any]) -> dict[str, Any]:
         ("POST", "/users/{username}"): {"data": {"display_name": "书记员", "role": "leader"}},
         ("POST", "/users/{username}/password"): {"data": {"password": "another-long-one"}},
         ("POST", "/users/{username}/active"): {"data": {"active": "0"}},
+        ("GET", "/targets"): {"params": {"place": v.get("place")}},
+        ("GET", "/api/v1/targets"): {"params": {"place": v.get("place")}},
+        ("POST", "/targets"): {
+            "data": {"jurisdiction": v.get("place"), "indicator": "pm25", "year": "2026", "value": "30"}
+        },
+        ("POST", "/api/v1/targets"): {
+            "json": {"jurisdiction": v.get("place"), "indicator": "pm25", "year": 2026, "value": 30}
+        },
     }.get(key, {})
 
 
@@ -186,6 +206,7 @@ class Objects:
             (task,) = [r.id for r, _ in app.workflow.visible_tasks(admin) if r.plan_key == outcome.key]
             self.plans[place] = {"task_id": task, "flag_id": app.plans.review(outcome.key)[0].id, "plan": outcome.key}
         out.update(self.plans[place])
+        out["place"] = place  # the 目标 pages take the place itself
         self.made += 2  # months: one for a report made here, one for the call to file
         out["period"] = f"{2000 + self.made // 12}-{self.made % 12 + 1:02d}"
         if {"report_id", "evidence_id"} & set(wanted.split()):

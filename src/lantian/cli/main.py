@@ -91,6 +91,7 @@ def demo_cmd(
             accounts=lantian.accounts,
             reduction=lantian.reduction,
             office_file=lantian.settings.office_file,
+            calibrate=True,
             progress=step,
         )
         where = lantian.store.url
@@ -176,6 +177,10 @@ def demo_cmd(
                 f"{'—' if target is None else f'{target:.1f}'} {row['unit']}（{row['target_note'] or ''}）· "
                 f"{remaining_text(row)} · 达标概率 probability {probability}"
             )
+    if summary.calibration is not None:
+        kept = summary.calibration
+        out.print(f"达标概率回测 backtest kept for the web pages: {kept['forecasts']} 次预测 forecasts · "
+                  f"{'、'.join(kept['places'])} · {kept['runs']} 次模拟 runs each")  # fmt: skip
     if summary.bulletin is not None:
         out.print(f"月报 monthly bulletin: {summary.bulletin}")
     for warning in summary.warnings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -350,13 +351,21 @@ def targets_status_cmd(
     database_url: DatabaseUrl = None,
 ) -> None:
     """达标进度 Attainment to date, what the rest of the year must deliver, probability of meeting each target."""
+    from lantian.domain.targets.registry import place_key
     from lantian.reports.bulletin import remaining_text, target_text
+    from lantian.services.targets import calibration_bin
 
     day = parse_date(as_of, "as_of") or dt.date.today()
     with open_app(data_dir, database_url) as lantian:
         rows = lantian.targets.status(jurisdiction, day, runs=runs, adjust=not plain)
-    if as_json:
-        print_json(rows)
+        kept = lantian.targets.kept_calibration()
+        replaced = {
+            (place_key(e.jurisdiction), e.indicator, e.year): e for e in lantian.targets.superseded(year=day.year)
+        }
+    if as_json:  # the rows of GET /api/v1/targets (lantian.web.targets.TargetRowOut)
+        from lantian.web.targets import row_out
+
+        print_json([row_out(r, kept, replaced).model_dump(mode="json", by_alias=True) for r in rows])
         return
     # one block per measured indicator: the sentences are long and must stay whole in any width
     reported = [r for r in rows if not r["measured"]]
@@ -368,6 +377,8 @@ def targets_status_cmd(
         gap = "" if r.get("gap") is None else f" · 差距 gap {r['gap']:+.1f}"
         track = {True: "是 yes", False: "否 no", None: "—"}[r["on_track"]]
         probability = "—" if r["probability"] is None else f"{r['probability']:.0%}"
+        if r["probability"] is not None:  # never bare: what the kept backtest says such forecasts came to
+            probability += f"（{calibration_words(r['probability'], kept, calibration_bin)}）"
         out.print(f"[bold]{escape(r['label'])}[/bold]  目标 target {target}")
         out.print(f"  至今 to date {to_date}（{r['days_counted']} 天 days）{gap} · 进度 on track {track}")
         out.print(f"  剩余要求 the rest must deliver: {remaining_text(r)} · 达标概率 probability {probability}")
@@ -398,6 +409,10 @@ def targets_backtest_cmd(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="每条预测写入 CSV every forecast to a CSV")
     ] = None,
+    save: Annotated[
+        bool,
+        typer.Option("--save", help="保存校准供网页使用 keep the calibration in the data folder (calibration.json)"),
+    ] = False,
     as_json: JsonFlag = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
@@ -413,8 +428,12 @@ def targets_backtest_cmd(
             runs=runs,
             progress=step,
         )
-    if not result.forecasts:
-        raise NotFoundError("no complete year with an earlier year on record (没有可回测的完整年份)", field="place")
+        if not result.forecasts:
+            raise NotFoundError("no complete year with an earlier year on record (没有可回测的完整年份)", field="place")
+        kept_path = None
+        if save:  # what the 目标 pages show beside each probability
+            lantian.targets.save_calibration(result)
+            kept_path = lantian.targets.calibration_path
     indicators = sorted({f.indicator for f in result.forecasts})
     brier = {"all": result.brier(), **{i: result.brier(i) for i in indicators}}
     calibration = result.calibration()
@@ -455,6 +474,22 @@ def targets_backtest_cmd(
         )
     if output is not None:
         out.print(f"每条预测 every forecast → {output}")
+    if kept_path is not None:
+        out.print(f"校准已保存，网页显示概率时引用 calibration kept for the web pages → {kept_path}")
+
+
+def calibration_words(
+    probability: float, kept: dict[str, Any] | None, find: Callable[[float, Any], dict[str, Any] | None]
+) -> str:
+    """What the kept backtest says forecasts like ``probability`` came to, as the 目标 page says it."""
+    if kept is None:
+        return "尚未回测，概率仅供参考 no backtest kept: `lantian targets backtest --save`"
+    if kept.get("stale"):
+        return "监测数据更新后尚未重新回测，概率仅供参考 the data changed since the kept backtest"
+    b = find(probability, kept["bins"])
+    if b is None:
+        return "历史回测中没有落在此区间的预测 no backtest forecast in this range"
+    return f"历史回测：预测{b['from']:.0%}–{b['to']:.0%}的目标实际达成{b['observed']:.0%}，共{b['forecasts']}次"
 
 
 LevelOpt = Annotated[str, typer.Option("--level", help="city | county | province | station")]

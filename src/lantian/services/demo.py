@@ -69,6 +69,7 @@ class DemoSummary:
     published_city_days: int = 0  # published city daily values stored (history)
     target_status: list[dict[str, Any]] = field(default_factory=list)  # the demo targets, as of target_as_of
     target_as_of: dt.date | None = None
+    calibration: dict[str, Any] | None = None  # the backtest kept for the 目标 pages (<data>/calibration.json)
     bulletin: Path | None = None  # the monthly bulletin the demo writes
     reduction_template: Path | None = None  # the reduction-list template the demo writes and checks
     reduction_checks: list[tuple[str, CheckResult]] = field(default_factory=list)  # (rules applied, result)
@@ -107,6 +108,10 @@ DEMO_PUBLISHED = ("aqistudy_daily_2013_2017/data", "aqistudy_daily_nanjing_2014"
 # demonstration targets (演示目标), not taken from a plan: no seed sets targets for a year the data covers
 DEMO_PLACE = "南京市"
 DEMO_STAGES = 7  # plans, monitoring data, assessment, published values, targets, bulletin, reduction list
+# the backtest the demo keeps for the 目标 pages: the cities with the longest history, few runs (seconds,
+# not the minutes of every city at 200 runs: ``lantian targets backtest --save``)
+DEMO_BACKTEST = ("南京", "苏州")
+DEMO_BACKTEST_RUNS = 50
 DEMO_TARGETS = (
     target_entry(DEMO_PLACE, "pm25", 2026, 3, comparator="decrease_by", baseline_year=2025,
                  note="演示目标 demo target: 较2025年下降3%"),
@@ -128,6 +133,7 @@ def run_demo(
     as_of: dt.date | None = None,
     runs: int = 1000,
     office_file: Path | None = None,
+    calibrate: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> DemoSummary:
     """Import the seeds and what sits beside them; ``progress(stage, stages, what)`` is told as each of
@@ -190,6 +196,11 @@ def run_demo(
             days = [d for (city, d) in airquality.published_days() if city == place_key(DEMO_PLACE)]
             summary.target_as_of = max(days)
             summary.target_status = targets.status(DEMO_PLACE, summary.target_as_of, runs=runs)
+            if calibrate:  # the probability is never shown without what the backtest says of it
+                tell(4, "达标概率回测 backtest")
+                backtest = targets.backtest(DEMO_BACKTEST, runs=min(runs, DEMO_BACKTEST_RUNS))
+                if backtest.forecasts:
+                    summary.calibration = targets.save_calibration(backtest)
             if reports is not None and reports_dir is not None:
                 # the bulletin of the last complete month on record
                 tell(5, "月报 bulletin")

@@ -10,10 +10,16 @@ arithmetic and the method behind the probability.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+import threading
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from lantian.domain.aq.published import daily_row
@@ -30,6 +36,7 @@ from lantian.services.audit import AuditTrail
 from lantian.storage.store import Store
 
 RUNS = 1000
+CALIBRATION_FILE = "calibration.json"  # the kept backtest (达标概率回测), in the data folder
 
 
 @dataclass
@@ -37,6 +44,23 @@ class TargetService:
     store: Store
     airquality: AirQualityService
     audit: AuditTrail
+    # every city's daily values, kept until the air-quality data changes (data_marker): the 目标 pages
+    # read a city and its counties in one view, and each would otherwise recompute them all
+    _days: tuple[str, dict[str, dict[dt.date, dict[str, Any]]]] | None = field(default=None, init=False, repr=False)
+    _days_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def city_days(self, key: str) -> dict[str, dict[dt.date, dict[str, Any]]]:
+        """:func:`city_days` of the city whose :func:`place_key` is ``key``, from the kept values."""
+        marker = self.data_marker()
+        with self._days_lock:
+            if self._days is None or self._days[0] != marker:
+                try:
+                    assessment: Assessment | None = self.airquality.assessment()
+                except NotFoundError:
+                    assessment = None
+                self._days = (marker, city_days(self.airquality, assessment))
+            every = self._days[1]
+        return {name: days for name, days in every.items() if place_key(name) == key}
 
     # ------------------------------------------------------------------ registry
     def set(self, entry: TargetEntry, actor: Actor = SYSTEM) -> bool:
@@ -76,6 +100,28 @@ class TargetService:
             chosen = [e for e in chosen if e.year == year]
         return chosen
 
+    def superseded(self, jurisdiction: str | None = None, year: int | None = None) -> list[TargetEntry]:
+        """The plans' targets that a user's entry replaces (same place, indicator and year): what the
+        目标 page shows beside the target in force."""
+        key = place_key(jurisdiction) if jurisdiction else None
+        names = None if key is None else [key, f"{key}市"]
+        with self.store.reading() as repo:
+            users = {(place_key(e.jurisdiction), e.indicator, e.year) for e in repo.user_targets()}
+            plans = [e for e in (_from_plan(s) for s in repo.targets(jurisdictions=names)) if e is not None]
+        out = {}
+        for e in plans:
+            k = (place_key(e.jurisdiction), e.indicator, e.year)
+            if k in users and k not in out and (year is None or e.year == year):
+                out[k] = e
+        return list(out.values())
+
+    def places(self) -> list[str]:
+        """Every place with a target (user's or plan's), one name per place (苏州市 and 苏州 are one)."""
+        out: dict[str, str] = {}
+        for e in self.targets():
+            out.setdefault(place_key(e.jurisdiction), e.jurisdiction)
+        return sorted(out.values())
+
     def marker(self) -> tuple[Any, ...]:
         """Changes whenever the targets may have (a plan imported, revised or corrected; a user's entry)."""
         with self.store.reading() as repo:
@@ -113,6 +159,45 @@ class TargetService:
             )
         return run_backtest(chosen, indicators=indicators, changes=changes, runs=runs, progress=progress)
 
+    # ------------------------------------------------------------------ kept calibration
+    @property
+    def calibration_path(self) -> Path:
+        """``<data>/calibration.json``: the backtest kept for the pages (they never run it)."""
+        return self.airquality.root.parent / CALIBRATION_FILE
+
+    def data_marker(self) -> str:
+        """A fingerprint of the air-quality data the backtest reads (station hours, published city
+        values, station classes, area maps): a kept calibration of other data is out of date."""
+        return data_marker(self.airquality)
+
+    def save_calibration(self, result: Backtest) -> dict[str, Any]:
+        """Keep ``result``'s calibration (written to a temporary file, then renamed into place, so a
+        page never reads half a file) with the data marker it was computed on; returns what was kept."""
+        kept = calibration_summary(result, self.data_marker(), dt.datetime.now(dt.UTC))
+        path = self.calibration_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".calibration-", suffix=".json", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(kept, fh, ensure_ascii=False, indent=1)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return kept
+
+    def kept_calibration(self) -> dict[str, Any] | None:
+        """The kept calibration with ``stale``: True when the air-quality data changed since it was
+        computed (then the pages treat it as missing); None when none is kept or it cannot be read."""
+        try:
+            kept = json.loads(self.calibration_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(kept, dict) or not isinstance(kept.get("bins"), list):
+            return None
+        kept["stale"] = kept.get("marker") != self.data_marker()
+        return kept
+
     # ------------------------------------------------------------------ status
     def status(
         self, jurisdiction: str, as_of: dt.date, *, runs: int = RUNS, adjust: bool = True
@@ -127,7 +212,7 @@ class TargetService:
                 f"({jurisdiction}尚无{as_of.year}年目标，请大气办导入计划或登记目标)",
                 field="jurisdiction",
             )
-        context = _Context(self.airquality, jurisdiction, as_of, adjust=adjust)
+        context = _Context(self, jurisdiction, as_of, adjust=adjust)
         return [context.row(e, runs) for e in entries]
 
     # ------------------------------------------------------------------ trend
@@ -142,7 +227,7 @@ class TargetService:
         if not entries:  # nothing to draw: the place's daily values are not read
             return {"jurisdiction": jurisdiction, "area": None, "year": year, "as_of": None, "years": [], "rows": []}
         today = dt.date.today()
-        context = _Context(self.airquality, jurisdiction, today, adjust=True)
+        context = _Context(self, jurisdiction, today, adjust=True)
         if year is None and today.year in years:
             year = today.year
         if year is None:
@@ -186,18 +271,12 @@ class _Context:
     values lantian computes from station data, and published city daily values (imported with
     ``lantian aq published import``) for the days without station data."""
 
-    def __init__(
-        self, airquality: AirQualityService, jurisdiction: str, as_of: dt.date, *, adjust: bool = True
-    ) -> None:
+    def __init__(self, service: TargetService, jurisdiction: str, as_of: dt.date, *, adjust: bool = True) -> None:
         self.adjust = adjust
         self.at(as_of)
         self.area: str | None = None
         self.days: list[dict[str, Any]] = []
-        try:
-            assessment: Assessment | None = airquality.assessment()
-        except NotFoundError:
-            assessment = None
-        places = city_days(airquality, assessment, place_key(jurisdiction))
+        places = service.city_days(place_key(jurisdiction))
         if places:
             ((self.area, by_day),) = places.items()
             self.days = [v for _, v in sorted(by_day.items())]
@@ -356,6 +435,45 @@ def city_days(
                 name = names.get(k) or names.setdefault(k, r["station"])
                 out.setdefault(name, {})[r["day"]] = {**r, "station": name, "source": "stations"}
     return out
+
+
+def data_marker(airquality: AirQualityService) -> str:
+    """A fingerprint of the files the city daily values are computed from (name, size, time)."""
+    files = [*airquality.store.files("sites"), airquality.published.path, airquality.classes_path,
+             airquality.areas_path, airquality.counties_path]  # fmt: skip
+    digest = hashlib.sha256()
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        digest.update(f"{f.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def calibration_summary(result: Backtest, marker: str, computed_at: dt.datetime) -> dict[str, Any]:
+    """What is kept of a backtest: its size, Brier scores and the calibration bins (level-adjusted)."""
+    return {
+        "computed_at": computed_at.isoformat(timespec="seconds"),
+        "marker": marker,
+        "forecasts": len(result.forecasts),
+        "places": sorted({f.place for f in result.forecasts}),
+        "years": sorted({f.year for f in result.forecasts}),
+        "indicators": sorted({f.indicator for f in result.forecasts}),
+        "runs": result.runs,
+        "changes": list(result.changes),
+        "brier": result.brier(),
+        "bins": result.calibration(),
+    }
+
+
+def calibration_bin(probability: float, bins: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The bin of the kept calibration a forecast of ``probability`` falls in (the last one takes 100 %)."""
+    for b in bins:
+        low, high = float(b["from"]), float(b["to"])
+        if low <= probability < high or (high >= 1 and probability >= 1 and low <= probability):
+            return b
+    return None
 
 
 def _num(value: Any) -> float | None:

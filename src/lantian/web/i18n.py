@@ -194,6 +194,11 @@ FIELD_LABELS: dict[str, str] = {
     "display_name": "显示名称",
     "changed": "修改结果",  # /account?changed=1, after the change
     "done": "操作结果",  # /users/…?done=added|password|…, after an account's change
+    "custom_key": "自定义指标名称",  # 目标 (web/targets.py)
+    "unit": "单位",
+    "edit_place": "修改的目标辖区",
+    "edit_indicator": "修改的目标指标",
+    "edit_year": "修改的目标年份",
 }
 
 _OPEN = "(（"

@@ -43,7 +43,9 @@ INDICATORS: dict[str, IndicatorSpec] = {
         IndicatorSpec("so2_reduction", "二氧化硫减排", "SO2 emission reduction", "decrease_by", "%", "reported"),
     )
 }  # fmt: skip
-_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+# a registry-style key (new_energy_vehicles), or an indicator named as the plans' annexes name it
+# (路检路查, 新能源汽车推广应用): the keys of the plans' own targets, so a user's entry can replace one
+_KEY = re.compile(r"^(?:[a-z][a-z0-9_]*|(?=[^\s]*[\u4e00-\u9fff])[^\s\x00-\x1f]{1,120})$")
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,11 @@ def target_entry(
         raise InputError("a jurisdiction is required (需要辖区)", field="jurisdiction")
     if not _KEY.match(indicator):
         known = ", ".join(INDICATORS)
-        raise InputError(f"indicator {indicator!r}: use a key such as {known} (指标键)", field="indicator")
+        raise InputError(
+            f"indicator {indicator!r}: use a key such as {known}, or a Chinese name without spaces "
+            "(指标须为指标键或不含空格的中文名称)",
+            field="indicator",
+        )
     spec = INDICATORS.get(indicator)
     comparator = comparator or (spec.comparator if spec else None)
     unit = unit if unit is not None else (spec.unit if spec else None)

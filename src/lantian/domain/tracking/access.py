@@ -246,3 +246,43 @@ def record_scope(actor: Actor, record_places: Iterable[str], ancestors: Ancestor
         return Scope(places=())
     department = actor.department if actor.role is UserRole.DEPARTMENT else None
     return Scope(tuple(p for p in record_places if sees_record(actor, p, department, ancestors)), department)
+
+
+def target_parents(place: str, ancestors: Ancestors) -> list[str]:
+    """The places above a target's place: a county target named under its city (苏州市·昆山, the
+    annexes' way: accountability.cascade) has that city and the city's own above it."""
+    if "·" in place:
+        city = place.split("·", 1)[0].strip()
+        return [city, *ancestors(city)]
+    return ancestors(place)
+
+
+def sees_targets(actor: Actor, place: str, ancestors: Ancestors) -> bool:
+    """目标 pages: a place's targets are read by its own users and by the admins and leaders of the
+    places above it (a city's office reads its counties'); a department reads its own place's only."""
+    if is_everywhere(actor) or _same(place, actor.jurisdiction):
+        return True
+    below = any(_same(actor.jurisdiction, a) for a in target_parents(place, ancestors))
+    return actor.role is not UserRole.DEPARTMENT and below
+
+
+def require_targets(actor: Actor, place: str, ancestors: Ancestors) -> None:
+    if not sees_targets(actor, place, ancestors):
+        raise ForbiddenError(
+            f"{place}的目标非本辖区或下级辖区（本账号辖区：{actor.jurisdiction}）"
+            "(not a place whose targets you may read)"
+        )
+
+
+def require_target_admin(actor: Actor, place: str, ancestors: Ancestors) -> None:
+    """登记目标: the 大气办 of the place or of a place above it (a city sets its counties' targets)."""
+    if actor.role is not UserRole.ADMIN:
+        raise ForbiddenError("only the 大气办 (jurisdiction admin) sets targets (仅大气办管理员可登记目标)")
+    if is_everywhere(actor) or _same(place, actor.jurisdiction):
+        return
+    if place.strip() and any(_same(actor.jurisdiction, a) for a in target_parents(place, ancestors)):
+        return
+    raise ForbiddenError(
+        f"{place or '未定辖区'}非本辖区或下级辖区，不能登记其目标（本账号辖区：{actor.jurisdiction}）"
+        f"(the targets of {place} are set by its own office or one above it)"
+    )
