@@ -52,19 +52,25 @@ def test_flags_and_the_ladder_on_real_rankings(
     for month in ("2025-01", "2025-02"):
         rows = assessment.period("city", parse_period(month), Options(), with_last_year=False)
         ranks[month] = {r["station"]: r["pm25_rank"] for r in rows}
-    assert [r["ranks"] for r in result["rankings"]] == [ranks["2025-01"], ranks["2025-02"]]
+    assert [result["ranks"][m] for m in ("2025-01", "2025-02")] == [ranks["2025-01"], ranks["2025-02"]]
     assert len(ranks["2025-01"]) == 14
 
     def bottom3(m: str) -> set[str]:
         return {p for p, r in ranks[m].items() if sum(1 for q in ranks[m].values() if q > r) < 3}
 
-    assert {f["place"] for f in result["flags"]} == bottom3("2025-01") & bottom3("2025-02")
+    streaks = [f for f in result["flags"] if f["source"] == "streak"]
+    assert {f["place"] for f in streaks} == bottom3("2025-01") & bottom3("2025-02")
+    assert all(f["period"] == "2025-02" and f["state"] == "open" and f["required"] == "专项帮扶" for f in streaks)
     last = {m: {p for p, r in ranks[m].items() if r == max(ranks[m].values())} for m in ranks}
-    expected = [("2025年1月", p, 1, "警示") for p in sorted(last["2025-01"])] + [
-        ("2025年2月", p, 2 if p in last["2025-01"] else 1, "挂牌督办" if p in last["2025-01"] else "警示")
+    expected = [("2025-01", p, 1, "警示") for p in sorted(last["2025-01"])] + [
+        ("2025-02", p, 2 if p in last["2025-01"] else 1, "挂牌督办" if p in last["2025-01"] else "警示")
         for p in sorted(last["2025-02"])
     ]
-    assert [(e["period"], e["place"], e["streak"], e["action"]) for e in result["escalations"]] == expected
+    ladder = sorted(
+        (f["period"], f["place"], f["streak"], f["required"]) for f in result["flags"] if f["source"] == "ladder"
+    )
+    assert ladder == expected
+    assert result["open"] == result["total"] == len(result["flags"])
     code, out, _ = run(capsys, "targets", "flags", "--from", "2025-01", "--to", "2025-02", "--data-dir", str(data_dir))
     assert code == 0 and "逐月排名" in out
 

@@ -251,7 +251,9 @@ class ActionService:
         day = self._day(on)
         unit = _text(unit, "unit", "实施单位", required=True, limit=200)
         document = _text(document, "document", "文号或标题", required=kind != "警示", limit=500)
-        minutes = _text(minutes, "minutes", "纪要或说明", required=kind == "约谈", limit=MAX_TEXT)
+        minutes = _text(minutes, "minutes", "纪要或说明", required=False, limit=MAX_TEXT)
+        if kind == "约谈" and not minutes:
+            raise InputError("a 约谈 is recorded with its minutes (约谈须填写约谈纪要)", field="minutes")
         checked = self.workflow.check_files(files)
         view = self.flags(actor, rules, office=office, first=first, last=last, place=place)
         state = self._flag(view, place, kind, rule, period)
