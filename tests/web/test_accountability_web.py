@@ -38,7 +38,7 @@ def test_the_page_lists_the_flags_and_counts_the_open_ones(app: App, client: Cli
     (count,) = re.findall(r'id="open-count">(\d+)<', html)
     rows = re.findall(r'<tr class="flag open"', html)
     assert int(count) == len(rows) == 1
-    assert "警示" in html and "2025-01 第1名/4" in html
+    assert "警示" in html and "2025-01 第1名，共4个" in html
     assert 'id="action-form"' in html
 
 

@@ -209,10 +209,10 @@ async def record_page(
     return back_to(f"/accountability{query}#actions")
 
 
-@router.get("/accountability/actions/{action_id}/files/{evidence_id}")
-def action_file(action_id: Id, evidence_id: Id, request: Request) -> FileResponse:
+@router.get("/accountability/actions/{action_id}/files/{file_id}")
+def action_file(action_id: Id, file_id: Id, request: Request) -> FileResponse:
     who = page_reader(request)
-    name, kind, path = lantian(request).actions.file(who.actor, action_id, evidence_id)
+    name, kind, path = lantian(request).actions.file(who.actor, action_id, file_id)
     return FileResponse(path, media_type=kind, filename=name)
 
 

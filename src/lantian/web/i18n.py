@@ -194,6 +194,13 @@ FIELD_LABELS: dict[str, str] = {
     "display_name": "显示名称",
     "changed": "修改结果",  # /account?changed=1, after the change
     "done": "操作结果",  # /users/…?done=added|password|…, after an account's change
+    # 问责措施 (web/accountability.py)
+    "kind": "问责措施",
+    "on": "日期",
+    "unit": "实施单位",
+    "document": "文号或标题",
+    "minutes": "纪要或说明",
+    "rule": "预警规则",
 }
 
 _OPEN = "(（"
