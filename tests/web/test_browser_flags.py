@@ -9,6 +9,7 @@ last in January, February and March (日照's ladder: 警示, 挂牌督办, 约�
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ def suzhou_counties(app: App, folder: Path) -> None:
         + "9100A,苏州站,苏州,120.6,31.3\n",
         encoding="utf-8",
     )
-    app.airquality.import_station_lists([folder / "stations.csv"])
+    app.airquality.import_station_lists([folder / "stations.csv"], valid_from=dt.date(2020, 1, 1))
     app.airquality.import_area_map(folder / "areas.csv")
 
     def series(places: Any, first: str, last: str, ranking: str) -> list[tuple[str, Ranking]]:

@@ -31,7 +31,6 @@ api = APIRouter(prefix="/api/v1/accountability", tags=["accountability"])
 Month = Annotated[str | None, Query(alias="from", max_length=7, description="起始月份 YYYY-MM (default: 12 months)")]
 ToMonth = Annotated[str | None, Query(alias="to", max_length=7, description="截止月份 YYYY-MM (newest complete month)")]
 PlaceQ = Annotated[str | None, Query(max_length=200, description="只看该地区 one place's flags")]
-SOURCE_LABELS = {"streak": "连续排名靠后", "ladder": "末位问责"}
 
 
 # ---------------------------------------------------------------- schemas (shared with the CLI's --json)
@@ -167,7 +166,6 @@ def accountability_page(request: Request) -> HTMLResponse:
         recorder=who.user is not None and who.user.role is UserRole.ADMIN,
         unit_default=default_unit(who.actor),
         today=app.workflow.today().isoformat(),
-        SOURCE_LABELS=SOURCE_LABELS,
     )
 
 

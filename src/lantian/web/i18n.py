@@ -201,6 +201,8 @@ FIELD_LABELS: dict[str, str] = {
     "document": "文号或标题",
     "minutes": "纪要或说明",
     "rule": "预警规则",
+    "action_id": "问责措施",
+    "file_id": "材料",
 }
 
 _OPEN = "(（"
