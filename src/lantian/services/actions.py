@@ -53,6 +53,7 @@ class FlagsView:
     ranking: str  # composite | pm25 | good_ratio | change
     months: list[str]
     places: list[str]  # the places ranked
+    under: list[str]  # the office's places (ranked or not); [] when no office: every place stored
     ranks: dict[str, dict[str, int | None]]  # period → place → rank
     states: list[FlagState]
     kinds: tuple[str, ...]  # what an action may be
@@ -178,8 +179,9 @@ class ActionService:
         if place:
             states = [s for s in states if place_key(s.key.place) == place_key(place)]
         ranked = sorted({p for _, r in series for p, v in r.items() if v is not None})
-        return FlagsView(office, first, last, rules.ranking, [label for label, _ in series], ranked, ranks,
-                         states, action_kinds(rules))  # fmt: skip
+        months = [label for label, _ in series]
+        return FlagsView(office, first, last, rules.ranking, months, ranked, places or [], ranks, states,
+                         action_kinds(rules))  # fmt: skip
 
     def _series(self, places: list[str] | None, first: str, last: str, ranking: str) -> list[tuple[str, Ranking]]:
         """The rankings of every month ``first`` … ``last``, keyed YYYY-MM (the period an action

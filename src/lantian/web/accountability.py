@@ -84,7 +84,8 @@ class FlagsOut(BaseModel):
     last: str
     ranking: str
     months: list[str]
-    places: list[str]
+    places: list[str] = Field(description="the places ranked in the period")
+    under: list[str] = Field(description="the office's places, ranked or not ([]: every place stored)")
     total: int
     open: int = Field(description="未处理: the open flags listed")
     closed: int
@@ -113,7 +114,7 @@ def flag_out(s: FlagState) -> FlagOut:
 
 def flags_out(view: FlagsView) -> FlagsOut:
     return FlagsOut(office=view.office, first=view.first, last=view.last, ranking=view.ranking, months=view.months,
-                    places=view.places, total=len(view.states), open=view.open, closed=view.closed,
+                    places=view.places, under=view.under, total=len(view.states), open=view.open, closed=view.closed,
                     kinds=list(view.kinds), ranks=view.ranks, flags=[flag_out(s) for s in view.states])  # fmt: skip
 
 
