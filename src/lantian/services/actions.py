@@ -311,7 +311,8 @@ def action_dict(a: Action) -> dict[str, Any]:
     """An action as the audit log and ``--json`` keep it."""
     d = asdict(a)
     d.pop("evidence", None)
-    d["flag"] = asdict(a.flag)
+    d.pop("flag", None)
+    d["rule"], d["period"] = a.flag.rule, a.flag.period
     d["evidence"] = [e.filename for e in a.evidence]
     d["on"] = a.on.isoformat()
     d["created_at"] = a.created_at.isoformat()
