@@ -62,6 +62,8 @@ def test_an_action_recorded_closes_its_flag_and_is_audited(app: App, client: Cli
     assert admin.get(f"/api/v1/evidence/{file['id']}").status_code == 404
     (entry,) = [e for e in app.audit.entries(entity="action")]
     assert (entry.action, entry.actor, entry.entity_id) == ("action.record", "admin", str(action["id"]))
+    audit = admin.get("/audit").text  # in words: the action, the record, its fields
+    assert "登记问责措施" in audit and "苏大气办〔2025〕3号" in audit and "recorded_by" not in audit
     page = admin.get("/accountability").text
     assert "苏大气办〔2025〕3号" in page and "警示函.pdf" in page and 'id="open-count">0<' in page
 
