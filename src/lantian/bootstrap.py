@@ -13,6 +13,7 @@ from lantian.domain.plans.departments import DepartmentDictionary
 from lantian.errors import InputError
 from lantian.services.accountability import AccountabilityService
 from lantian.services.accounts import AccountService
+from lantian.services.actions import ActionService
 from lantian.services.airquality import AirQualityService
 from lantian.services.audit import AuditTrail
 from lantian.services.notify import NotificationService
@@ -72,6 +73,7 @@ class App:
     overview: OverviewService
     public: PublicReportService  # 群众举报
     notify: NotificationService  # 待办与通知
+    actions: ActionService  # 问责措施: the actions taken on flags
 
     @property
     def office_place(self) -> str | None:
@@ -116,6 +118,7 @@ class App:
             overview=OverviewService(airquality, targets),
             public=public,
             notify=NotificationService(store, audit, workflow, settings.notify),
+            actions=ActionService(store, audit, accountability, workflow),
         )
 
     def close(self) -> None:

@@ -52,19 +52,25 @@ def test_flags_and_the_ladder_on_real_rankings(
     for month in ("2025-01", "2025-02"):
         rows = assessment.period("city", parse_period(month), Options(), with_last_year=False)
         ranks[month] = {r["station"]: r["pm25_rank"] for r in rows}
-    assert [r["ranks"] for r in result["rankings"]] == [ranks["2025-01"], ranks["2025-02"]]
+    assert [result["ranks"][m] for m in ("2025-01", "2025-02")] == [ranks["2025-01"], ranks["2025-02"]]
     assert len(ranks["2025-01"]) == 14
 
     def bottom3(m: str) -> set[str]:
         return {p for p, r in ranks[m].items() if sum(1 for q in ranks[m].values() if q > r) < 3}
 
-    assert {f["place"] for f in result["flags"]} == bottom3("2025-01") & bottom3("2025-02")
+    streaks = [f for f in result["flags"] if f["source"] == "streak"]
+    assert {f["place"] for f in streaks} == bottom3("2025-01") & bottom3("2025-02")
+    assert all(f["period"] == "2025-02" and f["state"] == "open" and f["required"] == "专项帮扶" for f in streaks)
     last = {m: {p for p, r in ranks[m].items() if r == max(ranks[m].values())} for m in ranks}
-    expected = [("2025年1月", p, 1, "警示") for p in sorted(last["2025-01"])] + [
-        ("2025年2月", p, 2 if p in last["2025-01"] else 1, "挂牌督办" if p in last["2025-01"] else "警示")
+    expected = [("2025-01", p, 1, "警示") for p in sorted(last["2025-01"])] + [
+        ("2025-02", p, 2 if p in last["2025-01"] else 1, "挂牌督办" if p in last["2025-01"] else "警示")
         for p in sorted(last["2025-02"])
     ]
-    assert [(e["period"], e["place"], e["streak"], e["action"]) for e in result["escalations"]] == expected
+    ladder = sorted(
+        (f["period"], f["place"], f["streak"], f["required"]) for f in result["flags"] if f["source"] == "ladder"
+    )
+    assert ladder == expected
+    assert result["open"] == result["total"] == len(result["flags"])
     code, out, _ = run(capsys, "targets", "flags", "--from", "2025-01", "--to", "2025-02", "--data-dir", str(data_dir))
     assert code == 0 and "逐月排名" in out
 
@@ -156,3 +162,31 @@ def test_scorecard_to_xlsx(capsys: pytest.CaptureFixture[str], data_dir: Path, t
                        "--format", "table", "--data-dir", d)  # fmt: skip
     assert code == 0 and "考核总分" in out
     assert run(capsys, "targets", "scorecard", "--jurisdiction", "拉萨", "--data-dir", d)[0] == 4
+
+
+def test_an_action_recorded_from_the_command_line_closes_its_flag(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, tmp_path: Path
+) -> None:
+    """`targets action add` without --rule/--period answers the place's newest open flag of the kind;
+    `targets flags` then shows it closed and `targets action list` lists it (the API's schema)."""
+    months = ["--from", "2025-01", "--to", "2025-01", "--data-dir", str(data_dir)]
+    code, out, err = run(capsys, "targets", "flags", *months, "--json")
+    assert code == 0, err
+    (first, *_) = [f for f in json.loads(out)["flags"] if f["required"] == "警示"]
+    minutes = tmp_path / "说明.txt"
+    minutes.write_text("已发警示函，限期整改。", encoding="gbk")
+    code, out, err = run(capsys, "targets", "action", "add", "--place", first["place"], "--kind", "警示", "--date",
+                         "2025-02-03", "--document", "警示函〔2025〕1号", "--minutes", str(minutes), "--json",
+                         *months)  # fmt: skip
+    assert code == 0, err
+    action = json.loads(out)
+    assert (action["period"], action["rule"], action["minutes"]) == ("2025-01", first["rule"], "已发警示函，限期整改。")
+    code, out, _ = run(capsys, "targets", "flags", *months, "--place", first["place"], "--json")
+    (closed,) = [f for f in json.loads(out)["flags"] if f["rule"] == first["rule"]]
+    assert closed["state"] == "closed" and [a["id"] for a in closed["actions"]] == [action["id"]]
+    code, out, _ = run(capsys, "targets", "action", "list", "--place", first["place"], "--json",
+                       "--data-dir", str(data_dir))  # fmt: skip
+    assert [a["document"] for a in json.loads(out)] == ["警示函〔2025〕1号"]
+    code, _, err = run(capsys, "targets", "action", "add", "--place", first["place"], "--kind", "约谈", "--date",
+                       "2025-02-03", "--document", "约谈通知", *months)  # fmt: skip
+    assert code != 0 and "约谈须填写约谈纪要" in err and "Traceback" not in err

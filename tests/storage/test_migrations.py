@@ -146,3 +146,47 @@ def test_0011_gives_every_report_kept_before_it_one_round_with_its_files(db_url:
         assert [e.filename for e in first.evidence] == ["a.pdf"]
     finally:
         app.close()
+
+
+def test_0012_adds_the_actions_and_its_downgrade_drops_them_with_their_files(db_url: str, tmp_path: Path) -> None:
+    """Up: an action with its evidence file is kept; down to 0011: the table and the action's evidence
+    rows go (a progress report's stay); up again: an empty table."""
+    import datetime as dt
+
+    from lantian.domain.plans.model import TaskStatus
+    from lantian.domain.targets.actions import Action, FlagKey
+    from lantian.domain.tracking.model import SYSTEM, Actor, UserRole
+    from lantian.storage.actions import OWNER, ActionRepository
+
+    app = App.open(Settings.load(tmp_path / "data", db_url))
+    try:
+        assert "accountability_actions" in set(inspect(app.store.engine).get_table_names())
+        path = tmp_path / "a.txt"
+        path.write_text("a计划\n一、任务\n1. 测试任务。（市生态环境局负责）\n", encoding="utf-8")
+        app.plans.import_files([path])
+        ((ref, _),) = app.workflow.visible_tasks(SYSTEM)
+        dept = Actor("d", UserRole.DEPARTMENT, "", "市生态环境局")
+        pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+        app.workflow.submit_progress(dept, ref.id, period="2026-10", status=TaskStatus.IN_PROGRESS,
+                                     narrative="进展", files=[("a.pdf", pdf)])  # fmt: skip
+        at = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+        action = Action(0, FlagKey("末位", "昆山", "2025-01"), "约谈", dt.date(2025, 2, 3), "苏州市大气办", "x",
+                        "苏大气办〔2025〕1号", "纪要", at)  # fmt: skip
+        with app.audit.changing(SYSTEM) as (repo, _):
+            actions = ActionRepository(repo.session)
+            action_id = actions.add(action)
+            app.workflow.keep_files(actions.tracking, SYSTEM, OWNER, action_id, app.workflow.check_files(
+                [("b.pdf", pdf)]), [("b.pdf", pdf)])  # fmt: skip
+        (kept,) = app.actions.actions(SYSTEM)
+        assert (kept.flag, kept.kind, kept.minutes, [e.filename for e in kept.evidence]) == (
+            action.flag, "约谈", "纪要", ["b.pdf"]
+        )  # fmt: skip
+        downgrade(app.store.engine, "0011")
+        assert "accountability_actions" not in set(inspect(app.store.engine).get_table_names())
+        with app.store.engine.connect() as conn:
+            owners = sorted(r.owner for r in conn.execute(select(t.evidence.c.owner)))
+        assert owners == ["progress"]
+        upgrade(app.store.engine)
+        assert app.actions.actions(SYSTEM) == []
+    finally:
+        app.close()

@@ -16,8 +16,10 @@ from lantian.bootstrap import App
 from lantian.domain.plans.model import TaskStatus
 from lantian.domain.tracking.model import Actor, TicketSource, UserRole
 from lantian.domain.tracking.workflow import TicketAction
+from lantian.services.accountability import load_rules
 from lantian.web.app import create_app
 from tests.web.conftest import ENV, PDF, env_task, list_template
+from tests.web.flagging import LADDER, with_flags
 
 ROLES = ("admin", "dept", "other", "leader")
 ALL = set(ROLES)
@@ -31,6 +33,14 @@ FORECAST = ("预报.csv", "城市,发布时间,预报日期,预报AQI\n苏州,20
 READINGS = ("读数.csv", "统一社会信用代码,时间,读数\n91320684MA1WXY0010,2024-01-05 09:00,10\n".encode(), "text/csv")
 SEED_KEY = "苏州市·2024·重点工作任务分解表"  # seed 000's plan key (conftest)
 NEW = "n" * 12  # a password the policy accepts
+ACTION = {
+    "kind": "通报",
+    "on": "2025-02-03",
+    "unit": "苏州市大气办",
+    "document": "通报",
+    "from": "2025-01",
+    "to": "2025-03",
+}
 PLAN = ("p.txt", "苏州市2024年大气污染防治工作计划\n一、任务\n1. 测试任务。（市生态环境局负责）".encode(), "text/plain")
 
 
@@ -48,9 +58,14 @@ def ids(app: App) -> dict[str, int]:
                                       due=dt.date(2099, 1, 1))  # fmt: skip
     flag = app.plans.review(None, None)
     clerk = app.accounts.add("clerk", "a-long-test-password", UserRole.DEPARTMENT, "苏州市", department=ENV)
+    with_flags(app)  # 问责: ranks that flag 苏州市, and one action on its flag with a file
+    action = app.actions.record(admin, load_rules(), office="苏州市", place="苏州市", kind="警示", on="2025-02-03",
+                                unit="苏州市大气办", document="d", rule=LADDER, period="2025-01",
+                                files=[("a.pdf", PDF)])  # fmt: skip
     return {"task_id": task, "report_id": report.id, "notice_id": notice.id, "ticket_id": ticket.id,
             "evidence_id": report.evidence[0].id, "flag_id": flag[0].id if flag else 1, "code": 0,
-            "username": clerk.username, "token": "x" * 32, "place": "苏州市"}  # fmt: skip
+            "username": clerk.username, "token": "x" * 32, "place": "苏州市", "action_id": action.id,
+            "file_id": action.evidence[0].id}  # fmt: skip
 
 
 # (method, path) → (allowed roles or PUBLIC, request arguments)
@@ -216,6 +231,16 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
             {"json": {"jurisdiction": "苏州市", "indicator": "pm25", "year": 2026, "value": 30}},
         ),
         ("GET", "/api/v1/notifications/log"): (ADMIN, {}),
+        # 问责 (web/accountability.py): read by every account of the place, recorded by its 大气办
+        ("GET", "/accountability"): (ALL, {}),
+        ("POST", "/accountability/actions"): (ADMIN, {"data": {"flag": f"2025-01|苏州市|{LADDER}", **ACTION}}),
+        ("GET", "/accountability/actions/{action_id}/files/{file_id}"): (ALL, {}),
+        ("GET", "/api/v1/accountability/flags"): (ALL, {}),
+        ("POST", "/api/v1/accountability/actions"): (
+            ADMIN,
+            {"data": {"place": "苏州市", "rule": LADDER, "period": "2025-01", **ACTION}},
+        ),
+        ("GET", "/api/v1/accountability/actions/{action_id}"): (ALL, {}),
     }
 
 

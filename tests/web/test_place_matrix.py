@@ -24,9 +24,11 @@ from lantian.domain.plans.model import TaskStatus
 from lantian.domain.plans.records import FlagStatus
 from lantian.domain.tracking.model import SYSTEM, Actor, TicketSource, UserRole
 from lantian.domain.tracking.workflow import TicketAction
+from lantian.services.accountability import load_rules
 from lantian.services.clock import beijing
 from tests.web.conftest import ENV, PASSWORD, PDF, list_template
-from tests.web.test_permissions import READINGS, routes
+from tests.web.flagging import LADDER, with_flags
+from tests.web.test_permissions import ACTION, READINGS, routes
 
 ROLES = ("admin", "dept", "other", "leader")
 PLACES = {"own": "苏州市", "parent": "江苏省", "sibling": "南京市", "child": "昆山市"}
@@ -53,6 +55,10 @@ ACCOUNTS = {"admin": (200, 403, 403, 200), "dept": (403,) * 4, "other": (403,) *
 TARGETS_READ = {"admin": (200, 403, 403, 200), "dept": (200, 403, 403, 403), "other": (200, 403, 403, 403),
                 "leader": (200, 403, 403, 200)}  # fmt: skip
 TARGET_SET = ACCOUNTS
+# 问责: a place's flags and actions are read by every account of it or of a place above it; its
+# actions are recorded by the 大气办 of it or of a place above it
+FLAG_READ = dict.fromkeys(ROLES, (200, 403, 403, 200))
+FLAG_RECORD = {"admin": (200, 403, 403, 200), "dept": (403,) * 4, "other": (403,) * 4, "leader": (403,) * 4}
 
 
 def page(statuses: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
@@ -105,6 +111,10 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("GET", "/api/v1/targets"): TARGETS_READ,
     ("POST", "/targets"): page(TARGET_SET),  # the place in the form
     ("POST", "/api/v1/targets"): TARGET_SET,
+    ("GET", "/api/v1/accountability/actions/{action_id}"): FLAG_READ,
+    ("GET", "/accountability/actions/{action_id}/files/{file_id}"): FLAG_READ,
+    ("POST", "/api/v1/accountability/actions"): FLAG_RECORD,  # the flagged place in the body
+    ("POST", "/accountability/actions"): page(FLAG_RECORD),
 }
 # a language code, not a record; a complaint's tracking code, whose holder is the reporter: no
 # place to check, its lookups are tested in test_public.py (not guessable, only public steps); a
@@ -117,7 +127,8 @@ BODY_IDS = {("POST", "/api/v1/notices"), ("POST", "/notices")}  # ids in the bod
 BY_PLAN = {("GET", "/api/v1/plans/diff"), ("GET", "/plans/diff")}  # a plan key in the query
 BY_PLACE = {("GET", "/api/v1/reduction-list"), ("POST", "/api/v1/warnings/readings"), ("GET", "/reduction-list"),
             ("POST", "/warnings/readings"), ("GET", "/targets"), ("GET", "/api/v1/targets"), ("POST", "/targets"),
-            ("POST", "/api/v1/targets")}  # fmt: skip
+            ("POST", "/api/v1/targets"), ("POST", "/api/v1/accountability/actions"),
+            ("POST", "/accountability/actions")}  # fmt: skip
 
 
 def request(key: tuple[str, str], v: dict[str, Any]) -> dict[str, Any]:
@@ -166,6 +177,10 @@ def request(key: tuple[str, str], v: dict[str, Any]) -> dict[str, Any]:
         ("POST", "/api/v1/targets"): {
             "json": {"jurisdiction": v.get("place"), "indicator": "pm25", "year": 2026, "value": 30}
         },
+        ("POST", "/api/v1/accountability/actions"): {
+            "data": {"place": v.get("place"), "rule": LADDER, "period": "2025-01", **ACTION}
+        },
+        ("POST", "/accountability/actions"): {"data": {"flag": f"2025-01|{v.get('place')}|{LADDER}", **ACTION}},
     }.get(key, {})
 
 
@@ -191,7 +206,8 @@ class Objects:
         self.app, self.folder, self.made = app, folder, 0
         self.plans: dict[str, dict[str, Any]] = {}  # place → its plan's task and flag
 
-    def make(self, place: str, wanted: str = "task_id report_id evidence_id notice_id ticket_id flag_id username",
+    def make(self, place: str, wanted: str = "task_id report_id evidence_id notice_id ticket_id flag_id username "
+             "action_id",
              *, answered: bool = False) -> dict[str, Any]:  # fmt: skip
         """The ``wanted`` records of ``place`` (its plan's task and flag; a report of a month of its
         own, and ``period``, a month not yet reported; a notice answered by the department when
@@ -222,6 +238,11 @@ class Objects:
             out["notice_id"] = notice.id
         if "username" in wanted:  # an account of the place (a leader's: no department to pick)
             out["username"] = app.accounts.add(f"user{self.made}", PASSWORD, UserRole.LEADER, place).username
+        if "action_id" in wanted:  # an action on the place's flag (tests/web/flagging.py), with a file
+            action = app.actions.record(admin, load_rules(), office=place, place=place, kind="警示", on="2025-02-03",
+                                        unit=f"{place}大气办", document="d", rule=LADDER, period="2025-01",
+                                        files=[("a.pdf", PDF)])  # fmt: skip
+            out["action_id"], out["file_id"] = action.id, action.evidence[0].id
         if "ticket_id" in wanted:
             ticket = app.workflow.open_ticket(admin, source=TicketSource.INSPECTION, title="t", description="d")
             ticket = app.workflow.ticket_step(admin, ticket.id, TicketAction.ASSIGN, version=1, department=ENV,
@@ -233,6 +254,7 @@ class Objects:
 @pytest.fixture
 def objects(lantian: App, tmp_path: Path) -> Iterator[Objects]:
     with_places(lantian, tmp_path / "areas")
+    with_flags(lantian)
     yield Objects(lantian, tmp_path)
 
 

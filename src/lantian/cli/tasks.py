@@ -494,47 +494,129 @@ def calibration_words(
 
 LevelOpt = Annotated[str, typer.Option("--level", help="city | county | province | station")]
 RulesOpt = Annotated[Path | None, typer.Option("--rules", help="考核规则 TOML rules file (default: the shipped rules)")]
+OfficeOpt = Annotated[
+    str | None, typer.Option("--office", help="辖区 whose places (default: the platform's office place; none: all)")
+]
+action_app = typer.Typer(help="问责措施：登记、列出 Accountability actions taken on flags.")
+targets_app.add_typer(action_app, name="action")
 
 
 @targets_app.command("flags")
 def targets_flags_cmd(
-    first: Annotated[str, typer.Option("--from", help="起始月份 first month YYYY-MM")],
-    last: Annotated[str, typer.Option("--to", help="截止月份 last month YYYY-MM")],
-    level: LevelOpt = "city",
+    first: Annotated[str | None, typer.Option("--from", help="起始月份 first month YYYY-MM (默认12个月)")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="截止月份 last month YYYY-MM (newest complete)")] = None,
+    place: Annotated[str | None, typer.Option("--place", help="只看该地区 one place's flags")] = None,
+    office: OfficeOpt = None,
     by: Annotated[str | None, typer.Option("--by", help="composite | pm25 | good_ratio | change")] = None,
     rules_file: RulesOpt = None,
     as_json: JsonFlag = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """排名预警与问责 Flags over monthly rankings (连续N月倒数M位) and the escalation ladder (末位问责)."""
+    """排名预警与问责 Flags over monthly rankings (连续N月倒数M位, 末位问责), open or closed, with the actions taken."""
+    from dataclasses import replace
+
+    from lantian.domain.tracking.model import SYSTEM
     from lantian.services.accountability import load_rules
+    from lantian.web.accountability import flags_out
 
     rules = load_rules(rules_file)
+    rules = replace(rules, ranking=by) if by else rules
     with open_app(data_dir, database_url) as lantian:
-        monthly = lantian.accountability.monthly(first, last, level=level, ranking=by or rules.ranking)
-        flags, ladder = lantian.accountability.flags(monthly, rules)
+        view = lantian.actions.flags(SYSTEM, rules, office=office or lantian.office_place, first=first, last=last,
+                                     place=place)  # fmt: skip
+    result = flags_out(view)
     if as_json:
-        print_json({
-            "ranking": monthly.ranking, "months": [m.label for m in monthly.months],
-            "rankings": [{"period": p, "ranks": r} for p, r in monthly.series()],
-            "flags": [f.__dict__ for f in flags], "escalations": [e.__dict__ for e in ladder],
-        })  # fmt: skip
+        print_json(result.model_dump(mode="json"))
         return
-    places = sorted({p for _, r in monthly.series() for p in r})
-    table = Table("区域 area", *(f"{m.start:%Y-%m}" for m in monthly.months))
-    ranked = monthly.series()
-    for place in places:
-        table.add_row(place, *("—" if r.get(place) is None else str(r[place]) for _, r in ranked))
-    out.print(f"逐月排名 monthly ranks ({monthly.ranking}; 1 = 最好 best, 并列同名次 ties share a rank)")
+    table = Table("区域 area", *result.months)
+    for p in result.places:
+        table.add_row(p, *("—" if result.ranks[m].get(p) is None else str(result.ranks[m][p]) for m in result.months))
+    out.print(f"逐月排名 monthly ranks ({result.ranking}; 1 = 最好 best, 并列同名次 ties share a rank)")
     emit_table(table, csv_when_piped=False)
-    if not flags and not ladder:
+    if not result.flags:
         out.print("无预警 no flags")
-    for f in flags:
-        evidence = "、".join(f"{p} 第{rank}/{n}名" for p, rank, n in f.evidence)
-        out.print(f"[bold]{f.action}[/bold] {f.place}: {f.rule}（{f.first} 起 … {f.last}）— {evidence}")
-    for e in ladder:
-        out.print(f"{e.period} {e.place} 末位 last place（连续 {e.streak} 个月 consecutive）→ {e.action}")
+    for f in result.flags:
+        evidence = "、".join(f"{m.period} 第{m.rank}/{m.ranked}名" for m in f.evidence)
+        kind = "末位 last place" if f.source == "ladder" else "连续排名靠后 streak"
+        done = "；".join(f"{a.on} {a.kind} {a.document}".strip() for a in f.actions) or "—"
+        out.print(f"[bold]{f.state_label}[/bold] {f.period} {f.place} {escape(f.rule)}（{kind}，连续 {f.streak} 个月）"
+                  f"→ {f.required} — {evidence} — 已采取 done: {escape(done)}")  # fmt: skip
+    remark(f"预警 flags {result.total} · 未处理 open {result.open} · 已处理 closed {result.closed}")
+
+
+@action_app.command("add")
+def action_add_cmd(
+    place: Annotated[str, typer.Option("--place", help="被问责地区 the flagged place")],
+    kind: Annotated[str, typer.Option("--kind", help="警示|通报|约谈|挂牌督办|专项帮扶|区域限批|区域限批解除 …")],
+    date: Annotated[str, typer.Option("--date", help="实施日期 the day it happened YYYY-MM-DD")],
+    document: Annotated[str, typer.Option("--document", help="文号或标题 document number / title")] = "",
+    minutes: Annotated[Path | None, typer.Option("--minutes", help="纪要或说明 a text file (约谈纪要)")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="实施单位 (default: the office's 大气办)")] = None,
+    rule: Annotated[str | None, typer.Option("--rule", help="预警规则 the flag's rule (with --period)")] = None,
+    period: Annotated[str | None, typer.Option("--period", help="预警月份 the month the flag was reached")] = None,
+    files: Annotated[list[Path] | None, typer.Option("--file", help="材料 evidence file (repeatable)")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="预警起始月份 (default: 12 months)")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="预警截止月份")] = None,
+    office: OfficeOpt = None,
+    rules_file: RulesOpt = None,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """登记问责措施 Record an action on a flag: the flag named by --rule/--period, else the place's newest open
+    flag that requires --kind. Audited; the files are kept as evidence."""
+    from lantian.documents.read import decode_text
+    from lantian.domain.tracking.model import SYSTEM
+    from lantian.services.accountability import load_rules
+    from lantian.web.accountability import action_out
+
+    def read(path: Path, field: str) -> bytes:
+        if not path.is_file():
+            raise InputError("file not found (文件不存在)", file=str(path), field=field)
+        return path.read_bytes()
+
+    text = decode_text(read(minutes, "minutes"), name=str(minutes))[0] if minutes else ""
+    uploads = [(p.name, read(p, "file")) for p in files or []]
+    rules = load_rules(rules_file)
+    with open_app(data_dir, database_url) as lantian:
+        where = office or lantian.office_place
+        action = lantian.actions.record(
+            SYSTEM, rules, office=where, place=place, kind=kind, on=date, unit=unit or f"{where or ''}大气办",
+            document=document, minutes=text, rule=rule, period=period, first=first, last=last, files=uploads,
+        )  # fmt: skip
+    result = action_out(action)
+    if as_json:
+        print_json(result.model_dump(mode="json"))
+        return
+    out.print(
+        f"已登记 recorded #{result.id}: {result.on} {result.place} {result.kind}（{result.period} {result.rule}）"
+    )
+
+
+@action_app.command("list")
+def action_list_cmd(
+    place: Annotated[str | None, typer.Option("--place", help="只看该地区 one place's actions")] = None,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """问责措施 The actions recorded, oldest first."""
+    from lantian.domain.tracking.model import SYSTEM
+    from lantian.web.accountability import action_out
+
+    with open_app(data_dir, database_url) as lantian:
+        rows = [action_out(a) for a in lantian.actions.actions(SYSTEM, places=[place] if place else None)]
+    if as_json:
+        print_json([r.model_dump(mode="json") for r in rows])
+        return
+    table = Table(
+        "#", "日期 date", "地区 place", "措施 kind", "预警 flag", "实施单位 unit", "文号 document", "材料 files"
+    )
+    for r in rows:
+        table.add_row(str(r.id), str(r.on), r.place, r.kind, f"{r.period} {r.rule}", r.unit, r.document,
+                      "、".join(f.filename for f in r.files))  # fmt: skip
+    emit_table(table)
 
 
 @targets_app.command("compensation")

@@ -781,6 +781,16 @@ class WorkflowService:
                 }
             )
 
+    def check_files(self, files: Sequence[Upload]) -> list[evidence.Checked]:
+        """Check uploads as evidence (type, size) before a transaction: for another record's files
+        (an accountability action's, :mod:`lantian.services.actions`)."""
+        return [self._check_file(name, data) for name, data in files]
+
+    def keep_files(self, repo: TrackingRepository, actor: Actor, owner: str, owner_id: int,
+                   checked: list[evidence.Checked], files: Sequence[Upload]) -> None:  # fmt: skip
+        """Keep checked files as evidence of ``owner``'s record ``owner_id``, in the caller's transaction."""
+        self._store_files(repo, actor, owner, owner_id, None, checked, files)
+
     def blob_path(self, digest: str) -> Path:
         return self.evidence_dir / digest[:2] / digest
 
@@ -802,8 +812,10 @@ class WorkflowService:
                 self.report(actor, item.owner_id)
             elif item.owner == "notice":
                 self.notice(actor, item.owner_id)
-            else:
+            elif item.owner == "ticket":
                 self.ticket(actor, item.owner_id)
+            else:  # another record's file (an accountability action's): downloaded through its own route
+                raise NotFoundError(f"no evidence file {evidence_id} (没有该材料)", field="evidence")
         path = self.blob_path(item.sha256)
         if not path.is_file():
             raise NotFoundError(

@@ -449,3 +449,20 @@ Index("ix_task_departments_norm_role", task_departments.c.normalized, task_depar
 # a plan's tasks in order, with what the task list filters and counts on: a page is read without
 # touching the wide rows (text, payload) or sorting the place's tasks; the counts from the index alone
 Index("ix_tasks_plan_order", tasks.c.plan_id, tasks.c.position, tasks.c.removed_in, tasks.c.status)
+
+accountability_actions = Table(
+    "accountability_actions",  # 问责措施: an action taken on a flag; its files are evidence (owner 'action')
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("place", String(200), nullable=False),  # the flagged place
+    Column("rule", String(200), nullable=False),  # the flag it answers: rule, place, period reached
+    Column("period", String(20), nullable=False),
+    Column("kind", String(50), nullable=False),  # 警示 | 通报 | 约谈 | 挂牌督办 | 专项帮扶 | 区域限批 | 区域限批解除 …
+    Column("happened_on", Date, nullable=False),
+    Column("unit", String(200), nullable=False),  # who acted (苏州市大气办)
+    Column("recorded_by", String(100), nullable=False),  # the login, for the audit
+    Column("document", Text, nullable=False),  # 文号 / title
+    Column("minutes", Text, nullable=False),  # 约谈纪要 or a note
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_accountability_actions_place", accountability_actions.c.place, accountability_actions.c.period)

@@ -27,6 +27,8 @@ from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
 from lantian.web import admin, api, exports, figures, forms, i18n, pages, picks, public, todo, users_api, views
+from lantian.web.accountability import api as accountability_api
+from lantian.web.accountability import router as accountability_router
 from lantian.web.deps import LANG_COOKIE, LoginRequired, PasswordChangeRequired, error_body, status_of, viewer
 from lantian.web.limits import BodyLimit, BodyTooLarge
 from lantian.web.targets import api as targets_api
@@ -100,6 +102,8 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     app.include_router(figures.router)  # the lists the dashboard's figures open
     app.include_router(targets_pages)  # 目标
     app.include_router(targets_api)
+    app.include_router(accountability_router)  # 问责: flags and the actions taken
+    app.include_router(accountability_api)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(BodyLimit)  # upload limit (上传大小上限): docs/settings.md
 

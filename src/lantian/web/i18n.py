@@ -199,6 +199,14 @@ FIELD_LABELS: dict[str, str] = {
     "edit_place": "修改的目标辖区",
     "edit_indicator": "修改的目标指标",
     "edit_year": "修改的目标年份",
+    # 问责措施 (web/accountability.py)
+    "kind": "问责措施",
+    "on": "日期",
+    "document": "文号或标题",
+    "minutes": "纪要或说明",
+    "rule": "预警规则",
+    "action_id": "问责措施",
+    "file_id": "材料",
 }
 
 _OPEN = "(（"

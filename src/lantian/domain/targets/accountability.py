@@ -93,6 +93,7 @@ class Escalation:
     place: str
     streak: int  # consecutive periods last, this one included
     action: str
+    rule: str = ""  # the ladder's name (the flag an action answers: docs/accountability.md)
 
 
 def escalations(series: Sequence[tuple[str, Ranking]], ladder: Ladder) -> list[Escalation]:
@@ -106,7 +107,7 @@ def escalations(series: Sequence[tuple[str, Ranking]], ladder: Ladder) -> list[E
         for place in sorted(last):
             reached = [action for months, action in ladder.steps if streak[place] >= months]
             if reached:
-                out.append(Escalation(label, place, streak[place], reached[-1]))
+                out.append(Escalation(label, place, streak[place], reached[-1], ladder.name))
     return out
 
 

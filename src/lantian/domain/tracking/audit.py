@@ -175,6 +175,7 @@ ACTION_LABELS = {
     "user.password": "修改密码",
     "user.active": "启用或停用用户",
     "user.locked": "锁定账号",
+    "action.record": "登记问责措施",
 }
 
 ENTITY_LABELS = {
@@ -188,6 +189,7 @@ ENTITY_LABELS = {
     "reduction_list": "减排清单",
     "warning": "预警",
     "user": "用户",
+    "action": "问责措施",
 }
 
 FIELD_LABELS = {  # a stored record's keys (the services' *_dict and to_jsonable of the model)
@@ -267,6 +269,13 @@ FIELD_LABELS = {  # a stored record's keys (the services' *_dict and to_jsonable
     "value": "目标值",
     "version": "版本",
     "year": "年度",
+    # 问责措施 (services/actions.py action_dict)
+    "kind": "措施",
+    "on": "日期",
+    "recorded_by": "登记人",
+    "document": "文号或标题",
+    "minutes": "纪要或说明",
+    "rule": "预警规则",
 }
 
 FLAG_FIELDS = {
