@@ -29,6 +29,8 @@ from lantian.errors import InputError, LantianError
 from lantian.web import admin, api, exports, figures, forms, i18n, pages, picks, public, todo, users_api, views
 from lantian.web.deps import LANG_COOKIE, LoginRequired, PasswordChangeRequired, error_body, status_of, viewer
 from lantian.web.limits import BodyLimit, BodyTooLarge
+from lantian.web.scorecards import api as scorecards_api  # 考核评分
+from lantian.web.scorecards import router as scorecards_router
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
@@ -96,6 +98,8 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     app.include_router(todo.router)
     app.include_router(todo.api)
     app.include_router(figures.router)  # the lists the dashboard's figures open
+    app.include_router(scorecards_router)
+    app.include_router(scorecards_api)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(BodyLimit)  # upload limit (上传大小上限): docs/settings.md
 
