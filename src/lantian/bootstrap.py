@@ -15,6 +15,7 @@ from lantian.services.accountability import AccountabilityService
 from lantian.services.accounts import AccountService
 from lantian.services.airquality import AirQualityService
 from lantian.services.audit import AuditTrail
+from lantian.services.bulletins import BulletinService
 from lantian.services.notify import NotificationService
 from lantian.services.overview import OverviewService
 from lantian.services.plans import PlanService
@@ -72,6 +73,7 @@ class App:
     overview: OverviewService
     public: PublicReportService  # 群众举报
     notify: NotificationService  # 待办与通知
+    bulletins: BulletinService  # 月报: generated in the browser, published to /public
 
     @property
     def office_place(self) -> str | None:
@@ -100,6 +102,7 @@ class App:
         )
         public = PublicReportService(audit, workflow, office_place=office_place(settings), limits=settings.limits,
                                      key_file=settings.public_key_file)  # fmt: skip
+        reports = ReportService(airquality, targets, accountability, plans, audit)
         return cls(
             settings=settings,
             store=store,
@@ -107,7 +110,7 @@ class App:
             airquality=airquality,
             targets=targets,
             accountability=accountability,
-            reports=ReportService(airquality, targets, accountability, plans, audit),
+            reports=reports,
             warnings=warnings,
             reduction=reduction,
             audit=audit,
@@ -116,6 +119,7 @@ class App:
             overview=OverviewService(airquality, targets),
             public=public,
             notify=NotificationService(store, audit, workflow, settings.notify),
+            bulletins=BulletinService(reports, audit, settings.data_dir),
         )
 
     def close(self) -> None:

@@ -175,6 +175,8 @@ ACTION_LABELS = {
     "user.password": "修改密码",
     "user.active": "启用或停用用户",
     "user.locked": "锁定账号",
+    "bulletin.publish": "发布月报",
+    "bulletin.republish": "重新发布月报",
 }
 
 ENTITY_LABELS = {
@@ -188,6 +190,7 @@ ENTITY_LABELS = {
     "reduction_list": "减排清单",
     "warning": "预警",
     "user": "用户",
+    "bulletin": "月报",
 }
 
 FIELD_LABELS = {  # a stored record's keys (the services' *_dict and to_jsonable of the model)
@@ -267,6 +270,12 @@ FIELD_LABELS = {  # a stored record's keys (the services' *_dict and to_jsonable
     "value": "目标值",
     "version": "版本",
     "year": "年度",
+    "bulletin": "月报",
+    "month": "月份",
+    "docx_sha256": "Word文件校验值",
+    "pdf_sha256": "PDF文件校验值",
+    "published_by": "发布单位",
+    "published_at": "发布时间",
 }
 
 FLAG_FIELDS = {
@@ -297,7 +306,8 @@ ENTITY_VALUE_LABELS = {  # where two enumerations share a value (closed: 已办�
     "target": {"user": "人工登记"},  # a target's source: entered by a person, else the plan and line
 }
 PERSON_FIELDS = frozenset(  # fields that hold a login name: a page shows the unit instead
-    {"actor", "by", "created_by", "issued_by", "answered_by", "reviewed_by", "submitted_by", "uploaded_by"}
+    {"actor", "by", "created_by", "issued_by", "answered_by", "reviewed_by", "submitted_by", "uploaded_by",
+     "published_by"}
 )
 ENUM_FIELDS = frozenset({"status", "review", "role", "source", "state", "action", "comparator", "level", "field"})
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
