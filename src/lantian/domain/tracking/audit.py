@@ -272,8 +272,8 @@ FIELD_LABELS = {  # a stored record's keys (the services' *_dict and to_jsonable
     "year": "年度",
     "bulletin": "月报",
     "month": "月份",
-    "docx_sha256": "Word文件校验值",
-    "pdf_sha256": "PDF文件校验值",
+    "docx_sha256": "docx 文件校验值",
+    "pdf_sha256": "pdf 文件校验值",
     "published_by": "发布单位",
     "published_at": "发布时间",
 }
