@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import docx
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -33,6 +34,7 @@ def bulletin_data(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> 
     folder.mkdir()
     svc = aq_store(folder, seeds_dir, ARCHIVE_2025)
     svc.import_area_map(seeds_dir.parent / "data" / "aq" / "stations" / "NewSiteList.csv")
+    (folder / "office.toml").write_text('place = "苏州市"\n', encoding="utf-8")  # 本平台所属辖区: /public is 苏州's
     app = App.open(Settings.load(folder))
     (seed,) = seeds_dir.glob("000_*.txt")
     app.plans.import_files([seed])
@@ -66,7 +68,7 @@ def clients(app: App) -> Callable[[str | None], TestClient]:
     return make
 
 
-def post(c: TestClient, path: str, **data: str) -> object:
+def post(c: TestClient, path: str, **data: str) -> httpx.Response:
     return c.post(path, data={**data, "csrf_token": c.headers["X-CSRF-Token"]})
 
 
@@ -78,7 +80,7 @@ def wait(c: TestClient, month: str = MONTH, limit: float = 600) -> str:
         r = c.get("/bulletins", params={"month": month})
         if "Refresh" not in r.headers:
             assert 'id="bulletin-working"' not in r.text
-            return r.text
+            return str(r.text)
         assert 'id="bulletin-working"' in r.text and "页面会自动刷新" in r.text
         seen_working = True
         time.sleep(0.5)

@@ -157,12 +157,11 @@ class BulletinService:
         return after, warnings
 
     def published(self, place: str | None) -> list[PublishedBulletin]:
-        """The bulletins published for ``place`` (as 苏州 or 苏州市), newest month first; none without a place."""
-        if not place:
-            return []
-        key = place_key(place)
+        """The bulletins published for ``place`` (as 苏州 or 苏州市), newest month first; of every place
+        when none is named (a platform without an office place: its public page covers every place)."""
+        key = None if not place else place_key(place)
         with self.audit.store.tracking_read() as trail:
-            return BulletinRepository(trail.session).of_places([key, f"{key}市", place])
+            return BulletinRepository(trail.session).of_places(None if key is None else [key, f"{key}市", place or key])
 
     def file(self, bulletin_id: int, kind: str) -> tuple[str, str, Path]:
         """(file name, content type, path) of a published bulletin's .docx or .pdf: public."""

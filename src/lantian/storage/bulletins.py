@@ -35,10 +35,11 @@ class BulletinRepository:
         row = self.session.execute(select(t.bulletins).where(t.bulletins.c.id == bulletin_id)).first()
         return None if row is None else _bulletin(row)
 
-    def of_places(self, places: list[str]) -> list[PublishedBulletin]:
-        """The bulletins of ``places``, newest month first."""
+    def of_places(self, places: list[str] | None) -> list[PublishedBulletin]:
+        """The bulletins of ``places`` (None: of every place), newest month first."""
         b = t.bulletins
-        rows = self.session.execute(select(b).where(b.c.place.in_(places)).order_by(b.c.month.desc(), b.c.place))
+        query = select(b) if places is None else select(b).where(b.c.place.in_(places))
+        rows = self.session.execute(query.order_by(b.c.month.desc(), b.c.place))
         return [_bulletin(r) for r in rows]
 
     def save(self, bulletin: PublishedBulletin) -> PublishedBulletin:
@@ -52,9 +53,8 @@ class BulletinRepository:
         }  # fmt: skip
         before = self.find(bulletin.place, bulletin.month)
         if before is None:
-            new_id = self.session.execute(insert(t.bulletins).values(**values)).inserted_primary_key
-            assert new_id is not None
-            number = int(new_id[0])
+            added = insert(t.bulletins).values(**values).returning(t.bulletins.c.id)
+            number = int(self.session.execute(added).scalar_one())
         else:
             self.session.execute(update(t.bulletins).where(t.bulletins.c.id == before.id).values(**values))
             number = before.id

@@ -128,7 +128,7 @@ def draft_download(request: Request, month: Month = "") -> Response:
 
 # ---------------------------------------------------------------- public downloads (信息公开, no sign-in)
 def public_bulletins(app: App) -> list[dict[str, Any]]:
-    """The published bulletins of the office's place, for the public page."""
+    """The published bulletins of the office's place (of every place without one), for the public page."""
     return [
         {"id": b.id, "month": b.month, "title": b.title, "pdf": b.pdf_sha256 is not None,
          "published_at": b.published_at.isoformat(), "docx_size": b.docx_size, "pdf_size": b.pdf_size}

@@ -69,5 +69,5 @@ def test_the_ranking_by_total_with_ties_by_hand() -> None:
 
 def test_the_rules_weigh_the_other_targets() -> None:
     rules = parse_rules("[scorecard]\nair = 50\nreported = 30\ntasks = 20\n", name="r.toml")
-    assert (rules.weights.air, rules.weights.reported, rules.weights.tasks) == (50, 30, 20)
+    assert (rules.weights.air, rules.weights.reported, rules.weights.tasks) == (D(50), D(30), D(20))
     assert parse_rules("", name="r.toml").weights.reported == 20  # the default

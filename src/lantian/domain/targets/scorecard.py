@@ -171,5 +171,8 @@ def ranking(cards: Sequence[Scorecard]) -> list[Ranked]:
     totals = competition_ranks({c.jurisdiction: c.total for c in cards}, descending=True)
     counts = Counter(r for r in totals.values() if r is not None)
     ordered = sorted(cards, key=lambda c: (totals[c.jurisdiction] is None, totals[c.jurisdiction] or 0, c.jurisdiction))
-    return [Ranked(totals[c.jurisdiction], counts[totals[c.jurisdiction]] > 1 if totals[c.jurisdiction] else False, c)
-            for c in ordered]  # fmt: skip
+    out = []
+    for c in ordered:
+        rank = totals[c.jurisdiction]
+        out.append(Ranked(rank, rank is not None and counts[rank] > 1, c))
+    return out
