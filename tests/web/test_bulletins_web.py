@@ -121,6 +121,9 @@ def test_generate_download_publish_and_download_from_public(
     public = anonymous.get("/public")
     assert public.status_code == 200 and TITLE in public.text
     assert f'href="/public/bulletins/{first.id}.pdf"' in public.text
+    (listed,) = anonymous.get("/api/v1/public/bulletins").json()
+    assert (listed["title"], listed["month"]) == (TITLE, MONTH)
+    assert listed["pdf_url"] == f"/public/bulletins/{first.id}.pdf"
     got = anonymous.get(f"/public/bulletins/{first.id}.docx")
     assert got.status_code == 200 and got.content == draft
     pdf = anonymous.get(f"/public/bulletins/{first.id}.pdf")
@@ -153,6 +156,14 @@ def test_a_bad_month_is_named_beside_its_field(clients: Callable[[str | None], T
     assert page.status_code == 422 and "月份格式应为" in page.text and 'value="一月"' in page.text
     assert admin.get("/bulletins/draft.docx", params={"month": MONTH}).status_code == 404  # none generated yet
     assert clients(None).get("/public/bulletins/1.pdf").status_code == 404
+
+
+def test_the_command_line_refuses_a_bad_month(app: App, capsys: pytest.CaptureFixture[str]) -> None:
+    from lantian.cli.main import main
+
+    data = str(app.settings.data_dir)
+    assert main(["report", "publish", "--jurisdiction", "苏州市", "--month", "2025-13", "--data-dir", data]) == 2
+    assert "月份格式应为" in capsys.readouterr().err
 
 
 def test_a_leader_generates_but_does_not_publish(clients: Callable[[str | None], TestClient], app: App) -> None:

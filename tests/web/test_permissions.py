@@ -215,6 +215,7 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("POST", "/bulletins/publish"): (ADMIN, {"data": {"month": "2024-01"}}),
         ("GET", "/public/bulletins/{bulletin_id}.docx"): (PUBLIC, {}),  # none published: 404
         ("GET", "/public/bulletins/{bulletin_id}.pdf"): (PUBLIC, {}),
+        ("GET", "/api/v1/public/bulletins"): (PUBLIC, {}),
     }
 
 

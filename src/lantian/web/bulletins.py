@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from pydantic import BaseModel, Field
 
 from lantian.bootstrap import App
 from lantian.domain.bulletins import check_month, newest_complete_month
@@ -27,6 +28,7 @@ from lantian.web.downloads import attachment
 from lantian.web.pages import back_to, page_reader, page_user, render
 
 router = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/v1/public/bulletins", tags=["public"])
 Month = Annotated[str, Query(max_length=20, description="月份 YYYY-MM")]
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 REFRESH = 2  # seconds between the page's looks at a job under way
@@ -150,3 +152,33 @@ def public_docx(request: Request, bulletin_id: Id) -> Response:
 @router.get("/public/bulletins/{bulletin_id}.pdf")
 def public_pdf(request: Request, bulletin_id: Id) -> Response:
     return _download(request, bulletin_id, "pdf")
+
+
+class PublishedOut(BaseModel):
+    """A published monthly bulletin (月报) and where to download it (no sign-in)."""
+
+    id: int
+    place: str = Field(description="辖区")
+    month: str = Field(description="YYYY-MM")
+    title: str
+    published_at: dt.datetime = Field(description="UTC")
+    docx_url: str
+    pdf_url: str | None = Field(description="None: published without a PDF (LibreOffice was missing)")
+
+
+@api.get("", summary="已发布的月报 the office's published bulletins, newest month first",
+         response_model=list[PublishedOut])  # fmt: skip
+def published_api(request: Request) -> list[PublishedOut]:
+    app = the_app(request)
+    return [
+        PublishedOut(
+            id=b.id,
+            place=b.place,
+            month=b.month,
+            title=b.title,
+            published_at=b.published_at,
+            docx_url=f"/public/bulletins/{b.id}.docx",
+            pdf_url=None if b.pdf_sha256 is None else f"/public/bulletins/{b.id}.pdf",
+        )
+        for b in app.bulletins.published(app.office_place)
+    ]
