@@ -306,9 +306,9 @@ ENTITY_VALUE_LABELS = {  # where two enumerations share a value (closed: 已办�
     "target": {"user": "人工登记"},  # a target's source: entered by a person, else the plan and line
 }
 PERSON_FIELDS = frozenset(  # fields that hold a login name: a page shows the unit instead
-    {"actor", "by", "created_by", "issued_by", "answered_by", "reviewed_by", "submitted_by", "uploaded_by",
-     "published_by"}
+    {"actor", "by", "created_by", "issued_by", "answered_by", "reviewed_by", "submitted_by", "uploaded_by"}
 )
+PERSON_FIELDS |= {"published_by"}  # 月报: who published a bulletin
 ENUM_FIELDS = frozenset({"status", "review", "role", "source", "state", "action", "comparator", "level", "field"})
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
 BEIJING = dt.timezone(dt.timedelta(hours=8))
