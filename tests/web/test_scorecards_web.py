@@ -87,6 +87,8 @@ def test_a_countys_breakdown(client: Callable[[str | None], TestClient], county_
     assert r.status_code == 200, r.text
     card = r.json()
     assert card["total"] == 50 and card["air"] is None and card["missing"] == ["air"]
+    (pm25,) = [line for line in card["lines"] if line["part"] == "air"]  # no monitoring data: listed, not scored
+    assert (pm25["item"], pm25["target"], pm25["value"], pm25["score"]) == ("PM2.5浓度", "≤ 35", "—", None)
     (tasks,) = [line for line in card["lines"] if line["part"] == "tasks"]
     assert (tasks["due"], tasks["completed"], tasks["score"]) == (2, 1, 50)
     page = client("admin").get("/scorecards/太仓市", params={"as_of": AS_OF}).text

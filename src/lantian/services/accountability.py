@@ -180,7 +180,12 @@ class AccountabilityService:
                 if r.get("measured"):  # measured from accepted progress reports: scored by % complete
                     reported.append(reported_line(r))
                 continue
-            if not r["measured"] or r.get("target_value") is None:
+            if not r["measured"]:
+                continue
+            if r.get("target_value") is None:  # not measured here (no monitoring data): listed, not scored
+                if r["comparator"] not in ("<=", ">=") or r.get("target") is None:
+                    continue  # a relative target without its baseline has no threshold to show
+                lines.append(TargetLine(r["indicator"], r["label"], r["comparator"], Decimal(str(r["target"])), None))
                 continue
             comparator = {"decrease_by": "<=", "increase_by": ">="}.get(r["comparator"], r["comparator"])
             target = Decimal(str(r["target_value"]))

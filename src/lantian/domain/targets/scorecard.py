@@ -110,6 +110,11 @@ def target_score(comparator: str, target: Decimal, value: Decimal) -> Decimal:
     return round_half_even(max(Decimal(0), ratio) * HUNDRED, 1)
 
 
+def plain(number: Decimal) -> str:
+    """A number as people write it: 35 not 35.0, 87.5, 100 (never 1E+2)."""
+    return f"{number.normalize():f}"
+
+
 def completion_score(percent_complete: Decimal) -> Decimal:
     """A target measured from progress reports: min(100, % complete), never below 0, one decimal."""
     return round_half_even(min(HUNDRED, max(Decimal(0), percent_complete)), 1)
@@ -135,8 +140,8 @@ def scorecard(
     for t in targets:
         weight = weights.indicators.get(t.indicator, Decimal(1))
         score = None if t.value is None else target_score(t.comparator, t.target, t.value)
-        shown = "—" if t.value is None else f"{t.value:f}"
-        lines.append(ScoreLine("air", t.label, f"{'≤' if t.comparator == '<=' else '≥'} {t.target:f}", shown,
+        shown = "—" if t.value is None else plain(t.value)
+        lines.append(ScoreLine("air", t.label, f"{'≤' if t.comparator == '<=' else '≥'} {plain(t.target)}", shown,
                                score, weight, t.indicator))  # fmt: skip
         if score is not None and weight > 0:
             scored.append((score, weight))
@@ -145,7 +150,7 @@ def scorecard(
     for r in reported:
         weight = weights.indicators.get(r.indicator, Decimal(1))
         score = None if r.percent_complete is None else completion_score(r.percent_complete)
-        shown = "—" if r.value is None else f"{r.value:f}"
+        shown = "—" if r.value is None else plain(r.value)
         lines.append(ScoreLine("reported", r.label, r.target, shown, score, weight, r.indicator, r.percent_complete))
         if score is not None and weight > 0:
             counted.append((score, weight))
