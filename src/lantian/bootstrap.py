@@ -16,6 +16,7 @@ from lantian.services.accounts import AccountService
 from lantian.services.actions import ActionService
 from lantian.services.airquality import AirQualityService
 from lantian.services.audit import AuditTrail
+from lantian.services.bulletins import BulletinService
 from lantian.services.notify import NotificationService
 from lantian.services.overview import OverviewService
 from lantian.services.plans import PlanService
@@ -74,6 +75,7 @@ class App:
     public: PublicReportService  # 群众举报
     notify: NotificationService  # 待办与通知
     actions: ActionService  # 问责措施: the actions taken on flags
+    bulletins: BulletinService  # 月报: generated in the browser, published to /public
 
     @property
     def office_place(self) -> str | None:
@@ -102,6 +104,7 @@ class App:
         )
         public = PublicReportService(audit, workflow, office_place=office_place(settings), limits=settings.limits,
                                      key_file=settings.public_key_file)  # fmt: skip
+        reports = ReportService(airquality, targets, accountability, plans, audit)
         return cls(
             settings=settings,
             store=store,
@@ -109,7 +112,7 @@ class App:
             airquality=airquality,
             targets=targets,
             accountability=accountability,
-            reports=ReportService(airquality, targets, accountability, plans, audit),
+            reports=reports,
             warnings=warnings,
             reduction=reduction,
             audit=audit,
@@ -119,6 +122,7 @@ class App:
             public=public,
             notify=NotificationService(store, audit, workflow, settings.notify),
             actions=ActionService(store, audit, accountability, workflow),
+            bulletins=BulletinService(reports, audit, settings.data_dir),
         )
 
     def close(self) -> None:

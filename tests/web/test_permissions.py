@@ -65,7 +65,7 @@ def ids(app: App) -> dict[str, int]:
     return {"task_id": task, "report_id": report.id, "notice_id": notice.id, "ticket_id": ticket.id,
             "evidence_id": report.evidence[0].id, "flag_id": flag[0].id if flag else 1, "code": 0,
             "username": clerk.username, "token": "x" * 32, "place": "苏州市", "action_id": action.id,
-            "file_id": action.evidence[0].id}  # fmt: skip
+            "file_id": action.evidence[0].id, "bulletin_id": 1}  # fmt: skip
 
 
 # (method, path) → (allowed roles or PUBLIC, request arguments)
@@ -241,6 +241,19 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
             {"data": {"place": "苏州市", "rule": LADDER, "period": "2025-01", **ACTION}},
         ),
         ("GET", "/api/v1/accountability/actions/{action_id}"): (ALL, {}),
+        # 考核评分 (web/scorecards.py): a place's card for its own place and those below (test_place_matrix.py)
+        ("GET", "/scorecards"): (ALL, {}),
+        ("GET", "/scorecards/{place}"): (ALL, {}),
+        ("GET", "/api/v1/scorecards"): (ALL, {}),
+        ("GET", "/api/v1/scorecards/{place}"): (ALL, {}),
+        # 月报 (web/bulletins.py): the user's own place; publishing is the 大气办's; the published files are public
+        ("GET", "/bulletins"): (ALL, {}),
+        ("POST", "/bulletins/generate"): (ALL, {"data": {"month": "2024-01"}}),
+        ("GET", "/bulletins/draft.docx"): (ALL, {"params": {"month": "2024-01"}}),  # none generated: 404
+        ("POST", "/bulletins/publish"): (ADMIN, {"data": {"month": "2024-01"}}),
+        ("GET", "/public/bulletins/{bulletin_id}.docx"): (PUBLIC, {}),  # none published: 404
+        ("GET", "/public/bulletins/{bulletin_id}.pdf"): (PUBLIC, {}),
+        ("GET", "/api/v1/public/bulletins"): (PUBLIC, {}),
     }
 
 

@@ -48,6 +48,8 @@ PROGRESS = {"admin": (200, 200, 403, 200), "dept": (200, 200, 403, 403), "other"
 PLACE_READ = {"admin": (200, 200, 403, 200), "dept": (200, 200, 403, 403), "other": (200, 200, 403, 403),
               "leader": (200, 200, 403, 200)}  # fmt: skip
 NOTICE_TASKS = {"admin": (200, 200, 403, 200), "dept": (403,) * 4, "other": (403,) * 4, "leader": (403,) * 4}
+# a place's scorecard (考核评分): every role reads its own place's and those below it, never above or beside
+CARD = {role: (200, 403, 403, 200) for role in ROLES}
 # accounts (账号管理): the 大气办 manages its own place's and those below it, not a parent's or a sibling's
 ACCOUNTS = {"admin": (200, 403, 403, 200), "dept": (403,) * 4, "other": (403,) * 4, "leader": (403,) * 4}
 # 目标: a place's targets are read by its own users and the admins and leaders above it (a department:
@@ -115,12 +117,16 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("GET", "/accountability/actions/{action_id}/files/{file_id}"): FLAG_READ,
     ("POST", "/api/v1/accountability/actions"): FLAG_RECORD,  # the flagged place in the body
     ("POST", "/accountability/actions"): page(FLAG_RECORD),
+    ("GET", "/api/v1/scorecards/{place}"): CARD,
+    ("GET", "/scorecards/{place}"): CARD,
 }
 # a language code, not a record; a complaint's tracking code, whose holder is the reporter: no
 # place to check, its lookups are tested in test_public.py (not guessable, only public steps); a
 # download of the user's own check (another's is unknown: 404, tests/web/test_exports_web.py)
 NOT_AN_OBJECT = {("GET", "/lang/{code}"), ("GET", "/api/v1/public/reports/{code}"),
                  ("GET", "/reduction-lists/check/{token}.xlsx")}  # fmt: skip
+# a published bulletin's files: published for anyone to read (tests/web/test_bulletins_web.py)
+NOT_AN_OBJECT |= {("GET", "/public/bulletins/{bulletin_id}.docx"), ("GET", "/public/bulletins/{bulletin_id}.pdf")}
 BODY_IDS = {("POST", "/api/v1/notices"), ("POST", "/notices")}  # ids in the body: task_ids
 # routes that read a place's own records by its name (the place is the object; every other
 # jurisdiction parameter reads what is public: warnings, the national rules, air quality)
@@ -129,6 +135,7 @@ BY_PLACE = {("GET", "/api/v1/reduction-list"), ("POST", "/api/v1/warnings/readin
             ("POST", "/warnings/readings"), ("GET", "/targets"), ("GET", "/api/v1/targets"), ("POST", "/targets"),
             ("POST", "/api/v1/targets"), ("POST", "/api/v1/accountability/actions"),
             ("POST", "/accountability/actions")}  # fmt: skip
+BY_PLACE |= {("GET", "/api/v1/scorecards/{place}"), ("GET", "/scorecards/{place}")}  # a place's scorecard
 
 
 def request(key: tuple[str, str], v: dict[str, Any]) -> dict[str, Any]:

@@ -66,3 +66,25 @@ def bulletin_path(output: Path | None, reports_dir: Path, name: str) -> Path:
         return output
     folder.mkdir(parents=True, exist_ok=True)
     return folder / name
+
+
+@app.command("publish")
+def publish_cmd(
+    jurisdiction: Annotated[str, typer.Option("--jurisdiction", help="辖区 jurisdiction")],
+    month: Annotated[str, typer.Option("--month", help="月份 YYYY-MM")],
+    runs: Annotated[int, typer.Option("--runs", help="达标概率模拟年数 simulated years", min=0)] = 1000,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """发布月报 Publish the monthly bulletin to the public page (/public): generate it, make its PDF with
+    LibreOffice, keep both and record the publication (audited; a month published again is replaced)."""
+    from lantian.domain.tracking.model import SYSTEM
+
+    with open_app(data_dir, database_url) as lantian:
+        lantian.bulletins.runs = runs
+        draft = lantian.bulletins.generate(SYSTEM, jurisdiction, month)  # always fresh from the command line
+        published, warnings = lantian.bulletins.publish(SYSTEM, jurisdiction, month)
+    for warning in [*draft.warnings, *warnings]:
+        out.print(f"[yellow]警告 warning[/yellow]: {warning}")
+    pdf = f"/public/bulletins/{published.id}.pdf" if published.pdf_sha256 else "无 none"
+    out.print(f"已发布 published: {published.title} — /public/bulletins/{published.id}.docx · pdf: {pdf}")

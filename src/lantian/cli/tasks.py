@@ -673,23 +673,58 @@ def targets_cascade_cmd(
 
 @targets_app.command("scorecard")
 def targets_scorecard_cmd(
-    jurisdiction: Annotated[list[str], typer.Option("--jurisdiction", help="辖区 (repeatable) jurisdictions")],
+    jurisdiction: Annotated[
+        list[str] | None, typer.Option("--jurisdiction", help="辖区 (repeatable) jurisdictions")
+    ] = None,
+    place: Annotated[
+        str | None, typer.Option("--place", help="考核排名：该辖区下辖的每个辖区 every place under this office, ranked")
+    ] = None,
     as_of: AsOf = None,
     rules_file: RulesOpt = None,
     fmt: Annotated[str | None, typer.Option("--format", help="table | xlsx | csv | json")] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="输出文件 output file (.xlsx, .csv, .json)")
     ] = None,
+    as_json: JsonFlag = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """考核评分 The scorecard: air-quality targets and task completion, weighted (rules file); export .xlsx."""
+    """考核评分 The scorecard: air-quality targets, other targets and task completion, weighted (rules
+    file); ``--place`` ranks every place under an office by total (ties share a rank); export .xlsx.
+    ``--json`` prints what ``/api/v1/scorecards`` answers."""
     from lantian.services.accountability import load_rules
+    from lantian.web.scorecards import card_out, ranking_out
 
+    if not jurisdiction and not place:
+        raise InputError("name --jurisdiction or --place (请指定辖区)", field="jurisdiction")
     rules = load_rules(rules_file)
     day = parse_date(as_of, "as_of") or dt.date.today()
     with open_app(data_dir, database_url) as lantian:
-        cards = [lantian.accountability.scorecard(j, day, rules) for j in jurisdiction]
+        ranked = None
+        if place:
+            places = lantian.accountability.places(place) or []
+            ranked = lantian.accountability.scorecards(places, day, rules)
+            cards = [r.card for r in ranked]
+        else:
+            cards = [lantian.accountability.scorecard(j, day, rules) for j in jurisdiction or []]
+    if as_json:
+        typed = ranking_out(place, ranked, day, rules) if place and ranked is not None else None
+        print_json(
+            typed.model_dump(mode="json") if typed else [card_out(c, day).model_dump(mode="json") for c in cards]
+        )
+        return
+    if ranked is not None and output is None and (fmt == "table" or (fmt is None and to_terminal())):
+        table = Table("名次 rank", "辖区 place", "总分 total", "空气质量 air", "其他目标 other", "任务 tasks")
+        for r in ranked:
+            c = r.card
+            rank = "—" if r.rank is None else f"{r.rank}{' 并列 tied' if r.tied else ''}"
+            values = (c.total, c.air, c.reported, c.tasks)
+            table.add_row(rank, c.jurisdiction, *("—" if v is None else f"{v:f}" for v in values))
+        out.print(
+            f"{escape(place or '')}下辖 {len(ranked)} 个辖区考核排名 ranked by score（{day}；并列同名次 ties share)"
+        )
+        emit_table(table, csv_when_piped=False)
+        return
     columns = [
         "辖区 jurisdiction",
         "部分 part",
@@ -700,19 +735,18 @@ def targets_scorecard_cmd(
         "权重 weight",
     ]
     data = export.TableData(f"考核评分 {day}", columns)
-    json_rows = []
+    parts = {"air": "空气质量 air", "reported": "其他目标 other targets", "tasks": "任务 tasks"}
     for card in cards:
         for line in card.lines:
-            part = "空气质量 air" if line.part == "air" else "任务 tasks"
             score = None if line.score is None else float(line.score)
-            data.rows.append([card.jurisdiction, part, line.item, line.target, line.value, score, float(line.weight)])
-        for part, value in (("空气质量小计 air", card.air), ("任务小计 tasks", card.tasks), ("总分 total", card.total)):
+            data.rows.append([card.jurisdiction, parts[line.part], line.item, line.target, line.value, score,
+                              float(line.weight)])  # fmt: skip
+        subtotals = (("空气质量小计 air", card.air), ("其他目标小计 other targets", card.reported),
+                     ("任务小计 tasks", card.tasks), ("总分 total", card.total))  # fmt: skip
+        for part, value in subtotals:
             data.rows.append([card.jurisdiction, part, card.note if part.startswith("总分") else "", "", "",
                               None if value is None else float(value), None])  # fmt: skip
-        json_rows.append({
-            "jurisdiction": card.jurisdiction, "as_of": day, "air": card.air, "tasks": card.tasks,
-            "total": card.total, "note": card.note, "lines": [line.__dict__ for line in card.lines],
-        })  # fmt: skip
+    json_rows = [card_out(c, day).model_dump(mode="json") for c in cards]
     if output is None and (fmt == "table" or (fmt is None and to_terminal())):
         for card in cards:  # one block per jurisdiction: readable in any terminal width
             total = "—" if card.total is None else f"{card.total:f}"

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import shutil
+import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -233,3 +235,34 @@ def remaining_text(r: dict[str, Any]) -> str:
     if r.get("affordable_heavy_days") is not None:
         return f"可容许重污染 {r['affordable_heavy_days']} 天"
     return "—"
+
+
+NO_OFFICE = (
+    "LibreOffice (soffice) is not installed: no PDF was made "
+    "(未找到 LibreOffice（soffice），未能生成 PDF；请安装 LibreOffice 后重新发布)"
+)
+
+
+def docx_to_pdf(docx: Path, *, timeout: int = 180) -> bytes:
+    """The PDF LibreOffice makes of ``docx`` (``soffice --headless --convert-to pdf``), in a
+    folder and a LibreOffice profile of its own: two conversions at once do not share a lock.
+    A clear error when LibreOffice is missing, fails or takes longer than ``timeout`` seconds."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise ConfigError(NO_OFFICE, field="soffice")
+    with tempfile.TemporaryDirectory(prefix="lantian-pdf-") as folder:
+        work = Path(folder)
+        source = work / "bulletin.docx"
+        source.write_bytes(docx.read_bytes())
+        command = [soffice, f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless", "--norestore",
+                   "--convert-to", "pdf", "--outdir", str(work), str(source)]  # fmt: skip
+        try:
+            subprocess.run(command, check=True, capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ConfigError(f"LibreOffice took longer than {timeout} s (生成 PDF 超时)", field="soffice") from None
+        except (subprocess.CalledProcessError, OSError) as exc:
+            raise ConfigError(f"LibreOffice failed: {exc} (LibreOffice 未能生成 PDF)", field="soffice") from None
+        pdf = work / "bulletin.pdf"
+        if not pdf.is_file() or not pdf.read_bytes().startswith(b"%PDF"):
+            raise ConfigError("LibreOffice made no PDF (LibreOffice 未能生成 PDF)", field="soffice")
+        return pdf.read_bytes()

@@ -33,8 +33,8 @@ from lantian.domain.targets.accountability import (
     settle_ranks,
     streak_flags,
 )
-from lantian.domain.targets.registry import place_key
-from lantian.domain.targets.scorecard import Scorecard, TargetLine, scorecard
+from lantian.domain.targets.registry import INDICATORS, place_key
+from lantian.domain.targets.scorecard import Ranked, ReportedLine, Scorecard, TargetLine, ranking, scorecard
 from lantian.errors import InputError, NotFoundError
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Options
@@ -168,14 +168,24 @@ class AccountabilityService:
 
     def scorecard(self, jurisdiction: str, as_of: dt.date, rules: Rules) -> Scorecard:
         """The jurisdiction's 考核 scorecard on ``as_of``: its measured targets of that year (value to
-        date against target) and the tasks of its plans due by then (completed or not)."""
+        date against target; those measured from progress reports by their % complete) and the tasks
+        of its plans due by then (completed or not)."""
         try:
             rows = self.targets.status(jurisdiction, as_of, runs=0)
         except NotFoundError:
             rows = []
-        lines = []
+        lines, reported = [], []
         for r in rows:
-            if not r["measured"] or r.get("target_value") is None:
+            if is_reported(r):
+                if r.get("measured"):  # measured from accepted progress reports: scored by % complete
+                    reported.append(reported_line(r))
+                continue
+            if not r["measured"]:
+                continue
+            if r.get("target_value") is None:  # not measured here (no monitoring data): listed, not scored
+                if r["comparator"] not in ("<=", ">=") or r.get("target") is None:
+                    continue  # a relative target without its baseline has no threshold to show
+                lines.append(TargetLine(r["indicator"], r["label"], r["comparator"], Decimal(str(r["target"])), None))
                 continue
             comparator = {"decrease_by": "<=", "increase_by": ">="}.get(r["comparator"], r["comparator"])
             target = Decimal(str(r["target_value"]))
@@ -192,9 +202,49 @@ class AccountabilityService:
                 if last is not None and last <= as_of:
                     due += 1
                     completed += task.status is TaskStatus.COMPLETED
-        if not lines and not plans:
+        if not lines and not reported and not plans:
             message = (
                 f"nothing to score for {jurisdiction} in {as_of.year}: no targets, no plans (没有可考核的目标和任务)"
             )
             raise NotFoundError(message, field="jurisdiction")
-        return scorecard(jurisdiction, lines, due, completed, rules.weights)
+        return scorecard(jurisdiction, lines, due, completed, rules.weights, reported)
+
+    def scorecards(self, places: list[str], as_of: dt.date, rules: Rules) -> list[Ranked]:
+        """The scorecards of ``places`` (:meth:`places`) ranked by total, ties sharing a rank (并列); a
+        place with nothing to score is listed last, unranked, with an empty card."""
+        cards = []
+        for place in places:
+            try:
+                cards.append(self.scorecard(place, as_of, rules))
+            except NotFoundError:
+                cards.append(Scorecard(place, [], None, None, None, "", weights=rules.weights))
+        return ranking(cards)
+
+
+SYMBOLS = {"<=": "≤", ">=": "≥"}
+
+
+def is_reported(row: dict[str, Any]) -> bool:
+    """A target status row measured from progress reports (其他目标), not from monitoring data."""
+    if row.get("measured_from") is not None:
+        return bool(row["measured_from"] == "reports")
+    spec = INDICATORS.get(str(row["indicator"]))
+    return spec is None or spec.kind == "reported"
+
+
+def reported_line(row: dict[str, Any]) -> ReportedLine:
+    """A reported target's line: its target as written (≥ 16 万辆, 较2020年下降 3%), value and % complete."""
+    unit = row.get("unit") or ""
+    number = f"{Decimal(str(row['target'])).normalize():f}" if row.get("target") is not None else "—"
+    comparator = str(row["comparator"])
+    if comparator in ("decrease_by", "increase_by"):
+        verb = "下降" if comparator == "decrease_by" else "提高"
+        target = f"较{row.get('baseline_year') or '基准年'}年{verb} {number}{unit or '%'}"
+    else:
+        target = f"{SYMBOLS.get(comparator, comparator)} {number}{unit}"
+    value = row.get("value_to_date")
+    percent = row.get("percent_complete")
+    return ReportedLine(
+        str(row["indicator"]), str(row.get("label") or row["indicator"]), target,
+        None if value is None else Decimal(str(value)), None if percent is None else Decimal(str(percent)),
+    )  # fmt: skip

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lantian.domain.aq.periods import parse_period
+from lantian.domain.places import places_under
 from lantian.domain.plans.model import Role
 from lantian.domain.plans.records import TaskFilter
 from lantian.domain.standards.ranking import competition_ranks
@@ -95,8 +96,9 @@ class ReportService:
             rows = _in(days, first, parse_period(f"{year}-{m:02d}").end)
             pm, good = statistic_of("mean", "pm25")(rows), statistic_of("good_ratio", "good_day_ratio")(rows)
             b.months.append(MonthFigure(f"{m}月", _float(pm), _float(good)))
-        self._ranking(b, every, period.start, period.end)
-        self._flags(b, every, rules, year, number)
+        peers = self._peers(jurisdiction, every)  # ranked among its province's cities, never 上海 in 江苏's
+        self._ranking(b, peers, period.start, period.end)
+        self._flags(b, peers, rules, year, number)
         self._overdue(b, key, period.end)
         sources = {d["source"] for d in this}
         if sources != {"stations"}:
@@ -111,6 +113,17 @@ class ReportService:
         return write_bulletin(bulletin, path)
 
     # ------------------------------------------------------------------ parts
+    def _peers(self, jurisdiction: str, every: dict[str, DayRows]) -> dict[str, DayRows]:
+        """The places the bulletin ranks ``jurisdiction`` among: the cities of its province (the area
+        maps, :func:`places_under`) and itself; every place stored when the maps do not place it."""
+        maps = self.airquality.area_maps()
+        key = place_key(jurisdiction)
+        province = next((p for c, p in maps.province_of.items() if place_key(c) == key), None)
+        if province is None:
+            return every
+        wanted = {place_key(c) for c in places_under(province, maps)} | {key}
+        return {place: days for place, days in every.items() if place_key(place) in wanted}
+
     def _ranking(self, b: Bulletin, every: dict[str, DayRows], start: dt.date, end: dt.date) -> None:
         figures: dict[str, dict[str, Any]] = {}
         for place, days in every.items():

@@ -337,6 +337,22 @@ public_reports = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+bulletins = Table(
+    "bulletins",  # 月报发布: the published monthly bulletin of a place, one per month (published again: replaced)
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("place", String(200), nullable=False),  # 辖区
+    Column("month", String(7), nullable=False),  # YYYY-MM
+    Column("title", Text, nullable=False),
+    Column("docx_sha256", String(64), nullable=False),  # the files, kept in the data folder by digest
+    Column("docx_size", Integer, nullable=False),
+    Column("pdf_sha256", String(64)),  # none: LibreOffice could not make the PDF
+    Column("pdf_size", Integer),
+    Column("published_by", String(100), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("place", "month", name="uq_bulletins_place_month"),
+)
+
 audit_log = Table(
     "audit_log",  # 审计日志: append-only, hash-chained; every field stored as the text that was hashed
     metadata,

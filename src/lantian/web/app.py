@@ -29,8 +29,12 @@ from lantian.errors import InputError, LantianError
 from lantian.web import admin, api, exports, figures, forms, i18n, pages, picks, public, todo, users_api, views
 from lantian.web.accountability import api as accountability_api
 from lantian.web.accountability import router as accountability_router
+from lantian.web.bulletins import api as bulletins_api  # 月报
+from lantian.web.bulletins import router as bulletins_router
 from lantian.web.deps import LANG_COOKIE, LoginRequired, PasswordChangeRequired, error_body, status_of, viewer
 from lantian.web.limits import BodyLimit, BodyTooLarge
+from lantian.web.scorecards import api as scorecards_api  # 考核评分
+from lantian.web.scorecards import router as scorecards_router
 from lantian.web.targets import api as targets_api
 from lantian.web.targets import router as targets_pages
 
@@ -104,6 +108,10 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     app.include_router(targets_api)
     app.include_router(accountability_router)  # 问责: flags and the actions taken
     app.include_router(accountability_api)
+    app.include_router(scorecards_router)
+    app.include_router(scorecards_api)
+    app.include_router(bulletins_router)
+    app.include_router(bulletins_api)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(BodyLimit)  # upload limit (上传大小上限): docs/settings.md
 

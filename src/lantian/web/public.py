@@ -24,6 +24,7 @@ from lantian.domain.tracking.public import CONTACT_LIMIT, LOCATION_LIMIT, TEXT_L
 from lantian.errors import LantianError
 from lantian.services.clock import beijing_now
 from lantian.web import views
+from lantian.web.bulletins import public_bulletins
 from lantian.web.deps import lantian, status_of, viewer
 from lantian.web.pages import render
 
@@ -136,6 +137,7 @@ def public_page(request: Request, status: int = 200, *, errors: dict[str, str] |
         limits=form_limits(app),
         errors=errors or {},
         typed=typed or {},
+        bulletins=public_bulletins(app),  # 月报 the office published (lantian.web.bulletins)
     )
 
 

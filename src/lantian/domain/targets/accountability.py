@@ -276,6 +276,7 @@ def parse_rules(text: str, *, name: str) -> Rules:
             _dec(card, "air") if "air" in card else ScoreWeights.air,
             _dec(card, "tasks") if "tasks" in card else ScoreWeights.tasks,
             {str(k): _dec(card["indicators"], k) for k in card.get("indicators", {})},
+            _dec(card, "reported") if "reported" in card else ScoreWeights.reported,
         )
     except KeyError as exc:
         raise ConfigError(f"a rule lacks {exc.args[0]!r} (规则缺少字段)", file=name, field=str(exc.args[0])) from None

@@ -176,6 +176,8 @@ ACTION_LABELS = {
     "user.active": "启用或停用用户",
     "user.locked": "锁定账号",
     "action.record": "登记问责措施",
+    "bulletin.publish": "发布月报",
+    "bulletin.republish": "重新发布月报",
 }
 
 ENTITY_LABELS = {
@@ -190,6 +192,7 @@ ENTITY_LABELS = {
     "warning": "预警",
     "user": "用户",
     "action": "问责措施",
+    "bulletin": "月报",
 }
 
 FIELD_LABELS = {  # a stored record's keys (the services' *_dict and to_jsonable of the model)
@@ -276,6 +279,12 @@ FIELD_LABELS = {  # a stored record's keys (the services' *_dict and to_jsonable
     "document": "文号或标题",
     "minutes": "纪要或说明",
     "rule": "预警规则",
+    "bulletin": "月报",
+    "month": "月份",
+    "docx_sha256": "docx 文件校验值",
+    "pdf_sha256": "pdf 文件校验值",
+    "published_by": "发布单位",
+    "published_at": "发布时间",
 }
 
 FLAG_FIELDS = {
@@ -308,6 +317,7 @@ ENTITY_VALUE_LABELS = {  # where two enumerations share a value (closed: 已办�
 PERSON_FIELDS = frozenset(  # fields that hold a login name: a page shows the unit instead
     {"actor", "by", "created_by", "issued_by", "answered_by", "reviewed_by", "submitted_by", "uploaded_by"}
 )
+PERSON_FIELDS |= {"published_by"}  # 月报: who published a bulletin
 ENUM_FIELDS = frozenset({"status", "review", "role", "source", "state", "action", "comparator", "level", "field"})
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
 BEIJING = dt.timezone(dt.timedelta(hours=8))
