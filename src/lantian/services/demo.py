@@ -9,6 +9,7 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,10 @@ def write_office_place(path: Path, place: str) -> bool:
 
 
 # the monitoring archives the demo loads from ``<seeds>/../data/aq`` (SOURCES.md there says what they are)
+# 演示区县对照表: 苏州's city stations by district (姑苏区 …), read from the stations' names and
+# places; the national lists name only cities, and the 2025 files carry no values for the stations of
+# 苏州's county-level cities (昆山 …), so without it 苏州's county ranking would be empty
+DEMO_COUNTIES = "demo_counties.csv"
 DEMO_ARCHIVES = ("cnemc_sites_2019_jiangsu", "quotsoft_china_sites_2025/jiangsu_shanghai_subset")
 # published city daily values, the history of the target projection (later files win for a city-day)
 DEMO_PUBLISHED = ("aqistudy_daily_2013_2017/data", "aqistudy_daily_nanjing_2014", "tianqihoubao_daily_2025")
@@ -179,6 +184,9 @@ def run_demo(
         summary.aq_report = airquality.import_files(files, progress=per_file) if files else None
         if (aq / "stations" / "NewSiteList.csv").is_file() and not airquality.areas_path.is_file():
             airquality.import_area_map(aq / "stations" / "NewSiteList.csv")  # never over the office's own map
+        if not airquality.counties_path.is_file():  # 苏州's districts, so its county ranking has values
+            with resources.as_file(resources.files("lantian.data").joinpath(DEMO_COUNTIES)) as counties:
+                airquality.import_county_map(counties)
         if summary.aq_report is not None:
             tell(2, "评价与核对 assessment")
             assessment = airquality.assessment()
