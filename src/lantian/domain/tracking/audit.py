@@ -175,6 +175,7 @@ ACTION_LABELS = {
     "user.password": "修改密码",
     "user.active": "启用或停用用户",
     "user.locked": "锁定账号",
+    "compensation.confirm": "确认生态补偿结算",
 }
 
 ENTITY_LABELS = {
@@ -188,6 +189,7 @@ ENTITY_LABELS = {
     "reduction_list": "减排清单",
     "warning": "预警",
     "user": "用户",
+    "compensation": "生态补偿结算",
 }
 
 FIELD_LABELS = {  # a stored record's keys (the services' *_dict and to_jsonable of the model)
