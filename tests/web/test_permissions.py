@@ -203,6 +203,13 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("POST", "/api/v1/notifications/read"): (ALL, {"json": {}}),
         ("PUT", "/api/v1/notifications/email"): (ALL, {"json": {"email": ""}}),
         ("GET", "/api/v1/notifications/log"): (ADMIN, {}),
+        # 生态补偿 (web/compensation.py): every user of the place reads its settlement, its 大气办 confirms
+        # (no air-quality data here: an allowed read or confirmation finds nothing, 404)
+        ("GET", "/compensation"): (ALL, {}),
+        ("GET", "/compensation.xlsx"): (ALL, {}),
+        ("POST", "/compensation/confirm"): (ADMIN, {"data": {"period": "2025-01"}}),
+        ("GET", "/api/v1/compensation"): (ALL, {}),
+        ("POST", "/api/v1/compensation/confirm"): (ADMIN, {"json": {"period": "2025-01"}}),
     }
 
 

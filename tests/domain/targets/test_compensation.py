@@ -130,5 +130,7 @@ def test_totals_and_what_differs() -> None:
         "苏州·r：新增 −30 万元（末位）",
     ]
     assert line_from(line_dict(a)) == a
-    confirmed = PeriodSettlement(**{**old.__dict__, "confirmed": Confirmation("dqb", "省大气办", dt.datetime(2025, 2, 1))})
+    confirmed = PeriodSettlement(
+        **{**old.__dict__, "confirmed": Confirmation("dqb", "省大气办", dt.datetime(2025, 2, 1))}
+    )
     assert confirmed.same_amounts(old)
