@@ -156,7 +156,11 @@ class AccountabilityService:
             places=places,
         )
         if not rows:
-            raise NotFoundError(f"no {level} values for {period.label} (该时段无数据)", field="period")
+            raise NotFoundError(
+                f"no {level} values for {period.label} among the places settled "
+                f"({period.label}参与结算的各地均无空气质量数据)",
+                field="period",
+            )
         out: list[Settlement] = []
         for scheme in rules.per_unit:
             values = _values(rows, scheme.name, scheme.indicator)
@@ -263,8 +267,7 @@ class AccountabilityService:
             if before is not None and not replace:
                 raise ConflictError(
                     f"the settlement confirmed before differs in {len(changed)} lines (与已确认的结算有"
-                    f"{len(changed)}处不同，请核对后选择替换)：" + "；".join(changed[:20]),
-                    field="replace",
+                    f"{len(changed)}处不同，请核对后选择替换)：" + "；".join(changed[:20])
                 )
             stored = replace_confirmation(settlement, Confirmation(actor.username, unit, self.audit.clock()))
             kept.put(stored)

@@ -125,7 +125,13 @@ def compensation_page(request: Request, place: str = "", period: str = "", year:
     assert who.user is not None
     app = lantian(request)
     office = office_of(app, who.user, place)
-    view = shown(app, who.actor, office, picked(year, span, period) or default_period(app))
+    access.require_settlement_reader(who.actor, office, app.workflow.ancestors)
+    try:
+        code = period_code(picked(year, span, period) or default_period(app))
+    except InputError as exc:  # shown beside the field, the input kept
+        return render(request, "compensation.html", view=Shown(office, ""), s=None, rows=[], office=office,
+                      may_confirm=False, span=span, query="", done="", bad=exc, typed=year or period)  # fmt: skip
+    view = shown(app, who.actor, office, code)
     s = view.settlement
     rows: list[dict[str, Any]] = []
     if s is not None:
@@ -144,6 +150,8 @@ def compensation_page(request: Request, place: str = "", period: str = "", year:
         span=view.period[5:],
         query=urlencode({"place": office, "period": view.period}),
         done=request.query_params.get("done", ""),
+        bad=None,
+        typed=view.period[:4],
     )
 
 
