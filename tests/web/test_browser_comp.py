@@ -77,3 +77,33 @@ def test_the_office_confirms_and_downloads_the_leader_reads(province: App) -> No
             w.no_sideways_scroll()
             w.shot("comp-lingdao")
             w.page.context.clear_cookies()
+
+
+def test_the_api_confirms_refuses_a_silent_replace_and_audits(province: App) -> None:
+    from fastapi.testclient import TestClient
+
+    from lantian.domain.targets.registry import target_entry
+    from lantian.domain.tracking.model import Actor
+    from lantian.web.app import create_app
+
+    c = TestClient(create_app(lantian=province))
+    token = c.post("/api/v1/session", json={"username": "dqb", "password": PASSWORD}).json()["csrf_token"]
+    c.headers["X-CSRF-Token"] = token
+    first = c.post("/api/v1/compensation/confirm", json={"period": "2025-01"})
+    assert first.status_code == 200, first.text
+    assert first.json()["status"] == "confirmed" and first.json()["office"] == "江苏省"
+    # 南京 gets its own target (003 附件1's 31): today's settlement differs from the confirmed one
+    admin = Actor("dqb", UserRole.ADMIN, "江苏省")
+    province.targets.set(target_entry("南京市", "pm25", 2025, 31), admin)
+    shown = c.get("/api/v1/compensation", params={"period": "2025-01"}).json()
+    assert shown["status"] == "confirmed" and shown["lines"] == first.json()["lines"]
+    assert [d.split("：")[0] for d in shown["differences"]] == ["南京·PM2.5浓度考核（成都式）"]
+    refused = c.post("/api/v1/compensation/confirm", json={"period": "2025-01"})
+    assert refused.status_code == 409 and "南京" in refused.json()["error"]["message"]
+    replaced = c.post("/api/v1/compensation/confirm", json={"period": "2025-01", "replace": True})
+    assert replaced.status_code == 200 and len(replaced.json()["differences"]) == 1
+    nanjing = next(x for x in replaced.json()["lines"] if x["place"] == "南京" and x["reference"] is not None)
+    assert nanjing["reference"] == 31
+    entries = province.audit.entries(entity="compensation")
+    assert entries and entries[0].action == "compensation.confirm" and entries[0].entity_id == "江苏省·2025-01"
+    assert c.get("/api/v1/compensation", params={"period": "2025-13"}).status_code == 422

@@ -114,7 +114,7 @@ def picked(year: str, span: str, period: str) -> str:
     if not year.strip():
         return period.strip()
     if not re.fullmatch(r"\d{4}", year.strip()):
-        raise InputError(f"年度应为四位数字，收到“{year}”（year）", field="year")
+        raise InputError(f"应为四位数字，收到“{year}”（the year is four digits）", field="year")
     return year.strip() + (f"-{span}" if span else "")
 
 
