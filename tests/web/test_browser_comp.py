@@ -41,6 +41,7 @@ def province(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Itera
 def test_the_office_confirms_and_downloads_the_leader_reads(province: App) -> None:
     with served(province) as base, walkers(base, sync_api) as pages:
         for n, w in enumerate(pages):
+            w.page.set_default_timeout(180_000)  # a settlement is computed on each read: seconds on a busy machine
             w.sign_in("dqb", PASSWORD)
             w.open("/compensation?year=2025&span=01")
             totals = w.page.locator("#comp-totals")
