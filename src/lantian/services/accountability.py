@@ -355,8 +355,8 @@ def replace_confirmation(settlement: PeriodSettlement, confirmation: Confirmatio
 
 def _audit_view(s: PeriodSettlement) -> dict[str, Any]:
     """What the audit log keeps of a confirmed settlement: the period, the totals and every line."""
-    return {
-        "office": s.office, "period": s.period, "rules": s.rules,
-        "totals": {p: str(v) for p, v in s.totals().items()},
-        "lines": [f"{x.place}·{x.scheme}：{x.amount}（{x.arithmetic}）" for x in s.lines],
+    return {  # keyed in Chinese: the audit page shows the keys as they are
+        "结算辖区": s.office or "全部辖区", "结算时段": s.period, "结算规则": s.rules,
+        "合计（万元）": {p: str(v) for p, v in s.totals().items()},
+        "明细": [f"{x.place}·{x.scheme}：{x.amount}（{x.arithmetic}）" for x in s.lines],
     }  # fmt: skip

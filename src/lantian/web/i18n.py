@@ -194,6 +194,9 @@ FIELD_LABELS: dict[str, str] = {
     "display_name": "显示名称",
     "changed": "修改结果",  # /account?changed=1, after the change
     "done": "操作结果",  # /users/…?done=added|password|…, after an account's change
+    # 生态补偿 (web/compensation.py)
+    "span": "月份或季度",
+    "replace": "替换已确认结算",
 }
 
 _OPEN = "(（"
