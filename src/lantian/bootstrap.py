@@ -94,7 +94,7 @@ class App:
         warnings = WarningService(airquality, store, reduction, audit)
         plans = PlanService(store, load_dictionary(settings), audit=audit, limits=settings.limits,
                             ancestors=warnings.parents)  # fmt: skip
-        accountability = AccountabilityService(airquality, targets, plans)
+        accountability = AccountabilityService(airquality, targets, plans, audit)
         workflow = WorkflowService(
             store,
             audit,

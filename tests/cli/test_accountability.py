@@ -80,12 +80,12 @@ def test_compensation_shows_its_arithmetic(capsys: pytest.CaptureFixture[str], d
         capsys, "targets", "compensation", "--period", "2025-01", "--json", "--data-dir", str(data_dir)
     )
     assert code == 0, err
-    settlements = json.loads(out)
+    settlements = json.loads(out)["lines"]
     rows = AirQualityService(data_dir).assessment().period("city", parse_period("2025-01"), Options(),
                                                            with_last_year=False)  # fmt: skip
     pm25 = {r["station"]: Decimal(str(r["pm25"])) for r in rows}
     per_unit = {s["place"]: s for s in settlements if s["scheme"] == "PM2.5浓度考核（成都式）"}
-    for place, value in pm25.items():  # 35 µg/m³, −40 per unit above, +20 below, capped at 400
+    for place, value in pm25.items():  # no 2025 targets: the fallback 35 µg/m³, −40 per unit above, +20 below, cap 400
         raw = (35 - value) * (20 if value < 35 else 40)
         assert Decimal(str(per_unit[place]["amount"])) == max(min(raw, 400), -400), place
     ranked = [s for s in settlements if s["scheme"] == "排名奖惩（枣庄式）"]

@@ -34,6 +34,7 @@ TABLES = {
     "ticket_steps",
     "audit_log",
     "audit_head",
+    "compensation_settlements",
 }
 
 
@@ -188,5 +189,40 @@ def test_0012_adds_the_actions_and_its_downgrade_drops_them_with_their_files(db_
         assert owners == ["progress"]
         upgrade(app.store.engine)
         assert app.actions.actions(SYSTEM) == []
+    finally:
+        app.close()
+
+
+def test_0013_keeps_confirmed_settlements_and_goes_down_cleanly(db_url: str, tmp_path: Path) -> None:
+    """A settlement confirmed is read back as stored (every line, the confirmation); downgrading
+    below 0013 drops the table only, and upgrading again gives an empty one."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from lantian.domain.targets.accountability import Settlement
+    from lantian.domain.targets.compensation import Confirmation, PeriodSettlement
+    from lantian.storage.compensation import CompensationRepository
+
+    app = App.open(Settings.load(tmp_path / "data", db_url))
+    try:
+        at = dt.datetime(2025, 2, 3, 4, 5, tzinfo=dt.UTC)
+        lines = (Settlement("p", "南京", Decimal("-160"), "4 × −40", Decimal(35), Decimal(31), "附件1"),
+                 Settlement("p", "徐州", Decimal(0), "无有效数据，不结算"))  # fmt: skip
+        kept = PeriodSettlement("江苏省", "2025-01", "2025年1月", "r.toml", ("p",), lines,
+                                Confirmation("dqb", "省大气办", at))  # fmt: skip
+        with app.store.tracking() as repo:
+            CompensationRepository(repo.session).put(kept)
+        with app.store.tracking_read() as repo:
+            got = CompensationRepository(repo.session).get("江苏省", "2025-01")
+        assert got is not None and got.lines == lines and got.confirmed is not None
+        assert (got.confirmed.by, got.confirmed.unit) == ("dqb", "省大气办")
+        stored_at = got.confirmed.at
+        assert (stored_at if stored_at.tzinfo else stored_at.replace(tzinfo=dt.UTC)) == at  # SQLite keeps no zone
+        downgrade(app.store.engine, "0011")
+        assert "compensation_settlements" not in inspect(app.store.engine).get_table_names()
+        assert "progress_rounds" in inspect(app.store.engine).get_table_names()
+        upgrade(app.store.engine)
+        with app.store.tracking_read() as repo:
+            assert CompensationRepository(repo.session).get("江苏省", "2025-01") is None
     finally:
         app.close()

@@ -254,6 +254,13 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("GET", "/public/bulletins/{bulletin_id}.docx"): (PUBLIC, {}),  # none published: 404
         ("GET", "/public/bulletins/{bulletin_id}.pdf"): (PUBLIC, {}),
         ("GET", "/api/v1/public/bulletins"): (PUBLIC, {}),
+        # 生态补偿 (web/compensation.py): every user of the place reads its settlement, its 大气办 confirms
+        # (no air-quality data here: an allowed read or confirmation finds nothing, 404)
+        ("GET", "/compensation"): (ALL, {}),
+        ("GET", "/compensation.xlsx"): (ALL, {}),
+        ("POST", "/compensation/confirm"): (ADMIN, {"data": {"period": "2025-01"}}),
+        ("GET", "/api/v1/compensation"): (ALL, {}),
+        ("POST", "/api/v1/compensation/confirm"): (ADMIN, {"json": {"period": "2025-01"}}),
     }
 
 

@@ -26,7 +26,6 @@ from lantian.cli.common import (
     remark,
     to_terminal,
 )
-from lantian.domain.aq.periods import parse_period
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, PlanTask, Role, TaskStatus
 from lantian.errors import InputError, NotFoundError
 from lantian.reports import tasks_export as export
@@ -621,29 +620,63 @@ def action_list_cmd(
 
 @targets_app.command("compensation")
 def targets_compensation_cmd(
-    period: Annotated[str, typer.Option("--period", help="时段 2019-03 | 2019-Q1 | 2019 | A..B")],
-    level: LevelOpt = "city",
+    period: Annotated[str, typer.Option("--period", help="结算时段 2025-01 | 2025-Q1 | 2025")],
+    place: Annotated[
+        str | None, typer.Option("--place", help="结算辖区：其下级各地参与结算 the office whose places are settled")
+    ] = None,
+    level: Annotated[str | None, typer.Option("--level", help="city | county (default: from --place)")] = None,
     rules_file: RulesOpt = None,
+    confirm: Annotated[bool, typer.Option("--confirm", help="确认结算：冻结本期结算 confirm and freeze it")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="与已确认结算不同时替换之 replace a confirmed one that differs")
+    ] = False,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="结算表 write the settlement as .xlsx")] = None,
     as_json: JsonFlag = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """生态补偿核算 Ecological-compensation settlements with their arithmetic (万元; + 补偿 receives, − 扣缴 pays)."""
+    """生态补偿结算 The settlement of a period with its arithmetic (万元; + 补偿 receives, − 扣缴 pays):
+    the confirmed one when there is one (and what today's data would change), else today's draft."""
+    from lantian.domain.targets.compensation import differences
+    from lantian.domain.tracking.model import SYSTEM
+    from lantian.reports.compensation_export import settlement_xlsx, status_text
     from lantian.services.accountability import load_rules
+    from lantian.web.compensation_schema import settlement_out
 
     rules = load_rules(rules_file)
-    the_period = parse_period(period)
     with open_app(data_dir, database_url) as lantian:
-        settlements = lantian.accountability.compensation(the_period, rules, level=level)
+        service = lantian.accountability
+        current = service.settlement(period, rules, office=place, level=level)
+        changed: list[str] = []
+        if confirm:
+            shown, changed = service.confirm(SYSTEM, "命令行", current, replace=replace)
+        else:
+            kept = service.confirmed(place, period)
+            shown = kept if kept is not None else current
+            if kept is not None:
+                changed = differences(kept, current)
+    if xlsx is not None:
+        try:
+            xlsx.write_bytes(settlement_xlsx(shown))
+        except OSError as exc:
+            raise InputError(f"cannot write {xlsx}: {exc.strerror} (无法写入文件)", field="xlsx") from None
     if as_json:
-        print_json([{**s.__dict__, "amount": float(s.amount)} for s in settlements])
+        print_json(settlement_out(shown, changed).model_dump(mode="json"))
         return
-    out.print(f"{the_period.label} 生态补偿 ecological compensation（万元 10k yuan）")
-    for scheme in dict.fromkeys(s.scheme for s in settlements):
-        rows = [s for s in settlements if s.scheme == scheme]
+    out.print(f"{shown.label} 生态补偿结算 {shown.office or '全部辖区'}（万元 10k yuan）· {status_text(shown)}")
+    for scheme in shown.schemes:
+        rows = shown.of(scheme)
         out.print(f"[bold]{escape(scheme)}[/bold]  合计 net {float(sum(s.amount for s in rows)):+g}")
         for s in rows:
-            out.print(f"  {s.place} {float(s.amount):+g}: {s.arithmetic}")
+            out.print(f"  {s.place} {float(s.amount):+g}: {escape(s.arithmetic)}")
+    out.print("合计 totals: " + "、".join(f"{p} {float(v):+g}" for p, v in shown.totals().items()))
+    if changed:
+        word = "已替换 replaced" if confirm else "与已确认结算不同 differs from the confirmed one"
+        out.print(f"{word}:")
+        for line in changed:
+            out.print(f"  {escape(line)}")
+    if xlsx is not None:
+        out.print(f"结算表 settlement → {xlsx}")
 
 
 @targets_app.command("cascade")

@@ -20,24 +20,33 @@ from lantian.domain.places import places_under
 from lantian.domain.plans.model import TaskStatus
 from lantian.domain.plans.records import TaskFilter
 from lantian.domain.targets.accountability import (
+    TARGET_INDICATORS,
     CascadeRow,
     Escalation,
     Flag,
+    ImprovementScheme,
+    OwnTarget,
+    PerUnitScheme,
     Ranking,
     Rules,
     Settlement,
     cascade,
     escalations,
     parse_rules,
+    settle_improvement,
     settle_per_unit,
     settle_ranks,
     streak_flags,
 )
-from lantian.domain.targets.registry import INDICATORS, place_key
+from lantian.domain.targets.compensation import Confirmation, PeriodSettlement, differences, period_code
+from lantian.domain.targets.registry import INDICATORS, TargetEntry, place_key
 from lantian.domain.targets.scorecard import Ranked, ReportedLine, Scorecard, TargetLine, ranking, scorecard
-from lantian.errors import InputError, NotFoundError
+from lantian.domain.tracking.access import require_admin
+from lantian.domain.tracking.model import Actor
+from lantian.errors import ConflictError, InputError, NotFoundError
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Options
+from lantian.services.audit import AuditTrail
 from lantian.services.plans import PlanService
 from lantian.services.targets import TargetService
 
@@ -72,6 +81,7 @@ class AccountabilityService:
     airquality: AirQualityService
     targets: TargetService
     plans: PlanService
+    audit: AuditTrail | None = None  # where confirmed settlements are kept (确认结算), audited
 
     def places(self, office: str | None) -> list[str] | None:
         """The places an office's rankings, flags, compensation and scorecards run over (辖区内的下级):
@@ -134,8 +144,11 @@ class AccountabilityService:
     def compensation(
         self, period: Period, rules: Rules, *, level: str = "city", places: list[str] | None = None
     ) -> list[Settlement]:
-        """The settlements of ``period`` under each scheme, among ``places`` when given (:meth:`places`)."""
-        rows = self.airquality.assessment().period(
+        """The settlements of ``period`` under each scheme, among ``places`` when given (:meth:`places`):
+        per-unit schemes against each place's own target where they say so, improvement schemes
+        against each place's own earlier value, rank schemes on the period's ranking."""
+        assessment = self.airquality.assessment()
+        rows = assessment.period(
             level,
             period,
             Options(),
@@ -143,16 +156,23 @@ class AccountabilityService:
             places=places,
         )
         if not rows:
-            raise NotFoundError(f"no {level} values for {period.label} (该时段无数据)", field="period")
+            raise NotFoundError(
+                f"no {level} values for {period.label} among the places settled "
+                f"({period.label}参与结算的各地均无空气质量数据)",
+                field="period",
+            )
         out: list[Settlement] = []
         for scheme in rules.per_unit:
-            if scheme.indicator not in rows[0]:
-                raise InputError(
-                    f"{scheme.name}: unknown indicator {scheme.indicator!r} (指标不存在)", field="indicator"
-                )
-            values = {r["station"]: None if r[scheme.indicator] is None else Decimal(str(r[scheme.indicator]))
-                      for r in rows}  # fmt: skip
-            out.extend(settle_per_unit(scheme, values))
+            values = _values(rows, scheme.name, scheme.indicator)
+            targets = self.own_targets(scheme, period, level, list(values), places) if scheme.own_target else None
+            out.extend(settle_per_unit(scheme, values, targets))
+        for improvement in rules.improvement:
+            values = _values(rows, improvement.name, improvement.indicator)
+            earlier_rows = assessment.period(
+                level, _earlier(period, improvement), Options(), with_last_year=False, places=places
+            )
+            earlier = _values(earlier_rows, improvement.name, improvement.indicator) if earlier_rows else {}
+            out.extend(settle_improvement(improvement, values, earlier))
         for rank_scheme in rules.rank_schemes:
             if rank_scheme.ranking not in RANK_KEYS:
                 raise InputError(
@@ -161,6 +181,101 @@ class AccountabilityService:
             key = RANK_KEYS[rank_scheme.ranking]
             out.extend(settle_ranks(rank_scheme, {r["station"]: r[key] for r in rows}))
         return out
+
+    def own_targets(
+        self, scheme: PerUnitScheme, period: Period, level: str, stations: list[str], places: list[str] | None
+    ) -> dict[str, OwnTarget]:
+        """Each place's own target of ``period``'s year for the scheme's indicator (TargetService:
+        the plan annexes, 003 附件1–2, or a user's entry): an absolute one as it is, a relative one
+        (较2020年下降3%) applied to the place's baseline-year value (to 0.1). A place with none, or
+        with one the other way round (≥ for a lower-is-better scheme), is left out: the scheme's
+        fallback applies, and its arithmetic says so."""
+        indicator = TARGET_INDICATORS.get(scheme.indicator)
+        if indicator is None:
+            return {}
+        year = period.start.year
+        entries = [e for e in self.targets.targets(year=year) if e.indicator == indicator]
+        wanted = {"<=", "decrease_by"} if scheme.lower_is_better else {">=", "increase_by"}
+        chosen: dict[str, TargetEntry] = {}
+        for station in stations:
+            for e in entries:
+                if e.comparator in wanted and _names(e.jurisdiction, station):
+                    chosen[station] = e
+                    break
+        baselines: dict[int, dict[str, Decimal | None]] = {}
+        out: dict[str, OwnTarget] = {}
+        for station, e in chosen.items():
+            source = f"{e.jurisdiction}{e.year}年目标，{'用户登记' if e.source == 'user' else e.source}"
+            if e.comparator in ("<=", ">="):
+                out[station] = OwnTarget(Decimal(str(e.value)), source)
+                continue
+            assert e.baseline_year is not None
+            if e.baseline_year not in baselines:
+                base_period = parse_period(str(e.baseline_year))
+                rows = self.airquality.assessment().period(level, base_period, Options(), with_last_year=False,
+                                                           places=places)  # fmt: skip
+                baselines[e.baseline_year] = _values(rows, scheme.name, scheme.indicator) if rows else {}
+            base = baselines[e.baseline_year].get(station)
+            if base is None:
+                continue
+            sign = -1 if e.comparator == "decrease_by" else 1
+            value = (base * (1 + sign * Decimal(str(e.value)) / 100)).quantize(Decimal("0.1"))
+            word = "下降" if sign < 0 else "提高"
+            out[station] = OwnTarget(value, f"{source}：{e.baseline_year}年 {base} {word}{_plain(e.value)}%")
+        return out
+
+    def settlement(
+        self, period: str, rules: Rules, *, office: str | None, level: str | None = None
+    ) -> PeriodSettlement:
+        """The settlement of ``period`` (2025-01 | 2025-Q1 | 2025) over ``office``'s places (every
+        place stored when None), as the data gives it now."""
+        code = period_code(period)
+        the_period = parse_period(code)
+        places = self.places(office)
+        lines = self.compensation(the_period, rules, level=level or self.level_of(places), places=places)
+        schemes = (*(s.name for s in rules.per_unit), *(s.name for s in rules.improvement),
+                   *(s.name for s in rules.rank_schemes))  # fmt: skip
+        return PeriodSettlement(office or "", code, the_period.label, rules.source, schemes, tuple(lines))
+
+    def confirmed(self, office: str | None, period: str) -> PeriodSettlement | None:
+        """The settlement the admin confirmed for ``office`` and ``period``, as it was frozen."""
+        if self.audit is None:
+            return None
+        from lantian.storage.compensation import CompensationRepository
+
+        with self.audit.store.tracking_read() as repo:
+            return CompensationRepository(repo.session).get(office or "", period_code(period))
+
+    def confirm(
+        self, actor: Actor, unit: str, settlement: PeriodSettlement, *, replace: bool = False
+    ) -> tuple[PeriodSettlement, list[str]]:
+        """确认结算: freeze ``settlement`` as the office's for its period (the office's admin only;
+        audited). A settlement already confirmed is kept when the amounts are the same; when they
+        differ it is replaced only with ``replace`` — otherwise a ConflictError lists what differs.
+        Returns the stored settlement and what differed from the one it replaced."""
+        if self.audit is None:
+            raise NotFoundError("no store for settlements (未配置存储)")
+        from lantian.storage.compensation import CompensationRepository
+
+        require_admin(actor, settlement.office)
+        with self.audit.writing() as repo:
+            kept = CompensationRepository(repo.session)
+            before = kept.get(settlement.office, settlement.period)
+            changed = [] if before is None else differences(before, settlement)
+            if before is not None and not changed:
+                return before, []
+            if before is not None and not replace:
+                raise ConflictError(
+                    f"the settlement confirmed before differs in {len(changed)} lines (与已确认的结算有"
+                    f"{len(changed)}处不同，请核对后选择替换)：" + "；".join(changed[:20])
+                )
+            stored = replace_confirmation(settlement, Confirmation(actor.username, unit, self.audit.clock()))
+            kept.put(stored)
+            self.audit.record(
+                repo, actor, "compensation.confirm", "compensation", f"{stored.office}·{stored.period}",
+                None if before is None else _audit_view(before), _audit_view(stored), places=[stored.office or None],
+            )  # fmt: skip
+        return stored, changed
 
     def cascade(self, year: int) -> list[CascadeRow]:
         entries = self.targets.targets(year=year)
@@ -248,3 +363,50 @@ def reported_line(row: dict[str, Any]) -> ReportedLine:
         str(row["indicator"]), str(row.get("label") or row["indicator"]), target,
         None if value is None else Decimal(str(value)), None if percent is None else Decimal(str(percent)),
     )  # fmt: skip
+
+
+def _values(rows: list[dict[str, Any]], scheme: str, indicator: str) -> dict[str, Decimal | None]:
+    if indicator not in rows[0]:
+        raise InputError(f"{scheme}: unknown indicator {indicator!r} (指标不存在)", field="indicator")
+    return {r["station"]: None if r[indicator] is None else Decimal(str(r[indicator])) for r in rows}
+
+
+def _earlier(period: Period, scheme: ImprovementScheme) -> Period:
+    """The period an improvement scheme compares with: a year earlier, or the same span of the baseline year."""
+    if scheme.compare == "last_year" or scheme.baseline_year is None:
+        return period.same_period_last_year()
+    shift = period.start.year - scheme.baseline_year
+    start = _years_back(period.start, shift)
+    end = _years_back(period.end, shift)
+    return Period(start, end, f"{scheme.baseline_year}年同期")
+
+
+def _years_back(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _names(jurisdiction: str, station: str) -> bool:
+    """A target's place names ``station``: 南京市 → 南京; a county as 附件2 writes it, 苏州市·昆山 → 昆山."""
+    return place_key(jurisdiction.split("·")[-1]) == place_key(station)
+
+
+def _plain(value: float) -> str:
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def replace_confirmation(settlement: PeriodSettlement, confirmation: Confirmation) -> PeriodSettlement:
+    from dataclasses import replace
+
+    return replace(settlement, confirmed=confirmation)
+
+
+def _audit_view(s: PeriodSettlement) -> dict[str, Any]:
+    """What the audit log keeps of a confirmed settlement: the period, the totals and every line."""
+    return {  # keyed in Chinese: the audit page shows the keys as they are
+        "结算辖区": s.office or "全部辖区", "结算时段": s.period, "结算规则": s.rules,
+        "合计（万元）": {p: str(v) for p, v in s.totals().items()},
+        "明细": [f"{x.place}·{x.scheme}：{x.amount}（{x.arithmetic}）" for x in s.lines],
+    }  # fmt: skip

@@ -456,6 +456,23 @@ notify_cursor = Table(
     Column("seq", Integer, nullable=False),
 )
 
+compensation_settlements = Table(
+    "compensation_settlements",  # 生态补偿结算: a period's settlement as the admin confirmed it, frozen
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("office", String(100), nullable=False),  # whose places were settled ('' : every place stored)
+    Column("period", String(10), nullable=False),  # 2025-01 | 2025-Q1 | 2025
+    Column("label", String(40), nullable=False),
+    Column("rules", String(300), nullable=False),  # the rules file it was computed under
+    Column("schemes", JSON, nullable=False),  # the scheme names, in the rules' order
+    Column("lines", JSON, nullable=False),  # every scheme × place: amount, arithmetic, value, reference
+    Column("notes", JSON, nullable=False),
+    Column("confirmed_by", String(100), nullable=False),
+    Column("confirmed_unit", String(200), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("office", "period", name="uq_compensation_settlements_office_period"),
+)
+
 Index("ix_notifications_user_read", notifications.c.user_id, notifications.c.read_at, notifications.c.id)
 Index("ix_deliveries_status_next", deliveries.c.status, deliveries.c.next_at)
 Index("ix_audit_places_place", audit_places.c.place, audit_places.c.seq)

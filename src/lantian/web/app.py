@@ -31,6 +31,8 @@ from lantian.web.accountability import api as accountability_api
 from lantian.web.accountability import router as accountability_router
 from lantian.web.bulletins import api as bulletins_api  # 月报
 from lantian.web.bulletins import router as bulletins_router
+from lantian.web.compensation import api as compensation_api
+from lantian.web.compensation import router as compensation_router
 from lantian.web.deps import LANG_COOKIE, LoginRequired, PasswordChangeRequired, error_body, status_of, viewer
 from lantian.web.limits import BodyLimit, BodyTooLarge
 from lantian.web.scorecards import api as scorecards_api  # 考核评分
@@ -112,6 +114,8 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     app.include_router(scorecards_api)
     app.include_router(bulletins_router)
     app.include_router(bulletins_api)
+    app.include_router(compensation_router)  # 生态补偿 (/compensation, its .xlsx)
+    app.include_router(compensation_api)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(BodyLimit)  # upload limit (上传大小上限): docs/settings.md
 

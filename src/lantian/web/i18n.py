@@ -210,6 +210,9 @@ FIELD_LABELS: dict[str, str] = {
     "rule": "预警规则",
     "action_id": "问责措施",
     "file_id": "材料",
+    # 生态补偿 (web/compensation.py)
+    "span": "月份或季度",
+    "replace": "替换已确认结算",
 }
 
 _OPEN = "(（"

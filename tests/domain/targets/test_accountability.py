@@ -71,7 +71,8 @@ def test_per_unit_compensation_with_caps() -> None:
                                                          "D": Decimal(35), "E": None})}  # fmt: skip
     # A: 3 worse × −40 = −120; B: 4 better × +20 = +80; C: 15 × −40 = −600, capped at −400; D: 0
     assert {p: s.amount for p, s in got.items()} == {"A": -120, "B": 80, "C": -400, "D": 0, "E": 0}
-    assert got["C"].arithmetic.endswith("15 × −40 万元 = −600 万元，封顶 capped → −400 万元")
+    assert got["C"].arithmetic.endswith("15 × −40 万元 = −600 万元，封顶 → −400 万元")
+    assert got["E"].arithmetic == "无有效数据，不结算"
     good = PerUnitScheme("优良天数", "good_days", Decimal(25), False, Decimal(20), Decimal(20))
     assert [s.amount for s in settle_per_unit(good, {"A": Decimal(28), "B": Decimal(23)})] == [60, -40]
 
@@ -81,8 +82,9 @@ def test_rank_compensation_counts_ties_inside_the_bottom() -> None:
     ranking = {"A": 1, "B": 2, "C": 3, "D": 4, "E": 4, "F": None}
     got = {s.place: s.amount for s in settle_ranks(scheme, ranking)}
     # D and E tie last (one place worse than neither): both pay; C has two worse: not in the bottom 2
-    assert got == {"A": 30, "B": 30, "D": -30, "E": -30}
-    assert settle_ranks(scheme, {"A": 1, "B": 2}) == []  # 2 places: neither side applies
+    assert got == {"A": 30, "B": 30, "C": 0, "D": -30, "E": -30, "F": 0}
+    # 2 places: neither side applies, each says so
+    assert [s.amount for s in settle_ranks(scheme, {"A": 1, "B": 2})] == [0, 0]
 
 
 def test_the_cascade_against_the_city_target() -> None:

@@ -112,19 +112,49 @@ def escalations(series: Sequence[tuple[str, Ranking]], ladder: Ladder) -> list[E
 
 
 # ---------------------------------------------------------------------------- compensation
+# the period-statistics columns a scheme may settle on, as a page names them (中文)
+INDICATOR_LABELS = {
+    "pm25": "PM2.5浓度", "pm10": "PM10浓度", "o3_p90": "臭氧浓度", "good_ratio": "优良天数比率",
+    "heavy_ratio": "重污染天数比率", "good_days": "优良天数", "composite_index": "综合指数",
+}  # fmt: skip
+# a period-statistics column → the target registry's indicator (目标登记: lantian.domain.targets.registry)
+TARGET_INDICATORS = {
+    "pm25": "pm25", "pm10": "pm10", "o3_p90": "o3_p90", "good_ratio": "good_day_ratio",
+    "heavy_ratio": "heavy_day_ratio", "composite_index": "composite_index",
+}  # fmt: skip
+
+
+def indicator_label(indicator: str) -> str:
+    return INDICATOR_LABELS.get(indicator, indicator)
+
+
 @dataclass(frozen=True)
 class Settlement:
     scheme: str
     place: str
     amount: Decimal  # 万元: positive = receives (奖励/补偿), negative = pays (扣缴)
-    arithmetic: str  # how the amount was reached, in words and numbers
+    arithmetic: str  # how the amount was reached, in words and numbers (中文)
+    value: Decimal | None = None  # the place's value of the period (a rank scheme: its rank)
+    reference: Decimal | None = None  # what it was compared with: its target, or its earlier value
+    reference_source: str = ""  # where the reference came from (目标来源 / 对比时段)
+
+
+@dataclass(frozen=True)
+class OwnTarget:
+    """A place's own target for a scheme's indicator (its year's, from the plan annexes or a user's
+    entry), already a number: a relative target (较2020年下降3%) applied to its baseline value."""
+
+    value: Decimal
+    source: str  # in words: 南京市2021年目标（计划 … 第150行） / 用户登记
 
 
 @dataclass(frozen=True)
 class PerUnitScheme:
     """Money per unit of an indicator against a target: ``pay_per_unit`` for every unit worse than
     the target, ``receive_per_unit`` for every unit better, each capped (e.g. 成都: −40 万元 per
-    µg/m³ PM2.5 above target, +20 万元 per µg/m³ below)."""
+    µg/m³ PM2.5 above target, +20 万元 per µg/m³ below). With ``own_target`` (``target = "own"`` in
+    the file) each place is held to its own target; ``target`` is then the fallback for a place
+    that has none."""
 
     name: str
     indicator: str  # a period-statistics column: pm25, good_ratio, good_days, composite_index …
@@ -134,6 +164,31 @@ class PerUnitScheme:
     receive_per_unit: Decimal
     cap: Decimal | None = None  # the largest amount either way, 万元
     unit: str = ""
+    own_target: bool = False
+
+
+@dataclass(frozen=True)
+class ImprovementScheme:
+    """003 四(三): 对环境空气质量改善的地区安排生态补偿资金，对恶化的地区扣缴生态补偿资金. Each place
+    against its own earlier value of the same period — a year earlier (``compare = "last_year"``) or
+    in ``baseline_year`` — ``receive_per_step`` 万元 for every unit (``by = "unit"``) or percent
+    (``by = "percent"``) of improvement, ``pay_per_step`` for every one of deterioration, capped
+    either way."""
+
+    name: str
+    indicator: str
+    by: str  # unit | percent
+    receive_per_step: Decimal
+    pay_per_step: Decimal
+    lower_is_better: bool = True
+    compare: str = "last_year"  # last_year | baseline
+    baseline_year: int | None = None
+    cap: Decimal | None = None
+    unit: str = ""
+
+    @property
+    def reference_label(self) -> str:
+        return "上年同期" if self.compare == "last_year" else f"{self.baseline_year}年同期"
 
 
 @dataclass(frozen=True)
@@ -149,22 +204,76 @@ class RankScheme:
     top_receives: Decimal = Decimal(0)
 
 
-def settle_per_unit(scheme: PerUnitScheme, values: Mapping[str, Decimal | None]) -> list[Settlement]:
+NO_VALUE = "无有效数据，不结算"
+
+
+def _capped(amount: Decimal, cap: Decimal | None, arithmetic: str) -> tuple[Decimal, str]:
+    if cap is not None and abs(amount) > cap:
+        amount = cap if amount > 0 else -cap
+        arithmetic += f"，封顶 → {_n(amount, sign=True)} 万元"
+    return amount, arithmetic
+
+
+def settle_per_unit(
+    scheme: PerUnitScheme, values: Mapping[str, Decimal | None], targets: Mapping[str, OwnTarget] | None = None
+) -> list[Settlement]:
+    """Each place against the scheme's target, or with ``scheme.own_target`` against its own
+    (``targets``, by place; the configured number where a place has none, said so)."""
     out: list[Settlement] = []
+    label = indicator_label(scheme.indicator)
     for place, value in sorted(values.items()):
+        own = (targets or {}).get(place) if scheme.own_target else None
+        target = own.value if own is not None else scheme.target
+        if own is not None:
+            source = own.source
+        elif scheme.own_target:
+            source = f"{place}无本年度目标，用配置的默认值"
+        else:
+            source = "配置的统一目标"
         if value is None:
-            out.append(Settlement(scheme.name, place, Decimal(0), "无有效数据 no valid value: nothing settled"))
+            out.append(Settlement(scheme.name, place, Decimal(0), NO_VALUE, None, target, source))
             continue
-        better = (scheme.target - value) if scheme.lower_is_better else (value - scheme.target)
+        better = (target - value) if scheme.lower_is_better else (value - target)
         rate = scheme.receive_per_unit if better > 0 else scheme.pay_per_unit
         amount = better * rate
         arithmetic = f"{_n(abs(better))} × {'+' if better > 0 else '−'}{_n(rate)} 万元 = {_n(amount, sign=True)} 万元"
-        if scheme.cap is not None and abs(amount) > scheme.cap:
-            amount = scheme.cap if amount > 0 else -scheme.cap
-            arithmetic += f"，封顶 capped → {_n(amount, sign=True)} 万元"
-        side = "优于 better than" if better > 0 else "差于 worse than" if better < 0 else "等于 equal to"
-        arithmetic = f"{scheme.indicator} {_n(value)}{scheme.unit} {side} 目标 target {_n(scheme.target)}: {arithmetic}"
-        out.append(Settlement(scheme.name, place, amount, arithmetic))
+        amount, arithmetic = _capped(amount, scheme.cap, arithmetic)
+        side = "优于" if better > 0 else "差于" if better < 0 else "等于"
+        arithmetic = f"{label} {_n(value)}{scheme.unit} {side}目标 {_n(target)}（{source}）：{arithmetic}"
+        out.append(Settlement(scheme.name, place, amount, arithmetic, value, target, source))
+    return out
+
+
+def settle_improvement(
+    scheme: ImprovementScheme, values: Mapping[str, Decimal | None], earlier: Mapping[str, Decimal | None]
+) -> list[Settlement]:
+    """Each place's change against its own earlier value (``earlier``, by place): improvement
+    receives, deterioration pays. A percent change is rounded to 0.1 % before it is priced."""
+    out: list[Settlement] = []
+    label = indicator_label(scheme.indicator)
+    where = scheme.reference_label
+    for place, value in sorted(values.items()):
+        before = earlier.get(place)
+        if value is None or before is None or (scheme.by == "percent" and before == 0):
+            missing = "本期" if value is None else where
+            out.append(Settlement(scheme.name, place, Decimal(0), f"{missing}无有效数据，不结算", value, before, where))
+            continue
+        improved = (before - value) if scheme.lower_is_better else (value - before)
+        if scheme.by == "percent":
+            steps = (improved / before * 100).quantize(Decimal("0.1"))
+            size = f"{_n(abs(steps))}%"
+        else:
+            steps = improved
+            size = f"{_n(abs(steps))}{scheme.unit}"
+        rate = scheme.receive_per_step if steps > 0 else scheme.pay_per_step
+        amount = steps * rate
+        word = "改善" if steps > 0 else "恶化" if steps < 0 else "持平"
+        arithmetic = (
+            f"{label} {_n(value)}{scheme.unit}，{where} {_n(before)}{scheme.unit}，{word} {size}："
+            f"{_n(abs(steps))} × {'+' if steps > 0 else '−'}{_n(rate)} 万元 = {_n(amount, sign=True)} 万元"
+        )
+        amount, arithmetic = _capped(amount, scheme.cap, arithmetic)
+        out.append(Settlement(scheme.name, place, amount, arithmetic, value, before, where))
     return out
 
 
@@ -182,15 +291,20 @@ def settle_ranks(scheme: RankScheme, ranking: Ranking) -> list[Settlement]:
     for place in sorted(ranking, key=lambda p: (ranking[p] is None, ranking[p] or 0, p)):
         rank = ranking[place]
         if rank is None:
+            out.append(Settlement(scheme.name, place, Decimal(0), "未参与排名（无有效数据），不结算"))
             continue
         if in_bottom(ranking, place, scheme.bottom_n):
             out.append(Settlement(scheme.name, place, -scheme.bottom_pays,
-                                  f"第{rank}名/{ranked}，倒数{scheme.bottom_n}名之内 in the bottom {scheme.bottom_n}: "
-                                  f"−{scheme.bottom_pays:g} 万元"))  # fmt: skip
+                                  f"第{rank}名/{ranked}，倒数{scheme.bottom_n}名之内：−{_n(scheme.bottom_pays)} 万元",
+                                  Decimal(rank)))  # fmt: skip
         elif scheme.top_n and rank <= scheme.top_n < ranked:
             out.append(Settlement(scheme.name, place, scheme.top_receives,
-                                  f"第{rank}名/{ranked}，前{scheme.top_n}名 in the top {scheme.top_n}: "
-                                  f"+{scheme.top_receives:g} 万元"))  # fmt: skip
+                                  f"第{rank}名/{ranked}，前{scheme.top_n}名：+{_n(scheme.top_receives)} 万元",
+                                  Decimal(rank)))  # fmt: skip
+        else:
+            sides = [f"前{scheme.top_n}名" for _ in [1] if scheme.top_n] + [f"倒数{scheme.bottom_n}名"]
+            out.append(Settlement(scheme.name, place, Decimal(0), f"第{rank}名/{ranked}，不在{'和'.join(sides)}之内：0",
+                                  Decimal(rank)))  # fmt: skip
     return out
 
 
@@ -236,6 +350,7 @@ class Rules:
     ladders: tuple[Ladder, ...] = ()
     per_unit: tuple[PerUnitScheme, ...] = ()
     rank_schemes: tuple[RankScheme, ...] = ()
+    improvement: tuple[ImprovementScheme, ...] = ()
     ranking: str = "composite"  # the ranking flags and ladders are judged on
     source: str = ""
     weights: ScoreWeights = field(default_factory=ScoreWeights)
@@ -256,14 +371,8 @@ def parse_rules(text: str, *, name: str) -> Rules:
             Ladder(str(r["name"]), tuple(sorted((int(m), str(a)) for m, a in _steps(r))))
             for r in data.get("ladder", [])
         )
-        per_unit = tuple(
-            PerUnitScheme(
-                str(r["name"]), str(r["indicator"]), _dec(r, "target"), bool(r.get("lower_is_better", True)),
-                _dec(r, "pay_per_unit"), _dec(r, "receive_per_unit"),
-                None if r.get("cap") is None else _dec(r, "cap"), str(r.get("unit", "")),
-            )
-            for r in data.get("per_unit", [])
-        )  # fmt: skip
+        per_unit = tuple(_per_unit(r) for r in data.get("per_unit", []))
+        improvement = tuple(_improvement(r) for r in data.get("improvement", []))
         rank_schemes = tuple(
             RankScheme(
                 str(r["name"]), str(r.get("ranking", "composite")), _positive(r, "bottom_n"), _dec(r, "bottom_pays"),
@@ -283,7 +392,38 @@ def parse_rules(text: str, *, name: str) -> Rules:
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{exc} (规则取值错误)", file=name) from None
     ranking = str(data.get("ranking", "composite"))
-    return Rules(streaks, ladders, per_unit, rank_schemes, ranking, name, weights)
+    return Rules(streaks, ladders, per_unit, rank_schemes, improvement, ranking, name, weights)
+
+
+def _per_unit(r: Mapping[str, Any]) -> PerUnitScheme:
+    """``target = "own"``: each place's own target, ``fallback`` for a place without one; a number:
+    one target for every place."""
+    own = r.get("target") == "own"
+    if own and "fallback" not in r:
+        raise ValueError(f'{r.get("name", "?")}: target = "own" needs a fallback (无本年度目标时的默认值)')
+    return PerUnitScheme(
+        str(r["name"]), str(r["indicator"]), _dec(r, "fallback" if own else "target"),
+        bool(r.get("lower_is_better", True)), _dec(r, "pay_per_unit"), _dec(r, "receive_per_unit"),
+        None if r.get("cap") is None else _dec(r, "cap"), str(r.get("unit", "")), own,
+    )  # fmt: skip
+
+
+def _improvement(r: Mapping[str, Any]) -> ImprovementScheme:
+    name = r.get("name", "?")
+    by = str(r.get("by", "percent"))
+    if by not in ("unit", "percent"):
+        raise ValueError(f'{name}: by must be "unit" or "percent" (按单位或按百分比)')
+    compare = str(r.get("compare", "last_year"))
+    if compare not in ("last_year", "baseline"):
+        raise ValueError(f'{name}: compare must be "last_year" or "baseline" (上年同期或基准年)')
+    baseline = None
+    if compare == "baseline":
+        baseline = _positive(r, "baseline_year")
+    return ImprovementScheme(
+        str(r["name"]), str(r["indicator"]), by, _dec(r, "receive_per_step"), _dec(r, "pay_per_step"),
+        bool(r.get("lower_is_better", True)), compare, baseline,
+        None if r.get("cap") is None else _dec(r, "cap"), str(r.get("unit", "")),
+    )  # fmt: skip
 
 
 def _positive(r: Mapping[str, Any], key: str) -> int:

@@ -286,3 +286,17 @@ def require_target_admin(actor: Actor, place: str, ancestors: Ancestors) -> None
         f"{place or '未定辖区'}非本辖区或下级辖区，不能登记其目标（本账号辖区：{actor.jurisdiction}）"
         f"(the targets of {place} are set by its own office or one above it)"
     )
+
+
+def require_settlement_reader(actor: Actor, office: str, ancestors: Ancestors) -> None:
+    """An office's compensation settlement (生态补偿结算, over the places under it): read by the users of
+    that place — its 大气办, leaders and departments — and by the 大气办 and leaders of the places
+    above it; never by a sibling, a department of a place above, or a place below it."""
+    if is_everywhere(actor) or _same(office, actor.jurisdiction):
+        return
+    if actor.role is not UserRole.DEPARTMENT and above(actor.jurisdiction, office, ancestors):
+        return
+    raise ForbiddenError(
+        f"{office or '全部辖区'}的生态补偿结算非本辖区可查看（本账号辖区：{actor.jurisdiction}）"
+        "(not a place you may read)"
+    )

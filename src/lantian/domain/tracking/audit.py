@@ -178,6 +178,7 @@ ACTION_LABELS = {
     "action.record": "登记问责措施",
     "bulletin.publish": "发布月报",
     "bulletin.republish": "重新发布月报",
+    "compensation.confirm": "确认生态补偿结算",
 }
 
 ENTITY_LABELS = {
@@ -193,6 +194,7 @@ ENTITY_LABELS = {
     "user": "用户",
     "action": "问责措施",
     "bulletin": "月报",
+    "compensation": "生态补偿结算",
 }
 
 FIELD_LABELS = {  # a stored record's keys (the services' *_dict and to_jsonable of the model)
