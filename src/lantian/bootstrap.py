@@ -21,6 +21,7 @@ from lantian.services.plans import PlanService
 from lantian.services.public import PublicReportService
 from lantian.services.reduction import ReductionService
 from lantian.services.reports import ReportService
+from lantian.services.measured import RULES_FILE
 from lantian.services.targets import TargetService
 from lantian.services.tracking import WorkflowService, WorkflowSettings
 from lantian.services.warnings import WarningService
@@ -85,7 +86,7 @@ class App:
         store = Store.open(settings.database_url, migrate=migrate)
         audit = AuditTrail(store)
         airquality = AirQualityService.from_settings(settings)
-        targets = TargetService(store, airquality, audit)
+        targets = TargetService(store, airquality, audit, rules_file=settings.data_dir / RULES_FILE)
         reduction = ReductionService(settings.data_dir, audit)
         warnings = WarningService(airquality, store, reduction, audit)
         plans = PlanService(store, load_dictionary(settings), audit=audit, limits=settings.limits,

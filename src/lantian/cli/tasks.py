@@ -363,6 +363,9 @@ def targets_status_cmd(
     for r in rows:
         if r in reported:
             continue
+        if r.get("measured_from") == "reports":  # from accepted progress reports
+            out.print(_reported_lines(r, target_text(r)))
+            continue
         target = target_text(r)
         to_date = "—" if r["value_to_date"] is None else f"{r['value_to_date']:g}"
         gap = "" if r.get("gap") is None else f" · 差距 gap {r['gap']:+.1f}"
@@ -609,3 +612,20 @@ def targets_scorecard_cmd(
                 out.print(f"  注 note: {card.note}")
         return
     _write(data, fmt, output, json_rows)
+
+
+def _reported_lines(r: dict[str, Any], target: str) -> str:
+    """A target measured from accepted progress reports, as ``targets status`` prints it."""
+    unit = r.get("value_unit") or ""
+    to_date = "—" if r["value_to_date"] is None else f"{r['value_to_date']:g}{unit}"
+    done = "" if r["percent_complete"] is None else f" · 完成 complete {r['percent_complete']:g}%"
+    pace = "" if r["expected_percent"] is None else f" · 应完成 expected {r['expected_percent']:g}%"
+    track = {True: "是 yes", False: "否 no", None: "—"}[r["on_track"]]
+    lines = [
+        f"[bold]{escape(str(r['label']))}[/bold]  目标 target {target}",
+        f"  至今 to date {to_date}{done}{pace} · 进度 on track {track}",
+        f"  规则 rule {r['rule_label']} {r['rule']}（{r['reports_counted']} 份已通过报送 accepted reports"
+        + (f"，至 {r['latest_period']}" if r["latest_period"] else "") + "）",
+        f"  来源 source: {r['source']}" + (f" · 注 note: {escape(r['note'])}" if r["note"] else ""),
+    ]
+    return "\n".join(lines)
