@@ -15,13 +15,13 @@ from lantian.services.accountability import AccountabilityService
 from lantian.services.accounts import AccountService
 from lantian.services.airquality import AirQualityService
 from lantian.services.audit import AuditTrail
+from lantian.services.measured import RULES_FILE
 from lantian.services.notify import NotificationService
 from lantian.services.overview import OverviewService
 from lantian.services.plans import PlanService
 from lantian.services.public import PublicReportService
 from lantian.services.reduction import ReductionService
 from lantian.services.reports import ReportService
-from lantian.services.measured import RULES_FILE
 from lantian.services.targets import TargetService
 from lantian.services.tracking import WorkflowService, WorkflowSettings
 from lantian.services.warnings import WarningService

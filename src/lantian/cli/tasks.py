@@ -625,7 +625,8 @@ def _reported_lines(r: dict[str, Any], target: str) -> str:
         f"[bold]{escape(str(r['label']))}[/bold]  目标 target {target}",
         f"  至今 to date {to_date}{done}{pace} · 进度 on track {track}",
         f"  规则 rule {r['rule_label']} {r['rule']}（{r['reports_counted']} 份已通过报送 accepted reports"
-        + (f"，至 {r['latest_period']}" if r["latest_period"] else "") + "）",
+        + (f"，至 {r['latest_period']}" if r["latest_period"] else "")
+        + "）",
         f"  来源 source: {r['source']}" + (f" · 注 note: {escape(r['note'])}" if r["note"] else ""),
     ]
     return "\n".join(lines)

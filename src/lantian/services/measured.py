@@ -86,7 +86,8 @@ class ReportedTargets:
     # ------------------------------------------------------------------ one target
     def fill(self, out: dict[str, Any], *, indicator: str, label: str, comparator: str, target: float | None,
              unit: str, text: str, place: str, year: int, as_of: dt.date, deadline: dt.date | None,
-             names: Iterable[str], reports: Iterable[ProgressReport], sources: Sequence[dict[str, Any]] = ()) -> None:  # fmt: skip
+             names: Iterable[str], reports: Iterable[ProgressReport],
+             sources: Sequence[dict[str, Any]] = ()) -> None:  # fmt: skip
         """Add to the status row ``out`` the target's value to date from ``reports`` (already narrowed to
         the target's plan or task), % complete, the pace and on-track or behind."""
         book = self.rulebook()
@@ -184,7 +185,8 @@ class ReportedTargets:
         row: dict[str, Any] = {
             "indicator": g.indicator, "label": g.indicator_label or (spec.label if spec else g.indicator),
             "comparator": g.comparator, "target": g.value, "unit": g.unit, "year": year, "jurisdiction": where,
-            "text": g.text, "measured": False, "measured_from": "monitoring" if spec and spec.kind != "reported" else None,
+            "text": g.text, "measured": False,
+            "measured_from": "monitoring" if spec and spec.kind != "reported" else None,
             "value_to_date": None, "percent_complete": None, "expected_percent": None, "on_track": None,
             "met": None, "rule": None, "reports_counted": 0, "note": None,
         }  # fmt: skip
@@ -209,8 +211,11 @@ def _begun(period: str, as_of: dt.date) -> bool:
 
 
 def _task_progress(reports: Sequence[ProgressReport], rows: Sequence[dict[str, Any]]) -> TaskProgress:
-    newest = max(reports, key=lambda r: (period_span(r.period) or (dt.date.min, dt.date.min))[::-1] + (r.submitted_at,),
-                 default=None)  # fmt: skip
+    def newest_first(r: ProgressReport) -> tuple[dt.date, dt.date, dt.datetime]:
+        first, last = period_span(r.period) or (dt.date.min, dt.date.min)
+        return last, first, r.submitted_at
+
+    newest = max(reports, key=newest_first, default=None)
     shares = []
     for r in rows:
         if r.get("measured_from") != "reports" or r.get("value_to_date") is None:
@@ -221,4 +226,3 @@ def _task_progress(reports: Sequence[ProgressReport], rows: Sequence[dict[str, A
             shares.append(100.0 if r["met"] else 0.0)
     percent = round(sum(shares) / len(shares), 1) if shares else None
     return TaskProgress(newest.period if newest else None, newest.narrative if newest else None, percent)
-

@@ -31,6 +31,7 @@ import re
 import tomllib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from lantian.errors import ConfigError
@@ -107,8 +108,9 @@ def parse_rules(text: str, *, name: str, base: RuleBook | None = None) -> RuleBo
     known = {"default", "pace", "indicators", "patterns"}
     for key in data:
         if key not in known:
-            raise ConfigError(f"unknown setting {key!r}; use {', '.join(sorted(known))} (未知设置)", file=name,
-                              line=_line_of(lines, rf"^\s*{re.escape(key)}\s*=|^\s*\[+\s*{re.escape(key)}"), field=key)  # fmt: skip
+            at = _line_of(lines, rf"^\s*{re.escape(key)}\s*=|^\s*\[+\s*{re.escape(key)}")
+            message = f"unknown setting {key!r}; use {', '.join(sorted(known))} (未知设置)"
+            raise ConfigError(message, file=name, line=at, field=key)
     start = base or RuleBook()
     pace = data.get("pace", start.default.pace)
     _check_choice(pace, PACES, name, _line_of(lines, r"^\s*pace\s*="), "pace")
@@ -191,11 +193,14 @@ def _rule(value: Any, name: str, line: int | None, where: str, pace: str) -> Rul
     if value["rule"] == "ratio":
         for side, named in (("numerator", numerator), ("denominator", denominator)):
             if not isinstance(named, str) or not named.strip():
-                raise ConfigError(f"a ratio names its {side} indicator (比值需要{'分子' if side == 'numerator' else '分母'}指标)",
-                                  file=name, line=line, field=f"{where}.{side}")  # fmt: skip
+                word = "分子" if side == "numerator" else "分母"
+                raise ConfigError(f"a ratio names its {side} indicator (比值需要{word}指标)", file=name, line=line,
+                                  field=f"{where}.{side}")  # fmt: skip
     scale = value.get("scale", 100)
     if isinstance(scale, bool) or not isinstance(scale, int | float) or scale <= 0:
-        raise ConfigError(f"{scale!r} is not a positive number (应为正数)", file=name, line=line, field=f"{where}.scale")
+        raise ConfigError(
+            f"{scale!r} is not a positive number (应为正数)", file=name, line=line, field=f"{where}.scale"
+        )
     aliases = value.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
         raise ConfigError("aliases is a list of names (应为名称列表)", file=name, line=line, field=f"{where}.aliases")
@@ -287,15 +292,15 @@ def measure(readings: Iterable[Reading], rule: Rule, names: Collection[str], *, 
         bottom, notes_bottom, used_bottom = _kept([r for r in readings if r.name == rule.denominator], unit)
         used = used_top + used_bottom
         below = sum(r.value for r in bottom)
-        value = None if not top or not bottom or below == 0 else sum(r.value for r in top) / below * rule.scale
+        share = None if not top or not bottom or below == 0 else sum(r.value for r in top) / below * rule.scale
         notes = notes_top + notes_bottom
         if bottom and below == 0:
             notes.append(f"{rule.denominator}合计为0，无法计算比值")
-        return _result(value, rule, used, notes)
+        return _result(share, rule, used, notes)
     kept, notes, used = _kept([r for r in readings if r.name in wanted], unit)
     if not kept:
         return _result(None, rule, used, notes)
-    value: float | None
+    value: float
     if rule.rule == "sum":
         value = sum(r.value for r in kept)
     elif rule.rule == "max":
@@ -315,7 +320,7 @@ def measure(readings: Iterable[Reading], rule: Rule, names: Collection[str], *, 
         counted: list[Reading] = []
         for who, rows in sorted(by_unit.items()):
             rows.sort(key=lambda r: _order(r.period))
-            for before, after in zip(rows, rows[1:], strict=False):
+            for before, after in pairwise(rows):
                 if after.value < before.value:
                     prefix = f"{who} " if several else ""
                     notes.append(f"{prefix}{after.period} 报 {_num(after.value)}{unit}，"
@@ -329,14 +334,13 @@ def measure(readings: Iterable[Reading], rule: Rule, names: Collection[str], *, 
 def _kept(readings: list[Reading], unit: str) -> tuple[list[Reading], list[str], list[Reading]]:
     """One value per unit, period and indicator: the newest submission (ties: the later report)."""
     groups: dict[tuple[str, str, str], list[Reading]] = {}
-    notes: list[str] = []
+    unread = sorted({r.period for r in readings if period_span(r.period) is None})
+    notes: list[str] = [f"报送期 {p} 无法识别，未计入" for p in unread]
     for r in readings:
-        if period_span(r.period) is None:
-            notes.append(f"报送期 {r.period} 无法识别，未计入")
-            continue
-        groups.setdefault((r.unit, r.period, r.name), []).append(r)
+        if period_span(r.period) is not None:
+            groups.setdefault((r.unit, r.period, r.name), []).append(r)
     kept = []
-    for (who, period, name), rows in groups.items():
+    for (who, period, name), rows in sorted(groups.items(), key=lambda g: (_order(g[0][1]), g[0])):
         rows.sort(key=lambda r: (r.submitted_at, r.report_id))
         newest = rows[-1]
         kept.append(newest)
