@@ -100,6 +100,9 @@ def test_task_table_columns_and_seed_rows(suzhou: list[PlanTask]) -> None:
         "责任单位",
         "完成时限",
         "目标值",
+        "状态",
+        "最新进展",
+        "完成比例",
     ]
     assert table.columns == TASK_COLUMNS
     assert len(table.rows) == 56

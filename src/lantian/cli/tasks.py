@@ -169,8 +169,9 @@ def list_cmd(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """任务清单（序号、重点工作任务、具体内容、牵头/配合/责任单位、完成时限、目标值） The office task table."""
-    tasks, _ = _tasks(
+    """任务清单（序号、重点工作任务、具体内容、牵头/配合/责任单位、完成时限、目标值、状态、最新进展、完成比例）
+    The office task table."""
+    tasks, day = _tasks(
         plan,
         department,
         role,
@@ -184,7 +185,9 @@ def list_cmd(
         data_dir,
         database_url,
     )
-    _write(export.task_table(tasks), fmt, output, export.tasks_json(tasks))
+    with open_app(data_dir, database_url) as lantian:  # 最新进展, 完成比例
+        progress = lantian.targets.reported.export_progress(tasks, day)
+    _write(export.task_table(tasks, progress), fmt, output, export.tasks_json(tasks))
 
 
 @app.command("matrix")

@@ -169,9 +169,10 @@ class ReportedTargets:
             out[tid] = _task_progress(mine, rows)
         return out
 
-    def export_progress(self, tasks: Sequence[PlanTask], ids: dict[tuple[str, str], int],
-                        as_of: dt.date) -> dict[tuple[str, str], TaskProgress]:  # fmt: skip
+    def export_progress(self, tasks: Sequence[PlanTask], as_of: dt.date) -> dict[tuple[str, str], TaskProgress]:
         """:meth:`task_progress` keyed by (plan, task number), for the exports."""
+        with self.store.tracking_read() as repo:
+            ids = repo.current_task_ids()
         wanted = {(pt.plan_key, pt.task.number): ids[(pt.plan_key, pt.task.number)] for pt in tasks
                   if (pt.plan_key, pt.task.number) in ids}  # fmt: skip
         found = self.task_progress(list(wanted.values()), as_of)

@@ -464,6 +464,14 @@ class TrackingRepository:
         rows = self.session.execute(query.order_by(r.c.period, r.c.submitted_at, r.c.id)).all()
         return [self._progress(x, [], []) for x in rows]
 
+    def current_task_ids(self) -> dict[tuple[str, str], int]:
+        """(plan key, task number) → task id of every task not removed by a later revision."""
+        tk, p = t.tasks, t.plans
+        rows = self.session.execute(
+            select(tk.c.id, p.c.key, tk.c.number).join(p, p.c.id == tk.c.plan_id).where(tk.c.removed_in.is_(None))
+        )
+        return {(str(key), str(number)): int(tid) for tid, key, number in rows}
+
     def measured_tasks(self, task_ids: Sequence[int]) -> list[tuple[int, PlanTask, str | None, int | None]]:
         """Each task of ``task_ids`` with its plan's place and year (a target written on the task without
         them takes the plan's)."""
