@@ -5,8 +5,6 @@ task page shows the value to date, % complete and the pace; the task list shows 
 
 from __future__ import annotations
 
-import re
-
 from lantian.bootstrap import App
 from tests.web.browsing import Walker, require_browser, served, walkers
 from tests.web.conftest import PASSWORD
