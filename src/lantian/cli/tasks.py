@@ -187,7 +187,10 @@ def list_cmd(
     )
     with open_app(data_dir, database_url) as lantian:  # 最新进展, 完成比例
         progress = lantian.targets.reported.export_progress(tasks, day)
-    _write(export.task_table(tasks, progress), fmt, output, export.tasks_json(tasks))
+    table = export.task_table(tasks, progress)
+    if not output and (fmt == "table" or (fmt is None and to_terminal())):  # drawn: the file and CSV have them
+        table = table.without(export.PROGRESS_COLUMNS)
+    _write(table, fmt, output, export.tasks_json(tasks))
 
 
 @app.command("matrix")

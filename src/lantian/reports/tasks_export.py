@@ -35,8 +35,9 @@ Value = str | int | float | None
 
 # 状态, 最新进展 (the period and text of the newest accepted report), 完成比例 (% complete of the task's
 # targets measured from accepted reports) follow 目标值
+PROGRESS_COLUMNS = ["状态", "最新进展", "完成比例"]
 TASK_COLUMNS = ["序号", "重点工作任务", "具体内容", "牵头单位", "配合单位", "责任单位", "完成时限", "目标值",
-                "状态", "最新进展", "完成比例"]  # fmt: skip
+                *PROGRESS_COLUMNS]  # fmt: skip
 _COMPARATORS = {">=": "≥", "<=": "≤", "=": "=", "~": "约"}
 
 
@@ -58,6 +59,11 @@ class TableData:
 
     def records(self) -> list[dict[str, Value]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def without(self, columns: Sequence[str]) -> TableData:
+        """The table without ``columns`` (a terminal too narrow for all of them)."""
+        keep = [i for i, c in enumerate(self.columns) if c not in columns]
+        return TableData(self.title, [self.columns[i] for i in keep], [[row[i] for i in keep] for row in self.rows])
 
 
 def format_for(path: Path | None, explicit: str | None) -> str:
