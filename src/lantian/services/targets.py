@@ -63,19 +63,26 @@ class TargetService:
         demo does, which never replaces what a person entered. True when it was written (audited)."""
         key = place_key(entry.jurisdiction)
         with self.audit.changing(actor) as (repo, note):
-            entries = [*repo.user_targets(), *(_from_plan(s) for s in repo.targets(jurisdictions=[key, f"{key}市"]))]
+            stored = [s for s in repo.targets(jurisdictions=[key, f"{key}市"]) if s.target.jurisdiction]
+            entries = [*repo.user_targets(), *(_from_plan(s) for s in stored)]
             wanted = (key, entry.indicator, entry.year)
             if any(e is not None and (place_key(e.jurisdiction), e.indicator, e.year) == wanted for e in entries):
                 return False
             _write(repo, note, entry, None)
         return True
 
-    def targets(self, jurisdiction: str | None = None, year: int | None = None) -> list[TargetEntry]:
-        """The effective targets (a user's entry wins over a plan's), optionally of one place and year."""
+    def targets(
+        self, jurisdiction: str | None = None, year: int | None = None, *, plan_place: bool = False
+    ) -> list[TargetEntry]:
+        """The effective targets (a user's entry wins over a plan's), optionally of one place and year.
+        ``plan_place``: with the targets written on a plan's tasks without a place (or year), which take
+        the plan's (:meth:`status` measures them from progress reports)."""
         key = place_key(jurisdiction) if jurisdiction else None
         names = None if key is None else [key, f"{key}市"]  # the names place_key takes to key
         with self.store.reading() as repo:
-            entries = [*repo.user_targets(), *(_from_plan(s) for s in repo.targets(jurisdictions=names))]
+            stored = [s for s in repo.targets(jurisdictions=names)
+                      if plan_place or (s.target.jurisdiction and s.target.year is not None)]  # fmt: skip
+            entries = [*repo.user_targets(), *(_from_plan(s) for s in stored)]
         chosen = effective(e for e in entries if e is not None)
         if jurisdiction:
             chosen = [e for e in chosen if place_key(e.jurisdiction) == place_key(jurisdiction)]
@@ -127,7 +134,7 @@ class TargetService:
         """One row per target of ``jurisdiction`` for the year of ``as_of``: value to date, the
         remaining-days arithmetic and the probability of meeting the target (``adjust``: past years
         brought to this year's level, :func:`~lantian.domain.targets.projection.level_factors`)."""
-        entries = self.targets(jurisdiction, as_of.year)
+        entries = self.targets(jurisdiction, as_of.year, plan_place=True)
         if not entries:
             raise NotFoundError(
                 f"no {as_of.year} targets for {jurisdiction}: import a plan or use `lantian targets set` "
