@@ -194,6 +194,7 @@ FIELD_LABELS: dict[str, str] = {
     "display_name": "显示名称",
     "changed": "修改结果",  # /account?changed=1, after the change
     "done": "操作结果",  # /users/…?done=added|password|…, after an account's change
+    "patterns": "匹配规则",  # indicator_rules.toml [[patterns]]
 }
 
 _OPEN = "(（"
