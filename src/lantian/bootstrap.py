@@ -17,6 +17,7 @@ from lantian.services.actions import ActionService
 from lantian.services.airquality import AirQualityService
 from lantian.services.audit import AuditTrail
 from lantian.services.bulletins import BulletinService
+from lantian.services.measured import RULES_FILE
 from lantian.services.notify import NotificationService
 from lantian.services.overview import OverviewService
 from lantian.services.plans import PlanService
@@ -89,7 +90,7 @@ class App:
         store = Store.open(settings.database_url, migrate=migrate)
         audit = AuditTrail(store)
         airquality = AirQualityService.from_settings(settings)
-        targets = TargetService(store, airquality, audit)
+        targets = TargetService(store, airquality, audit, rules_file=settings.data_dir / RULES_FILE)
         reduction = ReductionService(settings.data_dir, audit)
         warnings = WarningService(airquality, store, reduction, audit)
         plans = PlanService(store, load_dictionary(settings), audit=audit, limits=settings.limits,

@@ -107,7 +107,8 @@ def test_import_list_show_and_tasks_exports(
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0] == ["序号", "重点工作任务", "具体内容", "牵头单位", "配合单位", "责任单位", "完成时限", "目标值"]
+    assert rows[0] == ["序号", "重点工作任务", "具体内容", "牵头单位", "配合单位", "责任单位", "完成时限", "目标值",
+                       "状态", "最新进展", "完成比例"]  # fmt: skip
     assert len(rows) == 57
     row5 = next(r for r in rows if r[0] == "5")
     assert row5[3] == "市生态环境局" and "市发改委" in row5[4] and "市工信局" in row5[4]

@@ -77,7 +77,8 @@ def test_piped_a_table_is_csv_with_whole_cells(data_dir: Path) -> None:
     done = piped("tasks", "list", "--data-dir", str(data_dir))
     assert done.returncode == 0, done.stderr
     rows = list(csv.reader(io.StringIO(done.stdout)))
-    assert rows[0] == ["序号", "重点工作任务", "具体内容", "牵头单位", "配合单位", "责任单位", "完成时限", "目标值"]
+    assert rows[0] == ["序号", "重点工作任务", "具体内容", "牵头单位", "配合单位", "责任单位", "完成时限", "目标值",
+                       "状态", "最新进展", "完成比例"]  # fmt: skip
     as_json = json.loads(piped("tasks", "list", "--format", "json", "--data-dir", str(data_dir)).stdout)
     assert len(rows) - 1 == len(as_json) == 36
     texts = {r[2] for r in rows[1:]}

@@ -123,7 +123,7 @@ def test_bad_input_is_one_clear_line(
     assert got == code and message in err and "Traceback" not in err
 
 
-def test_a_custom_indicator_is_kept_and_reported_as_not_measured(
+def test_a_custom_indicator_is_kept_and_measured_from_progress_reports(
     capsys: pytest.CaptureFixture[str], data_dir: Path
 ) -> None:
     d = str(data_dir)
@@ -132,7 +132,8 @@ def test_a_custom_indicator_is_kept_and_reported_as_not_measured(
     assert code == 0, err
     (row,) = json.loads(run(capsys, "targets", "status", "--jurisdiction", "南通市", "--as-of", "2025-02-01",
                             "--json", "--data-dir", d)[1])  # fmt: skip
-    assert row["indicator"] == "nev_sales" and row["value_to_date"] is None and "进度填报" in row["note"]
+    assert (row["indicator"], row["value_to_date"], row["note"]) == ("nev_sales", None, "尚无已通过审核的报送数值")
+    assert (row["measured_from"], row["rule"], row["reports_counted"]) == ("reports", "sum", 0)  # 辆: a count
 
 
 def test_backtest_on_published_history(tmp_path: Path, seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -363,3 +363,17 @@ def test_every_task_keeps_its_source_lines(seed: Seed) -> None:
             assert 0 < t.source.line <= t.source.end_line, (prefix, t.number)
             for d in t.all_departments():
                 assert d.line > 0, (prefix, t.number, d)
+
+
+def test_003_annex_6_and_7_read_every_column_with_企业(seed: Seed) -> None:
+    # the columns whose header names 企业 are targets too (they were dropped without a flag before)
+    plan = seed("003")
+    a6 = {(t.jurisdiction, t.indicator): t.value for t in plan.targets if t.source == "附件6"}
+    a7 = {(t.jurisdiction, t.indicator): t.value for t in plan.targets if t.source == "附件7"}
+    assert len(a6) == 14 * 12 and len(a7) == 14 * 8  # every column but 城市, for 13 cities and the province
+    assert a6[("南京市", "A级企业培育")] == 20.0
+    assert a6[("南京市", "源头替代示范型企业数")] == 15.0
+    assert ("南京市", "源头替代“回头看”企业数") in a7 and ("南京市", "集群排查整治任务企业数") in a7
+    # a column that is not numbers is flagged, not dropped silently (附件4's enterprise names)
+    assert any("附件4" in f.message and "企业名称" in f.message for f in plan.flags if f.field == "annex")
+    assert len(plan.targets) == 552  # 496 before the 企业 columns were read: 4 columns × 14 places more

@@ -100,6 +100,9 @@ def test_task_table_columns_and_seed_rows(suzhou: list[PlanTask]) -> None:
         "责任单位",
         "完成时限",
         "目标值",
+        "状态",
+        "最新进展",
+        "完成比例",
     ]
     assert table.columns == TASK_COLUMNS
     assert len(table.rows) == 56
@@ -131,7 +134,7 @@ def test_task_table_roles_order_deadlines_targets() -> None:
     assert table.rows[1][1] == "工地扬尘"  # no category: the title
     assert table.rows[1][6] == "年内；每月至少开展2次"
     empty = task_table([PlanTask("A", "计划A", Task("9", None, "x"))]).rows[0]
-    assert empty == ["9", "", "x", "", "", "", "", ""]
+    assert empty == ["9", "", "x", "", "", "", "", "", "未启动", "", None]  # 状态; no report, no % complete
 
 
 def test_task_table_plan_column_when_several_plans() -> None:

@@ -168,7 +168,7 @@ def demo_cmd(
     if summary.target_status:
         out.print(f"{DEMO_PLACE} 达标进度 attainment to date, {summary.target_as_of}（演示目标 demo targets）:")
         for row in summary.target_status:
-            if not row["measured"]:
+            if not row["measured"] or row.get("measured_from") == "reports":
                 continue
             probability = "—" if row["probability"] is None else f"{row['probability']:.0%}"
             target = row.get("target_value")
@@ -240,7 +240,7 @@ def _aq_summary(summary: DemoSummary) -> dict[str, object] | None:
         "targets": {
             "jurisdiction": DEMO_PLACE,
             "as_of": summary.target_as_of,
-            "status": [r for r in summary.target_status if r["measured"]],
+            "status": [r for r in summary.target_status if r["measured"] and r.get("measured_from") != "reports"],
         },
     }
 

@@ -169,8 +169,9 @@ def list_cmd(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """任务清单（序号、重点工作任务、具体内容、牵头/配合/责任单位、完成时限、目标值） The office task table."""
-    tasks, _ = _tasks(
+    """任务清单（序号、重点工作任务、具体内容、牵头/配合/责任单位、完成时限、目标值、状态、最新进展、完成比例）
+    The office task table."""
+    tasks, day = _tasks(
         plan,
         department,
         role,
@@ -184,7 +185,12 @@ def list_cmd(
         data_dir,
         database_url,
     )
-    _write(export.task_table(tasks), fmt, output, export.tasks_json(tasks))
+    with open_app(data_dir, database_url) as lantian:  # 最新进展, 完成比例
+        progress = lantian.targets.reported.export_progress(tasks, day)
+    table = export.task_table(tasks, progress)
+    if not output and (fmt == "table" or (fmt is None and to_terminal())):  # drawn: the file and CSV have them
+        table = table.without(export.PROGRESS_COLUMNS)
+    _write(table, fmt, output, export.tasks_json(tasks))
 
 
 @app.command("matrix")
@@ -370,6 +376,9 @@ def targets_status_cmd(
     reported = [r for r in rows if not r["measured"]]
     for r in rows:
         if r in reported:
+            continue
+        if r.get("measured_from") == "reports":  # from accepted progress reports
+            out.print(_reported_lines(r, target_text(r)))
             continue
         target = target_text(r)
         to_date = "—" if r["value_to_date"] is None else f"{r['value_to_date']:g}"
@@ -793,3 +802,21 @@ def targets_scorecard_cmd(
                 out.print(f"  注 note: {card.note}")
         return
     _write(data, fmt, output, json_rows)
+
+
+def _reported_lines(r: dict[str, Any], target: str) -> str:
+    """A target measured from accepted progress reports, as ``targets status`` prints it."""
+    unit = r.get("value_unit") or ""
+    to_date = "—" if r["value_to_date"] is None else f"{r['value_to_date']:g}{unit}"
+    done = "" if r["percent_complete"] is None else f" · 完成 complete {r['percent_complete']:g}%"
+    pace = "" if r["expected_percent"] is None else f" · 应完成 expected {r['expected_percent']:g}%"
+    track = {True: "是 yes", False: "否 no", None: "—"}[r["on_track"]]
+    lines = [
+        f"[bold]{escape(str(r['label']))}[/bold]  目标 target {target}",
+        f"  至今 to date {to_date}{done}{pace} · 进度 on track {track}",
+        f"  规则 rule {r['rule_label']} {r['rule']}（{r['reports_counted']} 份已通过报送 accepted reports"
+        + (f"，至 {r['latest_period']}" if r["latest_period"] else "")
+        + "）",
+        f"  来源 source: {r['source']}" + (f" · 注 note: {escape(r['note'])}" if r["note"] else ""),
+    ]
+    return "\n".join(lines)

@@ -12,10 +12,10 @@ import datetime as dt
 import io
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from lantian.domain.plans.departments import KIND_LABELS, KIND_ORDER, department_kind
 from lantian.domain.plans.model import (
@@ -33,8 +33,22 @@ from lantian.errors import InputError
 FORMATS = ("xlsx", "csv", "json")
 Value = str | int | float | None
 
-TASK_COLUMNS = ["序号", "重点工作任务", "具体内容", "牵头单位", "配合单位", "责任单位", "完成时限", "目标值"]
+# 状态, 最新进展 (the period and text of the newest accepted report), 完成比例 (% complete of the task's
+# targets measured from accepted reports) follow 目标值
+PROGRESS_COLUMNS = ["状态", "最新进展", "完成比例"]
+TASK_COLUMNS = ["序号", "重点工作任务", "具体内容", "牵头单位", "配合单位", "责任单位", "完成时限", "目标值",
+                *PROGRESS_COLUMNS]  # fmt: skip
 _COMPARATORS = {">=": "≥", "<=": "≤", "=": "=", "~": "约"}
+
+
+class Progress(Protocol):
+    """A task's progress as the task table shows it (lantian.services.measured.TaskProgress)."""
+
+    @property
+    def latest(self) -> str: ...  # 最新进展: period and text of the newest accepted report
+
+    @property
+    def percent_complete(self) -> float | None: ...  # 完成比例
 
 
 @dataclass
@@ -45,6 +59,11 @@ class TableData:
 
     def records(self) -> list[dict[str, Value]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def without(self, columns: Sequence[str]) -> TableData:
+        """The table without ``columns`` (a terminal too narrow for all of them)."""
+        keep = [i for i, c in enumerate(self.columns) if c not in columns]
+        return TableData(self.title, [self.columns[i] for i in keep], [[row[i] for i in keep] for row in self.rows])
 
 
 def format_for(path: Path | None, explicit: str | None) -> str:
@@ -135,9 +154,11 @@ def _multi_plan(tasks: Sequence[PlanTask]) -> bool:
 
 
 # ------------------------------------------------------------------ the three exports
-def task_table(tasks: Sequence[PlanTask]) -> TableData:
-    """任务清单 in the office layout (:data:`TASK_COLUMNS`); a 计划 column first when several plans."""
+def task_table(tasks: Sequence[PlanTask], progress: Mapping[tuple[str, str], Progress] | None = None) -> TableData:
+    """任务清单 in the office layout (:data:`TASK_COLUMNS`); a 计划 column first when several plans.
+    ``progress``: each task's (by plan and number) newest accepted report and % complete."""
     several = _multi_plan(tasks)
+    progress = progress or {}
     data = TableData("任务清单", (["计划"] if several else []) + TASK_COLUMNS)
     for pt in tasks:
         t = pt.task
@@ -150,7 +171,10 @@ def task_table(tasks: Sequence[PlanTask]) -> TableData:
             _names(pt, Role.RESPONSIBLE),
             "；".join(dict.fromkeys(d.text for d in t.all_deadlines())),
             "；".join(dict.fromkeys(render_target(x) for x in t.all_targets())),
+            STATUS_LABELS[pt.status],
         ]
+        done = progress.get((pt.plan_key, t.number))
+        row += [done.latest if done else "", done.percent_complete if done else None]
         prefix: list[Value] = [pt.plan_key] if several else []
         data.rows.append(prefix + row)
     return data

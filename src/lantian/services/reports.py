@@ -82,7 +82,8 @@ class ReportService:
                              str(sum(1 for d in last if d.get("aqi") is not None)) if last else "—"))  # fmt: skip
         b.month_rows.append(("站点数", _stations_shown(this), _stations_shown(last) if last else "—"))
         try:
-            b.targets = [r for r in self.targets.status(jurisdiction, period.end, runs=runs) if r["measured"]]
+            rows = self.targets.status(jurisdiction, period.end, runs=runs)
+            b.targets = [r for r in rows if r["measured"] and r.get("measured_from") != "reports"]  # air quality
         except NotFoundError:
             b.targets = []
         for r in b.targets:

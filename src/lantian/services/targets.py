@@ -33,6 +33,7 @@ from lantian.errors import InputError, NotFoundError
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Assessment, Options
 from lantian.services.audit import AuditTrail
+from lantian.services.measured import ReportedTargets
 from lantian.storage.store import Store
 
 RUNS = 1000
@@ -61,6 +62,11 @@ class TargetService:
                 self._days = (marker, city_days(self.airquality, assessment))
             every = self._days[1]
         return {name: days for name, days in every.items() if place_key(name) == key}
+    rules_file: Path | None = None  # <data dir>/indicator_rules.toml: how reported values add up
+    reported: ReportedTargets = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reported = ReportedTargets(self.store, self.rules_file)
 
     # ------------------------------------------------------------------ registry
     def set(self, entry: TargetEntry, actor: Actor = SYSTEM) -> bool:
@@ -80,19 +86,26 @@ class TargetService:
         demo does, which never replaces what a person entered. True when it was written (audited)."""
         key = place_key(entry.jurisdiction)
         with self.audit.changing(actor) as (repo, note):
-            entries = [*repo.user_targets(), *(_from_plan(s) for s in repo.targets(jurisdictions=[key, f"{key}市"]))]
+            stored = [s for s in repo.targets(jurisdictions=[key, f"{key}市"]) if s.target.jurisdiction]
+            entries = [*repo.user_targets(), *(_from_plan(s) for s in stored)]
             wanted = (key, entry.indicator, entry.year)
             if any(e is not None and (place_key(e.jurisdiction), e.indicator, e.year) == wanted for e in entries):
                 return False
             _write(repo, note, entry, None)
         return True
 
-    def targets(self, jurisdiction: str | None = None, year: int | None = None) -> list[TargetEntry]:
-        """The effective targets (a user's entry wins over a plan's), optionally of one place and year."""
+    def targets(
+        self, jurisdiction: str | None = None, year: int | None = None, *, plan_place: bool = False
+    ) -> list[TargetEntry]:
+        """The effective targets (a user's entry wins over a plan's), optionally of one place and year.
+        ``plan_place``: with the targets written on a plan's tasks without a place (or year), which take
+        the plan's (:meth:`status` measures them from progress reports)."""
         key = place_key(jurisdiction) if jurisdiction else None
         names = None if key is None else [key, f"{key}市"]  # the names place_key takes to key
         with self.store.reading() as repo:
-            entries = [*repo.user_targets(), *(_from_plan(s) for s in repo.targets(jurisdictions=names))]
+            stored = [s for s in repo.targets(jurisdictions=names)
+                      if plan_place or (s.target.jurisdiction and s.target.year is not None)]  # fmt: skip
+            entries = [*repo.user_targets(), *(_from_plan(s) for s in stored)]
         chosen = effective(e for e in entries if e is not None)
         if jurisdiction:
             chosen = [e for e in chosen if place_key(e.jurisdiction) == place_key(jurisdiction)]
@@ -205,7 +218,7 @@ class TargetService:
         """One row per target of ``jurisdiction`` for the year of ``as_of``: value to date, the
         remaining-days arithmetic and the probability of meeting the target (``adjust``: past years
         brought to this year's level, :func:`~lantian.domain.targets.projection.level_factors`)."""
-        entries = self.targets(jurisdiction, as_of.year)
+        entries = self.targets(jurisdiction, as_of.year, plan_place=True)
         if not entries:
             raise NotFoundError(
                 f"no {as_of.year} targets for {jurisdiction}: import a plan or use `lantian targets set` "
@@ -213,7 +226,19 @@ class TargetService:
                 field="jurisdiction",
             )
         context = _Context(self, jurisdiction, as_of, adjust=adjust)
-        return [context.row(e, runs) for e in entries]
+        rows = [context.row(e, runs) for e in entries]
+        if any(r["measured_from"] == "reports" for r in rows):  # the targets measured from progress reports
+            key = place_key(jurisdiction)
+            with self.store.reading() as repo:
+                links = [s for s in repo.targets(jurisdictions=[key, f"{key}市"])
+                         if s.place and place_key(s.place) == key and s.year == as_of.year]  # fmt: skip
+            reports = self.reported.accepted()
+            for e, r in zip(entries, rows, strict=True):
+                if r["measured_from"] == "reports":
+                    mine = [s for s in links if s.target.indicator == e.indicator]
+                    self.reported.status_fill(r, e.indicator, e.comparator, e.value, e.unit, e.note, e.source,
+                                              e.jurisdiction, e.year, as_of, mine, reports)  # fmt: skip
+        return rows
 
     # ------------------------------------------------------------------ trend
     def trend(self, jurisdiction: str, year: int | None = None, *, runs: int = RUNS) -> dict[str, Any]:
@@ -254,15 +279,17 @@ def _key(e: TargetEntry) -> tuple[str, str, int]:
 
 
 def _from_plan(stored: Any) -> TargetEntry | None:
+    """A plan's target as a registry entry; written on a task without a place or year, it takes the plan's."""
     g = stored.target
-    if not g.jurisdiction or g.year is None or g.value is None or g.comparator not in COMPARATORS:
+    place = g.jurisdiction or getattr(stored, "plan_jurisdiction", None)
+    year = g.year if g.year is not None else getattr(stored, "plan_year", None)
+    if not place or year is None or g.value is None or g.comparator not in COMPARATORS:
         return None
     if g.comparator in ("decrease_by", "increase_by") and g.baseline_year is None:
         return None
     source = f"{stored.plan_key} {g.source} 第{g.line}行" if g.source != "text" else f"{stored.plan_key} 第{g.line}行"
     return TargetEntry(
-        g.jurisdiction, g.indicator, g.year, g.comparator, g.value, g.unit, g.stretch_value, g.baseline_year,
-        source, g.text,
+        place, g.indicator, year, g.comparator, g.value, g.unit, g.stretch_value, g.baseline_year, source, g.text,
     )  # fmt: skip
 
 
@@ -299,8 +326,13 @@ class _Context:
             "days_remaining": (self.year_end - self.as_of).days if self.as_of < self.year_end else 0,
             "on_track": None, "probability": None, "probability_basis": None, "note": None,
             "measured": spec is not None and spec.kind != "reported", "target_note": e.note,
+            # measured from progress reports (TargetService.status fills them): docs/metrics.md
+            "measured_from": "monitoring", "percent_complete": None, "expected_percent": None, "met": None,
+            "rule": None, "rule_label": None, "rule_origin": None, "reports_counted": None, "periods": [],
+            "latest_period": None, "notes": [], "deadline": None, "pace": None, "report_sources": [],
         }  # fmt: skip
         if spec is None or not out["measured"]:
+            out["measured_from"] = "reports"
             out["note"] = "reported through progress, not measured here (由进度填报，不在监测数据中)"
             return out
         if self.area is None:

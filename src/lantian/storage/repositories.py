@@ -492,20 +492,30 @@ class PlanRepository:
     ) -> list[StoredTarget]:
         """Plan targets, of one plan, place (or any of ``jurisdictions``) and indicator."""
         g, p, tk = t.targets, t.plans, t.tasks
-        query = select(p.c.key, tk.c.number, g).join(p, p.c.id == g.c.plan_id).outerjoin(tk, tk.c.id == g.c.task_id)
+        query = (
+            select(p.c.key, tk.c.number, g, p.c.jurisdiction.label("plan_jurisdiction"), p.c.year.label("plan_year"),
+                   tk.c.last_deadline)
+            .join(p, p.c.id == g.c.plan_id)
+            .outerjoin(tk, tk.c.id == g.c.task_id)
+        )  # fmt: skip
         if plan:
             query = query.where(p.c.key == plan)
         if jurisdiction:
             query = query.where(g.c.jurisdiction == jurisdiction)
-        if jurisdictions is not None:
-            query = query.where(g.c.jurisdiction.in_(list(jurisdictions)))
+        if jurisdictions is not None:  # a target written without a place is the plan's
+            names = list(jurisdictions)
+            query = query.where(
+                or_(g.c.jurisdiction.in_(names), and_(g.c.jurisdiction.is_(None), p.c.jurisdiction.in_(names)))
+            )
         if indicator:
             query = query.where(g.c.indicator == indicator)
         query = query.order_by(p.c.key, g.c.id)
         out = []
         for m in self.session.execute(query).mappings():
             target = Target(**{k: m[k] for k in Target.__dataclass_fields__})
-            out.append(StoredTarget(plan_key=m["key"], task_number=m["number"], target=target))
+            out.append(StoredTarget(plan_key=m["key"], task_number=m["number"], target=target, task_id=m["task_id"],
+                                    plan_jurisdiction=m["plan_jurisdiction"], plan_year=m["plan_year"],
+                                    task_deadline=m["last_deadline"]))  # fmt: skip
         return out
 
     def set_user_target(self, entry: TargetEntry, now: dt.datetime) -> None:

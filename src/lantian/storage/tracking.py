@@ -454,6 +454,39 @@ class TrackingRepository:
         rounds = self.rounds_for(ids)
         return [self._progress(x, files.get(int(x.id), []), rounds.get(int(x.id), [])) for x in rows]
 
+    def accepted_progress(self, task_ids: Sequence[int] | None = None) -> list[ProgressReport]:
+        """The accepted reports (of ``task_ids`` only, if given), oldest period first, without their
+        files and rounds: what targets are measured from (lantian.domain.targets.reported)."""
+        r = t.progress_reports
+        query = self._progress_query().where(r.c.review == ReviewState.ACCEPTED.value)
+        if task_ids is not None:
+            query = query.where(r.c.task_id.in_(list(task_ids)))
+        rows = self.session.execute(query.order_by(r.c.period, r.c.submitted_at, r.c.id)).all()
+        return [self._progress(x, [], []) for x in rows]
+
+    def current_task_ids(self) -> dict[tuple[str, str], int]:
+        """(plan key, task number) → task id of every task not removed by a later revision."""
+        tk, p = t.tasks, t.plans
+        rows = self.session.execute(
+            select(tk.c.id, p.c.key, tk.c.number).join(p, p.c.id == tk.c.plan_id).where(tk.c.removed_in.is_(None))
+        )
+        return {(str(key), str(number)): int(tid) for tid, key, number in rows}
+
+    def measured_tasks(self, task_ids: Sequence[int]) -> list[tuple[int, PlanTask, str | None, int | None]]:
+        """Each task of ``task_ids`` with its plan's place and year (a target written on the task without
+        them takes the plan's)."""
+        tk, p = t.tasks, t.plans
+        rows = self.session.execute(
+            select(tk.c.id, tk.c.payload, tk.c.status, p.c.key, p.c.title, p.c.jurisdiction, p.c.year)
+            .join(p, p.c.id == tk.c.plan_id)
+            .where(tk.c.id.in_(list(task_ids)))
+        ).all()
+        return [
+            (int(x.id), PlanTask(str(x.key), str(x.title), task_from_dict(x.payload), TaskStatus(x.status)),
+             x.jurisdiction, x.year)
+            for x in rows
+        ]  # fmt: skip
+
     def filed(self, period: str | None = None) -> set[tuple[int, str, str]]:
         """(task, department, month) of every report filed (for ``period`` only, if given)."""
         r = t.progress_reports

@@ -55,7 +55,8 @@ def tasks_xlsx(request: Request, plan: str = "", department: str = "", role: str
     app = lantian(request)
     flt = _filter(app, plan=plan, department=department, role=role, status=status, q=q,
                   deadline_before=deadline_before, overdue=overdue)  # fmt: skip
-    table = task_table(app.workflow.export_tasks(who.actor, flt))
+    tasks = app.workflow.export_tasks(who.actor, flt)
+    table = task_table(tasks, app.targets.reported.export_progress(tasks, app.workflow.today()))
     name = f"任务清单-{plan}.xlsx" if plan else "任务清单.xlsx"
     return xlsx_response(xlsx_bytes([table]), name, "tasks.xlsx")
 

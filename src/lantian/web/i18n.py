@@ -213,6 +213,7 @@ FIELD_LABELS: dict[str, str] = {
     # 生态补偿 (web/compensation.py)
     "span": "月份或季度",
     "replace": "替换已确认结算",
+    "patterns": "匹配规则",  # indicator_rules.toml [[patterns]]
 }
 
 _OPEN = "(（"

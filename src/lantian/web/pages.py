@@ -389,7 +389,8 @@ def tasks(request: Request, plan: str = "", department: str = "", role: str = ""
 def task(task_id: Id, request: Request) -> HTMLResponse:
     who = page_reader(request)
     app = lantian(request)
-    data = views.task_json(app.workflow.task(who.actor, task_id), app.workflow.today())
+    view = app.workflow.task(who.actor, task_id)
+    data = views.task_json(view, app.workflow.today(), app.targets.reported.task_rows(task_id, app.workflow.today()))
     mine = [d["name"] for d in data["departments"]]
     month = (app.workflow.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     failed = forms.posted_on(request)(f"/tasks/{task_id}/progress")  # the rows as typed, when it failed

@@ -43,6 +43,7 @@ from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
 from lantian.domain.warnings.reduction import CheckResult
 from lantian.errors import ConfigError, ForbiddenError, InputError, LantianError, NotFoundError
 from lantian.services.clock import beijing, beijing_now
+from lantian.services.measured import TaskProgress
 from lantian.services.tracking import TaskView
 from lantian.services.warnings import load_schemes
 from lantian.services.warnings_json import (
@@ -205,7 +206,18 @@ def tasks_json(app: App, actor: Actor, flt: TaskFilter, limit: int, offset: int)
     if flt.department and not flt.departments:
         flt.departments = app.plans.resolve_departments(flt.department)
     rows, total = app.workflow.tasks(actor, flt, limit=limit, offset=offset)
-    return {"total": total, "limit": limit, "offset": offset, "tasks": [task_ref_json(r, p, today) for r, p in rows]}
+    progress = app.targets.reported.task_progress([r.id for r, _ in rows], today)
+    tasks = [task_ref_json(r, p, today) | task_progress_json(progress.get(r.id)) for r, p in rows]
+    return {"total": total, "limit": limit, "offset": offset, "tasks": tasks}
+
+
+def task_progress_json(progress: TaskProgress | None) -> dict[str, Any]:
+    """最新进展 (the period and text of the newest accepted report) and 完成比例 (% complete of the
+    task's targets measured from reports) of a task in the list."""
+    latest = None
+    if progress is not None and progress.latest_period:
+        latest = {"period": progress.latest_period, "text": progress.latest_text}
+    return {"latest_progress": latest, "percent_complete": progress.percent_complete if progress else None}
 
 
 def subtask_json(s: SubTask) -> dict[str, Any]:
@@ -213,9 +225,11 @@ def subtask_json(s: SubTask) -> dict[str, Any]:
     return {"number": s.number, "text": s.text, "departments": list(dict.fromkeys(u.normalized for u in s.departments))}
 
 
-def task_json(view: TaskView, as_of: dt.date) -> dict[str, Any]:
+def task_json(view: TaskView, as_of: dt.date, measured: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A task with its progress; ``measured``: its targets measured from accepted reports
+    (:meth:`ReportedTargets.task_rows`, in the order of ``task.all_targets()``), each as ``progress``."""
     task = view.task
-    targets = [
+    targets: list[dict[str, Any]] = [
         {
             "indicator": g.indicator,
             "label": g.indicator_label,
@@ -227,6 +241,8 @@ def task_json(view: TaskView, as_of: dt.date) -> dict[str, Any]:
         }
         for g in task.all_targets()
     ]
+    for target, row in zip(targets, measured or [], strict=False):
+        target["progress"] = row
     return {
         **task_ref_json(view.ref, view.place, as_of),
         "title": task.title,

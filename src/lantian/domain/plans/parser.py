@@ -925,6 +925,8 @@ def _annex_table(
     halves = [(0, width)]
     if width % 2 == 0 and half >= 2 and [_norm(h) for h in header[:2]] == [_norm(h) for h in header[half : half + 2]]:
         halves = [(0, half), (half, width)]
+    unread: dict[str, list[str]] = {}  # a column's cells that are not numbers (flagged, never dropped silently)
+    read: set[str] = set()
     for start, end in halves:
         cols = header[start:end]
         place_cols = [i for i, h in enumerate(cols) if _PLACE_HEADER.match(re.sub(r"\s+", "", h))]
@@ -941,12 +943,14 @@ def _annex_table(
                     continue
                 spec = _indicator_column(h)
                 value_text = cells[i].strip()
+                if re.search(r"序号|编号", h) or value_text in _NO_VALUE:
+                    continue
                 m = re.match(r"^(\d+(?:\.\d+)?)\s*(%)?$", value_text)
                 if not m:
+                    unread.setdefault(h, []).append(f"{jurisdiction} {value_text}")
                     continue
+                read.add(h)
                 if spec is None:
-                    if re.search(r"序号|企业", h):
-                        continue
                     unit_m = re.search(r"单位[:：]\s*([^）)]+)", h)
                     label = re.sub(r"[（(]单位[:：][^）)]*[）)]", "", h).strip()
                     indicator, comparator, unit = (
@@ -980,7 +984,17 @@ def _annex_table(
                         line=line,
                     )
                 )
+    for h, cells in unread.items():
+        if h in read:
+            message = (f"{number}: {len(cells)} cells of the column {h} are not numbers ({'、'.join(cells[:3])}); "
+                       f"those give no target (该列部分单元格不是数值，未作为目标)")  # fmt: skip
+        else:
+            message = f"{number}: the column {h} holds no numbers; it gives no targets (该列不是数值，未作为目标)"
+        ctx.flag("annex", message, table.line, h)
     return annex, targets
+
+
+_NO_VALUE = {"-", "—", "/", "／", "－", "无", "——"}  # a cell that sets no target
 
 
 def _norm(text: str) -> str:

@@ -71,6 +71,20 @@ class StoredTarget:
     plan_key: str
     task_number: str | None
     target: Target
+    task_id: int | None = None
+    plan_jurisdiction: str | None = None  # the plan's place: a task's target written without one takes it
+    plan_year: int | None = None  # the plan's year: a target written without one takes it
+    task_deadline: dt.date | None = None  # the task's latest 完成时限 (the pace runs to it)
+
+    @property
+    def place(self) -> str | None:
+        """The target's place: as written, else the plan's."""
+        return self.target.jurisdiction or self.plan_jurisdiction
+
+    @property
+    def year(self) -> int | None:
+        """The target's year: as written, else the plan's."""
+        return self.target.year if self.target.year is not None else self.plan_year
 
 
 @dataclass
