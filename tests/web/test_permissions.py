@@ -203,6 +203,11 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("POST", "/api/v1/notifications/read"): (ALL, {"json": {}}),
         ("PUT", "/api/v1/notifications/email"): (ALL, {"json": {"email": ""}}),
         ("GET", "/api/v1/notifications/log"): (ADMIN, {}),
+        # 调度频次 (web/rhythm.py): the plan's office admin only
+        ("POST", "/plans/rhythm"): (ADMIN, {"data": {"plan": SEED_KEY, "rhythm": "quarterly"}}),
+        ("POST", "/tasks/{task_id}/rhythm"): (ADMIN, {"data": {"rhythm": "weekly"}}),
+        ("PUT", "/api/v1/plans/rhythm"): (ADMIN, {"json": {"plan": SEED_KEY, "rhythm": "monthly"}}),
+        ("PUT", "/api/v1/tasks/{task_id}/rhythm"): (ADMIN, {"json": {"rhythm": None}}),
     }
 
 

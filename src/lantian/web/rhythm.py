@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from lantian.bootstrap import App
 from lantian.domain.tracking import access
 from lantian.domain.tracking.model import Actor
-from lantian.domain.tracking.overdue import RHYTHM_LABELS, Rhythm, period_label, suggest_rhythms
+from lantian.domain.tracking.overdue import RHYTHM_LABELS, Rhythm, parse_rhythm, period_label, suggest_rhythms
 from lantian.errors import ForbiddenError, InputError
 from lantian.web import api, forms, pages, views
 from lantian.web.deps import Viewer, lantian, viewer
@@ -89,7 +89,7 @@ def parse(text: str | None) -> Rhythm | None:
     if value in ("", "inherit", "默认", "继承"):
         return None
     try:
-        return Rhythm(value)
+        return parse_rhythm(value)  # weekly, or as people write it: 每周, 季度
     except ValueError:
         raise InputError(f"调度频次应为每周、每月或每季度 (rhythm: weekly, monthly or quarterly, not {value!r})",
                          field="rhythm") from None  # fmt: skip
