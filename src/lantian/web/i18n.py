@@ -154,6 +154,7 @@ FIELD_LABELS: dict[str, str] = {
     "report_id": "报送",
     "review": "审核状态",
     "revision": "修订",
+    "rhythm": "调度频次",
     "role": "角色",
     "saved": "已保存",
     "scheme": "预警方案",
