@@ -19,7 +19,9 @@ from fastapi.testclient import TestClient
 from lantian.bootstrap import App
 from lantian.domain.plans.model import TaskStatus
 from lantian.domain.tracking.model import Actor, UserRole
-from lantian.domain.tracking.overdue import Rhythm
+from lantian.domain.tracking.overdue import Rhythm, Schedule
+from lantian.errors import InputError
+from lantian.services.tracking import WorkflowSettings
 from tests.helpers import run
 from tests.web.conftest import ENV, env_task
 from tests.web.test_forms import beside, chosen, invalid, textarea
@@ -186,3 +188,28 @@ def test_the_command_line_sets_and_shows_a_rhythm(capsys: pytest.CaptureFixture[
     assert code != 0 and "调度频次" in err
     code, _, err = run(capsys, "plans", "rhythm", key, "weekly", "--task", "999", "--data-dir", data)
     assert code != 0 and "999" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [("rhythm = 'daily'\n", "rhythm"), ("rhythm = 7\n", "rhythm"), ("weekly_grace_days = 7\n", "weekly_grace_days"),
+     ("weekly_grace_days = '2'\n", "weekly_grace_days"), ("rythm = 'weekly'\n", "rythm")],
+)  # fmt: skip
+def test_a_bad_rhythm_setting_is_named(tmp_path: Path, text: str, field: str) -> None:
+    path = tmp_path / "workflow.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        WorkflowSettings.load(path)
+    assert caught.value.field == field and caught.value.file == str(path)
+
+
+def test_the_office_default_rhythm_and_its_grace(tmp_path: Path) -> None:
+    path = tmp_path / "workflow.toml"
+    path.write_text("rhythm = '每季度'\nweekly_grace_days = 0\ngrace_days = 10\n", encoding="utf-8")
+    settings = WorkflowSettings.load(path)
+    assert settings.schedule == Schedule(Rhythm.QUARTERLY, 10, 0)
+    # a task that sets none, of a plan that sets none, owes the third quarter until 10 October
+    assert settings.schedule.last_due(dt.date(2026, 10, 10))[Rhythm.QUARTERLY] == "2026-Q2"
+    assert settings.schedule.last_due(dt.date(2026, 10, 11))[Rhythm.QUARTERLY] == "2026-Q3"
+    assert settings.schedule.due("2026-W49") == dt.date(2026, 12, 6)  # no grace: by the Sunday
+    assert WorkflowSettings.load(tmp_path / "none.toml").schedule == Schedule()  # monthly, 5 days; weeks 2

@@ -186,6 +186,7 @@ FIELD_LABELS: dict[str, str] = {
     "value": "数值",
     "version": "版本",
     "webhook": "群机器人",
+    "weekly_grace_days": "周调度宽限天数",
     "year": "年度",
     # accounts (web/admin.py, services/accounts.py)
     "old_password": "当前密码",
