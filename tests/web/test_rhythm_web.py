@@ -101,6 +101,11 @@ def test_the_form_refuses_a_month_on_a_weekly_task_and_keeps_what_was_typed(lant
     assert report.period == "2026-W48"
     page = dept.get(f"/tasks/{task}").text
     assert "2026年第48周" in page and "2026-W48" not in re.sub(r'value="[^"]*"', "", page)  # words, not codes
+    # returned, the late week is offered again to be corrected, and the form starts on it
+    lantian.workflow.review_progress(ADMIN, report.id, accept=False, reason="请补充现场照片", version=report.version)
+    page = dept.get(f"/tasks/{task}").text
+    assert options(page) == ["2026-W48", "2026-W49"] and chosen(page, "period") == "2026-W48"
+    assert 'id="returned-note"' in page and "请补充现场照片" in page
 
 
 def test_overdue_asks_each_task_for_the_newest_period_of_its_own_rhythm(lantian: App, client: Client) -> None:

@@ -398,7 +398,7 @@ def task(task_id: Id, request: Request) -> HTMLResponse:
     # the periods of the task's rhythm (调度频次) it may report, those with a part still to report; the
     # form starts on the last period while its grace lasts, else one late, else the current one (the
     # one typed, when the form failed)
-    offered = views.report_periods(view, app.workflow.settings.schedule, today, unit)
+    offered = views.report_periods(view, app.workflow.settings.schedule, today)
     forms_of = {p["value"]: views.progress_form(data, unit, p["value"], rows) for p in offered}
     periods = [p for p in offered if forms_of[p["value"]]["parts"]]
     done = [p | {"parts": forms_of[p["value"]]["accepted"]} for p in offered if not forms_of[p["value"]]["parts"]

@@ -362,15 +362,15 @@ def rhythm_json(view: TaskView) -> dict[str, Any]:
     }
 
 
-def report_periods(view: TaskView, schedule: Schedule, today: dt.date, unit: str | None) -> list[dict[str, Any]]:
-    """The periods the report form offers (报送期), of the task's rhythm: the newest one already due
-    when ``unit`` (None: the office, for any unit) has not filed it (逾期补报), the previous one while
-    its grace lasts (上周 / 上月 / 上季度) and the current one (本周 / 本月 / 本季度)."""
+def report_periods(view: TaskView, schedule: Schedule, today: dt.date) -> list[dict[str, Any]]:
+    """The periods the report form may offer (报送期), of the task's rhythm: the newest one already due
+    (逾期补报, when it is not one of the next two), the previous one while its grace lasts (上周 / 上月 /
+    上季度) and the current one (本周 / 本月 / 本季度). The page keeps those with a part still to report
+    (:func:`progress_form`): a late report filed and not yet accepted can still be corrected."""
     rhythm = view.rhythm
     offered = schedule.open_periods(today, rhythm)
     late = schedule.last_due(today)[rhythm]
-    filed = {r.period for r in view.reports if unit is None or r.department == unit}
-    if late and late not in offered and late not in filed:
+    if late and late not in offered:
         offered.insert(0, late)
     current = offered[-1]
     out = []
