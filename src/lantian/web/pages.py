@@ -414,6 +414,7 @@ def task(task_id: Id, request: Request) -> HTMLResponse:
         period=period,
         periods=periods,
         done_periods=done,  # 本期已通过审核
+        period_versions={p: f["versions"] for p, f in forms_of.items() if p != period},
         report_form=forms_of.get(period) or views.progress_form(data, unit, period, rows),
     )
 
@@ -433,14 +434,19 @@ async def submit_progress(task_id: Id, request: Request) -> Response:
     except ValueError:
         raise InputError("choose a status (请选择进展状态)", field="status") from None
     subtask = text.get("subtask", "").strip()
-    # the form carries the version of each report the unit filed this period, by part (version:<sub-task>)
-    sent = text.get(f"version:{subtask}", "")
+    # the form carries the version of each report the unit filed this period, by part (version:<sub-task>),
+    # and those of the other periods it offers (version@<period>:<sub-task>), for a period chosen instead
+    period = text.get("period", "")
+    if text.get("form_period") and period != text["form_period"]:
+        sent = text.get(f"version@{period}:{subtask}", "")
+    else:
+        sent = text.get(f"version:{subtask}", "")
     version = int(sent) if sent.isdigit() else None
     lantian(request).workflow.submit_progress(
         who.actor,
         task_id,
         subtask=subtask,
-        period=text.get("period", ""),
+        period=period,
         status=status,
         narrative=text.get("narrative", ""),
         indicators=indicators,
