@@ -59,8 +59,7 @@ def post(c: TestClient, url: str, data: dict[str, Any], **kwargs: Any) -> Any:
 
 
 def last_month(c: TestClient, task: int) -> str:
-    (period,) = re.findall(r'name="period" value="(\d{4}-\d{2})"', c.get(f"/tasks/{task}").text)
-    return period
+    return chosen(c.get(f"/tasks/{task}").text, "period")  # the form's default: last month, in its grace
 
 
 def summary(page: str) -> str:
@@ -86,9 +85,9 @@ def test_a_bad_report_comes_back_with_the_error_beside_the_period_and_the_text_k
         files={"files": ("现场.pdf", PDF, "application/pdf")},
     )
     assert r.status_code == 422
-    assert "YYYY-MM" in beside(r.text, "period") and invalid(r.text, "period")
+    assert "报送期应为" in beside(r.text, "period") and invalid(r.text, "period")
     assert summary(r.text) == beside(r.text, "period")  # the page's summary says the same, once
-    assert value(r.text, "period") == "2026-13"
+    assert chosen(r.text, "period") == "2026-13"  # kept, though no period offered is it
     assert textarea(r.text, "narrative") == "已完成3家企业深度治理"
     assert chosen(r.text, "status") == "completed"
     assert re.findall(r'name="indicator_name" value="([^"]*)"', r.text) == ["完成率", "治理企业"]
@@ -161,7 +160,9 @@ def test_the_form_starts_from_the_current_report_and_is_not_offered_once_accepte
     r = post(admin, f"/progress/{report.id}/review", {"decision": "accept", "version": str(report.version)})
     assert r.status_code == 303
     page = dept.get(f"/tasks/{task}").text
-    assert 'id="progress-form"' not in page and f"{period} 本期已通过审核" in page
+    # that month is no longer offered (the form goes on to this month's report) and says why
+    assert f'<option value="{period}"' not in page and f"{period} 本期已通过审核" in page
+    assert chosen(page, "period") != period
     # posting anyway (an old tab): refused on the page, with the reason, the text kept
     r = post(
         dept,

@@ -261,6 +261,11 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("POST", "/compensation/confirm"): (ADMIN, {"data": {"period": "2025-01"}}),
         ("GET", "/api/v1/compensation"): (ALL, {}),
         ("POST", "/api/v1/compensation/confirm"): (ADMIN, {"json": {"period": "2025-01"}}),
+        # 调度频次 (web/rhythm.py): the plan's office admin only
+        ("POST", "/plans/rhythm"): (ADMIN, {"data": {"plan": SEED_KEY, "rhythm": "quarterly"}}),
+        ("POST", "/tasks/{task_id}/rhythm"): (ADMIN, {"data": {"rhythm": "weekly"}}),
+        ("PUT", "/api/v1/plans/rhythm"): (ADMIN, {"json": {"plan": SEED_KEY, "rhythm": "monthly"}}),
+        ("PUT", "/api/v1/tasks/{task_id}/rhythm"): (ADMIN, {"json": {"rhythm": None}}),
     }
 
 

@@ -132,6 +132,11 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     ("POST", "/compensation/confirm"): COMP_CONFIRM,
     ("GET", "/api/v1/compensation"): COMP_DATA,
     ("POST", "/api/v1/compensation/confirm"): COMP_CONFIRM,
+    # 调度频次: set by the admin of the plan's own place only (not a province's over its cities)
+    ("PUT", "/api/v1/tasks/{task_id}/rhythm"): OWN_ADMIN,
+    ("POST", "/tasks/{task_id}/rhythm"): page(OWN_ADMIN),
+    ("PUT", "/api/v1/plans/rhythm"): OWN_ADMIN,  # the plan by its key, in the body
+    ("POST", "/plans/rhythm"): page(OWN_ADMIN),
 }
 # a language code, not a record; a complaint's tracking code, whose holder is the reporter: no
 # place to check, its lookups are tested in test_public.py (not guessable, only public steps); a
@@ -143,7 +148,8 @@ NOT_AN_OBJECT |= {("GET", "/public/bulletins/{bulletin_id}.docx"), ("GET", "/pub
 BODY_IDS = {("POST", "/api/v1/notices"), ("POST", "/notices")}  # ids in the body: task_ids
 # routes that read a place's own records by its name (the place is the object; every other
 # jurisdiction parameter reads what is public: warnings, the national rules, air quality)
-BY_PLAN = {("GET", "/api/v1/plans/diff"), ("GET", "/plans/diff")}  # a plan key in the query
+BY_PLAN = {("GET", "/api/v1/plans/diff"), ("GET", "/plans/diff"),  # a plan key in the query, or the body
+           ("PUT", "/api/v1/plans/rhythm"), ("POST", "/plans/rhythm")}  # fmt: skip
 BY_PLACE = {("GET", "/api/v1/reduction-list"), ("POST", "/api/v1/warnings/readings"), ("GET", "/reduction-list"),
             ("POST", "/warnings/readings"), ("GET", "/targets"), ("GET", "/api/v1/targets"), ("POST", "/targets"),
             ("POST", "/api/v1/targets"), ("POST", "/api/v1/accountability/actions"),
@@ -208,6 +214,10 @@ def request(key: tuple[str, str], v: dict[str, Any]) -> dict[str, Any]:
             "data": {"place": v.get("place"), "rule": LADDER, "period": "2025-01", **ACTION}
         },
         ("POST", "/accountability/actions"): {"data": {"flag": f"2025-01|{v.get('place')}|{LADDER}", **ACTION}},
+        ("PUT", "/api/v1/tasks/{task_id}/rhythm"): {"json": {"rhythm": "weekly"}},
+        ("POST", "/tasks/{task_id}/rhythm"): {"data": {"rhythm": "quarterly"}},
+        ("PUT", "/api/v1/plans/rhythm"): {"json": {"plan": v.get("plan"), "rhythm": "weekly"}},
+        ("POST", "/plans/rhythm"): {"data": {"plan": v.get("plan"), "rhythm": "monthly"}},
     }.get(key, {})
 
 

@@ -43,7 +43,9 @@ def test_a_unit_named_on_a_sub_task_reports_on_it(client: Callable[[str | None],
     assert '<select name="subtask"><option value="2.1">' in page.text and '<option value="2.2">' not in page.text
     office = client("admin").get(f"/tasks/{task_2}").text  # the office reports on any part
     assert '<option value="">整项任务</option><option value="2.1">' in office and '<option value="2.2">' in office
-    (period,) = re.findall(r'name="period" value="(\d{4}-\d{2})"', page.text)  # last month, the form's default
+    (period,) = re.findall(
+        r'<select name="period"[^>]*>.*?<option value="(\d{4}-\d{2})" selected>', page.text, re.S
+    )  # last month, the form's default
     assert client("other").get(f"/tasks/{task_2}").status_code == 403  # 市交通运输局 is named nowhere on it
     assert any(t["id"] == task_2 for t in dept.get("/api/v1/tasks", params={"limit": 500}).json()["tasks"])
     # the whole task is not its to report; clause 2.1 is

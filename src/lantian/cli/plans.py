@@ -211,6 +211,49 @@ def list_cmd(as_json: JsonFlag = False, data_dir: DataDir = None, database_url: 
         remark("还没有计划：用 lantian plans import FILE 导入 no plans yet: import with `lantian plans import FILE`")
 
 
+@app.command("rhythm")
+def rhythm_cmd(
+    key: Annotated[str, typer.Argument(help="计划键 plan key (see `lantian plans list`)")],
+    rhythm: Annotated[
+        str | None, typer.Argument(help="调度频次 weekly|monthly|quarterly, or inherit (the default); none: show it")
+    ] = None,
+    task: Annotated[str | None, typer.Option("--task", help="任务序号 set one task's rhythm instead")] = None,
+    as_json: JsonFlag = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """调度频次 How often the plan's tasks (or one task's) progress is reported: weekly, monthly or
+    quarterly; a task's own wins over its plan's, the plan's over the office's default (workflow.toml).
+    Audited. Without RHYTHM: the plan's, and what its text suggests (--json: PUT /api/v1/plans/rhythm's
+    schema when setting)."""
+    from lantian.domain.tracking.model import SYSTEM
+    from lantian.domain.tracking.overdue import Rhythm
+    from lantian.web.rhythm import parse, set_rhythm
+
+    with open_app(data_dir, database_url) as lantian:
+        if rhythm is None:
+            summary = lantian.plans.get_plan(key)[0]
+            default = lantian.workflow.settings.rhythm
+            hints = lantian.plans.rhythm_hints([key]).get(key, [])
+            current = summary.rhythm or default.value
+            if as_json:
+                print_json({"plan": key, "rhythm": summary.rhythm, "effective": current,
+                            "hints": [{"rhythm": h.rhythm.value, "text": h.text} for h in hints]})  # fmt: skip
+                return
+            label = Rhythm(current).label
+            out.print(f"{key}: 调度频次 {label} ({current}{'' if summary.rhythm else ', 本单位默认 the default'})")
+            for h in hints:
+                out.print(f"  原文“{h.text}”：可考虑{h.rhythm.label}调度，请复核 (suggested {h.rhythm.value}; review)")
+            return
+        done = set_rhythm(lantian, SYSTEM, key, parse(rhythm), task)
+    if as_json:
+        print_json(done.model_dump(mode="json"))
+        return
+    what = f"{key} 第{task}项" if task else key
+    before = Rhythm(done.before).label if done.before else "默认 inherited"
+    out.print(f"{what}: 调度频次 {before} → {done.label} ({done.effective}{'' if done.rhythm else ', inherited'})")
+
+
 @app.command("show")
 def show_cmd(
     key: Annotated[str, typer.Argument(help="计划键 plan key (see `lantian plans list`)")],

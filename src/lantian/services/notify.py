@@ -51,6 +51,7 @@ from lantian.domain.targets.registry import place_key
 from lantian.domain.tracking import access, overdue
 from lantian.domain.tracking.audit import StoredEntry
 from lantian.domain.tracking.model import SYSTEM, Actor, NoticeState, ReviewState, TicketState, User, UserRole
+from lantian.domain.tracking.overdue import Rhythm
 from lantian.errors import ConfigError, ForbiddenError, InputError
 from lantian.services.audit import _WRITE_LOCK, AuditTrail
 from lantian.services.clock import Clock, beijing, utc_now
@@ -260,38 +261,32 @@ class NotificationService:
             tickets(TodoKind.TICKET_CLOSE, TicketState.VERIFIED, None)
         return [g for g in groups if g.total]
 
-    def report_periods(self) -> list[str]:
-        """The months whose reports are to do today: the last month's (due soon or late) and, while
-        that one is not yet due, the month before it when its due date has passed."""
-        today, grace = self.today(), self.workflow.settings.grace_days
-        last = overdue.month_of(today.replace(day=1) - dt.timedelta(days=1))
-        late = overdue.last_due_month(today, grace)
-        return list(dict.fromkeys(p for p in (late, last) if p))
+    def report_rounds(self) -> list[dict[Rhythm, str]]:
+        """The rounds whose reports are to do today, per rhythm (调度频次): the newest one due (late when
+        still owed), then the last period ended while its grace lasts (due soon)."""
+        today, schedule = self.today(), self.workflow.settings.schedule
+        late = {r: p for r, p in schedule.last_due(today).items() if p}
+        soon = {r: ps[0] for r in Rhythm if len(ps := schedule.open_periods(today, r)) > 1}
+        return [d for d in (late, soon) if d]
 
     def _reports_due(self, actor: Actor, repo: NotificationRepository, limit: int, groups: list[TodoGroup]) -> None:
-        today, grace = self.today(), self.workflow.settings.grace_days
+        today, settings = self.today(), self.workflow.settings
+        schedule = settings.schedule
         scope = self.workflow.scope(actor, repo.tracking)
         total, items = 0, list[TodoItem]()
-        for period in self.report_periods():
-            first = overdue.month_bounds(period)[0]
-            due = overdue.report_due(period, grace)
-            count, rows = repo.reports_missing(
-                scope, period, first, today, self.workflow.settings.clause_reporters, max(limit - len(items), 0)
-            )
+        for due in self.report_rounds():
+            count, rows = repo.reports_missing(scope, due, settings.clause_reporters, max(limit - len(items), 0),
+                                               settings.rhythm)  # fmt: skip
             total += count
             refs = {ref.id: ref for ref, _ in repo.tracking.task_refs([task_id for task_id, _ in rows])} if rows else {}
-            items += [
-                TodoItem(
-                    TodoKind.REPORT_DUE,
-                    f"{refs[i].plan_key} {refs[i].number} · {period}",
-                    refs[i].text,
-                    f"/tasks/{i}",
-                    due,
-                    (due - today).days,
-                )
-                for i, _ in rows
-                if i in refs
-            ]
+            for i, _ in rows:
+                if i not in refs:
+                    continue
+                period = due[schedule.of(refs[i])]
+                when = schedule.due(period)
+                items.append(TodoItem(TodoKind.REPORT_DUE, f"{refs[i].plan_key} {refs[i].number} · "
+                                      f"{overdue.period_label(period)}", refs[i].text, f"/tasks/{i}", when,
+                                      (when - today).days))  # fmt: skip
         groups.append(TodoGroup(TodoKind.REPORT_DUE, total, items, "/tasks"))
 
     # ---------------------------------------------------------------- in-app notifications
@@ -505,7 +500,7 @@ class NotificationService:
             return 0, 0
         today, now = self.today(), self.clock()
         last = today + dt.timedelta(days=max(days))
-        grace = self.workflow.settings.grace_days
+        schedule = self.workflow.settings.schedule
         messages: list[Message] = []
 
         def rung(due: dt.date) -> int | None:
@@ -546,26 +541,28 @@ class NotificationService:
                             department,
                         )
                     )
-                period = self.report_periods()[-1]
-                due = overdue.report_due(period, grace)
-                n = rung(due)
-                if n is not None:
-                    first = overdue.month_bounds(period)[0]
-                    count, _ = repo.reports_missing(
-                        scope, period, first, today, self.workflow.settings.clause_reporters, 0
-                    )
-                    if count:
-                        messages.append(
-                            Message(
-                                Kind.REMINDER,
-                                f"remind:reports:{place}:{department}:{period}:{n}",
-                                f"{period} 调度报送将于 {due} 截止，尚有 {count} 项未报",
-                                f"请于 {due} 前报送 {period} 的工作进展。",
-                                "/todo",
-                                place,
-                                department,
+                for rhythm in Rhythm:  # each round of reports due in the days ahead, at each rhythm
+                    for period in overdue.periods_due_between(today, last, rhythm, schedule.grace(rhythm)):
+                        due = schedule.due(period)
+                        n = rung(due)
+                        if n is None:
+                            continue
+                        settings = self.workflow.settings
+                        count, _ = repo.reports_missing(scope, {rhythm: period}, settings.clause_reporters, 0,
+                                                        settings.rhythm)  # fmt: skip
+                        if count:
+                            label = overdue.period_label(period)
+                            messages.append(
+                                Message(
+                                    Kind.REMINDER,
+                                    f"remind:reports:{place}:{department}:{period}:{n}",
+                                    f"{label} 调度报送将于 {due} 截止，尚有 {count} 项未报",
+                                    f"请于 {due} 前报送 {label} 的工作进展。",
+                                    "/todo",
+                                    place,
+                                    department,
+                                )
                             )
-                        )
             for notice_id, place, department, subject, due in repo.notices_due_between(today, last):
                 n = rung(due)
                 if n is not None:

@@ -29,6 +29,7 @@ from lantian.domain.plans.records import (
 )
 from lantian.domain.tracking import access
 from lantian.domain.tracking.model import SYSTEM, Actor
+from lantian.domain.tracking.overdue import Rhythm, RhythmHint, suggest_rhythms
 from lantian.errors import ForbiddenError, InputError, NotFoundError
 from lantian.services.audit import AuditTrail
 from lantian.services.clock import Clock, utc_now
@@ -353,6 +354,37 @@ class PlanService:
             office = repo.plan_place(key)[1]  # a placeless plan's tasks count in its office's figures
             note("task.status", "task", f"{key}#{number}", {"status": before}, {"status": status.value},
                  places=[access.plan_office(place, office)])  # fmt: skip
+
+    def set_rhythm(self, key: str, rhythm: Rhythm | None, number: str | None = None,
+                   actor: Actor = SYSTEM) -> Rhythm | None:  # fmt: skip
+        """Set how often the plan's tasks (or, with ``number``, one task) are reported on (调度频次);
+        ``None`` inherits (a task its plan's, a plan the office's default). Only the admin of the
+        plan's place; audited. Returns the rhythm before."""
+        number = (number or "").strip() or None
+        with self.audit.changing(actor) as (repo, note):
+            place, office = repo.plan_place(key)
+            access.require_plan_admin(actor, place, office)
+            stored = repo.set_rhythm(key, number, rhythm.value if rhythm else None)
+            before = Rhythm(stored) if stored else None
+            if before is not rhythm:  # the dashboards of the plan's place recount what is owed
+                entity, entity_id = ("task", f"{key}#{number}") if number else ("plan", key)
+                after = {"rhythm": rhythm.value if rhythm else None}
+                note(f"{entity}.rhythm", entity, entity_id, {"rhythm": stored}, after,
+                     places=[access.plan_office(place, office)])  # fmt: skip
+            return before
+
+    def rhythm_hints(self, keys: Sequence[str]) -> dict[str, list[RhythmHint]]:
+        """Per plan, the rhythms its tasks' words suggest (以日保月, 每周…, 每季度…), each once with the
+        task and the words: suggestions for the office to review on /plans, never applied."""
+        with self.store.reading() as repo:
+            rows = repo.texts_naming(list(keys), ["以日保月", "每周", "周调度", "每季", "季度调度"])
+        out: dict[str, list[RhythmHint]] = {}
+        for key, number, text in rows:
+            kept = out.setdefault(key, [])
+            for hint in suggest_rhythms(text):
+                if hint.rhythm not in {h.rhythm for h in kept} and len(kept) < 3:
+                    kept.append(RhythmHint(hint.rhythm, f"第{number}项：{hint.text}"))
+        return out
 
     def list_targets(
         self, *, plan: str | None = None, jurisdiction: str | None = None, indicator: str | None = None

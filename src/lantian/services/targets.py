@@ -62,6 +62,7 @@ class TargetService:
                 self._days = (marker, city_days(self.airquality, assessment))
             every = self._days[1]
         return {name: days for name, days in every.items() if place_key(name) == key}
+
     rules_file: Path | None = None  # <data dir>/indicator_rules.toml: how reported values add up
     reported: ReportedTargets = field(init=False)
 

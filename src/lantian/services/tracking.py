@@ -35,7 +35,7 @@ from lantian.domain.tracking.model import (
     TicketState,
     UserRole,
 )
-from lantian.domain.tracking.overdue import Overdue, TaskRef
+from lantian.domain.tracking.overdue import Overdue, Rhythm, Schedule, TaskRef
 from lantian.domain.tracking.workflow import DEFAULT_LADDER, Rung, TicketAction
 from lantian.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from lantian.services.audit import AuditTrail
@@ -72,14 +72,25 @@ def _kept(cache: dict[tuple[Any, ...], T], key: tuple[Any, ...], compute: Callab
 
 @dataclass(frozen=True)
 class WorkflowSettings:
-    """The office's rules for the monthly round, from ``<data>/workflow.toml`` (all optional):
-    ``grace_days = 5`` (a month's report is due this many days after it) and ``clause_reporters =
-    true`` (the units leading a task's clauses owe its monthly report too; see ``overdue``)."""
+    """The office's rules for the rounds of reports, from ``<data>/workflow.toml`` (all optional):
+    ``rhythm = "monthly"`` (调度频次 of a task whose plan sets none: weekly, monthly or quarterly),
+    ``grace_days = 5`` (a month's or a quarter's report is due this many days after it),
+    ``weekly_grace_days = 2`` (a week's) and ``clause_reporters = true`` (the units leading a task's
+    clauses owe its reports too; see ``overdue``)."""
 
     grace_days: int = overdue.DEFAULT_GRACE_DAYS  # a month's report is due this many days after it
     max_evidence_bytes: int = evidence.DEFAULT_MAX_BYTES
     ladder: tuple[Rung, ...] = DEFAULT_LADDER
     clause_reporters: bool = True  # 子任务牵头单位也报送调度
+    rhythm: Rhythm = Rhythm.MONTHLY  # 默认调度频次
+    weekly_grace_days: int = overdue.DEFAULT_WEEKLY_GRACE_DAYS  # a week's report is due this many days after it
+
+    KNOWN = ("rhythm", "grace_days", "weekly_grace_days", "clause_reporters")
+
+    @property
+    def schedule(self) -> Schedule:
+        """The rounds these settings make (:class:`overdue.Schedule`)."""
+        return Schedule(self.rhythm, self.grace_days, self.weekly_grace_days)
 
     @classmethod
     def load(cls, path: Path) -> WorkflowSettings:
@@ -90,20 +101,43 @@ class WorkflowSettings:
             data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"not a TOML file (配置文件格式错误): {exc}", file=str(path)) from None
-        unknown = sorted(set(data) - {"grace_days", "clause_reporters"})
+        unknown = sorted(set(data) - set(cls.KNOWN))
         if unknown:
-            raise InputError(f"unknown setting {unknown[0]!r}; known: grace_days, clause_reporters (未知配置项)",
+            raise InputError(f"unknown setting {unknown[0]!r}; known: {', '.join(cls.KNOWN)} (未知配置项)",
                              file=str(path), field=unknown[0])  # fmt: skip
         grace = data.get("grace_days", overdue.DEFAULT_GRACE_DAYS)
         if type(grace) is not int or not 0 <= grace <= 27:
             raise InputError(f"grace_days must be a whole number of days from 0 to 27, not {grace!r} "
                              "(宽限天数应为0至27的整数)",
                              file=str(path), field="grace_days")  # fmt: skip
+        weekly = data.get("weekly_grace_days", overdue.DEFAULT_WEEKLY_GRACE_DAYS)
+        if type(weekly) is not int or not 0 <= weekly <= 6:
+            raise InputError(f"weekly_grace_days must be a whole number of days from 0 to 6, not {weekly!r} "
+                             "(周调度宽限天数应为0至6的整数)",
+                             file=str(path), field="weekly_grace_days")  # fmt: skip
+        try:
+            rhythm = overdue.parse_rhythm(str(data.get("rhythm", Rhythm.MONTHLY.value)))
+        except ValueError:
+            raise InputError(f"rhythm must be weekly, monthly or quarterly, not {data['rhythm']!r} "
+                             "(调度频次应为每周、每月或每季度)", file=str(path), field="rhythm") from None  # fmt: skip
         clauses = data.get("clause_reporters", True)
         if not isinstance(clauses, bool):
             raise InputError(f"clause_reporters must be true or false, not {clauses!r} (应为是或否)", file=str(path),
                              field="clause_reporters")  # fmt: skip
-        return cls(grace_days=grace, clause_reporters=clauses)
+        return cls(grace_days=grace, clause_reporters=clauses, rhythm=rhythm, weekly_grace_days=weekly)
+
+
+@dataclass(frozen=True)
+class DueRound:
+    """A round of reports whose due day has passed (调度未报 counts its missing reports)."""
+
+    rhythm: Rhythm
+    period: str  # 2026-11, 2026-W48, 2026-Q3
+    due: dt.date
+
+    @property
+    def label(self) -> str:
+        return overdue.period_label(self.period)
 
 
 @dataclass(frozen=True)
@@ -114,6 +148,10 @@ class TaskView:
     place: str | None  # the plan's 辖区
     task: Task
     reports: list[ProgressReport]
+    rhythm: Rhythm = Rhythm.MONTHLY  # 调度频次 it reports at (its own, else its plan's, else the office's)
+    own_rhythm: Rhythm | None = None  # set on the task itself
+    plan_rhythm: Rhythm | None = None  # set on its plan
+    office_rhythm: Rhythm = Rhythm.MONTHLY  # the office's default (workflow.toml)
 
 
 @dataclass(frozen=True)
@@ -301,7 +339,9 @@ class WorkflowService:
                 raise ForbiddenError("无权查看该任务 (this task does not concern you)")
             _, _, payload = repo.task_location(task_id)
             reports = [r for r in repo.progress_list(task_id=task_id) if self._sees_report(actor, r)]
-            return TaskView(ref, place, task_from_dict(payload), reports)
+            own, of_plan = repo.task_rhythms(task_id)
+            return TaskView(ref, place, task_from_dict(payload), reports, self.settings.schedule.of(ref), own, of_plan,
+                            self.settings.rhythm)  # fmt: skip
 
     def _sees_task(self, actor: Actor, task_id: int, repo: TrackingRepository) -> bool:
         """``actor`` sees the task: the rule of :func:`access.sees_task`, asked of the store as the
@@ -332,6 +372,10 @@ class WorkflowService:
             ref, place = refs[0]
             if not self._sees_task(actor, task_id, repo):
                 raise ForbiddenError("无权报送该任务 (this task does not concern you)")
+            try:  # a period of the task's own rhythm (调度频次): a weekly task files weeks
+                overdue.check_period(period, self.settings.schedule.of(ref))
+            except ValueError as exc:
+                raise InputError(str(exc), field="period") from None
             where = actor.jurisdiction or place or ""
             access.require_department(actor, where, department)
             # the whole task: a unit named on it; a sub-task: a unit named on it or on that sub-task
@@ -454,29 +498,53 @@ class WorkflowService:
 
     def _overdue(self, actor: Actor, scope: access.Scope, repo: TrackingRepository,
                  as_of: dt.date | None) -> list[Overdue]:  # fmt: skip
-        """Overdue work among the open tasks in ``scope`` (completed tasks owe nothing)."""
+        """Overdue work among the open tasks in ``scope`` (completed tasks owe nothing); each task owes
+        the newest due period of its own rhythm."""
         day = as_of or self.today()
         tasks = [ref for ref, _ in repo.task_refs(scope=scope, open_only=True)]
-        month = overdue.last_due_month(day, self.settings.grace_days)
-        filed = repo.filed(period=month) if month else set()
-        found = overdue.find(tasks, filed, day, self.settings.grace_days, clauses=self.settings.clause_reporters)
+        schedule = self.settings.schedule
+        periods = [p for p in schedule.last_due(day).values() if p]
+        filed = repo.filed(periods=periods) if periods else set()
+        found = overdue.find(tasks, filed, day, self.settings.grace_days, clauses=self.settings.clause_reporters,
+                             schedule=schedule)  # fmt: skip
         if actor.role is UserRole.DEPARTMENT:
             found = [o for o in found if o.department == actor.department]
         return found
 
-    def missing_reports(self, actor: Actor, limit: int, offset: int = 0) -> tuple[int, str | None, list[Overdue]]:
-        """调度未报: (how many, the month, one page of them) — the monthly reports due and not filed for
-        the tasks ``actor``'s office answers for (a department: its own), as the dashboard counts them."""
-        day = self.today()
-        month = overdue.last_due_month(day, self.settings.grace_days)
-        if month is None:
-            return 0, None, []
+    def due_periods(self, day: dt.date | None = None) -> dict[Rhythm, str]:
+        """Per rhythm, the period whose reports are due and counted missing on ``day`` (today)."""
+        return {r: p for r, p in self.settings.schedule.last_due(day or self.today()).items() if p}
+
+    def due_rounds(self, actor: Actor) -> list[DueRound]:
+        """The rounds counted missing today, of the rhythms the tasks ``actor``'s office answers for
+        report at (a monthly office sees its month only)."""
+        due, schedule = self.due_periods(), self.settings.schedule
         with self.store.tracking_read() as repo:
-            total, entries = repo.missing_reports(self.duty(actor, repo), month, overdue.month_bounds(month)[0],
-                                                  limit, offset, clauses=self.settings.clause_reporters)  # fmt: skip
+            used = repo.rhythms(self.duty(actor, repo), schedule.rhythm)
+        return [DueRound(r, due[r], schedule.due(due[r])) for r in used if r in due]
+
+    def report_entry(self, ref: TaskRef, department: str, day: dt.date) -> Overdue:
+        """调度未报 of ``ref`` by ``department`` on ``day``: the newest due period of its rhythm."""
+        schedule = self.settings.schedule
+        rhythm = schedule.of(ref)
+        period = schedule.last_due(day)[rhythm]
+        assert period is not None  # the store counted it missing
+        return overdue.report_entry(ref, department, period, day, schedule.grace(rhythm))
+
+    def missing_reports(self, actor: Actor, limit: int, offset: int = 0) -> tuple[int, list[DueRound], list[Overdue]]:
+        """调度未报: (how many, the rounds due, one page of them) — the reports due and not filed for the
+        tasks ``actor``'s office answers for (a department: its own), each task at its own rhythm, as
+        the dashboard counts them."""
+        day = self.today()
+        due = self.due_periods(day)
+        rounds = self.due_rounds(actor)
+        with self.store.tracking_read() as repo:
+            total, entries = repo.missing_reports(self.duty(actor, repo), due, limit, offset,
+                                                  clauses=self.settings.clause_reporters,
+                                                  default=self.settings.rhythm)  # fmt: skip
             refs = {ref.id: ref for ref, _ in repo.task_refs({task_id for task_id, _ in entries})}
-        items = [overdue.report_entry(refs[i], name, month, day, self.settings.grace_days) for i, name in entries]
-        return total, month, items
+        items = [self.report_entry(refs[i], name, day) for i, name in entries]
+        return total, rounds, items
 
     def late_notices(self, actor: Actor) -> list[Notice]:
         """超期督办: the unanswered notices past their due date by a rung of the ladder at least."""
@@ -502,14 +570,13 @@ class WorkflowService:
         """The figures; overdue ones among the tasks the office answers for (``duty``), each counted as
         the list its tile opens counts it: 逾期任务 the tasks (/tasks?overdue=1), 调度未报 the missing
         reports (/progress/missing)."""
-        month = overdue.last_due_month(day, self.settings.grace_days)
-        month_first = overdue.month_bounds(month)[0] if month else None
+        due = self.due_periods(day)
         ladder = [r.days_late for r in self.settings.ladder]
         with self.store.tracking_read() as repo:
             status = repo.count_tasks(scope)
             late = sum(repo.count_tasks(duty, TaskFilter(overdue_as_of=day)).values())
-            _, missing, entries = repo.overdue(duty, day, month, month_first, first,
-                                               clauses=self.settings.clause_reporters)  # fmt: skip
+            _, missing, entries = repo.overdue(duty, day, due, first, clauses=self.settings.clause_reporters,
+                                               default=self.settings.rhythm)  # fmt: skip
             refs = {ref.id: ref for ref, _ in repo.task_refs({task_id for _, task_id, _ in entries})}
             counts = repo.record_counts(records, day - dt.timedelta(days=min(ladder)) if ladder else dt.date.min)
         # the first overdue tasks, each once with the units that owe it (the tile counts tasks)
@@ -518,10 +585,7 @@ class WorkflowService:
             if kind == "deadline":
                 owing.setdefault(task_id, []).append(name)
         items = [overdue.deadline_entry(refs[i], "、".join(names), day) for i, names in owing.items()]
-        items += [
-            overdue.report_entry(refs[task_id], name, str(month), day, self.settings.grace_days)
-            for kind, task_id, name in entries if kind == "report"
-        ]  # fmt: skip
+        items += [self.report_entry(refs[task_id], name, day) for kind, task_id, name in entries if kind == "report"]
         return Summary(
             as_of=day,
             tasks=sum(status.values()),
@@ -825,12 +889,15 @@ class WorkflowService:
 
 
 def _check_period(period: str) -> None:
+    """A week, a month or a quarter (2026-W49, 2026-10, 2026-Q4); the task's rhythm is checked later."""
     try:
-        if len(period) != 7:
-            raise ValueError(period)
-        overdue.month_bounds(period)
+        overdue.period_bounds(period)
     except ValueError:
-        raise InputError(f"a period is a month, YYYY-MM (报送期应为 YYYY-MM): {period!r}", field="period") from None
+        raise InputError(
+            f"报送期应为一周、一个月或一个季度 (a period is a week, a month or a quarter: "
+            f"YYYY-Www, YYYY-MM, YYYY-Qn): {period!r}",
+            field="period",
+        ) from None
 
 
 def _indicators(values: dict[str, Any]) -> dict[str, float]:

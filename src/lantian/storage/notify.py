@@ -26,6 +26,7 @@ from lantian.domain.plans.model import TaskStatus
 from lantian.domain.tracking.access import Scope
 from lantian.domain.tracking.audit import StoredEntry
 from lantian.domain.tracking.model import ProgressReport
+from lantian.domain.tracking.overdue import Rhythm
 from lantian.errors import NotFoundError
 from lantian.storage import tables as t
 from lantian.storage.tracking import TrackingRepository, _entry, _in_places, _must, _utc
@@ -216,13 +217,15 @@ class NotificationRepository:
         return [_delivery(r, log.get(int(r.id), [])) for r in rows]
 
     # ---------------------------------------------------------------- the to-do list's counts (待办)
-    def reports_missing(
-        self, scope: Scope, month: str, month_first: dt.date, as_of: dt.date, clauses: bool, limit: int
-    ) -> Rows:
-        """The monthly reports of ``month`` that the department of ``scope`` owes and has not filed:
-        (how many, the first (task id, department) pairs in plan order)."""
+    def reports_missing(self, scope: Scope, due: dict[Rhythm, str], clauses: bool, limit: int,
+                        default: Rhythm = Rhythm.MONTHLY) -> Rows:  # fmt: skip
+        """The reports of the periods ``due`` (per rhythm) that the department of ``scope`` owes and has
+        not filed: (how many, the first (task id, department) pairs in plan order)."""
         tk, p = t.tasks, t.plans
-        query, r = self.tracking._overdue_queries(scope, as_of, month, month_first, clauses)[-1]
+        queries = self.tracking._overdue_queries(scope, dt.date.min, due, clauses, default)
+        if len(queries) < 2:
+            return 0, []
+        query, r = queries[-1]
         total = int(self.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
         rows = self.session.execute(query.order_by(p.c.key, tk.c.position, r.c.normalized).limit(limit)).all()
         return total, [(int(a), str(b)) for a, b in rows]

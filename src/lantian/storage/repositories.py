@@ -352,6 +352,35 @@ class PlanRepository:
         )
         return str(row.status), row.jurisdiction
 
+    def set_rhythm(self, key: str, number: str | None, rhythm: str | None) -> str | None:
+        """Set the rhythm (调度频次) of the plan or (``number``) of one of its current tasks; ``None``
+        inherits (a task its plan's, a plan the office's). Returns the one before."""
+        pid = self.plan_id(key)
+        if number is None:
+            before = self.session.scalar(select(t.plans.c.rhythm).where(t.plans.c.id == pid))
+            self.session.execute(update(t.plans).where(t.plans.c.id == pid).values(rhythm=rhythm))
+            return None if before is None else str(before)
+        where = (t.tasks.c.plan_id == pid, t.tasks.c.number == number, t.tasks.c.removed_in.is_(None))
+        row = self.session.execute(select(t.tasks.c.rhythm).where(*where)).first()
+        if row is None:
+            raise NotFoundError(f"plan {key} has no task {number} (该计划没有第{number}项任务)", field="task")
+        self.session.execute(update(t.tasks).where(*where).values(rhythm=rhythm))
+        return None if row.rhythm is None else str(row.rhythm)
+
+    def texts_naming(self, keys: Sequence[str], words: Sequence[str], limit: int = 20) -> list[tuple[str, str, str]]:
+        """(plan key, task number, text) of the current tasks of ``keys`` whose text names one of
+        ``words``, at most ``limit`` per plan, in plan order (the rhythm hints of /plans)."""
+        tk, p = t.tasks, t.plans
+        out: list[tuple[str, str, str]] = []
+        for key in keys:
+            query = (
+                select(p.c.key, tk.c.number, tk.c.text).join(p, p.c.id == tk.c.plan_id)
+                .where(p.c.key == key, tk.c.removed_in.is_(None), or_(*(tk.c.text.contains(w) for w in words)))
+                .order_by(tk.c.position).limit(limit)
+            )  # fmt: skip
+            out += [(str(a), str(b), str(c)) for a, b, c in self.session.execute(query)]
+        return out
+
     # ---------------------------------------------------------------- reads
     def summaries(self) -> list[PlanSummary]:
         p, r = t.plans, t.plan_revisions
@@ -375,6 +404,7 @@ class PlanRepository:
                 level=Level(m["level"]) if m["level"] else None,
                 jurisdiction=m["jurisdiction"],
                 office=m["office"],
+                rhythm=m["rhythm"],
                 year=m["year"],
                 style=m["style"],
                 revision=m["current_revision"],

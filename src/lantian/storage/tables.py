@@ -51,6 +51,7 @@ plans = Table(
     Column("current_revision", Integer, nullable=False),
     # 导入单位: the importer's jurisdiction ('' : the command line); a plan without a place stays with it
     Column("office", String(200), nullable=False, server_default=""),
+    Column("rhythm", String(20)),  # 调度频次 (overdue.Rhythm) of its tasks; NULL: the office's default
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
@@ -88,6 +89,7 @@ tasks = Table(
     Column("revision", Integer, nullable=False),  # revision this row was last written by
     Column("removed_in", Integer),  # revision that dropped the task (kept for history)
     Column("payload", JSON, nullable=False),  # the Task as JSON (what exports rebuild from)
+    Column("rhythm", String(20)),  # 调度频次 (overdue.Rhythm): NULL follows the plan's
     UniqueConstraint("plan_id", "number", name="uq_tasks_plan_number"),
 )
 

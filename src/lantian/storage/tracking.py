@@ -14,7 +14,22 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Row,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from lantian.domain.plans.codec import task_from_dict
@@ -36,7 +51,7 @@ from lantian.domain.tracking.model import (
     User,
     UserRole,
 )
-from lantian.domain.tracking.overdue import TaskRef
+from lantian.domain.tracking.overdue import Rhythm, TaskRef, period_bounds
 from lantian.errors import ConflictError, NotFoundError
 from lantian.storage import tables as t
 from lantian.storage.repositories import task_conditions
@@ -170,7 +185,15 @@ class TrackingRepository:
             where.append(tk.c.status != TaskStatus.COMPLETED.value)
         query = (
             select(
-                tk.c.id, p.c.key, p.c.jurisdiction, tk.c.number, tk.c.title, tk.c.text, tk.c.status, tk.c.last_deadline
+                tk.c.id,
+                p.c.key,
+                p.c.jurisdiction,
+                tk.c.number,
+                tk.c.title,
+                tk.c.text,
+                tk.c.status,
+                tk.c.last_deadline,
+                func.coalesce(tk.c.rhythm, p.c.rhythm).label("rhythm"),
             )
             .join(p, p.c.id == tk.c.plan_id)
             .where(*where)
@@ -203,6 +226,7 @@ class TrackingRepository:
                     r.last_deadline,
                     tuple(dict.fromkeys(deps.get(int(r.id), []))),
                     tuple(tuple(dict.fromkeys(units)) for units in on_parts.get(int(r.id), {}).values()),
+                    Rhythm(r.rhythm) if r.rhythm else None,
                 ),
                 r.jurisdiction,
             )
@@ -286,15 +310,17 @@ class TrackingRepository:
         return conds
 
     # ---------------------------------------------------------------- the dashboard's counts, in the store
-    def overdue(self, scope: Scope, as_of: dt.date, month: str | None, month_first: dt.date | None,
-                limit: int, *, clauses: bool = True) -> tuple[int, int, list[tuple[str, int, str]]]:  # fmt: skip
+    def overdue(self, scope: Scope, as_of: dt.date, due: dict[Rhythm, str], limit: int, *, clauses: bool = True,
+                default: Rhythm = Rhythm.MONTHLY) -> tuple[int, int, list[tuple[str, int, str]]]:  # fmt: skip
         """What :func:`lantian.domain.tracking.overdue.find` finds, counted by the store: (entries past
         the task's deadline, entries whose report is missing, the first ``limit`` of each kind in
-        ``find``'s order as (kind, task id, department)); a department's scope keeps its own entries;
-        ``clauses``: the units marked as reporting through a clause count (``find``'s ``clauses``)."""
+        ``find``'s order as (kind, task id, department)); ``due``: per rhythm, the period owed (a task
+        at a rhythm not in it owes none); ``default``: the rhythm of a task whose plan sets none; a
+        department's scope keeps its own entries; ``clauses``: the units marked as reporting through
+        a clause count (``find``'s ``clauses``)."""
         tk, p = t.tasks, t.plans
         counts, first = [0, 0], []
-        queries = self._overdue_queries(scope, as_of, month, month_first, clauses)
+        queries = self._overdue_queries(scope, as_of, due, clauses, default)
         for i, (kind, (query, r)) in enumerate(zip(("deadline", "report"), queries, strict=False)):
             order = [p.c.key, tk.c.number, r.c.normalized]
             if kind == "deadline":  # the longest overdue first
@@ -305,12 +331,16 @@ class TrackingRepository:
             first += [(kind, int(a), str(b)) for a, b, _ in rows]
         return counts[0], counts[1], first
 
-    def missing_reports(self, scope: Scope, month: str, month_first: dt.date, limit: int, offset: int = 0, *,
-                        clauses: bool = True) -> tuple[int, list[tuple[int, str]]]:  # fmt: skip
-        """The reports of ``month`` due and not filed (:meth:`overdue`'s second count): how many, and
-        ``limit`` of them from ``offset`` as (task id, department), in plan order."""
+    def missing_reports(self, scope: Scope, due: dict[Rhythm, str], limit: int, offset: int = 0, *,
+                        clauses: bool = True, default: Rhythm = Rhythm.MONTHLY
+                        ) -> tuple[int, list[tuple[int, str]]]:  # fmt: skip
+        """The reports due and not filed (:meth:`overdue`'s second count): how many, and ``limit`` of
+        them from ``offset`` as (task id, department), in plan order."""
         tk, p = t.tasks, t.plans
-        query, r = self._overdue_queries(scope, month_first, month, month_first, clauses)[1]
+        queries = self._overdue_queries(scope, dt.date.min, due, clauses, default)
+        if len(queries) < 2:
+            return 0, []
+        query, r = queries[1]
         rows = self.session.execute(
             query.add_columns(func.count().over()).order_by(p.c.key, tk.c.position, r.c.normalized)
             .limit(limit).offset(offset)
@@ -320,13 +350,36 @@ class TrackingRepository:
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) if offset else 0
         return int(total or 0), []
 
-    def _overdue_queries(self, scope: Scope, as_of: dt.date, month: str | None, month_first: dt.date | None,
-                         clauses: bool) -> list[tuple[Any, Any]]:  # fmt: skip
+    def rhythms(self, scope: Scope, default: Rhythm = Rhythm.MONTHLY) -> list[Rhythm]:
+        """The rhythms the open tasks in ``scope`` report at (``default``: where neither the task nor
+        its plan sets one), in the order of :class:`Rhythm`."""
+        tk, p = t.tasks, t.plans
+        eff = func.coalesce(tk.c.rhythm, p.c.rhythm, default.value)
+        query = (
+            select(eff).distinct().join(p, p.c.id == tk.c.plan_id)
+            .where(*self._task_where(None, scope, None), tk.c.status != TaskStatus.COMPLETED.value)
+        )  # fmt: skip
+        found = {str(x) for (x,) in self.session.execute(query)}
+        return [r for r in Rhythm if r.value in found]
+
+    def task_rhythms(self, task_id: int) -> tuple[Rhythm | None, Rhythm | None]:
+        """(the task's own rhythm, its plan's): NULL where it inherits."""
+        tk, p = t.tasks, t.plans
+        row = self.session.execute(
+            select(tk.c.rhythm, p.c.rhythm).join(p, p.c.id == tk.c.plan_id).where(tk.c.id == task_id)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no task {task_id} (没有该任务)", field="task")
+        return (Rhythm(row[0]) if row[0] else None), (Rhythm(row[1]) if row[1] else None)
+
+    def _overdue_queries(self, scope: Scope, as_of: dt.date, due: dict[Rhythm, str], clauses: bool,
+                         default: Rhythm = Rhythm.MONTHLY) -> list[tuple[Any, Any]]:  # fmt: skip
         """(query of (task id, department), the reporters subquery) for the tasks past their deadline,
-        then (when a month's reports are due) for the reports missing."""
+        then (when some rhythm's reports are due) for the reports missing: each task owes the period
+        of its own rhythm (the task's, else its plan's, else ``default``)."""
         tk, p, pr = t.tasks, t.plans, t.progress_reports
         out = []
-        for kind in ("deadline", "report") if month is not None and month_first is not None else ("deadline",):
+        for kind in ("deadline", "report") if due else ("deadline",):
             # a task's reporters (TaskRef.reporters), marked once each when the plan was stored
             r = t.task_departments.alias(f"r_{kind}")
             query = (
@@ -342,8 +395,13 @@ class TrackingRepository:
             if kind == "deadline":
                 query = query.where(tk.c.last_deadline < as_of)
             else:
-                filed = exists().where(pr.c.task_id == tk.c.id, pr.c.department == r.c.normalized, pr.c.period == month)
-                query = query.where(or_(tk.c.last_deadline.is_(None), tk.c.last_deadline >= month_first), ~filed)
+                eff = func.coalesce(tk.c.rhythm, p.c.rhythm, default.value)
+                owed = case(*((eff == rh.value, literal(period)) for rh, period in due.items()), else_=null())
+                starts = {rh: period_bounds(period)[0] for rh, period in due.items()}
+                first = case(*((eff == rh.value, literal(day, Date)) for rh, day in starts.items()), else_=null())
+                filed = exists().where(pr.c.task_id == tk.c.id, pr.c.department == r.c.normalized, pr.c.period == owed)
+                query = query.where(owed.is_not(None), or_(tk.c.last_deadline.is_(None), tk.c.last_deadline >= first),
+                                    ~filed)  # fmt: skip
             out.append((query, r))
         return out
 
@@ -487,12 +545,14 @@ class TrackingRepository:
             for x in rows
         ]  # fmt: skip
 
-    def filed(self, period: str | None = None) -> set[tuple[int, str, str]]:
-        """(task, department, month) of every report filed (for ``period`` only, if given)."""
+    def filed(self, period: str | None = None, *, periods: Iterable[str] | None = None) -> set[tuple[int, str, str]]:
+        """(task, department, period) of every report filed (for ``period`` or ``periods`` only, if given)."""
         r = t.progress_reports
         query = select(r.c.task_id, r.c.department, r.c.period)
         if period is not None:
             query = query.where(r.c.period == period)
+        if periods is not None:
+            query = query.where(r.c.period.in_(list(periods)))
         return {(int(a), str(b), str(c)) for a, b, c in self.session.execute(query)}
 
     def add_progress(self, values: dict[str, Any]) -> int:

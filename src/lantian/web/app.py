@@ -26,7 +26,7 @@ from lantian import __version__
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
-from lantian.web import admin, api, exports, figures, forms, i18n, pages, picks, public, todo, users_api, views
+from lantian.web import admin, api, exports, figures, forms, i18n, pages, picks, public, rhythm, todo, users_api, views
 from lantian.web.accountability import api as accountability_api
 from lantian.web.accountability import router as accountability_router
 from lantian.web.bulletins import api as bulletins_api  # 月报
@@ -116,6 +116,8 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     app.include_router(bulletins_api)
     app.include_router(compensation_router)  # 生态补偿 (/compensation, its .xlsx)
     app.include_router(compensation_api)
+    app.include_router(rhythm.router)  # 调度频次: set on a plan or a task
+    app.include_router(rhythm.api_router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(BodyLimit)  # upload limit (上传大小上限): docs/settings.md
 

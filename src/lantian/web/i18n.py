@@ -156,6 +156,7 @@ FIELD_LABELS: dict[str, str] = {
     "report_id": "报送",
     "review": "审核状态",
     "revision": "修订",
+    "rhythm": "调度频次",
     "role": "角色",
     "saved": "已保存",
     "scheme": "预警方案",
@@ -188,6 +189,7 @@ FIELD_LABELS: dict[str, str] = {
     "value": "数值",
     "version": "版本",
     "webhook": "群机器人",
+    "weekly_grace_days": "周调度宽限天数",
     "year": "年度",
     # accounts (web/admin.py, services/accounts.py)
     "old_password": "当前密码",

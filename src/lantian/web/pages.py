@@ -389,20 +389,33 @@ def tasks(request: Request, plan: str = "", department: str = "", role: str = ""
 def task(task_id: Id, request: Request) -> HTMLResponse:
     who = page_reader(request)
     app = lantian(request)
-    view = app.workflow.task(who.actor, task_id)
-    data = views.task_json(view, app.workflow.today(), app.targets.reported.task_rows(task_id, app.workflow.today()))
+    view, today = app.workflow.task(who.actor, task_id), app.workflow.today()
+    data = views.task_json(view, today, app.targets.reported.task_rows(task_id, today))
     mine = [d["name"] for d in data["departments"]]
-    month = (app.workflow.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     failed = forms.posted_on(request)(f"/tasks/{task_id}/progress")  # the rows as typed, when it failed
     rows = (failed.values_of("indicator_name"), failed.values_of("indicator_value")) if failed.failed else None
     unit = who.user.department if who.user is not None and who.user.role is UserRole.DEPARTMENT else None
+    # the periods of the task's rhythm (调度频次) it may report, those with a part still to report; the
+    # form starts on the last period while its grace lasts, else one late, else the current one (the
+    # one typed, when the form failed)
+    offered = views.report_periods(view, app.workflow.settings.schedule, today)
+    forms_of = {p["value"]: views.progress_form(data, unit, p["value"], rows) for p in offered}
+    periods = [p for p in offered if forms_of[p["value"]]["parts"]]
+    done = [p | {"parts": forms_of[p["value"]]["accepted"]} for p in offered if not forms_of[p["value"]]["parts"]
+            and forms_of[p["value"]]["accepted"]]  # fmt: skip
+    preferred = sorted(periods, key=lambda p: 2 if p["value"] == offered[-1]["value"] else int(p["late"]))
+    typed = failed.value("period") if failed.failed else ""
+    period = typed or (preferred[0]["value"] if preferred else offered[-1]["value"])
     return render(
         request,
         "task.html",
         task=data,
         departments=list(dict.fromkeys(mine)),
-        period=month,
-        report_form=views.progress_form(data, unit, month, rows),
+        period=period,
+        periods=periods,
+        done_periods=done,  # 本期已通过审核
+        period_versions={p: f["versions"] for p, f in forms_of.items() if p != period},
+        report_form=forms_of.get(period) or views.progress_form(data, unit, period, rows),
     )
 
 
@@ -421,14 +434,19 @@ async def submit_progress(task_id: Id, request: Request) -> Response:
     except ValueError:
         raise InputError("choose a status (请选择进展状态)", field="status") from None
     subtask = text.get("subtask", "").strip()
-    # the form carries the version of each report the unit filed this period, by part (version:<sub-task>)
-    sent = text.get(f"version:{subtask}", "")
+    # the form carries the version of each report the unit filed this period, by part (version:<sub-task>),
+    # and those of the other periods it offers (version@<period>:<sub-task>), for a period chosen instead
+    period = text.get("period", "")
+    if text.get("form_period") and period != text["form_period"]:
+        sent = text.get(f"version@{period}:{subtask}", "")
+    else:
+        sent = text.get(f"version:{subtask}", "")
     version = int(sent) if sent.isdigit() else None
     lantian(request).workflow.submit_progress(
         who.actor,
         task_id,
         subtask=subtask,
-        period=text.get("period", ""),
+        period=period,
         status=status,
         narrative=text.get("narrative", ""),
         indicators=indicators,

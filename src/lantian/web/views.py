@@ -36,8 +36,15 @@ from lantian.domain.tracking.model import (
     User,
     UserRole,
 )
-from lantian.domain.tracking.overdue import Overdue, TaskRef
-from lantian.domain.tracking.overdue import last_due_month as overdue_last_due_month
+from lantian.domain.tracking.overdue import (
+    CURRENT_LABELS,
+    PREVIOUS_LABELS,
+    Overdue,
+    Schedule,
+    TaskRef,
+    period_label,
+    shift,
+)
 from lantian.domain.tracking.workflow import ACTION_LABELS, TicketAction, next_actions
 from lantian.domain.warnings.levels import LABELS as LEVEL_LABELS
 from lantian.domain.warnings.reduction import CheckResult
@@ -252,6 +259,7 @@ def task_json(view: TaskView, as_of: dt.date, measured: list[dict[str, Any]] | N
         "subtasks": [subtask_json(s) for s in task.subtasks],
         "targets": targets,
         "reports": [report_json(r) for r in view.reports],
+        "rhythm": rhythm_json(view),  # 调度频次
     }
 
 
@@ -351,6 +359,45 @@ def progress_form(task: dict[str, Any], unit: str | None, period: str,
         "indicators": rows or [("", "")],
         "versions": {p: r["version"] for p, r in mine.items()},
     }
+
+
+RHYTHM_SOURCES = {"task": "本任务设定", "plan": "按计划设定", "office": "按本单位默认"}
+
+
+def rhythm_json(view: TaskView) -> dict[str, Any]:
+    """The task's rhythm (调度频次): the one it reports at, where it comes from, its own and its plan's."""
+    source = "task" if view.own_rhythm else "plan" if view.plan_rhythm else "office"
+    return {
+        "value": view.rhythm.value,
+        "label": view.rhythm.label,
+        "own": view.own_rhythm.value if view.own_rhythm else None,
+        "plan": view.plan_rhythm.value if view.plan_rhythm else None,
+        "office": view.office_rhythm.value,
+        "source": source,
+        "source_label": RHYTHM_SOURCES[source],
+    }
+
+
+def report_periods(view: TaskView, schedule: Schedule, today: dt.date) -> list[dict[str, Any]]:
+    """The periods the report form may offer (报送期), of the task's rhythm: the newest one already due
+    (逾期补报, when it is not one of the next two), the previous one while its grace lasts (上周 / 上月 /
+    上季度) and the current one (本周 / 本月 / 本季度). The page keeps those with a part still to report
+    (:func:`progress_form`): a late report filed and not yet accepted can still be corrected."""
+    rhythm = view.rhythm
+    offered = schedule.open_periods(today, rhythm)
+    late = schedule.last_due(today)[rhythm]
+    if late and late not in offered:
+        offered.insert(0, late)
+    current = offered[-1]
+    out = []
+    for period in offered:
+        due = schedule.due(period)
+        name = CURRENT_LABELS[rhythm] if period == current else PREVIOUS_LABELS[rhythm] if period == shift(
+            current, -1) else ""  # fmt: skip
+        late_note = due < today
+        out.append({"value": period, "label": period_label(period), "name": name, "due": due.isoformat(),
+                    "late": late_note})  # fmt: skip
+    return out
 
 
 def format_number(value: float) -> str:
@@ -515,8 +562,9 @@ def dashboard_json(app: App, actor: Actor) -> dict[str, Any]:
 
 
 def overdue_month(app: App) -> str | None:
-    """The month whose 调度 is due and counted missing today (None: none due yet)."""
-    return overdue_last_due_month(app.workflow.today(), app.workflow.settings.grace_days)
+    """The period of the office's default rhythm (a month unless set) whose 调度 is due and counted
+    missing today (None: none due yet); tasks at other rhythms owe their own (:func:`rhythm_json`)."""
+    return app.workflow.due_periods().get(app.workflow.settings.rhythm)
 
 
 # ---------------------------------------------------------------- warnings

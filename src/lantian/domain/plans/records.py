@@ -32,6 +32,7 @@ class PlanSummary:
     file: str
     imported_at: dt.datetime
     office: str = ""  # 导入单位: the importer's jurisdiction ('' : the command line)
+    rhythm: str | None = None  # 调度频次 (overdue.Rhythm's value) of its tasks; None: the office's default
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from lantian.domain.tracking.model import (
     TICKET_LABELS,
     USER_ROLE_LABELS,
 )
+from lantian.domain.tracking.overdue import RHYTHM_LABELS
 from lantian.domain.tracking.workflow import ACTION_LABELS as ACTION_WORDS
 from lantian.domain.warnings.levels import LABELS as WARNING_LEVELS
 from lantian.domain.warnings.lifecycle import ACTIONS as WARNING_ACTIONS
@@ -179,6 +180,8 @@ ACTION_LABELS = {
     "bulletin.publish": "发布月报",
     "bulletin.republish": "重新发布月报",
     "compensation.confirm": "确认生态补偿结算",
+    "plan.rhythm": "设定计划调度频次",
+    "task.rhythm": "设定任务调度频次",
 }
 
 ENTITY_LABELS = {
@@ -250,6 +253,7 @@ FIELD_LABELS = {  # a stored record's keys (the services' *_dict and to_jsonable
     "reviewed_at": "审核时间",
     "reviewed_by": "审核单位",
     "revision": "修订",
+    "rhythm": "调度频次",
     "role": "角色",
     "rung": "督办升级",
     "source": "来源",
@@ -308,6 +312,7 @@ VALUE_LABELS = {  # stored values of enumerations (状态、角色…) as a page
     **{str(k): v for k, v in PLAN_LEVELS.items()},
     **FLAG_FIELDS,
     **WARNING_ACTIONS,
+    **{str(k): v for k, v in RHYTHM_LABELS.items()},  # 调度频次
     **COMPARATOR_LABELS,
 }
 ENTITY_VALUE_LABELS = {  # where two enumerations share a value (closed: 已办结 or 销号)
@@ -320,7 +325,9 @@ PERSON_FIELDS = frozenset(  # fields that hold a login name: a page shows the un
     {"actor", "by", "created_by", "issued_by", "answered_by", "reviewed_by", "submitted_by", "uploaded_by"}
 )
 PERSON_FIELDS |= {"published_by"}  # 月报: who published a bulletin
-ENUM_FIELDS = frozenset({"status", "review", "role", "source", "state", "action", "comparator", "level", "field"})
+ENUM_FIELDS = frozenset(
+    {"status", "review", "role", "source", "state", "action", "comparator", "level", "field", "rhythm"}
+)
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
