@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 from lantian.config import Settings
 from lantian.domain.plans.departments import DepartmentDictionary
+from lantian.domain.targets.accountability import Rules
 from lantian.errors import InputError
-from lantian.services.accountability import AccountabilityService
+from lantian.services.accountability import AccountabilityService, load_rules
 from lantian.services.accounts import AccountService
 from lantian.services.actions import ActionService
 from lantian.services.airquality import AirQualityService
@@ -125,6 +127,13 @@ class App:
             actions=ActionService(store, audit, accountability, workflow),
             bulletins=BulletinService(reports, audit, settings.data_dir),
         )
+
+    def rules(self, path: Path | None = None) -> Rules:
+        """The accountability rules every page and command judges by: ``path`` when given, else the
+        office's ``<data dir>/accountability.toml``, else the defaults lantian ships."""
+        if path is None and self.settings.rules_file.is_file():
+            path = self.settings.rules_file
+        return load_rules(path)
 
     def close(self) -> None:
         self.store.close()

@@ -233,6 +233,12 @@ class Settings:
         return self.data_dir / "office.toml"
 
     @property
+    def rules_file(self) -> Path:
+        """The office's accountability rules (考核问责规则: flags, ladders, compensation, scorecard
+        weights), if any; else the defaults lantian ships (docs/accountability.md)."""
+        return self.data_dir / "accountability.toml"
+
+    @property
     def public_key_file(self) -> Path:
         """The secret that signs the public complaint form and keys client addresses (created on first use)."""
         return self.data_dir / "public.key"

@@ -62,6 +62,15 @@ def open_app(data_dir: Path | None, database_url: str | None) -> Iterator[App]:
         app.close()
 
 
+def rules_path(rules_file: Path | None, data_dir: Path | None) -> Path | None:
+    """The accountability rules a command judges by: ``--rules``, else the office's
+    ``<data dir>/accountability.toml`` (what the pages use), else None (the shipped defaults)."""
+    if rules_file is not None:
+        return rules_file
+    kept = settings(data_dir, None).rules_file
+    return kept if kept.is_file() else None
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n")
 

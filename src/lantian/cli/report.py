@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lantian.cli.common import DatabaseUrl, DataDir, open_app, out, parse_date
+from lantian.cli.common import DatabaseUrl, DataDir, open_app, out, parse_date, rules_path
 from lantian.errors import InputError
 
 app = typer.Typer(help="报告：空气质量月报 Reports: the monthly bulletin.")
@@ -36,7 +36,7 @@ def monthly_cmd(
     rankings, a chart, flags and overdue tasks."""
     from lantian.services.accountability import load_rules
 
-    rules = load_rules(rules_file)
+    rules = load_rules(rules_path(rules_file, data_dir))
     day = parse_date(issued, "issued") or dt.date.today()
     with open_app(data_dir, database_url) as lantian:
         bulletin = lantian.reports.monthly(jurisdiction, month, rules, runs=runs, issued=day)

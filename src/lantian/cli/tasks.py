@@ -24,6 +24,7 @@ from lantian.cli.common import (
     print_json,
     progress,
     remark,
+    rules_path,
     to_terminal,
 )
 from lantian.domain.plans.model import ROLE_LABELS, STATUS_LABELS, PlanTask, Role, TaskStatus
@@ -528,7 +529,7 @@ def targets_flags_cmd(
     from lantian.services.accountability import load_rules
     from lantian.web.accountability import flags_out
 
-    rules = load_rules(rules_file)
+    rules = load_rules(rules_path(rules_file, data_dir))
     rules = replace(rules, ranking=by) if by else rules
     with open_app(data_dir, database_url) as lantian:
         view = lantian.actions.flags(SYSTEM, rules, office=office or lantian.office_place, first=first, last=last,
@@ -586,7 +587,7 @@ def action_add_cmd(
 
     text = decode_text(read(minutes, "minutes"), name=str(minutes))[0] if minutes else ""
     uploads = [(p.name, read(p, "file")) for p in files or []]
-    rules = load_rules(rules_file)
+    rules = load_rules(rules_path(rules_file, data_dir))
     with open_app(data_dir, database_url) as lantian:
         where = office or lantian.office_place
         action = lantian.actions.record(
@@ -652,7 +653,7 @@ def targets_compensation_cmd(
     from lantian.services.accountability import load_rules
     from lantian.web.compensation_schema import settlement_out
 
-    rules = load_rules(rules_file)
+    rules = load_rules(rules_path(rules_file, data_dir))
     with open_app(data_dir, database_url) as lantian:
         service = lantian.accountability
         current = service.settlement(period, rules, office=place, level=level)
@@ -739,7 +740,7 @@ def targets_scorecard_cmd(
 
     if not jurisdiction and not place:
         raise InputError("name --jurisdiction or --place (请指定辖区)", field="jurisdiction")
-    rules = load_rules(rules_file)
+    rules = load_rules(rules_path(rules_file, data_dir))
     day = parse_date(as_of, "as_of") or dt.date.today()
     with open_app(data_dir, database_url) as lantian:
         ranked = None

@@ -18,7 +18,6 @@ from lantian.bootstrap import App
 from lantian.domain.targets.actions import STATE_LABELS, Action, FlagState
 from lantian.domain.tracking.model import Actor, UserRole
 from lantian.errors import InputError, LantianError, NotFoundError
-from lantian.services.accountability import load_rules
 from lantian.services.actions import FlagsView
 from lantian.web import forms
 from lantian.web.api import Id, Who, read_files
@@ -137,7 +136,7 @@ def accountability_page(request: Request) -> HTMLResponse:
     first = (f.value("from") if f else "") or q.get("from") or None
     last = (f.value("to") if f else "") or q.get("to") or None
     place = (q.get("place") or "").strip() or None
-    rules = load_rules()
+    rules = app.rules()
     view: FlagsOut | None = None
     problem: LantianError | None = None
     try:
@@ -197,7 +196,7 @@ async def record_page(
     period, place, rule = _flag_fields(flag)
     files = await uploads(request)
     try:
-        app.actions.record(who.actor, load_rules(), office=_office(app, who.actor), place=place, kind=kind, on=on,
+        app.actions.record(who.actor, app.rules(), office=_office(app, who.actor), place=place, kind=kind, on=on,
                            unit=unit, document=document, minutes=minutes, rule=rule, period=period,
                            first=first or None, last=last or None, files=files)  # fmt: skip
     except LantianError as exc:
@@ -219,7 +218,7 @@ def action_file(action_id: Id, file_id: Id, request: Request) -> FileResponse:
 @api.get("/flags", summary="问责预警 the flags of a period with their actions", response_model=FlagsOut)
 def flags_api(request: Request, who: Who, first: Month = None, last: ToMonth = None, place: PlaceQ = None) -> FlagsOut:
     app = lantian(request)
-    view = app.actions.flags(who.actor, load_rules(), office=_office(app, who.actor), first=first, last=last,
+    view = app.actions.flags(who.actor, app.rules(), office=_office(app, who.actor), first=first, last=last,
                              place=place)  # fmt: skip
     return flags_out(view)
 
@@ -242,7 +241,7 @@ async def record_api(
 ) -> ActionOut:
     app = lantian(request)
     action = app.actions.record(
-        who.actor, load_rules(), office=_office(app, who.actor), place=place, kind=kind, on=on,
+        who.actor, app.rules(), office=_office(app, who.actor), place=place, kind=kind, on=on,
         unit=unit or default_unit(who.actor), document=document, minutes=minutes, rule=rule or None,
         period=period or None, first=first or None, last=last or None, files=await read_files(files or []),
     )  # fmt: skip

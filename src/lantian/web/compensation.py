@@ -30,7 +30,6 @@ from lantian.domain.tracking import access
 from lantian.domain.tracking.model import Actor, User, UserRole
 from lantian.errors import InputError, LantianError, NotFoundError
 from lantian.reports.compensation_export import filename, settlement_xlsx
-from lantian.services.accountability import load_rules
 from lantian.web.api import signed_in
 from lantian.web.compensation_schema import CompensationOut, settlement_out
 from lantian.web.deps import Viewer, lantian
@@ -80,7 +79,7 @@ def shown(app: App, actor: Actor, office: str, period: str) -> Shown:
     out = Shown(office, code)
     out.settlement = app.accountability.confirmed(office or None, code)
     try:
-        out.current = app.accountability.settlement(code, load_rules(), office=office or None)
+        out.current = app.accountability.settlement(code, app.rules(), office=office or None)
     except LantianError as exc:
         if not isinstance(exc, NotFoundError):
             raise
@@ -95,7 +94,7 @@ def shown(app: App, actor: Actor, office: str, period: str) -> Shown:
 def _confirm(app: App, who: Viewer, office: str, period: str, replace: bool) -> tuple[PeriodSettlement, list[str]]:
     assert who.user is not None
     access.require_admin(who.actor, office)
-    current = app.accountability.settlement(period_code(period), load_rules(), office=office or None)
+    current = app.accountability.settlement(period_code(period), app.rules(), office=office or None)
     return app.accountability.confirm(who.actor, unit_label(who.user), current, replace=replace)
 
 

@@ -25,7 +25,6 @@ from lantian.domain.targets.scorecard import PART_LABELS, PARTS, Ranked, Scoreca
 from lantian.domain.tracking import access
 from lantian.domain.tracking.model import Actor
 from lantian.errors import ForbiddenError, InputError, LantianError, NotFoundError
-from lantian.services.accountability import load_rules
 from lantian.web import forms
 from lantian.web.api import Who
 from lantian.web.deps import Viewer, lantian, status_of
@@ -33,7 +32,6 @@ from lantian.web.pages import page_reader, render
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/scorecards", tags=["scorecards"])
-RULES_FILE = "accountability.toml"  # the office's own rules, in the data folder
 Place = Annotated[str, Path(min_length=1, max_length=200)]
 AsOf = Annotated[str, Query(max_length=40, description="截至日期 YYYY-MM-DD (default today, Beijing)")]
 
@@ -143,8 +141,7 @@ def ranking_out(office: str, ranked: list[Ranked], as_of: dt.date, rules: Rules)
 # ---------------------------------------------------------------- what the pages and the API share
 def rules_of(app: App) -> Rules:
     """The office's rules (``<data dir>/accountability.toml``), else the defaults lantian ships."""
-    path = app.settings.data_dir / RULES_FILE
-    return load_rules(path if path.is_file() else None)
+    return app.rules()
 
 
 def as_of_date(app: App, text: str) -> dt.date:
