@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from lantian.config import Settings
 from lantian.domain.plans.departments import DepartmentDictionary
 from lantian.errors import InputError
-from lantian.services.accountability import AccountabilityService
+from lantian.services.accountability import AccountabilityService, RankingService
 from lantian.services.accounts import AccountService
 from lantian.services.airquality import AirQualityService
 from lantian.services.audit import AuditTrail
@@ -72,6 +72,7 @@ class App:
     overview: OverviewService
     public: PublicReportService  # 群众举报
     notify: NotificationService  # 待办与通知
+    rankings: RankingService  # 排名通报
 
     @property
     def office_place(self) -> str | None:
@@ -116,6 +117,7 @@ class App:
             overview=OverviewService(airquality, targets),
             public=public,
             notify=NotificationService(store, audit, workflow, settings.notify),
+            rankings=RankingService(airquality, accountability),
         )
 
     def close(self) -> None:
