@@ -92,6 +92,7 @@ class App:
         plans = PlanService(store, load_dictionary(settings), audit=audit, limits=settings.limits,
                             ancestors=warnings.parents)  # fmt: skip
         accountability = AccountabilityService(airquality, targets, plans)
+        rankings = RankingService(airquality, accountability)
         workflow = WorkflowService(
             store,
             audit,
@@ -108,7 +109,7 @@ class App:
             airquality=airquality,
             targets=targets,
             accountability=accountability,
-            reports=ReportService(airquality, targets, accountability, plans, audit),
+            reports=ReportService(airquality, targets, accountability, plans, audit, rankings),
             warnings=warnings,
             reduction=reduction,
             audit=audit,
@@ -117,7 +118,7 @@ class App:
             overview=OverviewService(airquality, targets),
             public=public,
             notify=NotificationService(store, audit, workflow, settings.notify),
-            rankings=RankingService(airquality, accountability),
+            rankings=rankings,
         )
 
     def close(self) -> None:

@@ -458,6 +458,10 @@ def targets_backtest_cmd(
 
 
 LevelOpt = Annotated[str, typer.Option("--level", help="city | county | province | station")]
+PlaceOpt = Annotated[
+    str | None,
+    typer.Option("--place", help="辖区：其下级区域 the places under it (default: the office place; '' every place)"),
+]
 RulesOpt = Annotated[Path | None, typer.Option("--rules", help="考核规则 TOML rules file (default: the shipped rules)")]
 
 
@@ -467,6 +471,7 @@ def targets_flags_cmd(
     last: Annotated[str, typer.Option("--to", help="截止月份 last month YYYY-MM")],
     level: LevelOpt = "city",
     by: Annotated[str | None, typer.Option("--by", help="composite | pm25 | good_ratio | change")] = None,
+    place: PlaceOpt = None,
     rules_file: RulesOpt = None,
     as_json: JsonFlag = False,
     data_dir: DataDir = None,
@@ -476,22 +481,31 @@ def targets_flags_cmd(
     from lantian.services.accountability import load_rules
 
     rules = load_rules(rules_file)
+    ranking = by or rules.ranking
     with open_app(data_dir, database_url) as lantian:
-        monthly = lantian.accountability.monthly(first, last, level=level, ranking=by or rules.ranking)
-        flags, ladder = lantian.accountability.flags(monthly, rules)
+        office = lantian.office_place if place is None else (place.strip() or None)
+        if office is not None and level == "city":  # the office's places, as the rankings page ranks them
+            ranked = lantian.rankings.series(office, first, last, ranking)
+            months = [label for label, _ in ranked]
+            columns = [f"{label[:4]}-{int(label[5:].removesuffix('月')):02d}" for label in months]
+        else:
+            monthly = lantian.accountability.monthly(first, last, level=level, ranking=ranking)
+            ranked, months = monthly.series(), [m.label for m in monthly.months]
+            columns = [f"{m.start:%Y-%m}" for m in monthly.months]
+        flags, ladder = lantian.accountability.flags_over(ranked, rules)
     if as_json:
         print_json({
-            "ranking": monthly.ranking, "months": [m.label for m in monthly.months],
-            "rankings": [{"period": p, "ranks": r} for p, r in monthly.series()],
+            "place": office, "ranking": ranking, "months": months,
+            "rankings": [{"period": p, "ranks": r} for p, r in ranked],
             "flags": [f.__dict__ for f in flags], "escalations": [e.__dict__ for e in ladder],
         })  # fmt: skip
         return
-    places = sorted({p for _, r in monthly.series() for p in r})
-    table = Table("区域 area", *(f"{m.start:%Y-%m}" for m in monthly.months))
-    ranked = monthly.series()
-    for place in places:
-        table.add_row(place, *("—" if r.get(place) is None else str(r[place]) for _, r in ranked))
-    out.print(f"逐月排名 monthly ranks ({monthly.ranking}; 1 = 最好 best, 并列同名次 ties share a rank)")
+    places = sorted({p for _, r in ranked for p in r})
+    table = Table("区域 area", *columns)
+    for name in places:
+        table.add_row(name, *("—" if r.get(name) is None else str(r[name]) for _, r in ranked))
+    scope = f"{office}的下级区域 places under {office}; " if office else ""
+    out.print(f"逐月排名 monthly ranks ({scope}{ranking}; 1 = 最好 best, 并列同名次 ties share a rank)")
     emit_table(table, csv_when_piped=False)
     if not flags and not ladder:
         out.print("无预警 no flags")
@@ -506,6 +520,7 @@ def targets_flags_cmd(
 def targets_compensation_cmd(
     period: Annotated[str, typer.Option("--period", help="时段 2019-03 | 2019-Q1 | 2019 | A..B")],
     level: LevelOpt = "city",
+    place: PlaceOpt = None,
     rules_file: RulesOpt = None,
     as_json: JsonFlag = False,
     data_dir: DataDir = None,
@@ -517,7 +532,11 @@ def targets_compensation_cmd(
     rules = load_rules(rules_file)
     the_period = parse_period(period)
     with open_app(data_dir, database_url) as lantian:
-        settlements = lantian.accountability.compensation(the_period, rules, level=level)
+        office = lantian.office_place if place is None else (place.strip() or None)
+        places = lantian.accountability.places(office)  # the office's places, as the rankings rank them
+        if places is not None and level == "city":
+            level = lantian.accountability.level_of(places)
+        settlements = lantian.accountability.compensation(the_period, rules, level=level, places=places)
     if as_json:
         print_json([{**s.__dict__, "amount": float(s.amount)} for s in settlements])
         return

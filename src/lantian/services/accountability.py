@@ -38,7 +38,7 @@ from lantian.domain.targets.registry import place_key
 from lantian.domain.targets.scorecard import Scorecard, TargetLine, scorecard
 from lantian.errors import InputError, NotFoundError
 from lantian.services.airquality import AirQualityService
-from lantian.services.assessment import Options
+from lantian.services.assessment import Options, stations_text
 from lantian.services.plans import PlanService
 from lantian.services.targets import TargetService
 
@@ -127,7 +127,10 @@ class AccountabilityService:
         return MonthlySeries(level, ranking, months, rows)
 
     def flags(self, series: MonthlySeries, rules: Rules) -> tuple[list[Flag], list[Escalation]]:
-        ranked = series.series()
+        return self.flags_over(series.series(), rules)
+
+    def flags_over(self, ranked: list[tuple[str, Ranking]], rules: Rules) -> tuple[list[Flag], list[Escalation]]:
+        """The flags and the ladder over monthly ranks (period label → place → rank)."""
         flags = [f for rule in rules.streaks for f in streak_flags(ranked, rule)]
         ladder = [e for lad in rules.ladders for e in escalations(ranked, lad)]
         return flags, ladder
@@ -136,13 +139,7 @@ class AccountabilityService:
         self, period: Period, rules: Rules, *, level: str = "city", places: list[str] | None = None
     ) -> list[Settlement]:
         """The settlements of ``period`` under each scheme, among ``places`` when given (:meth:`places`)."""
-        rows = self.airquality.assessment().period(
-            level,
-            period,
-            Options(),
-            with_last_year=any(s.ranking == "change" for s in rules.rank_schemes),
-            places=places,
-        )
+        rows = self.period_rows(level, period, any(s.ranking == "change" for s in rules.rank_schemes), places)
         if not rows:
             raise NotFoundError(f"no {level} values for {period.label} (该时段无数据)", field="period")
         out: list[Settlement] = []
@@ -162,6 +159,29 @@ class AccountabilityService:
             key = RANK_KEYS[rank_scheme.ranking]
             out.extend(settle_ranks(rank_scheme, {r["station"]: r[key] for r in rows}))
         return out
+
+    def period_rows(
+        self, level: str, period: Period, with_last_year: bool, places: list[str] | None
+    ) -> list[dict[str, Any]]:
+        """The engine's period rows among ``places``, ranked among themselves; places of both kinds (a
+        city's county-level cities and its county-map districts) valued each at its own level."""
+        assessment = self.airquality.assessment()
+        counties = {place_key(c) for c in self.airquality.area_maps().county_city}
+        if places is None or level != "city" or not any(place_key(p) in counties for p in places):
+            return assessment.period(level, period, Options(), with_last_year=with_last_year, places=places)
+        rows = [*assessment.period("county", period, Options(), with_last_year=with_last_year,
+                                   places=[p for p in places if place_key(p) in counties]),
+                *assessment.period("city", period, Options(), with_last_year=with_last_year,
+                                   places=[p for p in places if place_key(p) not in counties])]  # fmt: skip
+        from lantian.domain.standards.ranking import competition_ranks
+
+        for key, column, descending in (("rank", "composite_index", False), ("pm25_rank", "pm25", False),
+                                        ("good_ratio_rank", "good_ratio", True),
+                                        ("change_rank", "change_percent", False)):  # fmt: skip
+            ranks = competition_ranks({r["station"]: r.get(column) for r in rows}, descending=descending)
+            for r in rows:
+                r[key] = ranks[r["station"]]
+        return sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["station"]))
 
     def cascade(self, year: int) -> list[CascadeRow]:
         entries = self.targets.targets(year=year)
@@ -204,6 +224,8 @@ class AccountabilityService:
 # ---------------------------------------------------------------- rankings (排名通报)
 KINDS = {"month": "月度", "ytd": "年度累计", "month_change": "月度改善幅度", "ytd_change": "累计改善幅度"}
 TIERS = {"city": "设区市", "county": "县（市、区）", "township": "乡镇（街道）"}
+WHY_TEXTS = {"no_data": "无监测数据，不排名", "missing": "缺少污染物数据，不排名",
+             "no_last_year": "无上年同期数据，不排名", "last_year_short": "上年同期数据不足，不排名"}  # fmt: skip
 POLLUTANT_NAMES = {"pm25": "PM2.5", "pm10": "PM10", "so2": "SO2", "no2": "NO2", "co": "CO", "o3": "O3"}
 
 
@@ -226,6 +248,7 @@ class RankRow:
     why: str | None = None
     short: str | None = None  # the pollutant whose valid days fall short (PM2.5 …)
     short_days: int | None = None
+    stations: str = "—"  # 站点数 ("8", "7–8")
 
     @property
     def valid(self) -> bool:
@@ -238,8 +261,7 @@ class RankRow:
             return None
         if self.why == "short":
             return f"{self.short}有效天数{self.short_days}天，不足{self.min_days}天，不排名"
-        return {"no_data": "无监测数据，不排名", "missing": "缺少污染物数据，不排名",
-                "no_last_year": "无上年同期数据，不排名", "last_year_short": "上年同期数据不足，不排名"}[self.why]  # fmt: skip
+        return WHY_TEXTS[self.why]
 
 
 @dataclass(frozen=True)
@@ -267,6 +289,19 @@ class RankTable:
     @property
     def ranked(self) -> int:
         return sum(1 for r in self.rows if r.rank is not None)
+
+    def ranks(self, by: str = "composite") -> Ranking:
+        """The valid places' ranks by ``by`` (composite | pm25 | good_ratio | change), competition
+        style: the series the flag rules read (:func:`streak_flags`)."""
+        if by == "composite" and not self.by_change:
+            return {r.place: r.rank for r in self.rows if r.rank is not None}
+        column = {"composite": "composite_index", "pm25": "pm25", "good_ratio": "good_ratio",
+                  "change": "change_percent"}.get(by)  # fmt: skip
+        if column is None:
+            raise InputError(f"unknown ranking {by!r}; use {' | '.join(RANK_KEYS)} (未知的排名方式)", field="by")
+        values = {r.place: getattr(r, column) for r in self.rows if r.rank is not None}
+        ranked = rank_rows(values, descending=by == "good_ratio")
+        return {p: rank for p, (rank, _) in ranked.items() if rank is not None}
 
 
 def rank_rows(values: dict[str, Decimal | None], *, descending: bool = False) -> dict[str, tuple[int | None, bool]]:
@@ -407,7 +442,14 @@ class RankingService:
         the_month = parse_period(month.strip())
         start = dt.date(the_month.start.year, 1, 1) if kind.startswith("ytd") else the_month.start
         label = the_month.label if start == the_month.start else f"{start.year}年1—{the_month.end.month}月"
-        period = Period(start, the_month.end, label)
+        return self.for_period(under, kind, Period(start, the_month.end, label), depth, month=month.strip())
+
+    def for_period(self, under: str | None, kind: str, period: Period, depth: int = 1, *, month: str = "") -> RankTable:
+        """The places of ``under`` ranked over any ``period`` (``lantian aq rank --period 2019-Q1``):
+        ``kind`` month or ytd ranks by the composite index, *_change by its change on last year."""
+        if kind not in KINDS:
+            raise InputError(f"unknown kind {kind!r}; use {' | '.join(KINDS)} (未知的排名类型)", field="kind")
+        month = month or f"{period.end:%Y-%m}"
         key = (data_signature(self.airquality), under, depth, kind, period.start, period.end)
         with self._lock:
             if self._key != key[0]:
@@ -464,12 +506,13 @@ class RankingService:
         for name, row in rows_by.items():
             previous = last.get(name)
             rank, tied = ranks[name]
-            why, short, short_days = whys[name]
+            reason, short, short_days = whys[name]
             out.append(RankRow(
                 name, rank, tied,
                 _dec(row, "composite_index"), _dec(row, "pm25"), _dec(row, "good_ratio"),
                 _dec(previous, "composite_index"), self._change(row, previous) if row else None,
-                None if row is None else int(row.get("valid_days") or 0), needed, why, short, short_days,
+                None if row is None else int(row.get("valid_days") or 0), needed, reason, short, short_days,
+                "—" if row is None else stations_text(row),
             ))  # fmt: skip
         out.sort(key=lambda r: (r.rank is None, r.rank or 0, r.place))
         return RankTable(under, depth, tier, kind, month, period, out)
@@ -506,6 +549,22 @@ class RankingService:
             self._assessment = assessment
             self._rows[key] = rows
         return rows
+
+    def series(self, under: str | None, first: str, last: str, by: str = "composite") -> list[tuple[str, Ranking]]:
+        """Each month's ranks of ``under``'s places from ``first`` to ``last`` (YYYY-MM), by ``by``
+        (composite | pm25 | good_ratio | change): what the flag rules read."""
+        start, end = parse_period(first), parse_period(last)
+        if start.end > end.end:
+            raise InputError(f"{first} is after {last} (起止月份颠倒)", field="from")
+        out = []
+        day = start.start
+        while day <= end.end:
+            table = self.table(under, "month_change" if by == "change" else "month", f"{day:%Y-%m}")
+            out.append((table.period.label, table.ranks(by)))
+            day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            if len(out) > 120:
+                raise InputError("at most 120 months at a time (一次最多120个月)", field="to")
+        return out
 
     def rank_of(self, place: str, parents: list[str], kind: str, month: str) -> tuple[str, RankTable] | None:
         """A place's rank among its parent's places (苏州市 among 江苏省's cities): (parent, table), or

@@ -173,6 +173,8 @@ def run_demo(
         summary.aq_report = airquality.import_files(files, progress=per_file) if files else None
         if (aq / "stations" / "NewSiteList.csv").is_file() and not airquality.areas_path.is_file():
             airquality.import_area_map(aq / "stations" / "NewSiteList.csv")  # never over the office's own map
+        if not airquality.counties_path.is_file():  # 苏州's districts, so its county ranking has values
+            airquality.import_county_map(demo_county_map())
         if summary.aq_report is not None:
             tell(2, "评价与核对 assessment")
             assessment = airquality.assessment()
@@ -208,3 +210,13 @@ def run_demo(
             )
     tell(DEMO_STAGES, "")
     return summary
+
+
+def demo_county_map() -> Path:
+    """The demo's station → district map (区县对照表) of 苏州市's urban stations: 姑苏区, 吴中区,
+    虎丘区, 苏州工业园区, 相城区 and 吴江 (越秀幼儿园 beside 吴江's own stations), assigned by the
+    stations' names and coordinates for the demonstration, not an official list. The 2025 archive
+    has no hours of the county-level cities' own stations (昆山, 常熟 …): they show unranked."""
+    from importlib import resources
+
+    return Path(str(resources.files("lantian.data").joinpath("demo_counties.csv")))

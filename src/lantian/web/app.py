@@ -26,9 +26,11 @@ from lantian import __version__
 from lantian.bootstrap import App
 from lantian.config import Settings
 from lantian.errors import InputError, LantianError
-from lantian.web import admin, api, exports, figures, forms, i18n, pages, picks, public, rankings, todo, users_api, views
+from lantian.web import admin, api, exports, figures, forms, i18n, pages, picks, public, todo, users_api, views
 from lantian.web.deps import LANG_COOKIE, LoginRequired, PasswordChangeRequired, error_body, status_of, viewer
 from lantian.web.limits import BodyLimit, BodyTooLarge
+from lantian.web.rankings import api as rankings_api
+from lantian.web.rankings import router as rankings_router
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
@@ -96,8 +98,8 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     app.include_router(todo.router)
     app.include_router(todo.api)
     app.include_router(figures.router)  # the lists the dashboard's figures open
-    app.include_router(rankings.router)  # 排名通报
-    app.include_router(rankings.api)
+    app.include_router(rankings_router)  # 排名通报
+    app.include_router(rankings_api)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(BodyLimit)  # upload limit (上传大小上限): docs/settings.md
 

@@ -43,7 +43,7 @@ class RankRowOut(BaseModel):
     change_percent: float | None = Field(description="综合指数同比变化 % (negative: improved)")
     valid_days: int | None = Field(description="有效天数")
     min_days: int = Field(description="the fewest valid days the period needs (HJ 663)")
-    why: str | None = Field(description="not ranked because: no_data | missing | short | no_last_year | last_year_short")
+    why: str | None = Field(description="not ranked: no_data | missing | short | no_last_year | last_year_short")
     why_text: str | None = Field(description="the reason in Chinese")
     short: str | None = Field(description="the pollutant short of valid days (why = short)")
     own: bool = Field(description="the viewer's own place")
@@ -81,7 +81,8 @@ def table_json(table: RankTable, own: str | None = None, level: str = "") -> dic
             "pm25": plain(r.pm25), "good_ratio": plain(r.good_ratio),
             "composite_index_last_year": plain(r.composite_index_last_year),
             "change_percent": plain(r.change_percent), "valid_days": r.valid_days, "min_days": r.min_days,
-            "why": r.why, "why_text": r.why_text, "short": r.short, "own": own is not None and place_key(r.place) == place_key(own),
+            "why": r.why, "why_text": r.why_text, "short": r.short,
+            "own": own is not None and place_key(r.place) == place_key(own),
         } for r in table.rows],
     }  # fmt: skip
 
@@ -178,3 +179,23 @@ def rankings_api(request: Request, who: Who, place: Text = "", kind: Text = "mon
         raise InputError("no hourly station data yet (尚无监测数据)", field="month")
     table: dict[str, Any] = data["table"]
     return table
+
+
+def public_rankings(app: App, office: str | None) -> dict[str, Any] | None:
+    """信息公开: the office's places ranked for the newest complete month and the year to date (a
+    province's cities, a city's counties), and a city's own rank among its province's cities; None
+    without an office or data."""
+    month, complete, data_until = app.rankings.default_month()
+    if office is None or month is None:
+        return None
+    tables = [table_json(app.rankings.table(office, kind, month)) for kind in ("month", "ytd")]
+    if month.endswith("-01"):  # January: the year to date is the month
+        tables = tables[:1]
+    above = None
+    if app.rankings.kind_of(office) == "city":
+        found = app.rankings.rank_of(office, app.warnings.parents(office), "month", month)
+        if found is not None and (row := found[1].row(office)) is not None:
+            above = {"parent": found[0], "place": row.place, "rank": row.rank, "tied": row.tied,
+                     "of": found[1].ranked, "why_text": row.why_text}  # fmt: skip
+    return {"place": office, "month": month, "complete": complete, "data_until": data_until, "tables": tables,
+            "above": above}  # fmt: skip
