@@ -47,6 +47,7 @@ PLACE_READ = {"admin": (200, 200, 403, 200), "dept": (200, 200, 403, 403), "othe
               "leader": (200, 200, 403, 200)}  # fmt: skip
 NOTICE_TASKS = {"admin": (200, 200, 403, 200), "dept": (403,) * 4, "other": (403,) * 4, "leader": (403,) * 4}
 # accounts (账号管理): the 大气办 manages its own place's and those below it, not a parent's or a sibling's
+RANKINGS = {role: (200, 403, 403, 200) for role in ("admin", "dept", "other", "leader")}
 ACCOUNTS = {"admin": (200, 403, 403, 200), "dept": (403,) * 4, "other": (403,) * 4, "leader": (403,) * 4}
 
 
@@ -86,6 +87,9 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     # the plan named by its key (修订对比): read as its place's plans are
     ("GET", "/api/v1/plans/diff"): PLACE_READ,
     ("GET", "/plans/diff"): PLACE_READ,
+    # 排名通报: the places under one's own place or under a place below it, never a parent's or a sibling's
+    ("GET", "/api/v1/rankings"): RANKINGS,
+    ("GET", "/rankings"): RANKINGS,
     ("GET", "/api/v1/users/{username}"): ACCOUNTS,
     ("PATCH", "/api/v1/users/{username}"): ACCOUNTS,
     ("POST", "/api/v1/users/{username}/password"): ACCOUNTS,
@@ -105,7 +109,7 @@ BODY_IDS = {("POST", "/api/v1/notices"), ("POST", "/notices")}  # ids in the bod
 # jurisdiction parameter reads what is public: warnings, the national rules, air quality)
 BY_PLAN = {("GET", "/api/v1/plans/diff"), ("GET", "/plans/diff")}  # a plan key in the query
 BY_PLACE = {("GET", "/api/v1/reduction-list"), ("POST", "/api/v1/warnings/readings"), ("GET", "/reduction-list"),
-            ("POST", "/warnings/readings")}  # fmt: skip
+            ("POST", "/warnings/readings"), ("GET", "/api/v1/rankings"), ("GET", "/rankings")}  # fmt: skip
 
 
 def request(key: tuple[str, str], v: dict[str, Any]) -> dict[str, Any]:
@@ -136,6 +140,8 @@ def request(key: tuple[str, str], v: dict[str, Any]) -> dict[str, Any]:
         ("POST", "/flags/{flag_id}"): {"data": {"status": "confirmed"}},
         ("GET", "/api/v1/reduction-list"): {"params": {"jurisdiction": v.get("place")}},
         ("GET", "/reduction-list"): {"params": {"jurisdiction": v.get("place")}},
+        ("GET", "/api/v1/rankings"): {"params": {"place": v.get("place")}},
+        ("GET", "/rankings"): {"params": {"place": v.get("place")}},
         ("GET", "/api/v1/plans/diff"): {"params": {"plan": v.get("plan")}},
         ("GET", "/plans/diff"): {"params": {"plan": v.get("plan")}},
         ("POST", "/api/v1/warnings/readings"): {"data": {"jurisdiction": v.get("place")}, "files": {"file": READINGS}},

@@ -61,7 +61,7 @@ class RankingsOut(BaseModel):
     start: str
     end: str
     ranked: int = Field(description="how many places are ranked")
-    note: str | None = Field(description="no_places | no_townships: why there is nothing to rank")
+    note: str | None = Field(description="no_places | no_townships | no_data: why there is nothing to rank")
     rows: list[RankRowOut]
 
 
@@ -175,9 +175,12 @@ def rankings_api(request: Request, who: Who, place: Text = "", kind: Text = "mon
                  level: Text = "") -> dict[str, Any]:  # fmt: skip
     app = lantian(request)
     data = rankings_view(app, who.actor, place, kind, month, level)
-    if data["table"] is None:
-        raise InputError("no hourly station data yet (尚无监测数据)", field="month")
-    table: dict[str, Any] = data["table"]
+    table: dict[str, Any] | None = data["table"]
+    if table is None:  # no hourly data yet: nothing ranked, and said so
+        tier = app.rankings.tier_under(data["place"]) if data["place"] else "city"
+        return {"place": data["place"], "level": data["level"], "tier": tier, "tier_label": TIERS[tier], "kind": kind,
+                "kind_label": KINDS[kind], "month": "", "period": "", "start": "", "end": "", "ranked": 0,
+                "note": "no_data", "rows": []}  # fmt: skip
     return table
 
 
