@@ -41,8 +41,15 @@ def test_competition_ranks_share_and_skip() -> None:
 
 
 def hand_row(place: str, index: str, pm25: int, short: str | None = None) -> dict[str, Any]:
-    row: dict[str, Any] = {"station": place, "composite_index": Decimal(index), "pm25": Decimal(pm25),
-                           "good_ratio": Decimal("80.6"), "valid_days": 31, "stations": 2, "stations_min": 2}  # fmt: skip
+    row: dict[str, Any] = {
+        "station": place,
+        "composite_index": Decimal(index),
+        "pm25": Decimal(pm25),
+        "good_ratio": Decimal("80.6"),
+        "valid_days": 31,
+        "stations": 2,
+        "stations_min": 2,
+    }
     for p in POLLUTANTS:
         row[f"{p}_valid"] = p != short
         row[f"{p}_days"] = 20 if p == short else 31
@@ -58,9 +65,10 @@ def test_ties_a_tie_for_last_and_a_place_without_a_valid_month(tmp_path: Path, m
         f"{p},测试省,测试市\n" for p in "甲乙丙丁戊己庚") + "测试市,测试省,测试市\n", encoding="utf-8")  # fmt: skip
     svc.import_area_map(tmp_path / "areas.csv")
     rankings = RankingService(svc, None)  # type: ignore[arg-type]
-    rows = {r["station"]: r for r in (hand_row("甲", "4.50", 40), hand_row("乙", "4.20", 38), hand_row("丙", "4.50", 41),
-                                      hand_row("丁", "5.00", 45), hand_row("戊", "5.00", 47),
-                                      hand_row("己", "3.90", 30, short="pm25"))}  # fmt: skip
+    made = [hand_row(p, i, v) for p, i, v in (("甲", "4.50", 40), ("乙", "4.20", 38), ("丙", "4.50", 41),
+                                              ("丁", "5.00", 45), ("戊", "5.00", 47))]  # fmt: skip
+    made.append(hand_row("己", "3.90", 30, short="pm25"))
+    rows = {r["station"]: r for r in made}
     january = Period(dt.date(2025, 1, 1), dt.date(2025, 1, 31), "2025年1月")
     monkeypatch.setattr(rankings, "_period", lambda level, period: rows if period == january else {})
     table = rankings.table("测试市", "month", "2025-01")
@@ -161,8 +169,10 @@ def office(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 def test_an_office_ranks_its_own_places_only(office: App) -> None:
-    stored = {r["station"] for r in office.airquality.assessment().period(
-        "city", Period(dt.date(2025, 1, 1), dt.date(2025, 1, 31), "2025年1月"), Options(), with_last_year=False)}  # fmt: skip
+    january = Period(dt.date(2025, 1, 1), dt.date(2025, 1, 31), "2025年1月")
+    stored = {
+        r["station"] for r in office.airquality.assessment().period("city", january, Options(), with_last_year=False)
+    }
     assert "上海" in stored  # the store holds 上海 …
     jiangsu = office.rankings.table("江苏省", "month", "2025-01")
     suzhou = office.rankings.table("苏州市", "month", "2025-01")
@@ -194,6 +204,8 @@ def test_the_bulletin_ranks_the_office_s_places_and_its_rank_in_the_province(off
     assert ["—", "太仓（无监测数据，不排名）"] in [row[:2] for row in b.ranking]
     province = office.rankings.table("江苏省", "month", "2025-01").row("苏州")
     assert province is not None and province.rank is not None
-    assert b.ranking_lines == [f"苏州市在江苏省13个参与排名的设区市中排第{province.rank}名（综合指数{province.composite_index}）。"]
+    assert b.ranking_lines == [
+        f"苏州市在江苏省13个参与排名的设区市中排第{province.rank}名（综合指数{province.composite_index}）。"
+    ]
     places = {r.place for r in view.rows}
     assert b.flags and all(line.split("：")[0] in places for line in b.flags)  # the flags over the same places
