@@ -350,7 +350,8 @@ class RankingService:
 
         self.airquality = airquality
         self.accountability = accountability
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the kept values
+        self._computing = threading.Lock()  # held while the engine computes
         self._key: tuple[Any, ...] | None = None
         self._assessment: Any = None
         self._rows: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
@@ -531,6 +532,13 @@ class RankingService:
         with self._lock:
             if key in self._rows:
                 return self._rows[key]
+        with self._computing:  # one engine computation at a time (one connection; others wait and take it)
+            return self._compute_period(key, level, period)
+
+    def _compute_period(self, key: tuple[str, str, str], level: str, period: Period) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            if key in self._rows:
+                return self._rows[key]
             assessment = self._assessment
         if assessment is None:
             try:
@@ -565,6 +573,31 @@ class RankingService:
             if len(out) > 120:
                 raise InputError("at most 120 months at a time (一次最多120个月)", field="to")
         return out
+
+    def warm(self, office: str | None) -> None:
+        """Compute what the office's pages show first (its places' month and year to date of the newest
+        complete month, and its province's cities), so the first page view finds them kept."""
+        month = self.default_month()[0]
+        if office is None or month is None:
+            return
+        maps = self.airquality.area_maps()
+        province = [p for c, p in maps.province_of.items() if place_key(c) == place_key(office)][:1]
+        unders = [office, *province]
+        for under in dict.fromkeys(unders):
+            for kind in ("month", "ytd"):
+                self.table(under, kind, month)
+
+    def warm_in_background(self, office: str | None) -> None:
+        """:meth:`warm` in a daemon thread (a failure there only leaves the first view slower)."""
+        import threading
+
+        def run() -> None:
+            try:
+                self.warm(office)
+            except Exception:  # warming is an optimisation: the page computes again and reports
+                return
+
+        threading.Thread(target=run, name="lantian-rankings-warm", daemon=True).start()
 
     def rank_of(self, place: str, parents: list[str], kind: str, month: str) -> tuple[str, RankTable] | None:
         """A place's rank among its parent's places (苏州市 among 江苏省's cities): (parent, table), or

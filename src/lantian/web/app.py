@@ -64,6 +64,8 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.lantian is None:
             app.state.lantian = App.open(settings or Settings.load())
+        if owned:  # the office's rankings computed once in the background: the first page view is fast
+            app.state.lantian.rankings.warm_in_background(app.state.lantian.office_place)
         async with todo.background(app.state.lantian) if owned else nullcontext():  # notifications: todo.py
             yield
         if owned and app.state.lantian is not None:
