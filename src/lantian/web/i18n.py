@@ -118,6 +118,7 @@ FIELD_LABELS: dict[str, str] = {
     "issuer": "发布单位",
     "jurisdiction": "辖区",
     "key": "编号",
+    "kind": "排名类型",
     "lead": "牵头单位",
     "level": "级别",
     "limit": "条数",
