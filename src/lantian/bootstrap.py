@@ -13,7 +13,7 @@ from lantian.config import Settings
 from lantian.domain.plans.departments import DepartmentDictionary
 from lantian.domain.targets.accountability import Rules
 from lantian.errors import InputError
-from lantian.services.accountability import AccountabilityService, load_rules
+from lantian.services.accountability import AccountabilityService, RankingService, load_rules
 from lantian.services.accounts import AccountService
 from lantian.services.actions import ActionService
 from lantian.services.airquality import AirQualityService
@@ -79,6 +79,7 @@ class App:
     notify: NotificationService  # 待办与通知
     actions: ActionService  # 问责措施: the actions taken on flags
     bulletins: BulletinService  # 月报: generated in the browser, published to /public
+    rankings: RankingService  # 排名通报
 
     @property
     def office_place(self) -> str | None:
@@ -98,6 +99,7 @@ class App:
         plans = PlanService(store, load_dictionary(settings), audit=audit, limits=settings.limits,
                             ancestors=warnings.parents)  # fmt: skip
         accountability = AccountabilityService(airquality, targets, plans, audit)
+        rankings = RankingService(airquality, accountability)
         workflow = WorkflowService(
             store,
             audit,
@@ -107,7 +109,7 @@ class App:
         )
         public = PublicReportService(audit, workflow, office_place=office_place(settings), limits=settings.limits,
                                      key_file=settings.public_key_file)  # fmt: skip
-        reports = ReportService(airquality, targets, accountability, plans, audit)
+        reports = ReportService(airquality, targets, accountability, plans, audit, rankings)
         return cls(
             settings=settings,
             store=store,
@@ -126,6 +128,7 @@ class App:
             notify=NotificationService(store, audit, workflow, settings.notify),
             actions=ActionService(store, audit, accountability, workflow),
             bulletins=BulletinService(reports, audit, settings.data_dir),
+            rankings=rankings,
         )
 
     def rules(self, path: Path | None = None) -> Rules:

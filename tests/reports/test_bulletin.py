@@ -20,6 +20,7 @@ from lantian.domain.aq.periods import parse_period
 from lantian.reports.bulletin import chart_png
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Options
+from lantian.services.demo import demo_county_map
 from tests.helpers import ARCHIVE_2025, aq_store
 
 
@@ -36,7 +37,9 @@ def office() -> tuple[str, str, str]:
 @pytest.fixture(scope="module")
 def data_dir(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("bulletin")
-    aq_store(folder, seeds_dir, ARCHIVE_2025)
+    svc = aq_store(folder, seeds_dir, ARCHIVE_2025)
+    svc.import_area_map(seeds_dir.parent / "data" / "aq" / "stations" / "NewSiteList.csv")
+    svc.import_county_map(demo_county_map())  # 苏州's districts: its county ranking has values
     (seed,) = seeds_dir.glob("000_*")
     d = str(folder)
     assert main(["plans", "import", str(seed), "--data-dir", d]) == 0
@@ -71,13 +74,14 @@ def test_the_bulletin_has_the_figures_the_engine_computes(
     suzhou = next(r for r in rows if r["station"] == "苏州")
     assert f"PM2.5（µg/m³） {suzhou['pm25']:g}" in flat
     assert f"环境空气质量综合指数 {suzhou['composite_index']}" in flat
-    assert "2 月城市排名（按综合指数，并列同名次）" in flat
-    for r in rows:
-        assert f"{r['rank']} {r['station']}" in flat, r["station"]
-    assert f"{suzhou['rank']} 苏州 ◀" in flat
-    # the last place of February, on the ladder (January last too: 挂牌督办)
-    last = [r["station"] for r in rows if r["rank"] == max(x["rank"] for x in rows)]
-    assert any(f"{p}：本月排名末位" in flat for p in last)
+    # the ranking: 苏州's own places (never 上海); February's 15 days are short of 25: none ranked, each says why
+    assert "2 月苏州市各县（市、区）排名（按综合指数，并列同名次）" in flat and "上海" not in flat
+    tables = docx.Document(str(out)).tables
+    ranking = next(t for t in tables if [c.text for c in t.rows[0].cells][:2] == ["名次", "区域"])
+    cells = {r.cells[1].text for r in ranking.rows[1:]}
+    assert "吴中区（PM2.5有效天数15天，不足25天，不排名）" in cells and "昆山（无监测数据，不排名）" in cells
+    assert "苏州市在江苏省各设区市中本月未排名" in flat.replace(" ", "")
+    assert "本月无预警或问责事项" in flat.replace(" ", "")  # no ranks in February: no flag ends in it
     # overdue tasks: seed 000's tasks past their deadline on 2025-02-28 (no status reported)
     code = main(["tasks", "list", "--overdue", "--as-of", "2025-02-28", "--format", "json",
                  "--data-dir", str(data_dir)])  # fmt: skip
@@ -107,11 +111,12 @@ def test_the_bulletin_tables_say_how_many_stations_and_valid_days(data_dir: Path
     with open_app(data_dir, None) as lantian:
         b = lantian.reports.monthly("苏州市", "2025-02", load_rules(None), runs=20, issued=dt.date(2025, 3, 5))
         lantian.reports.write_monthly(b, tmp_path / "b.docx")
-    daily = AirQualityService(data_dir).assessment().daily("city", dt.date(2025, 2, 1), dt.date(2025, 2, 28), Options())
+    assessment = AirQualityService(data_dir).assessment()
     counts: dict[str, list[int]] = {}
-    for d in daily:
-        if d["aqi"] is not None:
-            counts.setdefault(d["station"], []).append(d["stations"])
+    for level in ("city", "county"):  # 苏州's county-level cities and its districts
+        for d in assessment.daily(level, dt.date(2025, 2, 1), dt.date(2025, 2, 28), Options()):
+            if d["aqi"] is not None:
+                counts.setdefault(d["station"], []).append(d["stations"])
 
     def shown(n: list[int]) -> str:
         return str(max(n)) if min(n) == max(n) else f"{min(n)}–{max(n)}"
@@ -120,8 +125,11 @@ def test_the_bulletin_tables_say_how_many_stations_and_valid_days(data_dir: Path
     assert month["站点数"] == shown(counts["苏州"]) and month["有效天数"] == str(len(counts["苏州"]))
     assert b.ranking_columns[-2:] == ["站点数", "有效天数"]
     for row in b.ranking:
-        city = row[1].removesuffix(" ◀")
-        assert row[-2:] == [shown(counts[city]), str(len(counts[city]))], city
+        place = row[1].split("（")[0]
+        expected = [shown(counts[place]), str(len(counts[place]))] if place in counts else ["—", "—"]
+        assert row[-2:] == expected, place
+    measured = {row[1].split("（")[0] for row in b.ranking if row[-1] != "—"}
+    assert measured == {"姑苏区", "吴中区", "虎丘区", "苏州工业园区", "相城区", "吴江"}
     tables = docx.Document(str(tmp_path / "b.docx")).tables
     ranking = next(t for t in tables if t.rows[0].cells[-1].text == "有效天数")
     assert [c.text for c in ranking.rows[0].cells][-2:] == ["站点数", "有效天数"]

@@ -161,6 +161,8 @@ def table(v: dict[str, int]) -> dict[tuple[str, str], tuple[set[str] | str, dict
         ("POST", "/progress/{report_id}/review"): (ADMIN, {"data": {"decision": "accept", "version": "1"}}),
         ("GET", "/progress"): (ALL, {}),
         ("GET", "/progress/missing"): (ALL, {}),
+        ("GET", "/rankings"): (ALL, {}),  # 排名通报: every role reads its place's rankings
+        ("GET", "/api/v1/rankings"): (ALL, {}),
         ("GET", "/matrix"): (ALL, {}),
         ("GET", "/notices"): (ALL, {}),
         ("POST", "/notices"): (ADMIN, {"data": {"department": ENV, "subject": "s", "body": "b", "due": "2099-01-01"}}),

@@ -51,6 +51,7 @@ NOTICE_TASKS = {"admin": (200, 200, 403, 200), "dept": (403,) * 4, "other": (403
 # a place's scorecard (考核评分): every role reads its own place's and those below it, never above or beside
 CARD = {role: (200, 403, 403, 200) for role in ROLES}
 # accounts (账号管理): the 大气办 manages its own place's and those below it, not a parent's or a sibling's
+RANKINGS = {role: (200, 403, 403, 200) for role in ("admin", "dept", "other", "leader")}
 ACCOUNTS = {"admin": (200, 403, 403, 200), "dept": (403,) * 4, "other": (403,) * 4, "leader": (403,) * 4}
 # 目标: a place's targets are read by its own users and the admins and leaders above it (a department:
 # its own place's only); the 大气办 of the place or above sets them
@@ -107,6 +108,9 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
     # the plan named by its key (修订对比): read as its place's plans are
     ("GET", "/api/v1/plans/diff"): PLACE_READ,
     ("GET", "/plans/diff"): PLACE_READ,
+    # 排名通报: the places under one's own place or under a place below it, never a parent's or a sibling's
+    ("GET", "/api/v1/rankings"): RANKINGS,
+    ("GET", "/rankings"): RANKINGS,
     ("GET", "/api/v1/users/{username}"): ACCOUNTS,
     ("PATCH", "/api/v1/users/{username}"): ACCOUNTS,
     ("POST", "/api/v1/users/{username}/password"): ACCOUNTS,
@@ -153,7 +157,7 @@ BY_PLAN = {("GET", "/api/v1/plans/diff"), ("GET", "/plans/diff"),  # a plan key 
 BY_PLACE = {("GET", "/api/v1/reduction-list"), ("POST", "/api/v1/warnings/readings"), ("GET", "/reduction-list"),
             ("POST", "/warnings/readings"), ("GET", "/targets"), ("GET", "/api/v1/targets"), ("POST", "/targets"),
             ("POST", "/api/v1/targets"), ("POST", "/api/v1/accountability/actions"),
-            ("POST", "/accountability/actions")}  # fmt: skip
+            ("POST", "/accountability/actions"), ("GET", "/api/v1/rankings"), ("GET", "/rankings")}  # fmt: skip
 BY_PLACE |= {("GET", "/api/v1/scorecards/{place}"), ("GET", "/scorecards/{place}")}  # a place's scorecard
 BY_PLACE |= {("GET", "/compensation"), ("GET", "/compensation.xlsx"), ("POST", "/compensation/confirm"),
              ("GET", "/api/v1/compensation"), ("POST", "/api/v1/compensation/confirm")}  # fmt: skip
@@ -187,6 +191,8 @@ def request(key: tuple[str, str], v: dict[str, Any]) -> dict[str, Any]:
         ("POST", "/flags/{flag_id}"): {"data": {"status": "confirmed"}},
         ("GET", "/api/v1/reduction-list"): {"params": {"jurisdiction": v.get("place")}},
         ("GET", "/reduction-list"): {"params": {"jurisdiction": v.get("place")}},
+        ("GET", "/api/v1/rankings"): {"params": {"place": v.get("place")}},
+        ("GET", "/rankings"): {"params": {"place": v.get("place")}},
         ("GET", "/api/v1/plans/diff"): {"params": {"plan": v.get("plan")}},
         ("GET", "/plans/diff"): {"params": {"plan": v.get("plan")}},
         ("POST", "/api/v1/warnings/readings"): {"data": {"jurisdiction": v.get("place")}, "files": {"file": READINGS}},

@@ -559,6 +559,12 @@ def rank_cmd(
     ] = "composite",
     scheme: SchemeOpt = "classic",
     top: Annotated[int | None, typer.Option("--top", help="只列前 N 名 only the first N")] = None,
+    place: Annotated[
+        str | None,
+        typer.Option(
+            "--place", help="辖区：排它的下级区域 rank the places under it (default: the office place; '' every place)"
+        ),
+    ] = None,
     dust_days: DustOpt = None,
     fmt: TableFormat = None,
     output: OutputOpt = None,
@@ -568,7 +574,7 @@ def rank_cmd(
 ) -> None:
     """排名（升序，并列同名次） Rank areas: ascending, ties share a rank (1, 2, 2, 4)."""
     from lantian.services.accountability import RANK_KEYS
-    from lantian.services.assessment import stations_text
+    from lantian.services.assessment import Options, stations_text
 
     _check_level(level, ("station", "county", "city", "province"))
     keys = RANK_KEYS
@@ -576,9 +582,17 @@ def rank_cmd(
         raise InputError(f"unknown ranking {by!r}; use {' | '.join(keys)}", field="by")
     options = _options(None, "published", "half_even", scheme, dust_days=dust_days)
     with open_app(data_dir, database_url) as lantian:
+        office = lantian.office_place if place is None else (place.strip() or None)
         assessment = lantian.airquality.assessment(engine)
         the_period = _period(period, start, end, assessment.span())
-        rows = assessment.period(level, the_period, options, with_last_year=by == "change")
+        if office is not None and options == Options() and level == "city" and engine == "duckdb":
+            # the office's places, as the rankings page ranks them (排名通报)
+            _rank_places(lantian, office, the_period, by, top, fmt, output)
+            return
+        places = lantian.accountability.places(office)
+        if places is not None and level == "city":
+            level = lantian.accountability.level_of(places)
+        rows = assessment.period(level, the_period, options, with_last_year=by == "change", places=places)
     rank_key = keys[by]
     ranked = sorted(rows, key=lambda r: (r[rank_key] is None, r[rank_key] or 0, r["station"]))
     if top is not None:
@@ -599,6 +613,51 @@ def rank_cmd(
         table.add_row(*("—" if c is None else str(_value(c)) for c in cells))
     emit_table(table, json_hint="--format json", csv_when_piped=False)  # piped: only when asked for
     remark(f"{the_period.label} · {options.scheme.title}")
+
+
+def _rank_places(lantian: Any, office: str, the_period: Any, by: str, top: int | None, fmt: str | None,
+                 output: Path | None) -> None:  # fmt: skip
+    """``aq rank`` over an office's places: the rankings service's table (the page's, the API's JSON)."""
+    from lantian.web.rankings import table_json
+
+    table = lantian.rankings.for_period(office, "month_change" if by == "change" else "month", the_period)
+    data = table_json(table)
+    if by in ("pm25", "good_ratio"):
+        ranks = table.ranks(by)
+        for r in data["rows"]:
+            r["rank"] = ranks.get(r["place"])
+        data["rows"].sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["place"]))
+    if top is not None:
+        data["rows"] = [r for r in data["rows"] if r["rank"] is not None and r["rank"] <= top]
+    fmt = _format_for(fmt, output)
+    if fmt == "json":
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+        if output is None:
+            print_json(data)
+        else:
+            output.write_text(text + "\n", encoding="utf-8")
+        return
+    columns = ["place", "rank", "tied", "composite_index", "pm25", "good_ratio", "composite_index_last_year",
+               "change_percent", "valid_days", "why_text"]  # fmt: skip
+    if fmt != "table":
+        _emit(data["rows"], columns, fmt, output)
+        return
+    grid = Table("名次 rank", "区域 place", "综合指数 index", "PM2.5", "优良% good", "上年同期 last yr", "ΔI%",
+                 "有效天数 valid days", "说明 note")  # fmt: skip
+    for r in data["rows"]:
+        rank = None if r["rank"] is None else f"{r['rank']}{'（并列）' if r['tied'] else ''}"
+        cells = [rank, r["place"], r["composite_index"], r["pm25"], r["good_ratio"], r["composite_index_last_year"],
+                 r["change_percent"], r["valid_days"], r["why_text"]]  # fmt: skip
+        grid.add_row(*("—" if c is None else str(_value(c)) for c in cells))
+    emit_table(grid, json_hint="--format json", csv_when_piped=False)
+    if table.note:
+        remark("没有可排名的下级区域 nothing to rank: " + ("暂无乡镇（街道）站点" if table.note == "no_townships"
+                                                            else "区域对照表中没有下级区域"))  # fmt: skip
+    tier = TIERS_REMARK.get(table.tier, table.tier)
+    remark(f"{office} · {table.period.label} · {tier}（并列同名次 ties share a rank）")
+
+
+TIERS_REMARK = {"city": "各设区市 cities", "county": "各县（市、区） counties", "township": "各乡镇（街道） townships"}
 
 
 @app.command("verify")

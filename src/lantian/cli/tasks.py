@@ -501,8 +501,7 @@ def calibration_words(
     return f"历史回测：预测{b['from']:.0%}–{b['to']:.0%}的目标实际达成{b['observed']:.0%}，共{b['forecasts']}次"
 
 
-LevelOpt = Annotated[str, typer.Option("--level", help="city | county | province | station")]
-RulesOpt = Annotated[Path | None, typer.Option("--rules", help="考核规则 TOML rules file (default: the shipped rules)")]
+RulesOpt = Annotated[Path | None, typer.Option("--rules", help="考核规则 TOML (default: <data>/accountability.toml)")]
 OfficeOpt = Annotated[
     str | None, typer.Option("--office", help="辖区 whose places (default: the platform's office place; none: all)")
 ]

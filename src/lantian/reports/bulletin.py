@@ -58,6 +58,7 @@ class Bulletin:
     ranking_title: str = ""
     ranking_columns: list[str] = field(default_factory=list)
     ranking: list[list[str]] = field(default_factory=list)
+    ranking_lines: list[str] = field(default_factory=list)  # the place's own rank among its province's cities
     months: list[MonthFigure] = field(default_factory=list)  # January … this month
     pm25_target: float | None = None
     good_target: float | None = None
@@ -169,6 +170,8 @@ def write_bulletin(b: Bulletin, path: Path) -> list[str]:
         _table(doc, b.ranking_columns, b.ranking)
     else:
         doc.add_paragraph("本月无可比排名数据。")
+    for line in b.ranking_lines:
+        doc.add_paragraph(line)
 
     doc.add_heading("四、预警与问责", level=1)
     for line in b.flags or ["本月无预警或问责事项。"]:

@@ -8,6 +8,7 @@ logic is pure (:mod:`lantian.domain.targets.accountability`). docs/accountabilit
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -45,7 +46,7 @@ from lantian.domain.tracking.access import require_admin
 from lantian.domain.tracking.model import Actor
 from lantian.errors import ConflictError, InputError, NotFoundError
 from lantian.services.airquality import AirQualityService
-from lantian.services.assessment import Options
+from lantian.services.assessment import Options, stations_text
 from lantian.services.audit import AuditTrail
 from lantian.services.plans import PlanService
 from lantian.services.targets import TargetService
@@ -123,7 +124,6 @@ class AccountabilityService:
         start, end = parse_period(first), parse_period(last)
         if start.end > end.end:
             raise InputError(f"{first} is after {last} (起止月份颠倒)", field="from")
-        assessment = self.airquality.assessment()
         months: list[Period] = []
         day = start.start
         while day <= end.end:
@@ -131,12 +131,14 @@ class AccountabilityService:
             day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         if len(months) > 120:
             raise InputError("at most 120 months at a time (一次最多120个月)", field="to")
-        rows = {m.label: assessment.period(level, m, Options(), with_last_year=ranking == "change", places=places)
-                for m in months}  # fmt: skip
+        rows = {m.label: self.period_rows(level, m, ranking == "change", places) for m in months}
         return MonthlySeries(level, ranking, months, rows)
 
     def flags(self, series: MonthlySeries, rules: Rules) -> tuple[list[Flag], list[Escalation]]:
-        ranked = series.series()
+        return self.flags_over(series.series(), rules)
+
+    def flags_over(self, ranked: list[tuple[str, Ranking]], rules: Rules) -> tuple[list[Flag], list[Escalation]]:
+        """The flags and the ladder over monthly ranks (period label → place → rank)."""
         flags = [f for rule in rules.streaks for f in streak_flags(ranked, rule)]
         ladder = [e for lad in rules.ladders for e in escalations(ranked, lad)]
         return flags, ladder
@@ -144,17 +146,8 @@ class AccountabilityService:
     def compensation(
         self, period: Period, rules: Rules, *, level: str = "city", places: list[str] | None = None
     ) -> list[Settlement]:
-        """The settlements of ``period`` under each scheme, among ``places`` when given (:meth:`places`):
-        per-unit schemes against each place's own target where they say so, improvement schemes
-        against each place's own earlier value, rank schemes on the period's ranking."""
-        assessment = self.airquality.assessment()
-        rows = assessment.period(
-            level,
-            period,
-            Options(),
-            with_last_year=any(s.ranking == "change" for s in rules.rank_schemes),
-            places=places,
-        )
+        """The settlements of ``period`` under each scheme, among ``places`` when given (:meth:`places`)."""
+        rows = self.period_rows(level, period, any(s.ranking == "change" for s in rules.rank_schemes), places)
         if not rows:
             raise NotFoundError(
                 f"no {level} values for {period.label} among the places settled "
@@ -168,9 +161,7 @@ class AccountabilityService:
             out.extend(settle_per_unit(scheme, values, targets))
         for improvement in rules.improvement:
             values = _values(rows, improvement.name, improvement.indicator)
-            earlier_rows = assessment.period(
-                level, _earlier(period, improvement), Options(), with_last_year=False, places=places
-            )
+            earlier_rows = self.period_rows(level, _earlier(period, improvement), False, places)
             earlier = _values(earlier_rows, improvement.name, improvement.indicator) if earlier_rows else {}
             out.extend(settle_improvement(improvement, values, earlier))
         for rank_scheme in rules.rank_schemes:
@@ -212,8 +203,7 @@ class AccountabilityService:
             assert e.baseline_year is not None
             if e.baseline_year not in baselines:
                 base_period = parse_period(str(e.baseline_year))
-                rows = self.airquality.assessment().period(level, base_period, Options(), with_last_year=False,
-                                                           places=places)  # fmt: skip
+                rows = self.period_rows(level, base_period, False, places)
                 baselines[e.baseline_year] = _values(rows, scheme.name, scheme.indicator) if rows else {}
             base = baselines[e.baseline_year].get(station)
             if base is None:
@@ -276,6 +266,28 @@ class AccountabilityService:
                 None if before is None else _audit_view(before), _audit_view(stored), places=[stored.office or None],
             )  # fmt: skip
         return stored, changed
+    def period_rows(
+        self, level: str, period: Period, with_last_year: bool, places: list[str] | None
+    ) -> list[dict[str, Any]]:
+        """The engine's period rows among ``places``, ranked among themselves; places of both kinds (a
+        city's county-level cities and its county-map districts) valued each at its own level."""
+        assessment = self.airquality.assessment()
+        counties = {place_key(c) for c in self.airquality.area_maps().county_city}
+        if places is None or level != "city" or not any(place_key(p) in counties for p in places):
+            return assessment.period(level, period, Options(), with_last_year=with_last_year, places=places)
+        rows = [*assessment.period("county", period, Options(), with_last_year=with_last_year,
+                                   places=[p for p in places if place_key(p) in counties]),
+                *assessment.period("city", period, Options(), with_last_year=with_last_year,
+                                   places=[p for p in places if place_key(p) not in counties])]  # fmt: skip
+        from lantian.domain.standards.ranking import competition_ranks
+
+        for key, column, descending in (("rank", "composite_index", False), ("pm25_rank", "pm25", False),
+                                        ("good_ratio_rank", "good_ratio", True),
+                                        ("change_rank", "change_percent", False)):  # fmt: skip
+            ranks = competition_ranks({r["station"]: r.get(column) for r in rows}, descending=descending)
+            for r in rows:
+                r[key] = ranks[r["station"]]
+        return sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0, r["station"]))
 
     def cascade(self, year: int) -> list[CascadeRow]:
         entries = self.targets.targets(year=year)
@@ -410,3 +422,407 @@ def _audit_view(s: PeriodSettlement) -> dict[str, Any]:
         "合计（万元）": {p: str(v) for p, v in s.totals().items()},
         "明细": [f"{x.place}·{x.scheme}：{x.amount}（{x.arithmetic}）" for x in s.lines],
     }  # fmt: skip
+
+
+# ---------------------------------------------------------------- rankings (排名通报)
+KINDS = {"month": "月度", "ytd": "年度累计", "month_change": "月度改善幅度", "ytd_change": "累计改善幅度"}
+TIERS = {"city": "设区市", "county": "县（市、区）", "township": "乡镇（街道）"}
+WHY_TEXTS = {"no_data": "无监测数据，不排名", "missing": "缺少污染物数据，不排名",
+             "no_last_year": "无上年同期数据，不排名", "last_year_short": "上年同期数据不足，不排名"}  # fmt: skip
+POLLUTANT_NAMES = {"pm25": "PM2.5", "pm10": "PM10", "so2": "SO2", "no2": "NO2", "co": "CO", "o3": "O3"}
+
+
+@dataclass(frozen=True)
+class RankRow:
+    """One place of a ranking: ranked when its period is valid (HJ 663: every pollutant has its
+    fewest valid days, and for an improvement ranking last year's same period too), else unranked
+    with ``why`` (a code the page words: no_data, short, missing, no_last_year, last_year_short)."""
+
+    place: str
+    rank: int | None
+    tied: bool  # 并列: another place shares the rank
+    composite_index: Decimal | None
+    pm25: Decimal | None
+    good_ratio: Decimal | None
+    composite_index_last_year: Decimal | None
+    change_percent: Decimal | None  # 综合指数同比变化 ΔI %, negative = improved
+    valid_days: int | None
+    min_days: int
+    why: str | None = None
+    short: str | None = None  # the pollutant whose valid days fall short (PM2.5 …)
+    short_days: int | None = None
+    stations: str = "—"  # 站点数 ("8", "7–8")
+
+    @property
+    def valid(self) -> bool:
+        return self.why is None
+
+    @property
+    def why_text(self) -> str | None:
+        """The reason in Chinese (the bulletin, the API)."""
+        if self.why is None:
+            return None
+        if self.why == "short":
+            return f"{self.short}有效天数{self.short_days}天，不足{self.min_days}天，不排名"
+        return WHY_TEXTS[self.why]
+
+
+@dataclass(frozen=True)
+class RankTable:
+    """The places of ``under`` (one tier down, or two with ``depth`` 2) ranked for ``kind`` in the
+    period of ``month``; ``note`` says why there is nothing to rank (no places, no stations)."""
+
+    under: str | None
+    depth: int
+    tier: str  # city | county | township
+    kind: str
+    month: str  # YYYY-MM
+    period: Period
+    rows: list[RankRow]
+    note: str | None = None
+
+    @property
+    def by_change(self) -> bool:
+        return self.kind.endswith("_change")
+
+    def row(self, place: str) -> RankRow | None:
+        key = place_key(place)
+        return next((r for r in self.rows if place_key(r.place) == key), None)
+
+    @property
+    def ranked(self) -> int:
+        return sum(1 for r in self.rows if r.rank is not None)
+
+    def ranks(self, by: str = "composite") -> Ranking:
+        """The valid places' ranks by ``by`` (composite | pm25 | good_ratio | change), competition
+        style: the series the flag rules read (:func:`streak_flags`)."""
+        if by == "composite" and not self.by_change:
+            return {r.place: r.rank for r in self.rows if r.rank is not None}
+        column = {"composite": "composite_index", "pm25": "pm25", "good_ratio": "good_ratio",
+                  "change": "change_percent"}.get(by)  # fmt: skip
+        if column is None:
+            raise InputError(f"unknown ranking {by!r}; use {' | '.join(RANK_KEYS)} (未知的排名方式)", field="by")
+        values = {r.place: getattr(r, column) for r in self.rows if r.rank is not None}
+        ranked = rank_rows(values, descending=by == "good_ratio")
+        return {p: rank for p, (rank, _) in ranked.items() if rank is not None}
+
+
+def rank_rows(values: dict[str, Decimal | None], *, descending: bool = False) -> dict[str, tuple[int | None, bool]]:
+    """Competition ranks (1, 2, 2, 4) with whether each is shared (并列); None values unranked."""
+    from lantian.domain.standards.ranking import competition_ranks
+
+    ranks = competition_ranks(values, descending=descending)
+    counts: dict[int, int] = {}
+    for r in ranks.values():
+        if r is not None:
+            counts[r] = counts.get(r, 0) + 1
+    return {k: (r, r is not None and counts[r] > 1) for k, r in ranks.items()}
+
+
+def period_why(row: dict[str, Any] | None) -> tuple[str | None, str | None, int | None]:
+    """Why a period row cannot be ranked (None: it can), the pollutant short of days and its days."""
+    if row is None:
+        return "no_data", None, None
+    if row.get("composite_index") is None:
+        return "missing", None, None
+    for p, name in POLLUTANT_NAMES.items():
+        if not row.get(f"{p}_valid", True):
+            return "short", name, int(row.get(f"{p}_days") or 0)
+    return None, None, None
+
+
+def data_signature(airquality: AirQualityService) -> tuple[Any, ...]:
+    """What a ranking stands on: the hourly store's files and the maps (a new import, a corrected
+    class or area map changes it)."""
+    files = airquality.store.files("sites")
+    newest = max((f.stat().st_mtime_ns for f in files[-31:]), default=0)
+    marks = []
+    for path in (airquality.areas_path, airquality.counties_path, airquality.classes_path, airquality.stations_dir):
+        marks.append(path.stat().st_mtime_ns if path.exists() else 0)
+    return (len(files), files[-1].name if files else None, newest, *marks)
+
+
+class RankingService:
+    """Rankings of an office's places (排名通报): monthly, year to date and by improvement against
+    the same period last year (003 四(四), HJ 663), with ties (并列). The period statistics come from
+    the assessment engine once per level and period and are kept until the data or the maps change
+    (:func:`data_signature`); ranking a set of places among themselves is then a filter."""
+
+    def __init__(self, airquality: AirQualityService, accountability: AccountabilityService) -> None:
+        import threading
+
+        self.airquality = airquality
+        self.accountability = accountability
+        self._lock = threading.Lock()  # guards the kept values
+        self._computing = threading.Lock()  # held while the engine computes
+        self._key: tuple[Any, ...] | None = None
+        self._assessment: Any = None
+        self._rows: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
+        self._tables: dict[tuple[Any, ...], RankTable] = {}
+
+    # ------------------------------------------------------------ what there is to rank
+    def months(self) -> list[tuple[str, bool]]:
+        """The months with hourly data, newest first, each with whether its days are all in."""
+        days: dict[str, set[int]] = {}
+        for f in self.airquality.store.files("sites"):
+            stem = f.stem
+            days.setdefault(f"{stem[:4]}-{stem[4:6]}", set()).add(int(stem[6:8]))
+        out = []
+        for month, found in days.items():
+            period = parse_period(month)
+            out.append((month, 1 in found and period.end.day in found))
+        return sorted(out, reverse=True)
+
+    def default_month(self) -> tuple[str | None, bool, str | None]:
+        """(the month a ranking shows first, whether it is complete, the last day of data): the newest
+        complete month (the dashboard's :func:`ranked_month`)."""
+        from lantian.domain.aq.periods import ranked_month
+
+        files = self.airquality.store.files("sites")
+        if not files:
+            return None, True, None
+        first, last = (dt.datetime.strptime(f.stem, "%Y%m%d").date() for f in (files[0], files[-1]))
+        month, complete = ranked_month(first, last)
+        return month, complete, last.isoformat()
+
+    def kind_of(self, place: str) -> str:
+        """province | city | county (a county-level city, or a county-map county or township)."""
+        maps = self.airquality.area_maps()
+        if maps.is_province(place):
+            return "province"
+        key = place_key(place)
+        if maps.is_county_level(place) or any(place_key(c) == key for c in maps.county_city):
+            return "county"
+        return "city"
+
+    def tier_under(self, place: str | None, depth: int = 1) -> str:
+        order = ["province", "city", "county", "township"]
+        start = order.index(self.kind_of(place)) if place else 0
+        return order[min(start + depth, len(order) - 1)]
+
+    def places(self, under: str | None, depth: int = 1) -> list[str] | None:
+        """The places ``depth`` tiers under ``under`` (None: every city stored); [] when the maps name
+        none (a city with no township stations)."""
+        if under is None:
+            return None
+        maps = self.airquality.area_maps()
+        found = places_under(under, maps)
+        for _ in range(depth - 1):
+            found = sorted({p for child in found for p in places_under(child, maps)})
+        return found
+
+    def choices(self, office: str | None) -> list[tuple[str, str | None, str]]:
+        """The level picker of ``office``: ("", office, its places' tier), ("all", office, two tiers
+        down) and (each of its places with places under it, that place, their tier)."""
+        if office is None:
+            return [("", None, "city")]
+        out: list[tuple[str, str | None, str]] = [("", office, self.tier_under(office))]
+        if self.kind_of(office) != "county":
+            out.append(("all", office, self.tier_under(office, 2)))
+        maps = self.airquality.area_maps()
+        for child in places_under(office, maps):
+            if places_under(child, maps):
+                out.append((child, child, self.tier_under(child)))
+        return out
+
+    def resolve(self, office: str | None, level: str) -> tuple[str | None, int]:
+        """(the place whose places are ranked, depth) of a picker value; one of :meth:`choices`."""
+        level = level.strip()
+        if not level or office is None:
+            return office, 1
+        if level == "all":
+            return office, 2
+        if level not in {choice[0] for choice in self.choices(office)}:
+            raise InputError(f"{level} is not a level of {office} (不是{office}的排名范围)", field="level")
+        return level, 1
+
+    # ------------------------------------------------------------ the ranking
+    def table(self, under: str | None, kind: str, month: str, depth: int = 1) -> RankTable:
+        """The places of ``under`` ranked for ``kind`` (:data:`KINDS`) in ``month`` (YYYY-MM)."""
+        if kind not in KINDS:
+            raise InputError(f"unknown kind {kind!r}; use {' | '.join(KINDS)} (未知的排名类型)", field="kind")
+        if not re.fullmatch(r"\d{4}-\d{2}", month.strip()):
+            raise InputError(f"{month!r} is not a month; use YYYY-MM (月份格式应为2025-01)", field="month")
+        the_month = parse_period(month.strip())
+        start = dt.date(the_month.start.year, 1, 1) if kind.startswith("ytd") else the_month.start
+        label = the_month.label if start == the_month.start else f"{start.year}年1—{the_month.end.month}月"
+        return self.for_period(under, kind, Period(start, the_month.end, label), depth, month=month.strip())
+
+    def for_period(self, under: str | None, kind: str, period: Period, depth: int = 1, *, month: str = "") -> RankTable:
+        """The places of ``under`` ranked over any ``period`` (``lantian aq rank --period 2019-Q1``):
+        ``kind`` month or ytd ranks by the composite index, *_change by its change on last year."""
+        if kind not in KINDS:
+            raise InputError(f"unknown kind {kind!r}; use {' | '.join(KINDS)} (未知的排名类型)", field="kind")
+        month = month or f"{period.end:%Y-%m}"
+        key = (data_signature(self.airquality), under, depth, kind, period.start, period.end)
+        with self._lock:
+            if self._key != key[0]:
+                self._key, self._assessment, self._rows, self._tables = key[0], None, {}, {}
+            if key in self._tables:
+                return self._tables[key]
+        places = self.places(under, depth)
+        tier = self.tier_under(under, depth)
+        if places is not None and not places:
+            note = "no_townships" if tier == "township" else "no_places"
+            table = RankTable(under, depth, tier, kind, month, period, [], note)
+        else:
+            table = self._rank(under, depth, tier, kind, month, period, places)
+        with self._lock:
+            if self._key == key[0]:
+                self._tables[key] = table
+        return table
+
+    def _rank(self, under: str | None, depth: int, tier: str, kind: str, month: str, period: Period,
+              places: list[str] | None) -> RankTable:  # fmt: skip
+        counties = {place_key(c) for c in self.airquality.area_maps().county_city}
+        levels = {"city"} if places is None else {"county" if place_key(p) in counties else "city" for p in places}
+        this: dict[str, dict[str, Any]] = {}
+        last: dict[str, dict[str, Any]] = {}
+        before = period.same_period_last_year()
+        for level in sorted(levels):
+            this |= self._period(level, period)
+            last |= self._period(level, before)
+        names = list(places) if places is not None else sorted(this)
+        rows_by: dict[str, dict[str, Any] | None] = {}
+        for name in names:
+            found = next((v for k, v in this.items() if place_key(k) == place_key(name)), None)
+            rows_by[found["station"] if found else name] = found
+        change = kind.endswith("_change")
+        values: dict[str, Decimal | None] = {}
+        whys: dict[str, tuple[str | None, str | None, int | None]] = {}
+        for name, row in rows_by.items():
+            why = period_why(row)
+            previous = last.get(name)
+            if why[0] is None and change:
+                before_why = period_why(previous)[0]
+                if before_why == "no_data" or (previous and previous.get("composite_index") is None):
+                    why = ("no_last_year", None, None)
+                elif before_why is not None:
+                    why = ("last_year_short", None, None)
+            whys[name] = why
+            if why[0] is None and row is not None:
+                values[name] = self._change(row, previous) if change else row["composite_index"]
+            else:
+                values[name] = None
+        ranks = rank_rows(values)
+        needed = min_days(period)
+        out = []
+        for name, row in rows_by.items():
+            previous = last.get(name)
+            rank, tied = ranks[name]
+            reason, short, short_days = whys[name]
+            out.append(RankRow(
+                name, rank, tied,
+                _dec(row, "composite_index"), _dec(row, "pm25"), _dec(row, "good_ratio"),
+                _dec(previous, "composite_index"), self._change(row, previous) if row else None,
+                None if row is None else int(row.get("valid_days") or 0), needed, reason, short, short_days,
+                "—" if row is None else stations_text(row),
+            ))  # fmt: skip
+        out.sort(key=lambda r: (r.rank is None, r.rank or 0, r.place))
+        return RankTable(under, depth, tier, kind, month, period, out)
+
+    @staticmethod
+    def _change(row: dict[str, Any] | None, previous: dict[str, Any] | None) -> Decimal | None:
+        from lantian.domain.standards.ranking import improvement_percent
+
+        if row is None or previous is None:
+            return None
+        return improvement_percent(row.get("composite_index"), previous.get("composite_index"))
+
+    def _period(self, level: str, period: Period) -> dict[str, dict[str, Any]]:
+        """The engine's period rows of every area at ``level`` (area name → row), kept."""
+        key = (level, period.start.isoformat(), period.end.isoformat())
+        with self._lock:
+            if key in self._rows:
+                return self._rows[key]
+        with self._computing:  # one engine computation at a time (one connection; others wait and take it)
+            return self._compute_period(key, level, period)
+
+    def _compute_period(self, key: tuple[str, str, str], level: str, period: Period) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            if key in self._rows:
+                return self._rows[key]
+            assessment = self._assessment
+        if assessment is None:
+            try:
+                assessment = self.airquality.assessment()
+            except NotFoundError:
+                return {}
+        span = assessment.span()
+        rows: dict[str, dict[str, Any]] = {}
+        if span is not None and span[0] <= period.end and period.start <= span[1]:
+            try:
+                found = assessment.period(level, period, Options(), with_last_year=False)
+            except NotFoundError:  # no county map: no county values
+                found = []
+            rows = {str(r["station"]): r for r in found}
+        with self._lock:
+            self._assessment = assessment
+            self._rows[key] = rows
+        return rows
+
+    def series(self, under: str | None, first: str, last: str, by: str = "composite") -> list[tuple[str, Ranking]]:
+        """Each month's ranks of ``under``'s places from ``first`` to ``last`` (YYYY-MM), by ``by``
+        (composite | pm25 | good_ratio | change): what the flag rules read."""
+        start, end = parse_period(first), parse_period(last)
+        if start.end > end.end:
+            raise InputError(f"{first} is after {last} (起止月份颠倒)", field="from")
+        out = []
+        day = start.start
+        while day <= end.end:
+            table = self.table(under, "month_change" if by == "change" else "month", f"{day:%Y-%m}")
+            out.append((table.period.label, table.ranks(by)))
+            day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            if len(out) > 120:
+                raise InputError("at most 120 months at a time (一次最多120个月)", field="to")
+        return out
+
+    def warm(self, office: str | None) -> None:
+        """Compute what the office's pages show first (its places' month and year to date of the newest
+        complete month, and its province's cities), so the first page view finds them kept."""
+        month = self.default_month()[0]
+        if office is None or month is None:
+            return
+        maps = self.airquality.area_maps()
+        province = [p for c, p in maps.province_of.items() if place_key(c) == place_key(office)][:1]
+        unders = [office, *province]
+        for under in dict.fromkeys(unders):
+            for kind in ("month", "ytd"):
+                self.table(under, kind, month)
+
+    def warm_in_background(self, office: str | None) -> None:
+        """:meth:`warm` in a daemon thread (a failure there only leaves the first view slower)."""
+        import threading
+
+        def run() -> None:
+            try:
+                self.warm(office)
+            except Exception:  # warming is an optimisation: the page computes again and reports
+                return
+
+        threading.Thread(target=run, name="lantian-rankings-warm", daemon=True).start()
+
+    def rank_of(self, place: str, parents: list[str], kind: str, month: str) -> tuple[str, RankTable] | None:
+        """A place's rank among its parent's places (苏州市 among 江苏省's cities): (parent, table), or
+        None when no parent's maps name the place."""
+        for parent in parents:
+            try:
+                under = self.places(parent)
+            except NotFoundError:
+                continue
+            if under and any(place_key(p) == place_key(place) for p in under):
+                return parent, self.table(parent, kind, month)
+        return None
+
+
+def min_days(period: Period) -> int:
+    from lantian.domain.standards.gb3095 import min_days_for_period
+
+    return min_days_for_period(period.start, period.end)
+
+
+def _dec(row: dict[str, Any] | None, key: str) -> Decimal | None:
+    if row is None or row.get(key) is None:
+        return None
+    value = row[key]
+    return value if isinstance(value, Decimal) else Decimal(str(value))

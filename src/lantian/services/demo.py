@@ -103,10 +103,6 @@ def write_office_place(path: Path, place: str) -> bool:
 
 
 # the monitoring archives the demo loads from ``<seeds>/../data/aq`` (SOURCES.md there says what they are)
-# 演示区县对照表: 苏州's city stations by district (姑苏区 …), read from the stations' names and
-# places; the national lists name only cities, and the 2025 files carry no values for the stations of
-# 苏州's county-level cities (昆山 …), so without it 苏州's county ranking would be empty
-DEMO_COUNTIES = "demo_counties.csv"
 DEMO_ARCHIVES = ("cnemc_sites_2019_jiangsu", "quotsoft_china_sites_2025/jiangsu_shanghai_subset")
 # published city daily values, the history of the target projection (later files win for a city-day)
 DEMO_PUBLISHED = ("aqistudy_daily_2013_2017/data", "aqistudy_daily_nanjing_2014", "tianqihoubao_daily_2025")
@@ -185,8 +181,7 @@ def run_demo(
         if (aq / "stations" / "NewSiteList.csv").is_file() and not airquality.areas_path.is_file():
             airquality.import_area_map(aq / "stations" / "NewSiteList.csv")  # never over the office's own map
         if not airquality.counties_path.is_file():  # 苏州's districts, so its county ranking has values
-            with resources.as_file(resources.files("lantian.data").joinpath(DEMO_COUNTIES)) as counties:
-                airquality.import_county_map(counties)
+            airquality.import_county_map(demo_county_map())
         if summary.aq_report is not None:
             tell(2, "评价与核对 assessment")
             assessment = airquality.assessment()
@@ -227,3 +222,12 @@ def run_demo(
             )
     tell(DEMO_STAGES, "")
     return summary
+
+
+def demo_county_map() -> Path:
+    """The demo's station → district map (区县对照表) of 苏州市's urban stations: 姑苏区, 吴中区,
+    虎丘区, 苏州工业园区, 相城区 and 吴江 (越秀幼儿园 beside 吴江's own stations), assigned by the
+    stations' names and coordinates for the demonstration, not an official list. The 2025 archive
+    has no hours of the county-level cities' own stations (昆山, 常熟 …): they show unranked."""
+
+    return Path(str(resources.files("lantian.data").joinpath("demo_counties.csv")))

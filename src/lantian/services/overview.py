@@ -15,15 +15,17 @@ from typing import Any
 
 from lantian.domain.aq.periods import parse_period, ranked_month
 from lantian.domain.aq.stations import class_label
+from lantian.domain.places import places_under
 from lantian.domain.standards.hj633 import standard_for
 from lantian.domain.targets.registry import place_key
 from lantian.errors import NotFoundError
+from lantian.services.accountability import period_why
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Options
 from lantian.services.targets import TargetService
 
 RANK_COLUMNS = ("station", "rank", "composite_index", "pm25", "pm10", "o3_p90", "good_ratio", "heavy_days",
-                "valid_days", "stations", "stations_min", "max_index_pollutants")  # fmt: skip
+                "valid_days", "stations", "stations_min", "max_index_pollutants", "valid")  # fmt: skip
 DAY_COLUMNS = ("station", "day", "aqi", "category", "primary_pollutant", "pm25", "pm10", "o3_8h_max", "stations")
 
 
@@ -66,15 +68,18 @@ class OverviewService:
 
     def ranking(self, province: str | None) -> dict[str, Any]:
         """The month's city ranking (:meth:`air`) among the cities of ``province`` (the areas map, ``aq
-        areas import``), ranked again among themselves (competition ranks by composite index: ties share
-        a rank); None: every city. {"month", "complete", "data_until", "province", "rows"}."""
+        areas import``: its prefecture-level cities, :func:`places_under`), ranked again among themselves
+        (competition ranks by composite index: ties share a rank; a city whose month is not valid, HJ
+        663, is not ranked: the rankings page's month view, :class:`RankingService`); None: every city.
+        {"month", "complete", "data_until", "province", "rows"}."""
         air = self.air()
         rows = [dict(r) for r in air["ranking"]]
         if province is not None:
-            cities = self.cities_of(province)
+            cities = {place_key(c) for c in places_under(province, self.airquality.area_maps())}
+            cities = cities or self.cities_of(province)
             rows = [r for r in rows if place_key(str(r["station"])) in cities]
-            ranked = sorted((r for r in rows if r["rank"] is not None and r["composite_index"] is not None),
-                            key=lambda r: r["composite_index"])  # fmt: skip
+            ranked = sorted((r for r in rows if r["rank"] is not None and r["composite_index"] is not None
+                             and r.get("valid", True)), key=lambda r: r["composite_index"])  # fmt: skip
             for i, r in enumerate(ranked):
                 same = i > 0 and ranked[i - 1]["composite_index"] == r["composite_index"]
                 r["rank"] = ranked[i - 1]["rank"] if same else i + 1
@@ -222,6 +227,8 @@ class OverviewService:
             "span": [first.isoformat(), last.isoformat()],
             "month": month,
             "complete": complete,  # False: no whole month of data yet; the partial one is ranked
-            "ranking": [{k: _plain(r.get(k)) for k in RANK_COLUMNS} for r in ranking],
+            "ranking": [
+                {k: _plain(r.get(k)) for k in RANK_COLUMNS} | {"valid": period_why(r)[0] is None} for r in ranking
+            ],
             "days": [{k: _plain(r.get(k)) for k in DAY_COLUMNS} for r in days],
         }

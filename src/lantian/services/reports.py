@@ -16,17 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from lantian.domain.aq.periods import parse_period
-from lantian.domain.places import places_under
 from lantian.domain.plans.model import Role
 from lantian.domain.plans.records import TaskFilter
-from lantian.domain.standards.ranking import competition_ranks
 from lantian.domain.targets.accountability import Ranking, Rules, escalations, streak_flags
 from lantian.domain.targets.registry import place_key
 from lantian.domain.targets.yearend import statistic_of
 from lantian.domain.tracking.audit import Verdict
 from lantian.errors import InputError, NotFoundError
 from lantian.reports.bulletin import METHOD_NOTE, Bulletin, MonthFigure, write_bulletin
-from lantian.services.accountability import AccountabilityService
+from lantian.services.accountability import AccountabilityService, RankingService, RankTable
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Assessment
 from lantian.services.audit import AuditTrail
@@ -45,6 +43,7 @@ MONTH_ITEMS = (
     ("重度及以上污染天数比率（%）", "heavy_ratio", "heavy_day_ratio"),
 )
 DayRows = dict[dt.date, dict[str, Any]]
+RANK_TAIL = ("站点数", "有效天数")
 
 
 @dataclass
@@ -54,6 +53,7 @@ class ReportService:
     accountability: AccountabilityService
     plans: PlanService
     audit: AuditTrail | None = None  # the audit log's head is printed in the bulletin (an anchor on paper)
+    rankings: RankingService | None = None  # the jurisdiction's places ranked (排名通报); None: made here
 
     def monthly(
         self, jurisdiction: str, month: str, rules: Rules, *, runs: int = RUNS, issued: dt.date | None = None
@@ -97,9 +97,8 @@ class ReportService:
             rows = _in(days, first, parse_period(f"{year}-{m:02d}").end)
             pm, good = statistic_of("mean", "pm25")(rows), statistic_of("good_ratio", "good_day_ratio")(rows)
             b.months.append(MonthFigure(f"{m}月", _float(pm), _float(good)))
-        peers = self._peers(jurisdiction, every)  # ranked among its province's cities, never 上海 in 江苏's
-        self._ranking(b, peers, period.start, period.end)
-        self._flags(b, peers, rules, year, number)
+        self._ranking(b, f"{year}-{number:02d}")
+        self._flags(b, rules, year, number)
         self._overdue(b, key, period.end)
         sources = {d["source"] for d in this}
         if sources != {"stations"}:
@@ -114,55 +113,66 @@ class ReportService:
         return write_bulletin(bulletin, path)
 
     # ------------------------------------------------------------------ parts
-    def _peers(self, jurisdiction: str, every: dict[str, DayRows]) -> dict[str, DayRows]:
-        """The places the bulletin ranks ``jurisdiction`` among: the cities of its province (the area
-        maps, :func:`places_under`) and itself; every place stored when the maps do not place it."""
-        maps = self.airquality.area_maps()
-        key = place_key(jurisdiction)
-        province = next((p for c, p in maps.province_of.items() if place_key(c) == key), None)
-        if province is None:
-            return every
-        wanted = {place_key(c) for c in places_under(province, maps)} | {key}
-        return {place: days for place, days in every.items() if place_key(place) in wanted}
+    def _rankings(self) -> RankingService:
+        if self.rankings is None:
+            self.rankings = RankingService(self.airquality, self.accountability)
+        return self.rankings
 
-    def _ranking(self, b: Bulletin, every: dict[str, DayRows], start: dt.date, end: dt.date) -> None:
-        figures: dict[str, dict[str, Any]] = {}
-        for place, days in every.items():
-            rows = _in(days, start, end)
-            if rows:
-                figures[place] = {
-                    "composite": statistic_of("statistic", "composite_index")(rows),
-                    "pm25": statistic_of("mean", "pm25")(rows),
-                    "good": statistic_of("good_ratio", "good_day_ratio")(rows),
-                    "stations": _stations_shown(rows),
-                    "valid_days": sum(1 for d in rows if d.get("aqi") is not None),
-                }
-        by = "composite" if sum(1 for f in figures.values() if f["composite"] is not None) >= 2 else "pm25"
-        ranks = competition_ranks({p: f[by] for p, f in figures.items()})
-        if sum(1 for r in ranks.values() if r is not None) < 2:
+    def _table(self, b: Bulletin, kind: str, month: str) -> RankTable | None:
+        """The bulletin's places ranked (its jurisdiction's: a city's counties, a province's cities);
+        None when the area maps name none under it."""
+        table = self._rankings().table(b.jurisdiction, kind, month)
+        return None if table.note else table
+
+    def _ranking(self, b: Bulletin, month: str) -> None:
+        """三、排名: the jurisdiction's own places of the month (never another province's city), unranked
+        ones with why, and the jurisdiction's own rank among its province's cities."""
+        rankings = self._rankings()
+        table = self._table(b, "month", month)
+        if table is None:
+            b.notes.append(f"区域对照表中没有{b.jurisdiction}的下级区域，月报未排名（由大气办导入区域对照表）。")
+        else:
+            tier = {"city": "设区市", "county": "县（市、区）", "township": "乡镇（街道）"}[table.tier]
+            b.ranking_title = f"{b.month}月{b.jurisdiction}各{tier}排名（按综合指数，并列同名次）"
+            b.ranking_columns = ["名次", "区域", "综合指数", "PM2.5（µg/m³）", "优良天数比率（%）", *RANK_TAIL]
+            for r in table.rows:
+                rank = "—" if r.rank is None else f"{r.rank}（并列）" if r.tied else str(r.rank)
+                name = f"{r.place}（{r.why_text}）" if r.why_text else r.place
+                b.ranking.append([rank, name, _shown(r.composite_index), _plain(r.pm25), _plain(r.good_ratio),
+                                  r.stations, "—" if r.valid_days is None else str(r.valid_days)])  # fmt: skip
+        if rankings.kind_of(b.jurisdiction) != "city":
             return
-        b.ranking_title = f"{b.month}月城市排名（按{'综合指数' if by == 'composite' else 'PM2.5浓度'}，并列同名次）"
-        b.ranking_columns = ["名次", "城市", "综合指数", "PM2.5（µg/m³）", "优良天数比率（%）", "站点数", "有效天数"]
-        for place in sorted(ranks, key=lambda p: (ranks[p] is None, ranks[p] or 0, p)):
-            f = figures[place]
-            rank = ranks[place]
-            name = f"{place} ◀" if place_key(place) == place_key(b.jurisdiction) else place
-            b.ranking.append(["—" if rank is None else str(rank), name, _shown(f["composite"]), _shown(f["pm25"]),
-                              _shown(f["good"]), str(f["stations"]), str(f["valid_days"])])  # fmt: skip
+        parents = self._parents(b.jurisdiction)
+        found = rankings.rank_of(b.jurisdiction, parents, "month", month)
+        if found is None or (row := found[1].row(b.jurisdiction)) is None:
+            return
+        parent, above = found
+        if row.rank is None:
+            b.ranking_lines.append(f"{b.jurisdiction}在{parent}各设区市中本月未排名：{row.why_text}。")
+        else:
+            tied = "（并列）" if row.tied else ""
+            b.ranking_lines.append(f"{b.jurisdiction}在{parent}{above.ranked}个参与排名的设区市中排第{row.rank}名{tied}"
+                                   f"（综合指数{_shown(row.composite_index)}）。")  # fmt: skip
 
-    def _flags(self, b: Bulletin, every: dict[str, DayRows], rules: Rules, year: int, number: int) -> None:
+    def _parents(self, place: str) -> list[str]:
+        """The places above ``place`` by the area maps (苏州市 → 江苏省)."""
+        maps = self.airquality.area_maps()
+        key = place_key(place)
+        prefecture = next((p for c, p in maps.prefecture_of.items() if place_key(c) == key), None)
+        province = next((p for c, p in maps.province_of.items() if place_key(c) == key), None)
+        return [p for p in (prefecture, province) if p and place_key(p) != key]
+
+    def _flags(self, b: Bulletin, rules: Rules, year: int, number: int) -> None:
+        """四、预警与问责 over the same places as the ranking, month by month from January."""
         series: list[tuple[str, Ranking]] = []
-        by = {"composite": ("statistic", "composite_index"), "pm25": ("mean", "pm25"),
-              "good_ratio": ("good_ratio", "good_day_ratio")}.get(rules.ranking)  # fmt: skip
-        if by is None:
+        if rules.ranking not in ("composite", "pm25", "good_ratio", "change"):
             b.notes.append(f"预警规则按“{rules.ranking}”排名，月报未计算该排名。")
             return
         for m in range(1, number + 1):
-            period = parse_period(f"{year}-{m:02d}")
-            values = {p: statistic_of(*by)(_in(days, period.start, period.end)) for p, days in every.items()}
-            descending = rules.ranking == "good_ratio"
-            series.append((f"{m}月", competition_ranks({p: v for p, v in values.items() if v is not None},
-                                                       descending=descending)))  # fmt: skip
+            table = self._table(b, "month_change" if rules.ranking == "change" else "month", f"{year}-{m:02d}")
+            if table is None:
+                return
+            series.append((f"{m}月", table.ranks(rules.ranking)))
         month = f"{number}月"
         for rule in rules.streaks:
             for f in streak_flags(series, rule):
@@ -217,6 +227,12 @@ def _last_year(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
 
 def _shown(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:f}"
+
+
+def _plain(value: Decimal | None) -> str:
+    """A figure as people write it: 47, 87.1 (no trailing zeros)."""
+    text = _shown(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _float(value: Decimal | None) -> float | None:

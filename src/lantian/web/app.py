@@ -35,6 +35,8 @@ from lantian.web.compensation import api as compensation_api
 from lantian.web.compensation import router as compensation_router
 from lantian.web.deps import LANG_COOKIE, LoginRequired, PasswordChangeRequired, error_body, status_of, viewer
 from lantian.web.limits import BodyLimit, BodyTooLarge
+from lantian.web.rankings import api as rankings_api
+from lantian.web.rankings import router as rankings_router
 from lantian.web.scorecards import api as scorecards_api  # 考核评分
 from lantian.web.scorecards import router as scorecards_router
 from lantian.web.targets import api as targets_api
@@ -72,6 +74,8 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.lantian is None:
             app.state.lantian = App.open(settings or Settings.load())
+        if owned:  # the office's rankings computed once in the background: the first page view is fast
+            app.state.lantian.rankings.warm_in_background(app.state.lantian.office_place)
         async with todo.background(app.state.lantian) if owned else nullcontext():  # notifications: todo.py
             yield
         if owned and app.state.lantian is not None:
@@ -118,6 +122,8 @@ def create_app(settings: Settings | None = None, *, lantian: App | None = None,
     app.include_router(compensation_api)
     app.include_router(rhythm.router)  # 调度频次: set on a plan or a task
     app.include_router(rhythm.api_router)
+    app.include_router(rankings_router)  # 排名通报
+    app.include_router(rankings_api)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(BodyLimit)  # upload limit (上传大小上限): docs/settings.md
 

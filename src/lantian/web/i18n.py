@@ -120,6 +120,7 @@ FIELD_LABELS: dict[str, str] = {
     "issuer": "发布单位",
     "jurisdiction": "辖区",
     "key": "编号",
+    "kind": "类型",  # 排名类型 (web/rankings.py), 问责措施 (web/accountability.py)
     "lead": "牵头单位",
     "level": "级别",
     "limit": "条数",
@@ -205,7 +206,6 @@ FIELD_LABELS: dict[str, str] = {
     "edit_indicator": "修改的目标指标",
     "edit_year": "修改的目标年份",
     # 问责措施 (web/accountability.py)
-    "kind": "问责措施",
     "on": "日期",
     "document": "文号或标题",
     "minutes": "纪要或说明",

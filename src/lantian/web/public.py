@@ -23,7 +23,7 @@ from lantian.domain.targets.registry import place_key
 from lantian.domain.tracking.public import CONTACT_LIMIT, LOCATION_LIMIT, TEXT_LIMIT, PublicView
 from lantian.errors import LantianError
 from lantian.services.clock import beijing_now
-from lantian.web import views
+from lantian.web import rankings, views
 from lantian.web.bulletins import public_bulletins
 from lantian.web.deps import lantian, status_of, viewer
 from lantian.web.pages import render
@@ -70,6 +70,7 @@ def public_data(app: App) -> dict[str, Any]:
     data["office"] = {"place": place, "city": city}
     data["today"] = None if today is None else today | {"level": level_json(level) if level else None}
     data["levels"] = {"standard": table_name(standard), "rows": [level_json(x) for x in standard.levels]}
+    data["rankings"] = rankings.public_rankings(app, place)  # the office's own places (排名通报)
     return data
 
 
