@@ -126,7 +126,7 @@ class App:
             overview=OverviewService(airquality, targets),
             public=public,
             notify=NotificationService(store, audit, workflow, settings.notify),
-            actions=ActionService(store, audit, accountability, workflow),
+            actions=ActionService(store, audit, accountability, workflow, rankings=rankings),
             bulletins=BulletinService(reports, audit, settings.data_dir),
             rankings=rankings,
         )

@@ -27,7 +27,7 @@ WINDOW = ("2025-01", "2025-03")
 def with_flags(app: App) -> None:
     """The office's places and their monthly ranks are :data:`SERIES` (the default window: its months)."""
 
-    def series(places: Any, first: str, last: str, ranking: str) -> list[tuple[str, Ranking]]:
+    def series(places: Any, first: str, last: str, ranking: str, **_: Any) -> list[tuple[str, Ranking]]:
         return [(m, r) for m, r in SERIES if first <= m <= last]
 
     setattr(app.actions, "_series", series)  # noqa: B010

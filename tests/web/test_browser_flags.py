@@ -45,7 +45,7 @@ def suzhou_counties(app: App, folder: Path) -> None:
     app.airquality.import_station_lists([folder / "stations.csv"], valid_from=dt.date(2020, 1, 1))
     app.airquality.import_area_map(folder / "areas.csv")
 
-    def series(places: Any, first: str, last: str, ranking: str) -> list[tuple[str, Ranking]]:
+    def series(places: Any, first: str, last: str, ranking: str, **_: Any) -> list[tuple[str, Ranking]]:
         return [(m, r) for m, r in SERIES if first <= m <= last]
 
     setattr(app.actions, "_series", series)  # noqa: B010

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -83,6 +83,9 @@ class AccountabilityService:
     targets: TargetService
     plans: PlanService
     audit: AuditTrail | None = None  # where confirmed settlements are kept (确认结算), audited
+    # period rows kept until the data or the maps change (data_signature): the flags, compensation and
+    # scorecard pages ask for the same months again and again
+    _kept_rows: dict[tuple[Any, ...], list[dict[str, Any]]] = field(default_factory=dict, init=False, repr=False)
 
     def places(self, office: str | None) -> list[str] | None:
         """The places an office's rankings, flags, compensation and scorecards run over (辖区内的下级):
@@ -269,8 +272,31 @@ class AccountabilityService:
     def period_rows(
         self, level: str, period: Period, with_last_year: bool, places: list[str] | None
     ) -> list[dict[str, Any]]:
+        """:meth:`_period_rows`, kept until the data or the maps change (each caller gets copies)."""
+        key = (level, period.label, with_last_year, None if places is None else tuple(sorted(places)),
+               data_signature(self.airquality))  # fmt: skip
+        kept = self._kept_rows.get(key)
+        if kept is None:
+            kept = self._period_rows(level, period, with_last_year, places)
+            if len(self._kept_rows) > 256:
+                self._kept_rows.clear()
+            self._kept_rows[key] = kept
+        return [dict(r) for r in kept]
+
+    def _period_rows(
+        self, level: str, period: Period, with_last_year: bool, places: list[str] | None
+    ) -> list[dict[str, Any]]:
         """The engine's period rows among ``places``, ranked among themselves; places of both kinds (a
-        city's county-level cities and its county-map districts) valued each at its own level."""
+        city's county-level cities and its county-map districts) valued each at its own level. A
+        period without a day of station data has no rows (the engine is not asked)."""
+        on_record = self.airquality.months_on_record()
+        if not any(
+            (year, month) in on_record
+            for year in range(period.start.year, period.end.year + 1)
+            for month in range(1, 13)
+            if period.start.replace(day=1) <= dt.date(year, month, 1) <= period.end
+        ):
+            return []
         assessment = self.airquality.assessment()
         counties = {place_key(c) for c in self.airquality.area_maps().county_city}
         if places is None or level != "city" or not any(place_key(p) in counties for p in places):

@@ -33,7 +33,7 @@ from lantian.domain.targets.registry import place_key
 from lantian.domain.tracking import access
 from lantian.domain.tracking.model import Actor, UserRole
 from lantian.errors import ForbiddenError, InputError, NotFoundError
-from lantian.services.accountability import AccountabilityService
+from lantian.services.accountability import AccountabilityService, RankingService
 from lantian.services.audit import AuditTrail
 from lantian.services.clock import Clock, beijing, utc_now
 from lantian.services.tracking import Upload, WorkflowService
@@ -140,6 +140,7 @@ class ActionService:
     accountability: AccountabilityService
     workflow: WorkflowService
     clock: Clock = utc_now
+    rankings: RankingService | None = None  # the rankings pages' kept tables: one ranking for pages and flags
     _kept: dict[tuple[Any, ...], list[tuple[str, Ranking]]] = field(default_factory=dict, repr=False)
 
     @property
@@ -168,7 +169,7 @@ class ActionService:
         if office and not sees(actor, office, self.ancestors):
             raise ForbiddenError(f"{office}非本辖区 (not your jurisdiction)", field="place")
         places = self.accountability.places(office)
-        series = self._series(places, first, last, rules.ranking)
+        series = self._series(places, first, last, rules.ranking, office=office)
         flags = [f for rule in rules.streaks for f in streak_flags(series, rule)]
         ladder = [e for lad in rules.ladders for e in escalations(series, lad)]
         ranks = {label: dict(r) for label, r in series}
@@ -183,7 +184,9 @@ class ActionService:
         return FlagsView(office, first, last, rules.ranking, months, ranked, places or [], ranks, states,
                          action_kinds(rules))  # fmt: skip
 
-    def _series(self, places: list[str] | None, first: str, last: str, ranking: str) -> list[tuple[str, Ranking]]:
+    def _series(
+        self, places: list[str] | None, first: str, last: str, ranking: str, *, office: str | None = None
+    ) -> list[tuple[str, Ranking]]:
         """The rankings of every month ``first`` … ``last``, keyed YYYY-MM (the period an action
         names). Months outside the data are empty (not ranked) without asking the engine; the
         rankings are kept until the air-quality data changes (a page and its form reuse them)."""
@@ -198,7 +201,13 @@ class ActionService:
         span = aq.assessment().span()
         ranks: dict[str, Ranking] = {}
         inside = [m for m in months if span is not None and f"{span[0]:%Y-%m}" <= m <= f"{span[1]:%Y-%m}"]
-        if inside:
+        if inside and self.rankings is not None and office is not None:  # the rankings page's own ranks
+            on_record = {f"{y}-{m:02d}" for y, m in aq.months_on_record()}
+            kind = "month_change" if ranking == "change" else "month"
+            for label in inside:
+                if label in on_record:
+                    ranks[label] = self.rankings.table(office, kind, label).ranks(ranking)
+        elif inside:
             level = self.accountability.level_of(places)
             monthly = self.accountability.monthly(inside[0], inside[-1], level=level, ranking=ranking, places=places)
             for m, (_, r) in zip(monthly.months, monthly.series(), strict=True):

@@ -165,6 +165,17 @@ class AirQualityService:
     def county_map(self) -> dict[str, str]:
         return _read_map(self.counties_path, parse_county_map)
 
+    def months_on_record(self) -> set[tuple[int, int]]:
+        """The (year, month) of every month with hourly station data: what a month's rankings need
+        (the store keeps a day's hours under ``year=YYYY/month=MM``), read from the folder names
+        alone, so a month without data is never handed to the engine."""
+        out: set[tuple[int, int]] = set()
+        for path in self.store.files("sites"):
+            year, month = path.parent.parent.name, path.parent.name
+            if year.startswith("year=") and month.startswith("month="):
+                out.add((int(year[5:]), int(month[6:])))
+        return out
+
     def prefecture_map(self) -> dict[str, str]:
         """City → prefecture (地级行政区), kept beside the provinces when the imported map had it."""
         return _read_map(self.areas_path, parse_prefecture_map)

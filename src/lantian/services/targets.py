@@ -453,7 +453,9 @@ def city_days(
     airquality: AirQualityService, assessment: Assessment | None, key: str | None = None
 ) -> dict[str, dict[dt.date, dict[str, Any]]]:
     """Each city's daily values by day (of the city whose :func:`place_key` is ``key``, or of
-    every city): computed from station data where there is some, else as published."""
+    every city): computed from station data where there is some, else as published. The counties
+    and districts of the office's county map (姑苏区 …) are places with targets too: their values
+    are computed from their stations (a day a city of the same name already has stays the city's)."""
     out: dict[str, dict[dt.date, dict[str, Any]]] = {}
     names: dict[str, str] = {}
     for (city, day), (values, source) in sorted(airquality.published_days().items()):
@@ -467,6 +469,12 @@ def city_days(
             if key is None or k == key:
                 name = names.get(k) or names.setdefault(k, r["station"])
                 out.setdefault(name, {})[r["day"]] = {**r, "station": name, "source": "stations"}
+        if airquality.county_map():
+            for r in assessment.daily("county", None, None, Options()):
+                k = place_key(r["station"])
+                if key is None or k == key:
+                    name = names.get(k) or names.setdefault(k, r["station"])
+                    out.setdefault(name, {}).setdefault(r["day"], {**r, "station": name, "source": "stations"})
     return out
 
 
