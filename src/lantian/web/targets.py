@@ -150,6 +150,18 @@ class TargetRowOut(BaseModel):
     percent_complete: float | None = Field(None, description="完成比例 (targets measured from progress reports)")
     expected_percent: float | None = None
     rule: str | None = None
+    # measured from progress reports (TargetService.status, docs/metrics.md)
+    measured_from: str = Field("monitoring", description="monitoring | reports")
+    met: bool | None = None
+    rule_label: str | None = None
+    rule_origin: str | None = None
+    reports_counted: int | None = None
+    periods: list[str] = Field(default_factory=list)
+    latest_period: str | None = None
+    notes: list[str] = Field(default_factory=list)
+    deadline: dt.date | None = None
+    pace: str | None = None
+    report_sources: list[dict[str, Any]] = Field(default_factory=list)
     on_track: bool | None = None
     probability: float | None = None
     probability_basis: str | None = None
