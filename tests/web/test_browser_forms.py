@@ -86,13 +86,18 @@ def test_a_department_files_is_returned_sees_why_and_files_again(lantian: App) -
                 dept.no_sideways_scroll()
                 dept.shot("forms-history")
 
-                # accepted: the form gives way to 本期已通过审核
+                # accepted: the period gives way to 本期已通过审核
                 office.open(f"/tasks/{task}")
                 with office.page.expect_navigation():
                     office.page.click("form.review button[value=accept]")
                 dept.open(f"/tasks/{task}")
                 assert "本期已通过审核" in page.inner_text("#accepted-note")
-                assert page.locator("#progress-form").count() == 0
+                reports = page.request.get(f"{dept.base}/api/v1/tasks/{task}").json()["reports"]
+                (accepted,) = {r["period"] for r in reports if r["review"] == "accepted"}
+                offered = page.eval_on_selector_all(
+                    "#progress-form select[name=period] option", "os => os.map(o => o.value)"
+                )
+                assert accepted not in offered  # the form moves on to the periods still open (调度频次)
                 dept.no_sideways_scroll()
                 dept.shot("forms-accepted")
 
