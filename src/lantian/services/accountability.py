@@ -269,6 +269,7 @@ class AccountabilityService:
                 None if before is None else _audit_view(before), _audit_view(stored), places=[stored.office or None],
             )  # fmt: skip
         return stored, changed
+
     def period_rows(
         self, level: str, period: Period, with_last_year: bool, places: list[str] | None
     ) -> list[dict[str, Any]]:
