@@ -20,6 +20,7 @@ from lantian.domain.aq.periods import Period, parse_period
 from lantian.domain.places import places_under
 from lantian.domain.plans.model import TaskStatus
 from lantian.domain.plans.records import TaskFilter
+from lantian.domain.standards.ranking import competition_ranks
 from lantian.domain.targets.accountability import (
     TARGET_INDICATORS,
     CascadeRow,
@@ -306,8 +307,6 @@ class AccountabilityService:
                                    places=[p for p in places if place_key(p) in counties]),
                 *assessment.period("city", period, Options(), with_last_year=with_last_year,
                                    places=[p for p in places if place_key(p) not in counties])]  # fmt: skip
-        from lantian.domain.standards.ranking import competition_ranks
-
         for key, column, descending in (("rank", "composite_index", False), ("pm25_rank", "pm25", False),
                                         ("good_ratio_rank", "good_ratio", True),
                                         ("change_rank", "change_percent", False)):  # fmt: skip
@@ -536,8 +535,6 @@ class RankTable:
 
 def rank_rows(values: dict[str, Decimal | None], *, descending: bool = False) -> dict[str, tuple[int | None, bool]]:
     """Competition ranks (1, 2, 2, 4) with whether each is shared (并列); None values unranked."""
-    from lantian.domain.standards.ranking import competition_ranks
-
     ranks = competition_ranks(values, descending=descending)
     counts: dict[int, int] = {}
     for r in ranks.values():

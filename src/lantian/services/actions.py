@@ -33,7 +33,7 @@ from lantian.domain.targets.registry import place_key
 from lantian.domain.tracking import access
 from lantian.domain.tracking.model import Actor, UserRole
 from lantian.errors import ForbiddenError, InputError, NotFoundError
-from lantian.services.accountability import AccountabilityService, RankingService
+from lantian.services.accountability import AccountabilityService, RankingService, data_signature
 from lantian.services.audit import AuditTrail
 from lantian.services.clock import Clock, beijing, utc_now
 from lantian.services.tracking import Upload, WorkflowService
@@ -192,9 +192,8 @@ class ActionService:
         rankings are kept until the air-quality data changes (a page and its form reuse them)."""
         months = _months(first, last)
         aq = self.accountability.airquality
-        files = aq.store.files("sites")  # a day imported or replaced: rank again
-        marker = (len(files), files[-1].name if files else "", max((f.stat().st_mtime for f in files), default=0.0))
-        key = (tuple(places or ()), places is None, first, last, ranking, marker)
+        # a day imported or replaced, or an area or county map corrected: rank again
+        key = (tuple(places or ()), places is None, office, first, last, ranking, data_signature(aq))
         kept = self._kept.get(key)
         if kept is not None:
             return kept
