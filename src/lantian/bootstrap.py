@@ -22,6 +22,7 @@ from lantian.services.bulletins import BulletinService
 from lantian.services.measured import RULES_FILE
 from lantian.services.notify import NotificationService
 from lantian.services.overview import OverviewService
+from lantian.services.places import PlaceService
 from lantian.services.plans import PlanService
 from lantian.services.public import PublicReportService
 from lantian.services.reduction import ReductionService
@@ -80,6 +81,7 @@ class App:
     actions: ActionService  # 问责措施: the actions taken on flags
     bulletins: BulletinService  # 月报: generated in the browser, published to /public
     rankings: RankingService  # 排名通报
+    places: PlaceService  # 辖区目录: which place a name means, and which places are above it
 
     @property
     def office_place(self) -> str | None:
@@ -95,16 +97,18 @@ class App:
         airquality = AirQualityService.from_settings(settings)
         targets = TargetService(store, airquality, audit, rules_file=settings.data_dir / RULES_FILE)
         reduction = ReductionService(settings.data_dir, audit)
-        warnings = WarningService(airquality, store, reduction, audit)
+        places = PlaceService(settings.places_file, airquality.area_maps, airquality.maps_signature, audit,
+                              settings.limits)  # fmt: skip
+        warnings = WarningService(airquality, store, reduction, audit, places)
         plans = PlanService(store, load_dictionary(settings), audit=audit, limits=settings.limits,
-                            ancestors=warnings.parents)  # fmt: skip
+                            ancestors=places.ancestors)  # fmt: skip
         accountability = AccountabilityService(airquality, targets, plans, audit)
         rankings = RankingService(airquality, accountability)
         workflow = WorkflowService(
             store,
             audit,
             settings.data_dir,
-            warnings.parents,
+            places.ancestors,
             settings=WorkflowSettings.load(settings.workflow_file),
         )
         public = PublicReportService(audit, workflow, office_place=office_place(settings), limits=settings.limits,
@@ -121,7 +125,8 @@ class App:
             warnings=warnings,
             reduction=reduction,
             audit=audit,
-            accounts=AccountService(store, audit, ancestors=warnings.parents),
+            accounts=AccountService(store, audit, ancestors=places.ancestors),
+            places=places,
             workflow=workflow,
             overview=OverviewService(airquality, targets),
             public=public,

@@ -233,6 +233,12 @@ class Settings:
         return self.data_dir / "office.toml"
 
     @property
+    def places_file(self) -> Path:
+        """The office's own place directory (辖区目录: ``lantian places import``), merged over the
+        shipped one (docs/places.md)."""
+        return self.data_dir / "places.csv"
+
+    @property
     def rules_file(self) -> Path:
         """The office's accountability rules (考核问责规则: flags, ladders, compensation, scorecard
         weights), if any; else the defaults lantian ships (docs/accountability.md)."""

@@ -180,6 +180,20 @@ class AirQualityService:
         """City → prefecture (地级行政区), kept beside the provinces when the imported map had it."""
         return _read_map(self.areas_path, parse_prefecture_map)
 
+    def maps_signature(self) -> tuple[object, ...]:
+        """What changes when the area maps change (the kept map files and the station lists): the
+        place directory is rebuilt when it does."""
+
+        def version(path: Path) -> tuple[int, int] | None:
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                return None
+            return stat.st_mtime_ns, stat.st_size
+
+        lists = tuple(sorted(p.name for p in self.stations_dir.glob("*.csv"))) if self.stations_dir.is_dir() else ()
+        return version(self.areas_path), version(self.counties_path), lists
+
     def area_maps(self) -> AreaMaps:
         """The office's area maps as one value: what :func:`places_under` reads."""
         cities = {code: st.city for x in self.registry().lists for code, st in x.stations.items()}

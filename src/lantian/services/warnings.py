@@ -26,6 +26,7 @@ from lantian.errors import ConflictError, InputError, NotFoundError
 from lantian.services.airquality import AirQualityService
 from lantian.services.assessment import Assessment
 from lantian.services.audit import AuditTrail
+from lantian.services.places import PlaceService
 from lantian.services.reduction import ReductionService
 from lantian.services.targets import city_days
 from lantian.storage.store import Store
@@ -82,6 +83,7 @@ class WarningService:
     store: Store
     reduction: ReductionService
     audit: AuditTrail
+    directory: PlaceService | None = None  # 辖区目录: the one answer to "which places are above this one"
 
     def levels(self, path: Path, scheme: str, schemes_file: Path | None = None) -> list[dict[str, Any]]:
         """The warning level of each forecast series (city × issue) and of each of its days or hours."""
@@ -134,7 +136,10 @@ class WarningService:
     # ------------------------------------------------------------------ a warning's life
     def parents(self, jurisdiction: str) -> list[str]:
         """The places above ``jurisdiction`` whose warnings it answers (省级预警、市县响应): a city's
-        province (``aq areas import``); a county's city (``aq areas import --counties``) and that city's."""
+        province (``aq areas import``); a county's city (``aq areas import --counties``) and that city's.
+        With the place directory (:class:`PlaceService`), its answer; the area maps alone otherwise."""
+        if self.directory is not None:
+            return self.directory.ancestors(jurisdiction)
         key = place_key(jurisdiction)
         provinces = {place_key(c): p for c, p in self.airquality.province_map().items()}
         if key in provinces:
