@@ -114,7 +114,15 @@ MAX_PLACES = 200_000  # a province's townships are a few thousand; a bigger file
 def parse_places(text: str, *, name: str = "places.csv") -> list[Place]:
     """Rows of ``名称,级别,上级,类型,别名`` (aliases split on ; or 、). Every bad row is named by file,
     line and field (InputError); a duplicate name under one parent is refused."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        return _parse_rows(reader, name)
+    except csv.Error as e:
+        raise InputError(f"{name}: line {reader.line_num}: not a CSV row ({e}) (不是有效的CSV行)",
+                         file=name, line=reader.line_num) from None  # fmt: skip
+
+
+def _parse_rows(reader: Iterator[list[str]], name: str) -> list[Place]:
     header = next(reader, None)
     if header is None:
         raise InputError(f"{name}: the file is empty (文件为空)", file=name, field="名称")
