@@ -17,7 +17,13 @@ from lantian.analytics.backends import connect, read_hourly
 from lantian.analytics.daily import station_daily
 from lantian.analytics.parquet_store import HourlyStore
 
-pytestmark = pytest.mark.spark
+# py4j (PySpark's bridge to the JVM) leaves its gateway sockets for the garbage collector: its
+# ResourceWarnings are not lantian's to fix
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 
 @pytest.fixture(scope="module")
