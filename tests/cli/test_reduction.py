@@ -221,7 +221,7 @@ def test_a_district_answers_its_city_and_province(capsys: pytest.CaptureFixture[
     code, out, err = run(capsys, "warnings", "history", "--jurisdiction", "栖霞区", "--json", *data)
     assert code == 0, err
     history = json.loads(out)
-    assert history["parents"] == ["南京", "江苏省"]
+    assert history["parents"] == ["南京市", "江苏省"]
     # 栖霞区's own yellow sits under 南京's orange: the district responds at orange, 南京's
     assert [(s["level"], s["source"]) for s in history["in_force"]] == [("yellow", "江苏省"), ("orange", "南京市")]
     code, out, _ = run(capsys, "warnings", "in-force", "--jurisdiction", "栖霞区", "--at", "2026-12-02 07:00", *data)

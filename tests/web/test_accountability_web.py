@@ -34,10 +34,11 @@ def test_the_page_lists_the_flags_and_counts_the_open_ones(app: App, client: Cli
     assert page.status_code == 200
     html = page.text
     assert 'aria-current="page">问责<' in html  # the 考核问责 tabs
-    # no area maps here: 苏州市's admin sees 苏州市's own flag only (the others are not under it)
+    # 苏州市's admin sees its own January flag and the three of 昆山市, under it in the place
+    # directory (警示, 挂牌督办, 约谈); 江苏省 (above) and 南京市 (a sibling) are not its to judge
     (count,) = re.findall(r'id="open-count">(\d+)<', html)
     rows = re.findall(r'<tr class="flag open"', html)
-    assert int(count) == len(rows) == 1
+    assert int(count) == len(rows) == 4
     assert "警示" in html and "2025-01 第1名，共4个" in html
     assert 'id="action-form"' in html
 
@@ -51,7 +52,7 @@ def test_an_action_recorded_closes_its_flag_and_is_audited(app: App, client: Cli
     assert r.status_code == 303, r.text[:300]
     flags = admin.get("/api/v1/accountability/flags").json()
     (mine,) = [f for f in flags["flags"] if f["place"] == "苏州市"]
-    assert (mine["state"], mine["state_label"], flags["open"]) == ("closed", "已处理", 0)
+    assert (mine["state"], mine["state_label"], flags["open"]) == ("closed", "已处理", 3)  # 昆山市's stay
     (action,) = mine["actions"]
     assert (action["kind"], action["document"], action["recorded_by"]) == ("警示", "苏大气办〔2025〕3号", "admin")
     assert admin.get(f"/api/v1/accountability/actions/{action['id']}").json() == action
@@ -65,7 +66,7 @@ def test_an_action_recorded_closes_its_flag_and_is_audited(app: App, client: Cli
     audit = admin.get("/audit").text  # in words: the action, the record, its fields
     assert "登记问责措施" in audit and "苏大气办〔2025〕3号" in audit and "recorded_by" not in audit
     page = admin.get("/accountability").text
-    assert "苏大气办〔2025〕3号" in page and "警示函.pdf" in page and 'id="open-count">0<' in page
+    assert "苏大气办〔2025〕3号" in page and "警示函.pdf" in page and 'id="open-count">3<' in page
 
 
 def test_a_refused_form_keeps_what_was_typed(app: App, client: Client) -> None:
